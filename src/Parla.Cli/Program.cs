@@ -1,0 +1,10 @@
+namespace Parla.Cli;
+
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        Console.WriteLine("parla");
+        return 0;
+    }
+}

@@ -1,0 +1,21 @@
+using System.Numerics;
+
+namespace Parla.Face;
+
+/// <summary>An axis-aligned box in image pixels.</summary>
+public readonly record struct BoxF(float X, float Y, float Width, float Height)
+{
+    public float CenterX => X + Width / 2;
+    public float CenterY => Y + Height / 2;
+    public float Area => Width * Height;
+}
+
+/// <summary>
+/// One face found in a portrait: detector score, face box and the 468 FaceMesh landmarks, all in
+/// image pixels of the (EXIF-oriented) image. <c>Z</c> is depth in the same pixel scale, smaller is
+/// nearer the camera, as FaceMesh reports it.
+/// </summary>
+public sealed record DetectedFace(float Score, BoxF Box, Vector3[] Points)
+{
+    public const int LandmarkCount = 468;
+}
