@@ -31,6 +31,9 @@ public sealed record VideoEncoderOptions
     /// <summary>x264 preset: faster presets cost bitrate, not quality, at a given CRF.</summary>
     public string Preset { get; init; } = "veryfast";
 
+    /// <summary>Threads converting each frame to yuv420p before it goes down the pipe.</summary>
+    public int ConversionParallelism { get; init; } = 1;
+
     /// <summary>Extra metadata tags written into the MP4 (key → value).</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
 }
@@ -47,6 +50,7 @@ public sealed class VideoEncoder : IFrameSink
     private readonly Stream _stdin;
     private readonly Task<string> _stderr;
     private readonly string _tempPath;
+    private readonly byte[] _yuv;
     private bool _completed;
     private long _frames;
 
@@ -56,6 +60,7 @@ public sealed class VideoEncoder : IFrameSink
         var ffmpeg = ExternalTool.RequireFfmpeg();
         var dir = Path.GetDirectoryName(Path.GetFullPath(options.OutputPath))!;
         _tempPath = Path.Combine(dir, $".{Path.GetFileName(options.OutputPath)}.{Environment.ProcessId}.partial");
+        _yuv = new byte[Yuv420Converter.BufferLength(options.Width, options.Height)];
         _process = ExternalTool.Start(ffmpeg, BuildArguments(options, _tempPath), redirectInput: true);
         _stdin = _process.StandardInput.BaseStream;
         _stderr = _process.StandardError.ReadToEndAsync();
@@ -71,7 +76,8 @@ public sealed class VideoEncoder : IFrameSink
         var args = new List<string>
         {
             "-hide_banner", "-v", "error", "-nostdin", "-y",
-            "-f", "rawvideo", "-pix_fmt", "rgba",
+            // Frames arrive already converted to yuv420p (see Yuv420Converter): 1.5 bytes per pixel in the pipe.
+            "-f", "rawvideo", "-pix_fmt", "yuv420p",
             "-s", $"{options.Width}x{options.Height}",
             "-framerate", options.FramesPerSecond.ToString("0.######", inv),
             "-i", "pipe:0",
@@ -80,7 +86,6 @@ public sealed class VideoEncoder : IFrameSink
             args.AddRange(["-i", options.AudioPath, "-map", "0:v:0", "-map", "1:a:0"]);
         args.AddRange([
             "-c:v", "libx264", "-preset", options.Preset, "-crf", options.ConstantRateFactor.ToString(inv),
-            "-pix_fmt", "yuv420p",
             // Tag the colour description so players do not guess (BT.601 is what swscale converts to by default).
             "-colorspace", "smpte170m", "-color_primaries", "smpte170m", "-color_trc", "smpte170m", "-color_range", "tv",
         ]);
@@ -98,7 +103,8 @@ public sealed class VideoEncoder : IFrameSink
             throw new ArgumentException($"Frame is {frame.Width}x{frame.Height}, the video is {_options.Width}x{_options.Height}.");
         try
         {
-            _stdin.Write(frame.Pixels);
+            Yuv420Converter.Convert(frame, _yuv, _options.ConversionParallelism);
+            _stdin.Write(_yuv);
             _frames++;
         }
         catch (IOException e)
