@@ -1,0 +1,43 @@
+namespace Parla.Media;
+
+/// <summary>Checks and writes output files so that a failure never leaves half a file behind.</summary>
+public static class OutputFile
+{
+    /// <summary>Fails early, before any long work, when <paramref name="path"/> cannot be written.</summary>
+    /// <exception cref="OutputException">The folder is missing or not writable, or the path is a folder.</exception>
+    public static void EnsureWritable(string path)
+    {
+        if (string.IsNullOrWhiteSpace(path)) throw new OutputException("(empty)", "no output path given.");
+        if (Directory.Exists(path)) throw new OutputException(path, "is a folder; give a file name such as out.mp4.");
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        if (!Directory.Exists(dir)) throw new OutputException(path, $"the folder {dir} does not exist; create it first.");
+        var probe = Path.Combine(dir, $".parla-write-test-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        try
+        {
+            using (File.Create(probe, 1, FileOptions.DeleteOnClose)) { }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new OutputException(path, $"the folder {dir} is not writable ({e.Message}).", e);
+        }
+        if (File.Exists(path) && (File.GetAttributes(path) & FileAttributes.ReadOnly) != 0)
+            throw new OutputException(path, "exists and is read-only.");
+    }
+
+    /// <summary>Writes a text file atomically: to a temporary file first, then renamed into place.</summary>
+    public static void WriteAllTextAtomic(string path, string contents)
+    {
+        var full = Path.GetFullPath(path);
+        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.partial");
+        try
+        {
+            File.WriteAllText(temp, contents);
+            File.Move(temp, full, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            try { File.Delete(temp); } catch (IOException) { }
+            throw new OutputException(path, $"cannot be written ({e.Message}).", e);
+        }
+    }
+}

@@ -1,0 +1,37 @@
+namespace Parla.Pipeline;
+
+/// <summary>What <see cref="Animator"/> makes and how. Defaults are the CLI's defaults.</summary>
+public sealed record AnimateOptions
+{
+    /// <summary>Output frame rate; default 25.</summary>
+    public double FramesPerSecond { get; init; } = 25;
+
+    /// <summary>Longest side of the video in pixels; smaller portraits keep their size. Default 1024.</summary>
+    public int MaxSidePixels { get; init; } = 1024;
+
+    /// <summary>Seed of every random choice (blinks, idle motion): same inputs and seed, same video.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>Which detected face to animate, 0 = the largest.</summary>
+    public int FaceIndex { get; init; }
+
+    /// <summary>Landmarks JSON to use instead of detection (format of <c>parla landmarks --json</c>).</summary>
+    public string? LandmarksPath { get; init; }
+
+    /// <summary>Where to write the per-frame face states as JSON, or null.</summary>
+    public string? MotionJsonPath { get; init; }
+
+    /// <summary>Threads rendering frames; default: all cores.</summary>
+    public int DegreeOfParallelism { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Every problem with these options, as messages for the user; empty when valid.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (!(FramesPerSecond is >= 1 and <= 120)) errors.Add($"--fps must be between 1 and 120 (got {FramesPerSecond}).");
+        if (MaxSidePixels is < 64 or > 8192) errors.Add($"--max-size must be between 64 and 8192 pixels (got {MaxSidePixels}).");
+        if (FaceIndex < 0) errors.Add($"--face must be 0 or more (got {FaceIndex}).");
+        if (DegreeOfParallelism < 1) errors.Add("the degree of parallelism must be at least 1.");
+        return errors;
+    }
+}

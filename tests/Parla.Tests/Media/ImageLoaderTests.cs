@@ -1,0 +1,109 @@
+using Parla.Media;
+using SkiaSharp;
+
+namespace Parla.Tests.Media;
+
+public sealed class ImageLoaderTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("parla-img-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    /// <summary>A 40×20 JPEG: the left half red, the right half blue, with an EXIF orientation tag.</summary>
+    private string WriteJpegWithOrientation(ushort orientation)
+    {
+        using var bitmap = new SKBitmap(40, 20);
+        using (var canvas = new SKCanvas(bitmap))
+        {
+            canvas.Clear(SKColors.Blue);
+            canvas.DrawRect(0, 0, 20, 20, new SKPaint { Color = SKColors.Red });
+        }
+        using var data = bitmap.Encode(SKEncodedImageFormat.Jpeg, 95);
+        var jpeg = data.ToArray();
+        // APP1 "Exif": little-endian TIFF header, one IFD with a single SHORT entry 0x0112 (Orientation).
+        byte[] exif =
+        [
+            (byte)'E', (byte)'x', (byte)'i', (byte)'f', 0, 0,
+            (byte)'I', (byte)'I', 42, 0, 8, 0, 0, 0,
+            1, 0,
+            0x12, 0x01, 3, 0, 1, 0, 0, 0, (byte)orientation, 0, 0, 0,
+            0, 0, 0, 0,
+        ];
+        var length = exif.Length + 2;
+        var withExif = new List<byte> { 0xFF, 0xD8, 0xFF, 0xE1, (byte)(length >> 8), (byte)length };
+        withExif.AddRange(exif);
+        withExif.AddRange(jpeg.Skip(2));
+        var path = Path.Combine(_dir, $"o{orientation}.jpg");
+        File.WriteAllBytes(path, withExif.ToArray());
+        return path;
+    }
+
+    private static bool IsRed(Frame f, int x, int y)
+    {
+        var row = f.GetRowSpan(y);
+        return row[x * 4] > 180 && row[x * 4 + 2] < 80;
+    }
+
+    [Theory]
+    [InlineData(1, 40, 20, 2, 10, true)]    // as stored: red on the left
+    [InlineData(3, 40, 20, 2, 10, false)]   // rotated 180: red moves right
+    [InlineData(6, 20, 40, 10, 2, true)]    // rotated 90° clockwise: the left half becomes the top
+    [InlineData(8, 20, 40, 10, 37, true)]   // rotated 90° anticlockwise: the left half becomes the bottom
+    [InlineData(2, 40, 20, 37, 10, true)]   // mirrored: red on the right
+    public void Load_HonoursExifOrientation(ushort orientation, int width, int height, int x, int y, bool red)
+    {
+        using var frame = ImageLoader.Load(WriteJpegWithOrientation(orientation));
+        Assert.Equal((width, height), (frame.Width, frame.Height));
+        Assert.Equal(red, IsRed(frame, x, y));
+    }
+
+    [Fact]
+    public void Load_MissingFile_NamesTheFile()
+    {
+        var path = Path.Combine(_dir, "nope.png");
+        var e = Assert.Throws<InvalidInputException>(() => ImageLoader.Load(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("not found", e.Message);
+    }
+
+    [Fact]
+    public void Load_TextFile_IsNotAnImage()
+    {
+        var path = Path.Combine(_dir, "notes.png");
+        File.WriteAllText(path, "this is not a picture");
+        var e = Assert.Throws<InvalidInputException>(() => ImageLoader.Load(path));
+        Assert.Contains("not an image", e.Message);
+    }
+
+    [Fact]
+    public void Load_TruncatedJpeg_IsRefused()
+    {
+        var full = File.ReadAllBytes(TestData.Portrait("grace_hopper.jpg"));
+        var path = Path.Combine(_dir, "cut.jpg");
+        File.WriteAllBytes(path, full.AsSpan(0, full.Length / 2).ToArray());
+        var e = Assert.Throws<InvalidInputException>(() => ImageLoader.Load(path));
+        Assert.Contains("truncated", e.Message);
+    }
+
+    [Fact]
+    public void Load_KeepsAlpha_AndFlattenComposites()
+    {
+        using var frame = ImageLoader.Load(TestData.Portrait("sylvie_anime.png"));
+        Assert.Equal((456, 700), (frame.Width, frame.Height));
+        Assert.Equal(0, frame.GetRowSpan(0)[3]); // the sprite's corner is transparent
+        ImageLoader.FlattenAlpha(frame);
+        var corner = frame.GetRowSpan(0);
+        Assert.Equal(new byte[] { 255, 255, 255, 255 }, corner[..4].ToArray());
+    }
+
+    [Theory]
+    [InlineData(512, 512, 1024, 512, 512)]
+    [InlineData(457, 701, 1024, 456, 700)]
+    [InlineData(6000, 4000, 1024, 1024, 682)]
+    public void FitForVideo_LimitsTheLongestSide_AndMakesSidesEven(int w, int h, int max, int ew, int eh)
+    {
+        using var source = new Frame(w, h);
+        using var fitted = ImageLoader.FitForVideo(source, max);
+        Assert.Equal((ew, eh), (fitted.Width, fitted.Height));
+    }
+}

@@ -1,0 +1,71 @@
+using Parla.Media;
+
+namespace Parla.Tests.Media;
+
+public sealed class VideoEncoderTests
+{
+    [Fact]
+    public void BuildArguments_Faststart_AndYuv420()
+    {
+        var args = VideoEncoder.BuildArguments(new VideoEncoderOptions
+        {
+            OutputPath = "out.mp4",
+            Width = 512,
+            Height = 256,
+            FramesPerSecond = 29.97,
+            AudioPath = "voice.wav",
+        }, "tmp.mp4");
+        var line = string.Join(' ', args);
+        Assert.Contains("-s 512x256", line);
+        Assert.Contains("-framerate 29.97 ", line);
+        Assert.Contains("-pix_fmt yuv420p", line);
+        Assert.Contains("-c:a aac", line);
+        Assert.Contains("-movflags +faststart", line);
+        Assert.Equal("tmp.mp4", args[^1]);
+    }
+
+    [Fact]
+    public void Dispose_WithoutComplete_LeavesNoFile()
+    {
+        var dir = Directory.CreateTempSubdirectory("parla-enc-").FullName;
+        try
+        {
+            var output = Path.Combine(dir, "never.mp4");
+            using (var encoder = new VideoEncoder(new VideoEncoderOptions { OutputPath = output, Width = 64, Height = 64 }))
+            {
+                using var frame = new Frame(64, 64);
+                encoder.Write(frame);
+            }
+            Assert.Empty(Directory.GetFiles(dir));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
+    public void Complete_WritesAnMp4_WithTheFramesGiven()
+    {
+        var dir = Directory.CreateTempSubdirectory("parla-enc-").FullName;
+        try
+        {
+            var output = Path.Combine(dir, "grey.mp4");
+            using (var encoder = new VideoEncoder(new VideoEncoderOptions { OutputPath = output, Width = 64, Height = 48, FramesPerSecond = 10 }))
+            {
+                using var frame = new Frame(64, 48);
+                frame.Pixels.Fill(128);
+                for (var i = 0; i < 10; i++) encoder.Write(frame);
+                encoder.Complete();
+            }
+            var probe = MediaProbe.Run(output);
+            Assert.Contains("codec_name=h264", probe);
+            Assert.Contains("nb_read_frames=10", probe);
+            Assert.Single(Directory.GetFiles(dir));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+}
