@@ -2,6 +2,7 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using Parla.Face.Models;
+using Parla.Media;
 
 namespace Parla.Face;
 
@@ -103,15 +104,15 @@ public sealed class FaceModelStore
     /// </summary>
     public static void EnsureNpm(IProgress<string>? progress = null, CancellationToken cancellationToken = default)
     {
-        if (ToolRunner.FindOnPath("npm") is not null) return;
-        var aptGet = ToolRunner.FindOnPath("apt-get");
+        if (ExternalTool.Find("npm") is not null) return;
+        var aptGet = ExternalTool.Find("apt-get");
         if (aptGet is null || !Environment.IsPrivilegedProcess) throw NpmMissing();
         progress?.Report("Installing Debian's npm package (apt-get install npm)");
         var environment = new Dictionary<string, string> { ["DEBIAN_FRONTEND"] = "noninteractive" };
         var timeout = TimeSpan.FromMinutes(15);
         ToolRunner.Run(aptGet, ["update"], "/", timeout, environment, cancellationToken);
         ToolRunner.Run(aptGet, ["install", "-y", "npm"], "/", timeout, environment, cancellationToken);
-        if (ToolRunner.FindOnPath("npm") is null) throw NpmMissing();
+        if (ExternalTool.Find("npm") is null) throw NpmMissing();
     }
 
     private static ToolException NpmMissing() =>
@@ -147,7 +148,7 @@ public sealed class FaceModelStore
         var tarball = Path.Combine(CacheDirectory, package.FileStem + ".tgz");
         if (File.Exists(tarball) && Sha256Of(tarball) == package.Sha256) return tarball;
 
-        var npm = ToolRunner.FindOnPath("npm") ?? throw NpmMissing();
+        var npm = ExternalTool.Find("npm") ?? throw NpmMissing();
         _progress?.Report($"Fetching {package.Name}@{package.Version} with npm");
         var staging = Path.Combine(CacheDirectory, ".npm-pack-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(staging);

@@ -6,18 +6,6 @@ namespace Parla.Face.Models;
 /// <summary>Runs an external program (npm, apt-get), keeping what it printed for the error message.</summary>
 internal static class ToolRunner
 {
-    /// <summary>The full path of <paramref name="program"/> on PATH, or null.</summary>
-    public static string? FindOnPath(string program)
-    {
-        var path = Environment.GetEnvironmentVariable("PATH") ?? "";
-        foreach (var dir in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            var candidate = Path.Combine(dir, program);
-            if (File.Exists(candidate)) return candidate;
-        }
-        return null;
-    }
-
     /// <summary>
     /// Runs the program to completion and returns its standard output. A non-zero exit, a timeout
     /// or cancellation kills it and raises <see cref="ToolException"/> with its output.
