@@ -8,6 +8,9 @@ namespace Parla.Audio;
 /// </summary>
 public sealed record AudioAnalysisOptions
 {
+    /// <summary>Cut-off of the high-pass applied before analysis (removes DC, hum and rumble), Hz; default 60; 0 switches it off.</summary>
+    public double HighPassHz { get; init; } = 60;
+
     /// <summary>Distance between frame centres in seconds; default 0.010 (100 frames per second).</summary>
     public double HopSeconds { get; init; } = 0.010;
 
@@ -65,6 +68,7 @@ public sealed record AudioAnalysisOptions
         static string F(double v) => v.ToString("G", CultureInfo.InvariantCulture);
         var nyquist = sampleRateHz / 2.0;
         Check(sampleRateHz >= 4000, $"The sample rate must be at least 4000 Hz (got {sampleRateHz.ToString(CultureInfo.InvariantCulture)}).");
+        Check(HighPassHz >= 0 && HighPassHz < MinPitchHz, $"{nameof(HighPassHz)} must be in [0, {nameof(MinPitchHz)}) (got {F(HighPassHz)}).");
         Check(HopSeconds is > 0 and <= 0.1, $"{nameof(HopSeconds)} must be in (0, 0.1] (got {F(HopSeconds)}).");
         Check(WindowSeconds is >= 0.005 and <= 0.2, $"{nameof(WindowSeconds)} must be in [0.005, 0.2] (got {F(WindowSeconds)}).");
         Check(PitchWindowSeconds is >= 0.01 and <= 0.2, $"{nameof(PitchWindowSeconds)} must be in [0.01, 0.2] (got {F(PitchWindowSeconds)}).");

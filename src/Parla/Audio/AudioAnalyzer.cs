@@ -37,6 +37,7 @@ public sealed class AudioFeatureStream
     private readonly int _hop;
     private readonly FrameAnalyzer _analyzer;
     private readonly float[] _pending;
+    private readonly HighPassFilter? _highPass;
     private readonly List<FrameValues> _frames = new();
     private int _pendingCount;
     private long _samplesPushed;
@@ -50,6 +51,7 @@ public sealed class AudioFeatureStream
         _hop = Math.Max(1, (int)Math.Round(_options.HopSeconds * sampleRateHz));
         _analyzer = new FrameAnalyzer(_options, sampleRateHz);
         _pending = new float[_analyzer.SpanLength + _hop];
+        _highPass = _options.HighPassHz > 0 ? new HighPassFilter(_options.HighPassHz, sampleRateHz) : null;
         // Frames are centred on i·hop: the stream starts with half a span of silence before sample 0.
         _pendingCount = _analyzer.SpanLength / 2;
     }
@@ -68,7 +70,16 @@ public sealed class AudioFeatureStream
         while (!samples.IsEmpty)
         {
             var take = Math.Min(samples.Length, _pending.Length - _pendingCount);
-            samples[..take].CopyTo(_pending.AsSpan(_pendingCount));
+            var destination = _pending.AsSpan(_pendingCount, take);
+            if (_highPass is null)
+            {
+                samples[..take].CopyTo(destination);
+            }
+            else
+            {
+                _highPass.Process(samples[..take], destination);
+            }
+
             _pendingCount += take;
             samples = samples[take..];
             DrainFrames(long.MaxValue);
