@@ -135,10 +135,23 @@ public sealed class AudioFeatureStream
 
         var floor = n > 0 ? Statistics.Percentile(energy, _options.NoiseFloorPercentile) : -120f;
         var loud = n > 0 ? Statistics.Percentile(energy, 95) : -120f;
-        // Activity starts a margin above the floor, but never above "a margin below the loud
-        // frames": a clip without pauses (a held note) has its floor at the voice itself.
         var margin = (float)_options.ActivityMarginDb;
-        var threshold = Math.Max(Math.Min(floor + margin, loud - margin), (float)_options.SilenceLevelDb);
+        float threshold;
+        if (loud - floor >= 2 * margin)
+        {
+            // The usual case, a clip with pauses: activity starts a margin above the background.
+            threshold = floor + margin;
+        }
+        else
+        {
+            // No pauses to learn the background from: the "floor" is the clip itself. A periodic
+            // clip (a held note, speech without breaks) is all voice; an aperiodic one (room noise,
+            // hum, hiss) is all background, apart from bursts a margin above it.
+            var medianVoicing = n > 0 ? Statistics.Percentile(voicing, 50) : 0f;
+            threshold = medianVoicing >= _options.VoicingThreshold ? floor - margin : floor + margin;
+        }
+
+        threshold = Math.Max(threshold, (float)_options.SilenceLevelDb);
         var softness = (float)_options.ActivitySoftnessDb;
         for (var i = 0; i < n; i++)
         {
