@@ -52,7 +52,8 @@ internal static class BlinkModel
         }
 
         var phraseEnds = PhraseEnds(features);
-        var meanInterval = 60.0 / options.BlinksPerMinute;
+        // A double blink counts as two, so single-blink events are spaced a little wider.
+        var meanInterval = 60.0 / options.BlinksPerMinute * (1 + DoubleBlinkProbability);
         var fps = options.FramesPerSecond;
         var t = 0.3 + (random.NextDouble() * meanInterval * 0.8);
         var pauseIndex = 0;
@@ -69,10 +70,12 @@ internal static class BlinkModel
                 last = second.EndSeconds;
             }
 
-            // Intervals 0.7..1.4 times the mean (2.5–4.9 s at 17 a minute), or the next pause if one
-            // comes up between 1.5 s from now and a little after the drawn time.
-            var next = t + (meanInterval * (0.7 + (0.7 * random.NextDouble())));
-            while (pauseIndex < phraseEnds.Count && phraseEnds[pauseIndex] < t + 1.5)
+            // Intervals 0.7..1.3 times the mean (2.6–4.9 s at 17 a minute). A pause within a second
+            // of the drawn time takes the blink instead (people blink at phrase boundaries); pulling
+            // both ways keeps the average rate.
+            var next = t + (meanInterval * (0.7 + (0.6 * random.NextDouble())));
+            var earliest = t + (0.6 * meanInterval);
+            while (pauseIndex < phraseEnds.Count && phraseEnds[pauseIndex] < Math.Max(earliest, next - 1.0))
             {
                 pauseIndex++;
             }

@@ -20,10 +20,13 @@ internal sealed class HeadModel
     // The idle part uses 60% of the range, leaving room for nods on top.
     private const float IdleShare = 0.6f;
 
-    private const double NodPeakDegrees = 1.0;
-    private const double NodTimeConstantSeconds = 0.1;
+    // A nod: chin down over 150 ms, back over 300 ms; at most about 10°/s, as in calm speech.
+    private const double NodPeakDegrees = 0.8;
+    private const double NodRiseSeconds = 0.15;
+    private const double NodFallSeconds = 0.3;
     private const double BrowPeak = 0.3;
-    private const double BrowTimeConstantSeconds = 0.25;
+    private const double BrowRiseSeconds = 0.2;
+    private const double BrowFallSeconds = 0.45;
     private const double BreathingHz = 0.22; // about 13 breaths a minute
 
     private static readonly double[] SwayBaseHz = [0.11, 0.23, 0.41];
@@ -62,8 +65,9 @@ internal sealed class HeadModel
 
         foreach (var accent in Accents(features))
         {
-            AddBump(_nodDegrees, accent.TimeSeconds - 0.05, NodTimeConstantSeconds, NodPeakDegrees * accent.Strength);
-            AddBump(_brow, accent.TimeSeconds - 0.05, BrowTimeConstantSeconds, BrowPeak * accent.PitchStrength);
+            // The nod's lowest point falls on the accent itself.
+            AddBump(_nodDegrees, accent.TimeSeconds - NodRiseSeconds, NodRiseSeconds, NodFallSeconds, NodPeakDegrees * accent.Strength);
+            AddBump(_brow, accent.TimeSeconds - BrowRiseSeconds, BrowRiseSeconds, BrowFallSeconds, BrowPeak * accent.PitchStrength);
         }
     }
 
@@ -146,8 +150,8 @@ internal sealed class HeadModel
         return accents;
     }
 
-    /// <summary>Adds a gamma-like bump (t/τ)·e^(1−t/τ), peaking at <paramref name="peak"/> τ seconds after <paramref name="startSeconds"/>.</summary>
-    private void AddBump(float[] curve, double startSeconds, double tau, double peak)
+    /// <summary>Adds a smooth bump: a half raised cosine up to <paramref name="peak"/> over <paramref name="rise"/> seconds, then down over <paramref name="fall"/> seconds.</summary>
+    private void AddBump(float[] curve, double startSeconds, double rise, double fall, double peak)
     {
         if (peak <= 0)
         {
@@ -155,11 +159,12 @@ internal sealed class HeadModel
         }
 
         var first = Math.Max(0, (int)Math.Ceiling(startSeconds * _featureRateHz));
-        var last = Math.Min(curve.Length - 1, (int)Math.Floor((startSeconds + (8 * tau)) * _featureRateHz));
+        var last = Math.Min(curve.Length - 1, (int)Math.Floor((startSeconds + rise + fall) * _featureRateHz));
         for (var i = first; i <= last; i++)
         {
-            var x = ((i / _featureRateHz) - startSeconds) / tau;
-            curve[i] += (float)(peak * x * Math.Exp(1 - x));
+            var x = (i / _featureRateHz) - startSeconds;
+            var phase = x < rise ? x / rise : 1 + ((x - rise) / fall);
+            curve[i] += (float)(peak * (0.5 - (0.5 * Math.Cos(Math.PI * phase))));
         }
     }
 

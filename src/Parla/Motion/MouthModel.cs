@@ -175,11 +175,13 @@ internal static class MouthModel
             var resumes = end < n && features.IsSpeech(end);
             if (sharpDrop && resumes && length >= minFrames && length <= maxFrames)
             {
-                // Raised-cosine bump over the closure, reaching full press in its middle.
+                // A closure is a hold: ramp in and out over 20 ms each, pressed in between, so that
+                // even a 25 fps frame landing anywhere in a short gap sees the lips shut.
+                var ramp = Math.Max(1.0, 0.02 * rate);
                 for (var k = 0; k < length; k++)
                 {
-                    var phase = (k + 0.5) / length;
-                    press[i + k] = Math.Max(press[i + k], amplitude * (float)(0.5 - (0.5 * Math.Cos(2 * Math.PI * phase))));
+                    var edge = Math.Min(k + 1, length - k) / ramp;
+                    press[i + k] = Math.Max(press[i + k], amplitude * (float)Math.Min(1.0, edge));
                 }
             }
 
