@@ -1,0 +1,82 @@
+namespace Parla.Audio;
+
+/// <summary>
+/// Frame-level features of one voice recording, one value per analysis frame. Frame <c>i</c> is
+/// centred on time <c>i / FrameRateHz</c> seconds. All arrays have <see cref="FrameCount"/> elements.
+/// </summary>
+public sealed class AudioFeatures
+{
+    public AudioFeatures(
+        double frameRateHz,
+        double durationSeconds,
+        float[] energyDb,
+        float[] speechProbability,
+        float[] voicing,
+        float[] pitchHz,
+        float[] spectralCentroidHz,
+        float[] bandRatioDb,
+        float noiseFloorDb,
+        float activityThresholdDb)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(frameRateHz, 0);
+        ArgumentOutOfRangeException.ThrowIfNegative(durationSeconds);
+        var n = energyDb.Length;
+        if (speechProbability.Length != n || voicing.Length != n || pitchHz.Length != n
+            || spectralCentroidHz.Length != n || bandRatioDb.Length != n)
+        {
+            throw new ArgumentException("All feature arrays must have the same length.");
+        }
+
+        FrameRateHz = frameRateHz;
+        DurationSeconds = durationSeconds;
+        EnergyDb = energyDb;
+        SpeechProbability = speechProbability;
+        Voicing = voicing;
+        PitchHz = pitchHz;
+        SpectralCentroidHz = spectralCentroidHz;
+        BandRatioDb = bandRatioDb;
+        NoiseFloorDb = noiseFloorDb;
+        ActivityThresholdDb = activityThresholdDb;
+    }
+
+    /// <summary>Frames per second (100 by default: a 10 ms hop).</summary>
+    public double FrameRateHz { get; }
+
+    /// <summary>Length of the analysed audio in seconds.</summary>
+    public double DurationSeconds { get; }
+
+    public int FrameCount => EnergyDb.Length;
+
+    /// <summary>RMS level of the Hann-windowed frame in dB relative to full scale (a full-scale sine is about -3 dB); floored at -120 dB.</summary>
+    public float[] EnergyDb { get; }
+
+    /// <summary>Probability, 0..1, that the frame holds voice rather than background (adaptive noise floor; 0.5 at <see cref="ActivityThresholdDb"/>).</summary>
+    public float[] SpeechProbability { get; }
+
+    /// <summary>Periodicity: the normalised autocorrelation peak in the pitch lag range, 0 (noise, silence) .. 1 (a pure periodic tone).</summary>
+    public float[] Voicing { get; }
+
+    /// <summary>Fundamental frequency in Hz where the frame is voiced and active; 0 elsewhere.</summary>
+    public float[] PitchHz { get; }
+
+    /// <summary>Power-weighted mean frequency of the frame's spectrum in Hz (0 for a silent frame).</summary>
+    public float[] SpectralCentroidHz { get; }
+
+    /// <summary>
+    /// Low-band (first-formant region) power over high-band (fricative region) power, in dB:
+    /// strongly positive for open vowels, negative for sibilants and fricatives.
+    /// </summary>
+    public float[] BandRatioDb { get; }
+
+    /// <summary>The clip's background level in dB (a low percentile of <see cref="EnergyDb"/>).</summary>
+    public float NoiseFloorDb { get; }
+
+    /// <summary>The energy, in dB, at which <see cref="SpeechProbability"/> is 0.5.</summary>
+    public float ActivityThresholdDb { get; }
+
+    /// <summary>Whether frame <paramref name="frame"/> is more likely voice than background.</summary>
+    public bool IsSpeech(int frame) => SpeechProbability[frame] >= 0.5f;
+
+    /// <summary>Time in seconds of the centre of frame <paramref name="frame"/>.</summary>
+    public double TimeOf(int frame) => frame / FrameRateHz;
+}

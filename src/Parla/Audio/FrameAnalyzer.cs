@@ -1,0 +1,233 @@
+using System.Diagnostics;
+using System.Numerics;
+using System.Runtime.InteropServices;
+
+namespace Parla.Audio;
+
+/// <summary>The features of one frame before clip-level normalisation (activity needs the whole clip).</summary>
+[StructLayout(LayoutKind.Auto)]
+internal readonly record struct FrameValues(float EnergyDb, float Voicing, float PitchHz, float SpectralCentroidHz, float BandRatioDb);
+
+/// <summary>
+/// Analyses one frame at a time. Owns every work buffer, so a frame costs no allocation; not
+/// thread-safe (use one instance per thread). A frame is a span of <see cref="SpanLength"/> samples
+/// centred on the frame's time; the spectral window and the pitch window are both centred in it.
+/// </summary>
+internal sealed class FrameAnalyzer
+{
+    private const float EnergyFloorDb = -120f;
+    private const double PowerFloor = 1e-12; // -120 dB
+
+    private readonly int _sampleRateHz;
+    private readonly int _windowLength;
+    private readonly int _pitchLength;
+    private readonly int _minLag;
+    private readonly int _maxLag;
+    private readonly float _voicingThreshold;
+    private readonly float[] _window;
+    private readonly double _windowPower;
+    private readonly Fft _fft;
+    private readonly float[] _re;
+    private readonly float[] _im;
+    private readonly float[] _pitchFrame;
+    private readonly double[] _prefixEnergy;
+    private readonly float[] _correlation;
+    private readonly int _lowBinMin, _lowBinMax, _highBinMin, _highBinMax;
+
+    public FrameAnalyzer(AudioAnalysisOptions options, int sampleRateHz)
+    {
+        _sampleRateHz = sampleRateHz;
+        _windowLength = Math.Max(8, (int)Math.Round(options.WindowSeconds * sampleRateHz));
+        _pitchLength = Math.Max(8, (int)Math.Round(options.PitchWindowSeconds * sampleRateHz));
+        SpanLength = Math.Max(_windowLength, _pitchLength);
+        _minLag = Math.Max(2, (int)Math.Floor(sampleRateHz / options.MaxPitchHz));
+        _maxLag = Math.Min(_pitchLength - 4, (int)Math.Ceiling(sampleRateHz / options.MinPitchHz));
+        _voicingThreshold = (float)options.VoicingThreshold;
+
+        // Periodic Hann window, the usual choice for overlapped spectral frames.
+        _window = new float[_windowLength];
+        double power = 0;
+        for (var n = 0; n < _windowLength; n++)
+        {
+            _window[n] = (float)(0.5 - (0.5 * Math.Cos(2 * Math.PI * n / _windowLength)));
+            power += _window[n] * (double)_window[n];
+        }
+
+        _windowPower = power;
+        var fftSize = (int)BitOperations.RoundUpToPowerOf2((uint)_windowLength);
+        _fft = new Fft(fftSize);
+        _re = new float[fftSize];
+        _im = new float[fftSize];
+        _pitchFrame = new float[_pitchLength];
+        _prefixEnergy = new double[_pitchLength + 1];
+        // Lags minLag-1 .. maxLag+1, so that a peak at either end of the range can be recognised as a local maximum.
+        _correlation = new float[_maxLag - _minLag + 3];
+
+        var binHz = (double)sampleRateHz / fftSize;
+        var lastBin = fftSize / 2;
+        int Bin(double hz) => Math.Clamp((int)Math.Round(hz / binHz), 0, lastBin);
+        _lowBinMin = Bin(options.LowBandMinHz);
+        _lowBinMax = Bin(options.LowBandMaxHz);
+        _highBinMin = Bin(options.HighBandMinHz);
+        _highBinMax = Bin(options.HighBandMaxHz);
+    }
+
+    /// <summary>Number of samples a frame span must hold.</summary>
+    public int SpanLength { get; }
+
+    public FrameValues Analyze(ReadOnlySpan<float> span)
+    {
+        Debug.Assert(span.Length == SpanLength, "Frame span has the wrong length.");
+        var spectral = span.Slice((SpanLength - _windowLength) / 2, _windowLength);
+        var pitch = span.Slice((SpanLength - _pitchLength) / 2, _pitchLength);
+
+        // Energy: mean power of the windowed frame, normalised by the window's own power so that
+        // the level does not depend on the window; a full-scale sine reads -3 dB.
+        double sumSquares = 0;
+        for (var n = 0; n < _windowLength; n++)
+        {
+            var v = spectral[n] * _window[n];
+            _re[n] = v;
+            sumSquares += v * (double)v;
+        }
+
+        var energyDb = (float)Math.Max(EnergyFloorDb, 10 * Math.Log10((sumSquares / _windowPower) + PowerFloor));
+
+        var (centroid, ratioDb) = Spectrum(sumSquares);
+        var (voicing, pitchHz) = Periodicity(pitch);
+        return new FrameValues(energyDb, voicing, pitchHz, centroid, ratioDb);
+    }
+
+    private (float CentroidHz, float BandRatioDb) Spectrum(double windowedEnergy)
+    {
+        _re.AsSpan(_windowLength).Clear();
+        _im.AsSpan().Clear();
+        if (windowedEnergy < PowerFloor * _windowPower)
+        {
+            return (0, 0);
+        }
+
+        _fft.Forward(_re, _im);
+        var binHz = (double)_sampleRateHz / _fft.Size;
+        double total = 0, weighted = 0, low = 0, high = 0;
+        for (var k = 0; k <= _fft.Size / 2; k++)
+        {
+            double p = (_re[k] * _re[k]) + (_im[k] * _im[k]);
+            total += p;
+            weighted += p * k * binHz;
+            if (k >= _lowBinMin && k <= _lowBinMax)
+            {
+                low += p;
+            }
+
+            if (k >= _highBinMin && k <= _highBinMax)
+            {
+                high += p;
+            }
+        }
+
+        // The small floor, relative to the frame's total power, keeps the ratio finite (±60 dB) for pure tones.
+        var floor = (total * 1e-6) + 1e-20;
+        var ratio = 10 * Math.Log10((low + floor) / (high + floor));
+        return ((float)(weighted / total), (float)ratio);
+    }
+
+    /// <summary>
+    /// Normalised cross-correlation of the frame with itself shifted by each lag (the NCCF of RAPT):
+    /// r(τ) = Σ x[n]x[n+τ] / sqrt(Σ x[n]² · Σ x[n+τ]²) over the overlap, which is 1 for any exactly
+    /// periodic signal at its period, whatever its amplitude or the overlap length.
+    /// </summary>
+    private (float Voicing, float PitchHz) Periodicity(ReadOnlySpan<float> pitch)
+    {
+        var x = _pitchFrame.AsSpan();
+        float mean = 0;
+        for (var n = 0; n < x.Length; n++)
+        {
+            mean += pitch[n];
+        }
+
+        mean /= x.Length;
+        _prefixEnergy[0] = 0;
+        for (var n = 0; n < x.Length; n++)
+        {
+            x[n] = pitch[n] - mean;
+            _prefixEnergy[n + 1] = _prefixEnergy[n] + (x[n] * (double)x[n]);
+        }
+
+        var totalEnergy = _prefixEnergy[x.Length];
+        if (totalEnergy < PowerFloor * x.Length)
+        {
+            return (0, 0);
+        }
+
+        var best = 0f;
+        for (var i = 0; i < _correlation.Length; i++)
+        {
+            var lag = _minLag - 1 + i;
+            var overlap = x.Length - lag;
+            var head = _prefixEnergy[overlap];
+            var tail = totalEnergy - _prefixEnergy[lag];
+            var denominator = Math.Sqrt(head * tail);
+            var r = denominator > 0 ? (float)(Dot(x[..overlap], x.Slice(lag, overlap)) / denominator) : 0f;
+            _correlation[i] = r;
+            if (i > 0 && i < _correlation.Length - 1 && r > best)
+            {
+                best = r;
+            }
+        }
+
+        var voicing = Math.Clamp(best, 0f, 1f);
+        if (voicing < _voicingThreshold)
+        {
+            return (voicing, 0);
+        }
+
+        // A periodic signal correlates almost as well at two or three periods as at one; the first
+        // local maximum close to the best is the period (this avoids octave-down errors).
+        var accept = best * 0.9f;
+        for (var i = 1; i < _correlation.Length - 1; i++)
+        {
+            var r = _correlation[i];
+            if (r >= accept && r >= _correlation[i - 1] && r >= _correlation[i + 1])
+            {
+                // Parabolic interpolation of the peak for sub-sample lag precision.
+                var a = _correlation[i - 1];
+                var c = _correlation[i + 1];
+                var curvature = a - (2 * r) + c;
+                var offset = curvature < 0 ? 0.5f * (a - c) / curvature : 0f;
+                var lag = _minLag - 1 + i + Math.Clamp(offset, -0.5f, 0.5f);
+                return (voicing, _sampleRateHz / lag);
+            }
+        }
+
+        return (voicing, 0);
+    }
+
+    /// <summary>Dot product, Vector&lt;float&gt;-wide with a scalar tail; accumulates lanes in float (frames are short) and sums them in double.</summary>
+    private static double Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        var n = a.Length;
+        var i = 0;
+        double sum = 0;
+        if (Vector.IsHardwareAccelerated && n >= Vector<float>.Count)
+        {
+            var acc = Vector<float>.Zero;
+            var va = MemoryMarshal.Cast<float, Vector<float>>(a);
+            var vb = MemoryMarshal.Cast<float, Vector<float>>(b);
+            for (var v = 0; v < va.Length; v++)
+            {
+                acc += va[v] * vb[v];
+            }
+
+            sum = Vector.Sum(acc);
+            i = va.Length * Vector<float>.Count;
+        }
+
+        for (; i < n; i++)
+        {
+            sum += a[i] * b[i];
+        }
+
+        return sum;
+    }
+}

@@ -1,0 +1,113 @@
+using Parla.Audio;
+
+namespace Parla.Motion;
+
+/// <summary>
+/// Turns audio features into a <see cref="MotionTrack"/>: the mouth follows the voice, the eyes
+/// blink and glance, the head sways and nods. Same features, frame count and options (seed
+/// included): the same track, bit for bit.
+/// </summary>
+public static class MotionGenerator
+{
+    /// <summary>
+    /// Generates <paramref name="frameCount"/> face states at <see cref="MotionOptions.FramesPerSecond"/>
+    /// (the caller gives ceil(duration × fps)). Frames past the end of the features are silence.
+    /// </summary>
+    public static MotionTrack Generate(AudioFeatures features, int frameCount, MotionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfNegative(frameCount);
+        options.ThrowIfInvalid();
+
+        var fps = options.FramesPerSecond;
+        var duration = frameCount / fps;
+        var featureRate = features.FrameRateHz;
+
+        // Each model draws from its own generator, so changing one (say, the blink rate) leaves
+        // the others' random choices as they were.
+        var mouth = MouthModel.Compute(features, options);
+        var blinks = BlinkModel.Schedule(features, duration, options, new Random(DeriveSeed(options.Seed, 1)));
+        var head = HeadModel.Create(features, options, new Random(DeriveSeed(options.Seed, 2)));
+        var fixations = GazeModel.Schedule(duration, options, new Random(DeriveSeed(options.Seed, 3)));
+
+        var frames = new FaceState[frameCount];
+        var blinkCursor = 0;
+        var gazeCursor = 0;
+        for (var k = 0; k < frameCount; k++)
+        {
+            var t = k / fps;
+            var mouthIndex = (t + options.MouthLeadSeconds) * featureRate;
+            var pose = head.At(t);
+            var (gazeX, gazeY) = GazeModel.At(fixations, t, ref gazeCursor);
+            var blink = BlinkAt(blinks, t, ref blinkCursor);
+            frames[k] = new FaceState
+            {
+                JawOpen = Sample(mouth.JawOpen, mouthIndex),
+                LipRound = Sample(mouth.LipRound, mouthIndex),
+                LipWidth = Sample(mouth.LipWidth, mouthIndex),
+                LipPress = Sample(mouth.LipPress, mouthIndex),
+                BlinkLeft = blink,
+                BlinkRight = blink,
+                BrowRaise = pose.BrowRaise,
+                HeadYawDegrees = pose.YawDegrees,
+                HeadPitchDegrees = pose.PitchDegrees,
+                HeadRollDegrees = pose.RollDegrees,
+                HeadShiftX = pose.ShiftX,
+                HeadShiftY = pose.ShiftY,
+                GazeX = gazeX,
+                GazeY = gazeY,
+            };
+        }
+
+        return new MotionTrack(fps, frames);
+    }
+
+    /// <summary>Linear interpolation of <paramref name="curve"/> at a fractional index; 0 outside the curve (silence).</summary>
+    internal static float Sample(float[] curve, double index)
+    {
+        if (curve.Length == 0 || index < 0 || index > curve.Length - 1)
+        {
+            return 0;
+        }
+
+        var i = (int)index;
+        if (i >= curve.Length - 1)
+        {
+            return curve[^1];
+        }
+
+        var f = (float)(index - i);
+        return curve[i] + ((curve[i + 1] - curve[i]) * f);
+    }
+
+    /// <summary>A per-model seed from the user's seed: a fixed mixing step (not <see cref="HashCode"/>, which differs between processes).</summary>
+    internal static int DeriveSeed(int seed, int stream)
+    {
+        unchecked
+        {
+            var x = (uint)seed * 0x9E3779B1u;
+            x ^= (uint)stream * 0x85EBCA6Bu;
+            x ^= x >> 15;
+            x *= 0xC2B2AE35u;
+            x ^= x >> 13;
+            return (int)(x & 0x7FFFFFFF);
+        }
+    }
+
+    private static float BlinkAt(List<Blink> blinks, double t, ref int cursor)
+    {
+        while (cursor < blinks.Count && blinks[cursor].EndSeconds <= t)
+        {
+            cursor++;
+        }
+
+        var closure = 0f;
+        for (var i = cursor; i < blinks.Count && blinks[i].StartSeconds < t; i++)
+        {
+            closure = Math.Max(closure, blinks[i].ClosureAt(t));
+        }
+
+        return closure;
+    }
+}

@@ -1,0 +1,191 @@
+using Parla.Audio;
+
+namespace Parla.Motion;
+
+/// <summary>Mouth parameters at the feature frame rate, before the lead and the resampling to video frames.</summary>
+internal sealed record MouthCurves(float[] JawOpen, float[] LipRound, float[] LipWidth, float[] LipPress);
+
+/// <summary>
+/// The acoustic mouth model: jaw opening from the loudness envelope shaped by a vowel/fricative
+/// cue, lip rounding and spreading from the spectral centroid, lip press at abrupt closures.
+/// Everything is normalised per clip by percentiles, so a quiet and a loud recording of the same
+/// words move the mouth alike.
+/// </summary>
+internal static class MouthModel
+{
+    // Energy percentiles (over active frames) that map to a closed and a fully open jaw. The 15th
+    // percentile sits at the dips between syllables and at weak consonants, so those close the lips;
+    // the 95th leaves the loudest vowels just saturating.
+    private const double ClosedPercentile = 15;
+    private const double OpenPercentile = 95;
+    private const float MinRangeDb = 12f;
+
+    // The band-ratio cue: open vowels have most energy below 900 Hz (ratio +20..+40 dB), sibilants
+    // and fricatives above 3 kHz (−10..−30 dB). The jaw factor moves from 0.45 to 1 around +5 dB.
+    private const float CueCentreDb = 5f;
+    private const float CueWidthDb = 5f;
+    private const float FricativeJawFactor = 0.45f;
+
+    public static MouthCurves Compute(AudioFeatures features, MotionOptions options)
+    {
+        var n = features.FrameCount;
+        var jaw = new float[n];
+        var round = new float[n];
+        var width = new float[n];
+        var press = new float[n];
+        if (n == 0)
+        {
+            return new MouthCurves(jaw, round, width, press);
+        }
+
+        var energy = features.EnergyDb;
+        var active = new List<float>(n);
+        for (var i = 0; i < n; i++)
+        {
+            if (features.IsSpeech(i))
+            {
+                active.Add(energy[i]);
+            }
+        }
+
+        if (active.Count == 0)
+        {
+            return new MouthCurves(jaw, round, width, press);
+        }
+
+        active.Sort();
+        var activeSpan = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(active);
+        var openDb = Statistics.PercentileOfSorted(activeSpan, OpenPercentile);
+        // At least MinRangeDb between closed and open: a held note has almost no spread in level, and
+        // must neither turn tiny wobbles into full swings nor map its own level to "closed".
+        var closedDb = Math.Max(Math.Min(Statistics.PercentileOfSorted(activeSpan, ClosedPercentile), openDb - MinRangeDb), features.ActivityThresholdDb);
+        openDb = Math.Max(openDb, closedDb + 1f);
+        var gain = (float)(0.55 + (0.45 * options.Expressiveness)); // 1 at the default expressiveness
+
+        var target = new float[n];
+        for (var i = 0; i < n; i++)
+        {
+            var level = Math.Clamp((energy[i] - closedDb) / (openDb - closedDb), 0f, 1f);
+            var vowelness = 1f / (1f + MathF.Exp(-(features.BandRatioDb[i] - CueCentreDb) / CueWidthDb));
+            var cue = FricativeJawFactor + ((1 - FricativeJawFactor) * vowelness);
+            target[i] = Math.Min(1f, level * cue * features.SpeechProbability[i] * gain);
+        }
+
+        // One-pole attack/release follower: opens quickly, closes a little slower, as a jaw does.
+        var dt = 1.0 / features.FrameRateHz;
+        var attack = (float)(1 - Math.Exp(-dt / options.JawAttackSeconds));
+        var release = (float)(1 - Math.Exp(-dt / options.JawReleaseSeconds));
+        var state = 0f;
+        for (var i = 0; i < n; i++)
+        {
+            var k = target[i] > state ? attack : release;
+            state += k * (target[i] - state);
+            jaw[i] = state;
+        }
+
+        LipShapes(features, jaw, options, round, width);
+        LipPress(features, closedDb, openDb, options, press);
+        return new MouthCurves(jaw, round, width, press);
+    }
+
+    /// <summary>
+    /// A low spectral centroid in a voiced frame means low formants (o, u, w: rounded lips); a high
+    /// one means front vowels (i, e: spread lips). Normalised by the clip's own centroid spread, and
+    /// kept modest: the centroid is only a rough proxy for the second formant.
+    /// </summary>
+    private static void LipShapes(AudioFeatures features, float[] jaw, MotionOptions options, float[] round, float[] width)
+    {
+        var n = features.FrameCount;
+        var logCentroids = new List<float>(n);
+        for (var i = 0; i < n; i++)
+        {
+            if (features.PitchHz[i] > 0 && features.SpectralCentroidHz[i] > 0)
+            {
+                logCentroids.Add(MathF.Log(features.SpectralCentroidHz[i]));
+            }
+        }
+
+        if (logCentroids.Count < 10)
+        {
+            return;
+        }
+
+        logCentroids.Sort();
+        var sorted = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(logCentroids);
+        var median = Statistics.PercentileOfSorted(sorted, 50);
+        var spread = Math.Max(0.2f, (Statistics.PercentileOfSorted(sorted, 90) - Statistics.PercentileOfSorted(sorted, 10)) / 2);
+        var scale = (float)(0.5 + (0.5 * options.Expressiveness));
+        var smoothing = (float)(1 - Math.Exp(-1.0 / (features.FrameRateHz * 0.08))); // 80 ms: lips change shape slower than the jaw
+        float r = 0, w = 0;
+        for (var i = 0; i < n; i++)
+        {
+            float targetRound = 0, targetWidth = 0;
+            if (features.PitchHz[i] > 0 && features.SpectralCentroidHz[i] > 0)
+            {
+                var z = Math.Clamp((MathF.Log(features.SpectralCentroidHz[i]) - median) / spread, -1.5f, 1.5f);
+                var presence = Math.Min(1f, 0.3f + (2 * jaw[i])); // rounding shows on a moving mouth
+                targetRound = 0.35f * Math.Clamp(-z, 0f, 1f) * presence;
+                targetWidth = (0.15f * Math.Clamp(z, 0f, 1f) * presence) - (0.3f * targetRound);
+            }
+
+            r += smoothing * (targetRound - r);
+            w += smoothing * (targetWidth - w);
+            round[i] = Math.Clamp(r * scale, 0f, 1f);
+            width[i] = Math.Clamp(w * scale, -0.5f, 1f);
+        }
+    }
+
+    /// <summary>
+    /// A crude bilabial cue: inside a phrase, energy that falls sharply to near silence for 30–200 ms
+    /// and then comes back is most often a stop closure (p, b) or an m; the lips press shut over it.
+    /// </summary>
+    private static void LipPress(AudioFeatures features, float closedDb, float openDb, MotionOptions options, float[] press)
+    {
+        var n = features.FrameCount;
+        var energy = features.EnergyDb;
+        var rate = features.FrameRateHz;
+        var minFrames = Math.Max(1, (int)Math.Round(0.03 * rate));
+        var maxFrames = (int)Math.Round(0.2 * rate);
+        var dropFrames = Math.Max(1, (int)Math.Round(0.04 * rate));
+        var loudDb = closedDb + (0.5f * (openDb - closedDb));
+        var amplitude = (float)Math.Min(1.0, 0.6 + (0.2 * options.Expressiveness));
+        var i = 1;
+        while (i < n)
+        {
+            if (energy[i] >= closedDb || energy[i - 1] < closedDb)
+            {
+                i++;
+                continue;
+            }
+
+            // A run of quiet frames starts at i; find its end.
+            var end = i;
+            while (end < n && energy[end] < closedDb)
+            {
+                end++;
+            }
+
+            var length = end - i;
+            var sharpDrop = false;
+            for (var k = Math.Max(0, i - dropFrames); k < i; k++)
+            {
+                sharpDrop |= energy[k] >= loudDb;
+            }
+
+            var resumes = end < n && features.IsSpeech(end);
+            if (sharpDrop && resumes && length >= minFrames && length <= maxFrames)
+            {
+                // A closure is a hold: ramp in and out over 20 ms each, pressed in between, so that
+                // even a 25 fps frame landing anywhere in a short gap sees the lips shut.
+                var ramp = Math.Max(1.0, 0.02 * rate);
+                for (var k = 0; k < length; k++)
+                {
+                    var edge = Math.Min(k + 1, length - k) / ramp;
+                    press[i + k] = Math.Max(press[i + k], amplitude * (float)Math.Min(1.0, edge));
+                }
+            }
+
+            i = end + 1;
+        }
+    }
+}

@@ -1,0 +1,245 @@
+using System.Diagnostics;
+using Parla.Audio;
+using Parla.Media;
+
+namespace Parla.Tests.Audio;
+
+public sealed class AudioAnalyzerTests
+{
+    private const int Rate = 16000;
+
+    // Frames within half a span (20 ms) of either end see the zero padding; known answers skip them.
+    private const int EdgeFrames = 3;
+
+    [Theory]
+    [InlineData(80.0)]
+    [InlineData(120.0)]
+    [InlineData(200.0)]
+    [InlineData(310.0)]
+    [InlineData(450.0)]
+    public void Sine_GivesItsFrequencyAsPitchAndFullVoicing(double frequencyHz)
+    {
+        var features = AudioAnalyzer.Analyze(new AudioClip(AudioTestData.Sine(frequencyHz, 1.0), Rate));
+
+        foreach (var i in Middle(features))
+        {
+            // Parabolic interpolation of the autocorrelation peak: well within 1% of the true F0.
+            Assert.InRange(features.PitchHz[i], frequencyHz * 0.99, frequencyHz * 1.01);
+            Assert.InRange(features.Voicing[i], 0.98f, 1f);
+            Assert.True(features.IsSpeech(i));
+        }
+    }
+
+    [Fact]
+    public void Sine200_HasItsLevelCentroidAndALowBandRatio()
+    {
+        var features = AudioAnalyzer.Analyze(new AudioClip(AudioTestData.Sine(200, 1.0, amplitude: 0.5), Rate));
+
+        foreach (var i in Middle(features))
+        {
+            // RMS of a 0.5-amplitude sine is 0.354: -9.03 dBFS; the window normalisation is exact to a few hundredths of a dB.
+            Assert.InRange(features.EnergyDb[i], -9.2f, -8.85f);
+            // Hann leakage spreads a few bins (31.25 Hz each) around 200 Hz.
+            Assert.InRange(features.SpectralCentroidHz[i], 170f, 260f);
+            Assert.True(features.BandRatioDb[i] > 30f, $"band ratio {features.BandRatioDb[i]} dB");
+        }
+    }
+
+    [Fact]
+    public void Silence_IsQuietInactiveAndUnvoiced()
+    {
+        var features = AudioAnalyzer.Analyze(new AudioClip(new float[Rate], Rate));
+
+        Assert.Equal(100, features.FrameCount);
+        Assert.All(features.EnergyDb, e => Assert.Equal(-120f, e));
+        Assert.All(features.SpeechProbability, p => Assert.True(p < 0.01f));
+        Assert.All(features.Voicing, v => Assert.Equal(0f, v));
+        Assert.All(features.PitchHz, f => Assert.Equal(0f, f));
+    }
+
+    [Fact]
+    public void ToneAfterQuietNoise_IsActiveOnlyWhereTheToneIs()
+    {
+        var noise = AudioTestData.WhiteNoise(1.0, seed: 3, rms: 0.001); // -60 dBFS room noise
+        var tone = AudioTestData.Sine(200, 1.0, amplitude: 0.3);
+        var features = AudioAnalyzer.Analyze(new AudioClip([.. noise, .. tone], Rate));
+
+        for (var i = EdgeFrames; i < 100 - EdgeFrames; i++)
+        {
+            Assert.False(features.IsSpeech(i), $"frame {i} of the noise counted as voice");
+        }
+
+        for (var i = 100 + EdgeFrames; i < 200 - EdgeFrames; i++)
+        {
+            Assert.True(features.IsSpeech(i), $"frame {i} of the tone not counted as voice");
+        }
+    }
+
+    [Fact]
+    public void WhiteNoise_IsUnvoicedWithAHighCentroid()
+    {
+        var features = AudioAnalyzer.Analyze(new AudioClip(AudioTestData.WhiteNoise(1.0, seed: 11, rms: 0.1), Rate));
+
+        foreach (var i in Middle(features))
+        {
+            // Chance correlation over ~400-sample overlaps has a standard deviation near 0.05;
+            // the best of 200 lags stays well below the voicing threshold.
+            Assert.InRange(features.Voicing[i], 0f, 0.35f);
+            Assert.Equal(0f, features.PitchHz[i]);
+            // A flat spectrum from 0 to 8 kHz has its centroid at 4 kHz.
+            // (slightly above, since the 60 Hz high-pass removes the lowest bins; one frame's periodogram wanders by a few hundred Hz).
+            Assert.InRange(features.SpectralCentroidHz[i], 3400f, 4800f);
+            // Flat spectrum: 800 Hz of low band against 5000 Hz of high band is -8 dB on average; one frame's periodogram varies by a few dB.
+            Assert.True(features.BandRatioDb[i] < -2f, $"band ratio {features.BandRatioDb[i]} dB");
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(159)]
+    [InlineData(160)]
+    [InlineData(161)]
+    [InlineData(16000)]
+    public void FrameCount_IsSamplesOverHopRoundedUp(int samples)
+    {
+        var features = AudioAnalyzer.Analyze(new AudioClip(AudioTestData.Sine(200, samples / (double)Rate), Rate));
+
+        Assert.Equal((samples + 159) / 160, features.FrameCount);
+        Assert.Equal(100.0, features.FrameRateHz);
+    }
+
+    [Fact]
+    public void Streaming_InChunksOfAnySize_EqualsBatch()
+    {
+        var samples = Speechlike(seconds: 3.0, seed: 5);
+        var batch = AudioAnalyzer.Analyze(new AudioClip(samples, Rate));
+
+        var stream = new AudioFeatureStream(Rate);
+        var random = new Random(17);
+        var framesSeen = 0;
+        for (var start = 0; start < samples.Length;)
+        {
+            var length = Math.Min(samples.Length - start, random.Next(1, 2000));
+            stream.Push(samples.AsSpan(start, length));
+            start += length;
+            Assert.True(stream.FramesReady >= framesSeen, "frames are never taken back");
+            framesSeen = stream.FramesReady;
+        }
+
+        var streamed = stream.Complete();
+
+        Assert.Equal(batch.EnergyDb, streamed.EnergyDb);
+        Assert.Equal(batch.SpeechProbability, streamed.SpeechProbability);
+        Assert.Equal(batch.Voicing, streamed.Voicing);
+        Assert.Equal(batch.PitchHz, streamed.PitchHz);
+        Assert.Equal(batch.SpectralCentroidHz, streamed.SpectralCentroidHz);
+        Assert.Equal(batch.BandRatioDb, streamed.BandRatioDb);
+    }
+
+    [Fact]
+    public void LongInput_FrameFeaturesMatchThoseOfItsOwnBeginning()
+    {
+        // Three minutes: the frame-local features of the first 2 s do not depend on what follows.
+        var minute = Speechlike(seconds: 60.0, seed: 8);
+        var samples = new float[minute.Length * 3];
+        for (var k = 0; k < 3; k++)
+        {
+            minute.CopyTo(samples, k * minute.Length);
+        }
+
+        var full = AudioAnalyzer.Analyze(new AudioClip(samples, Rate));
+        var head = AudioAnalyzer.Analyze(new AudioClip(samples[..(2 * Rate)], Rate));
+
+        Assert.Equal(18000, full.FrameCount);
+        for (var i = 0; i < head.FrameCount - EdgeFrames; i++)
+        {
+            Assert.Equal(head.EnergyDb[i], full.EnergyDb[i]);
+            Assert.Equal(head.PitchHz[i] > 0 ? head.PitchHz[i] : 0, full.Voicing[i] >= 0.5f && full.IsSpeech(i) ? full.PitchHz[i] : 0, 3);
+            Assert.Equal(head.SpectralCentroidHz[i], full.SpectralCentroidHz[i]);
+        }
+
+        // The third repetition of the minute gives the same frame values as the first (buffers are
+        // reused cleanly). Not bit-exact: the high-pass filter enters the repetition with a slightly
+        // different state (the end of the previous minute instead of silence), a difference of
+        // order 1e-7 relative, hence the tolerances.
+        for (var i = EdgeFrames; i < 6000 - EdgeFrames; i++)
+        {
+            Assert.Equal(full.EnergyDb[i], full.EnergyDb[i + 12000], 0.01f);
+            Assert.Equal(full.Voicing[i], full.Voicing[i + 12000], 1e-4f);
+        }
+    }
+
+    [Fact]
+    public void LibriVoxSpeech_HasPausesALowVoiceAndVowelLikeBandRatios()
+    {
+        var features = AudioAnalyzer.Analyze(AudioDecoder.Decode(AudioTestData.Voice("librivox_0870.wav")));
+
+        var active = Enumerable.Range(0, features.FrameCount).Count(features.IsSpeech) / (double)features.FrameCount;
+        Assert.InRange(active, 0.5, 0.95);
+        var pitches = features.PitchHz.Where(f => f > 0).Order().ToArray();
+        Assert.True(pitches.Length > features.FrameCount / 4, $"only {pitches.Length} voiced frames");
+        // The reader's harmonics (sox stat -freq) sit at multiples of about 95 Hz: a low voice.
+        Assert.InRange(pitches[pitches.Length / 2], 80f, 130f);
+        var voicedRatio = Enumerable.Range(0, features.FrameCount).Where(i => features.PitchHz[i] > 0).Average(i => features.BandRatioDb[i]);
+        Assert.True(voicedRatio > 10, $"mean band ratio of voiced frames {voicedRatio} dB");
+    }
+
+    [Fact]
+    public void Options_ReportEveryProblemTogether()
+    {
+        var options = new AudioAnalysisOptions { HopSeconds = 0, MinPitchHz = 600, VoicingThreshold = 2 };
+
+        var errors = options.Validate(16000);
+
+        Assert.Contains(errors, e => e.Contains(nameof(AudioAnalysisOptions.HopSeconds), StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains(nameof(AudioAnalysisOptions.MinPitchHz), StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains(nameof(AudioAnalysisOptions.VoicingThreshold), StringComparison.Ordinal));
+        Assert.Empty(new AudioAnalysisOptions().Validate(16000));
+        Assert.Throws<ArgumentException>(() => new AudioFeatureStream(16000, options));
+    }
+
+    [Fact]
+    public void Fft_KnownAnswers()
+    {
+        var fft = new Fft(16);
+        var re = new float[16];
+        var im = new float[16];
+        re[0] = 1;
+        fft.Forward(re, im);
+        Assert.All(re, v => Assert.Equal(1f, v, 1e-6f));
+        Assert.All(im, v => Assert.Equal(0f, v, 1e-6f));
+
+        for (var n = 0; n < 16; n++)
+        {
+            re[n] = MathF.Cos(2 * MathF.PI * 3 * n / 16);
+            im[n] = 0;
+        }
+
+        fft.Forward(re, im);
+        for (var k = 0; k < 16; k++)
+        {
+            Assert.Equal(k is 3 or 13 ? 8f : 0f, re[k], 1e-5f);
+            Assert.Equal(0f, im[k], 1e-5f);
+        }
+    }
+
+    /// <summary>Syllable-like bursts: a 180 Hz harmonic tone under a 5 Hz envelope, with a pause every second, over quiet noise.</summary>
+    internal static float[] Speechlike(double seconds, int seed)
+    {
+        var noise = AudioTestData.WhiteNoise(seconds, seed, rms: 0.002);
+        for (var n = 0; n < noise.Length; n++)
+        {
+            var t = (double)n / Rate;
+            var envelope = Math.Max(0, Math.Sin(Math.PI * 5 * t)); // 5 syllables a second
+            var phrase = (t % 2.0) < 1.4 ? 1.0 : 0.0; // 0.6 s pause every 2 s
+            var f0 = 180 + (20 * Math.Sin(2 * Math.PI * 0.7 * t));
+            var phase = 2 * Math.PI * f0 * t;
+            var voice = (0.3 * Math.Sin(phase)) + (0.15 * Math.Sin(2 * phase)) + (0.08 * Math.Sin(3 * phase));
+            noise[n] += (float)(envelope * phrase * voice);
+        }
+
+        return noise;
+    }
+
+    private static IEnumerable<int> Middle(AudioFeatures f) => Enumerable.Range(EdgeFrames, f.FrameCount - (2 * EdgeFrames));
+}

@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using Parla.Media;
+
+namespace Parla.Tests.Audio;
+
+public sealed class AudioDecoderTests : IDisposable
+{
+    private readonly string _temp = Directory.CreateTempSubdirectory("parla-audio-").FullName;
+
+    public void Dispose() => Directory.Delete(_temp, recursive: true);
+
+    [Fact]
+    public void Decode_LibriVoxWav_GivesMonoSamplesAtTheRequestedRate()
+    {
+        var clip = AudioDecoder.Decode(AudioTestData.Voice("librivox_0870.wav"));
+
+        Assert.Equal(16000, clip.SampleRateHz);
+        // The file's data chunk is 227,200 bytes of 16-bit PCM (227,244 bytes minus a 44-byte header).
+        Assert.Equal(113600, clip.Samples.Length);
+        Assert.InRange(clip.DurationSeconds, 7.09, 7.11);
+        var rms = Math.Sqrt(clip.Samples.Average(s => (double)s * s));
+        Assert.InRange(rms, 0.005, 0.5);
+        Assert.All(clip.Samples, s => Assert.InRange(s, -1f, 1f));
+    }
+
+    [Fact]
+    public void Decode_AtAnotherRate_Resamples()
+    {
+        var clip = AudioDecoder.Decode(AudioTestData.Voice("librivox_0930.wav"), sampleRateHz: 8000);
+        var original = AudioDecoder.Decode(AudioTestData.Voice("librivox_0930.wav"));
+
+        Assert.Equal(8000, clip.SampleRateHz);
+        // Resampling keeps the duration to within a few samples of filter delay.
+        Assert.InRange(clip.DurationSeconds, original.DurationSeconds - 0.005, original.DurationSeconds + 0.005);
+    }
+
+    [Fact]
+    public void Decode_MissingFile_ThrowsInvalidInputNamingTheFile()
+    {
+        var path = Path.Combine(_temp, "nope.wav");
+
+        var e = Assert.Throws<InvalidInputException>(() => AudioDecoder.Decode(path));
+
+        Assert.Equal(path, e.Path);
+        Assert.Contains("file not found", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Decode_TextFileNamedWav_ThrowsCouldNotBeDecodedAndKeepsFfmpegOutput()
+    {
+        var path = Path.Combine(_temp, "notes.wav");
+        File.WriteAllText(path, "these are not sounds\n");
+
+        var e = Assert.Throws<InvalidInputException>(() => AudioDecoder.Decode(path));
+
+        Assert.Contains("could not be decoded", e.Message, StringComparison.Ordinal);
+        var tool = Assert.IsType<ToolException>(e.InnerException);
+        Assert.Contains("Invalid data", tool.ToolOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Decode_ImageFile_ThrowsNoAudioStream()
+    {
+        var path = Path.Combine(_temp, "pixel.png");
+        File.WriteAllBytes(path, Convert.FromBase64String(
+            "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="));
+
+        var e = Assert.Throws<InvalidInputException>(() => AudioDecoder.Decode(path));
+
+        Assert.Contains("has no audio stream", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Decode_VideoWithoutSound_ThrowsNoAudioStream()
+    {
+        var path = Path.Combine(_temp, "silent.mkv");
+        RunFfmpeg("-v", "error", "-nostdin", "-f", "lavfi", "-i", "testsrc=duration=0.5:size=32x32:rate=10", "-c:v", "ffv1", path);
+
+        var e = Assert.Throws<InvalidInputException>(() => AudioDecoder.Decode(path));
+
+        Assert.Contains("has no audio stream", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Decode_EmptyFile_ThrowsInvalidInput()
+    {
+        var path = Path.Combine(_temp, "empty.wav");
+        File.WriteAllBytes(path, []);
+
+        var e = Assert.Throws<InvalidInputException>(() => AudioDecoder.Decode(path));
+
+        Assert.Contains("empty", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Decode_WavWithNoSamples_ThrowsZeroLength()
+    {
+        var path = Path.Combine(_temp, "nothing.wav");
+        File.WriteAllBytes(path, WavHeader(dataBytes: 0, sampleRateHz: 16000));
+
+        var e = Assert.Throws<InvalidInputException>(() => AudioDecoder.Decode(path));
+
+        Assert.Contains("zero length", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Decode_FfmpegMissing_ThrowsToolExceptionSayingHowToInstall()
+    {
+        var e = Assert.Throws<ToolException>(() =>
+            AudioDecoder.Decode(AudioTestData.Voice("librivox_0930.wav"), 16000, "/nonexistent/ffmpeg"));
+
+        Assert.Contains("apt-get install ffmpeg", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Decode_CancelledToken_ThrowsOperationCanceled()
+    {
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+            AudioDecoder.Decode(AudioTestData.Voice("librivox_0870.wav"), ct: cts.Token));
+    }
+
+    [Fact]
+    public void BuildArguments_AskForMonoFloatPcmOnStdout()
+    {
+        var arguments = AudioDecoder.BuildArguments("/in/a b.m4a", 22050);
+
+        Assert.Equal(
+            ["-v", "error", "-nostdin", "-i", "/in/a b.m4a", "-vn", "-ac", "1", "-ar", "22050", "-f", "f32le", "-"],
+            arguments);
+    }
+
+    [Theory]
+    [InlineData("Output file #0 does not contain any stream\n")] // ffmpeg 5
+    [InlineData("Output file does not contain any stream\n")] // ffmpeg 6 and later
+    public void DescribeFailure_NoStreamMessages_MeanNoAudio(string stderr)
+    {
+        var e = Assert.IsType<InvalidInputException>(AudioDecoder.DescribeFailure("x.png", 1, stderr));
+
+        Assert.Contains("has no audio stream", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DescribeFailure_OtherErrors_QuoteTheFirstNonEmptyLine()
+    {
+        var e = Assert.IsType<InvalidInputException>(
+            AudioDecoder.DescribeFailure("x.wav", 1, "\n  x.wav: Invalid data found when processing input\nmore\n"));
+
+        Assert.Equal("x.wav: could not be decoded: x.wav: Invalid data found when processing input", e.Message);
+    }
+
+    private static byte[] WavHeader(int dataBytes, int sampleRateHz)
+    {
+        using var stream = new MemoryStream();
+        using var w = new BinaryWriter(stream);
+        w.Write("RIFF"u8);
+        w.Write(36 + dataBytes);
+        w.Write("WAVEfmt "u8);
+        w.Write(16);
+        w.Write((short)1); // PCM
+        w.Write((short)1); // mono
+        w.Write(sampleRateHz);
+        w.Write(sampleRateHz * 2);
+        w.Write((short)2);
+        w.Write((short)16);
+        w.Write("data"u8);
+        w.Write(dataBytes);
+        w.Flush();
+        return stream.ToArray();
+    }
+
+    private static void RunFfmpeg(params string[] arguments)
+    {
+        var info = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in arguments)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("ffmpeg did not start; install it with apt-get install ffmpeg.");
+        var stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"ffmpeg failed making a test input: {stderr}");
+    }
+}

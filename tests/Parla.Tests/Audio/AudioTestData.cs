@@ -1,0 +1,48 @@
+namespace Parla.Tests.Audio;
+
+/// <summary>Paths of the files under tests/data and synthetic test signals.</summary>
+internal static class AudioTestData
+{
+    private static readonly Lazy<string> DataRoot = new(FindDataRoot);
+
+    public static string Voice(string name) => Path.Combine(DataRoot.Value, "voices", name);
+
+    public static float[] Sine(double frequencyHz, double seconds, int sampleRateHz = 16000, double amplitude = 0.5)
+    {
+        var samples = new float[(int)Math.Round(seconds * sampleRateHz)];
+        for (var n = 0; n < samples.Length; n++)
+        {
+            samples[n] = (float)(amplitude * Math.Sin(2 * Math.PI * frequencyHz * n / sampleRateHz));
+        }
+
+        return samples;
+    }
+
+    /// <summary>Uniform white noise with the given RMS, from a seeded generator.</summary>
+    public static float[] WhiteNoise(double seconds, int seed, double rms = 0.1, int sampleRateHz = 16000)
+    {
+        var random = new Random(seed);
+        var samples = new float[(int)Math.Round(seconds * sampleRateHz)];
+        var scale = rms * Math.Sqrt(3) * 2; // uniform in [-a, a] has RMS a/√3
+        for (var n = 0; n < samples.Length; n++)
+        {
+            samples[n] = (float)((random.NextDouble() - 0.5) * scale);
+        }
+
+        return samples;
+    }
+
+    private static string FindDataRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "tests", "data");
+            if (File.Exists(Path.Combine(dir.FullName, "Parla.slnx")) && Directory.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new DirectoryNotFoundException($"tests/data was not found above {AppContext.BaseDirectory}.");
+    }
+}

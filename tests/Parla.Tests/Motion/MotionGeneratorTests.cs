@@ -1,0 +1,366 @@
+using Parla.Audio;
+using Parla.Media;
+using Parla.Motion;
+using Parla.Tests.Audio;
+using Xunit.Abstractions;
+
+namespace Parla.Tests.Motion;
+
+public sealed class MotionGeneratorTests
+{
+    private const int Rate = 16000;
+    private const double Fps = 25;
+    private readonly ITestOutputHelper _output;
+
+    public MotionGeneratorTests(ITestOutputHelper output) => _output = output;
+
+    [Fact]
+    public void DigitalSilence_KeepsTheMouthClosed()
+    {
+        var track = Generate(new float[3 * Rate]);
+
+        Assert.All(track.Frames, s => Assert.Equal(0f, s.JawOpen));
+        Assert.All(track.Frames, s => Assert.Equal(0f, s.LipPress));
+        Assert.All(track.Frames, s => Assert.Equal(0f, s.LipRound));
+    }
+
+    [Fact]
+    public void RoomNoiseAlone_KeepsTheMouthClosed()
+    {
+        // -50 dBFS hiss with no voice in it: an aperiodic clip without pauses is all background.
+        var track = Generate(AudioTestData.WhiteNoise(3.0, seed: 4, rms: 0.003));
+
+        Assert.All(track.Frames, s => Assert.True(s.JawOpen < 0.02f, $"jaw {s.JawOpen}"));
+    }
+
+    [Fact]
+    public void SameInputsAndSeed_GiveTheSameTrack_AnotherSeedAnother()
+    {
+        var features = AudioAnalyzer.Analyze(new AudioClip(AudioAnalyzerTests.Speechlike(20.0, seed: 2), Rate));
+        var options = new MotionOptions { Seed = 42 };
+
+        var a = MotionGenerator.Generate(features, 500, options);
+        var b = MotionGenerator.Generate(features, 500, options);
+        var c = MotionGenerator.Generate(features, 500, options with { Seed = 43 });
+
+        Assert.Equal(a.Frames, b.Frames);
+        Assert.NotEqual(a.Frames, c.Frames);
+        // The mouth depends on the audio only, not on the seed.
+        Assert.Equal(a.Frames.Select(s => s.JawOpen), c.Frames.Select(s => s.JawOpen));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(12345)]
+    public void Blinks_AreFifteenToTwentyAMinuteOnAverage_WithinTenToTwentyFive(int seed)
+    {
+        var features = AudioAnalyzer.Analyze(new AudioClip(AudioAnalyzerTests.Speechlike(60.0, seed: 9), Rate));
+        var track = MotionGenerator.Generate(features, 1500, new MotionOptions { Seed = seed });
+
+        var blinks = CountRises(track.Frames.Select(s => s.BlinkLeft).ToArray(), 0.5f);
+        _output.WriteLine($"seed {seed}: {blinks} blinks in 60 s");
+
+        Assert.InRange(blinks, 10, 25);
+        Assert.All(track.Frames, s => Assert.Equal(s.BlinkLeft, s.BlinkRight));
+    }
+
+    [Fact]
+    public void EachBlink_ClosesFullyAndLastsAFewFrames()
+    {
+        var features = AudioAnalyzer.Analyze(new AudioClip(AudioAnalyzerTests.Speechlike(60.0, seed: 9), Rate));
+        var blink = MotionGenerator.Generate(features, 1500, new MotionOptions { Seed = 3 }).Frames.Select(s => s.BlinkLeft).ToArray();
+
+        for (var k = 1; k < blink.Length; k++)
+        {
+            if (blink[k - 1] == 0 && blink[k] > 0)
+            {
+                var end = k;
+                var peak = 0f;
+                while (end < blink.Length && blink[end] > 0)
+                {
+                    peak = Math.Max(peak, blink[end++]);
+                }
+
+                // 150–250 ms is 4–6 frames at 25 fps, of which the first and last may fall on zero.
+                if (end < blink.Length)
+                {
+                    Assert.InRange(end - k, 2, 8);
+                }
+
+                // The peak is aligned to a frame, so every blink is seen fully shut (double blinks may overlap by a frame).
+                Assert.True(peak >= 0.99f, $"blink at frame {k} peaks at {peak}");
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("librivox_0870.wav")]
+    [InlineData("librivox_0930.wav")]
+    public void Jaw_FollowsTheLoudnessEnvelopeOfRealSpeech(string voice)
+    {
+        var clip = AudioDecoder.Decode(AudioTestData.Voice(voice));
+        var features = AudioAnalyzer.Analyze(clip);
+        var frames = (int)Math.Ceiling(clip.DurationSeconds * Fps);
+        var jaw = MotionGenerator.Generate(features, frames, new MotionOptions()).Frames.Select(s => (double)s.JawOpen).ToArray();
+        var envelope = LogRmsPerFrame(clip.Samples, frames);
+
+        var best = Enumerable.Range(-1, 3).Max(lag => Pearson(jaw, envelope, lag));
+        var sorted = jaw.Order().ToArray();
+        var p10 = sorted[frames / 10];
+        var p90 = sorted[frames * 9 / 10];
+        _output.WriteLine($"{voice}: r = {best:F3}, p10 = {p10:F3}, p90 = {p90:F3}");
+
+        Assert.True(best >= 0.6, $"Pearson r between jaw and log RMS is {best:F3}");
+        Assert.True(p10 <= 0.1, $"10th percentile of jaw opening is {p10:F3}: the mouth never closes");
+        Assert.True(p90 >= 0.6, $"90th percentile of jaw opening is {p90:F3}: the mouth barely opens");
+    }
+
+    [Fact]
+    public void Jaw_ClosesBetweenSyllables()
+    {
+        // Five syllables a second (a sin² envelope with period 200 ms) on a voiced tone, after and
+        // before half a second of quiet: the jaw must swing with each syllable, not hover at a mean.
+        var samples = new float[3 * Rate];
+        var noise = AudioTestData.WhiteNoise(3.0, seed: 6, rms: 0.001);
+        for (var n = 0; n < samples.Length; n++)
+        {
+            var t = (double)n / Rate;
+            var envelope = t is >= 0.5 and < 2.5 ? Math.Pow(Math.Sin(Math.PI * 5 * (t - 0.5)), 2) : 0;
+            samples[n] = noise[n] + (float)(0.3 * envelope * Math.Sin(2 * Math.PI * 150 * t));
+        }
+
+        var features = AudioAnalyzer.Analyze(new AudioClip(samples, Rate));
+        var jaw = MotionGenerator.Generate(features, 75, new MotionOptions()).Frames.Select(s => s.JawOpen).ToArray();
+        _output.WriteLine(string.Join(" ", jaw.Select(j => j.ToString("F2"))));
+
+        // Each syllable spans 5 frames at 25 fps; in each, the jaw opens wide and falls to well under
+        // half of that. (It does not shut completely: the trough of a sin² envelope is only ~40 ms
+        // below the closed level, and a jaw releasing with a 60 ms time constant covers about half
+        // the way in that time; measured 0.33..0.91.)
+        for (var syllable = 1; syllable < 9; syllable++)
+        {
+            var window = jaw.Skip(13 + (syllable * 5)).Take(5).ToArray();
+            Assert.True(window.Max() >= 0.6f && window.Min() <= 0.4f && window.Max() - window.Min() >= 0.45f,
+                $"syllable {syllable}: jaw only moves {window.Min():F2}..{window.Max():F2}");
+        }
+    }
+
+    [Fact]
+    public void SungVowelWithVibrato_HoldsTheJawOpenAndSteady()
+    {
+        var features = AudioAnalyzer.Analyze(new AudioClip(VibratoVowel(3.0), Rate));
+        var jaw = MotionGenerator.Generate(features, 75, new MotionOptions()).Frames.Select(s => (double)s.JawOpen).ToArray();
+
+        // The middle two seconds, away from the 100 ms fades.
+        var middle = jaw[13..62];
+        var mean = middle.Average();
+        var std = Math.Sqrt(middle.Average(v => (v - mean) * (v - mean)));
+        _output.WriteLine($"vibrato vowel: jaw mean {mean:F3}, std {std:F4}");
+
+        Assert.True(mean >= 0.6, $"jaw mean {mean:F3}: a sung open vowel should be open");
+        Assert.True(std <= 0.05, $"jaw std {std:F4}: vibrato must not make the jaw wobble");
+    }
+
+    [Fact]
+    public void AbruptClosureMidPhrase_PressesTheLips()
+    {
+        // "pa-pa-pa": 250 ms vowels separated by 80 ms of silence.
+        var samples = new float[2 * Rate];
+        var vowel = VibratoVowel(0.25, vibratoDepth: 0, fadeSeconds: 0.005);
+        for (var start = (int)(0.2 * Rate); start + vowel.Length < samples.Length - (0.3 * Rate); start += (int)(0.33 * Rate))
+        {
+            vowel.CopyTo(samples, start);
+        }
+
+        var features = AudioAnalyzer.Analyze(new AudioClip(samples, Rate));
+        var press = MotionGenerator.Generate(features, 50, new MotionOptions()).Frames.Select(s => s.LipPress).ToArray();
+
+        // Gaps at about 0.45, 0.78, 1.11, 1.44 s (the first frames of each gap, with the 40 ms mouth lead).
+        Assert.True(press.Count(p => p >= 0.5f) >= 3, "the lips never press in the gaps: " + string.Join(" ", press.Select(p => p.ToString("F2"))));
+        Assert.All(press[..4], p => Assert.Equal(0f, p)); // not in the leading silence
+    }
+
+    [Fact]
+    public void Head_StaysWithinItsRangeAndMoves()
+    {
+        var features = AudioAnalyzer.Analyze(new AudioClip(AudioAnalyzerTests.Speechlike(60.0, seed: 3), Rate));
+        var frames = MotionGenerator.Generate(features, 1500, new MotionOptions()).Frames;
+
+        Assert.All(frames, s =>
+        {
+            Assert.InRange(s.HeadYawDegrees, -3f, 3f);
+            Assert.InRange(s.HeadPitchDegrees, -2f, 2f);
+            Assert.InRange(s.HeadRollDegrees, -2f, 2f);
+            Assert.InRange(s.BrowRaise, -1f, 1f);
+        });
+        Assert.True(Std(frames.Select(s => (double)s.HeadYawDegrees)) > 0.3, "the head does not turn");
+        Assert.True(Std(frames.Select(s => (double)s.HeadPitchDegrees)) > 0.2, "the head does not nod");
+        // Smooth: at most about 10°/s (0.3–0.45° between frames 40 ms apart).
+        for (var k = 1; k < frames.Length; k++)
+        {
+            Assert.InRange(Math.Abs(frames[k].HeadYawDegrees - frames[k - 1].HeadYawDegrees), 0f, 0.3f);
+            Assert.InRange(Math.Abs(frames[k].HeadPitchDegrees - frames[k - 1].HeadPitchDegrees), 0f, 0.45f);
+        }
+    }
+
+    [Fact]
+    public void NoHeadMotionAndNoExpressiveness_KeepTheHeadAndBrowsStill()
+    {
+        var features = AudioAnalyzer.Analyze(new AudioClip(AudioAnalyzerTests.Speechlike(10.0, seed: 3), Rate));
+        var frames = MotionGenerator.Generate(features, 250, new MotionOptions { HeadMotion = 0, Expressiveness = 0 }).Frames;
+
+        Assert.All(frames, s =>
+        {
+            Assert.Equal(0f, s.HeadYawDegrees);
+            Assert.Equal(0f, s.HeadPitchDegrees);
+            Assert.Equal(0f, s.HeadRollDegrees);
+            Assert.Equal(0f, s.BrowRaise);
+        });
+        Assert.Contains(frames, s => s.JawOpen > 0.3f); // the mouth still speaks
+    }
+
+    [Fact]
+    public void Gaze_MakesASaccadeEveryOneToThreeSeconds()
+    {
+        var features = AudioAnalyzer.Analyze(new AudioClip(new float[60 * Rate], Rate));
+        var frames = MotionGenerator.Generate(features, 1500, new MotionOptions { Seed = 5 }).Frames;
+
+        var saccades = 0;
+        for (var k = 1; k < frames.Length; k++)
+        {
+            if (frames[k - 1].GazeX == frames[k - 2 < 0 ? 0 : k - 2].GazeX && frames[k].GazeX != frames[k - 1].GazeX)
+            {
+                saccades++;
+            }
+        }
+
+        Assert.InRange(saccades, 20, 60);
+        Assert.All(frames, s => Assert.InRange(s.GazeX, -0.5f, 0.5f));
+    }
+
+    [Fact]
+    public void FramesPastTheAudio_AreSilent()
+    {
+        var features = AudioAnalyzer.Analyze(new AudioClip(AudioTestData.Sine(200, 1.0), Rate));
+        var frames = MotionGenerator.Generate(features, 50, new MotionOptions()).Frames;
+
+        Assert.Equal(50, frames.Length);
+        Assert.True(frames[10].JawOpen > 0.5f);
+        Assert.All(frames[30..], s => Assert.Equal(0f, s.JawOpen));
+    }
+
+    [Fact]
+    public void Options_ReportEveryProblemTogether()
+    {
+        var errors = new MotionOptions { FramesPerSecond = 0, Expressiveness = 3, HeadMotion = -1 }.Validate();
+
+        Assert.Equal(3, errors.Count);
+        Assert.Empty(new MotionOptions().Validate());
+        var features = AudioAnalyzer.Analyze(new AudioClip(new float[Rate], Rate));
+        Assert.Throws<ArgumentException>(() => MotionGenerator.Generate(features, 10, new MotionOptions { HeadMotion = 5 }));
+    }
+
+    private static MotionTrack Generate(float[] samples)
+    {
+        var features = AudioAnalyzer.Analyze(new AudioClip(samples, Rate));
+        return MotionGenerator.Generate(features, (int)Math.Ceiling(features.DurationSeconds * Fps), new MotionOptions());
+    }
+
+    /// <summary>
+    /// A sung "ah": 220 Hz with a 6 Hz vibrato of ±3%, harmonics weighted by two formant peaks
+    /// (700 and 1100 Hz, as in /a/), 100 ms fades.
+    /// </summary>
+    internal static float[] VibratoVowel(double seconds, double vibratoDepth = 0.03, double fadeSeconds = 0.1)
+    {
+        var samples = new float[(int)(seconds * Rate)];
+        double phase = 0;
+        for (var n = 0; n < samples.Length; n++)
+        {
+            var t = (double)n / Rate;
+            var f0 = 220 * (1 + (vibratoDepth * Math.Sin(2 * Math.PI * 6 * t)));
+            phase += 2 * Math.PI * f0 / Rate;
+            double v = 0;
+            for (var h = 1; h * f0 < 4000; h++)
+            {
+                var f = h * f0;
+                var gain = (1 / (1 + Math.Pow((f - 700) / 150, 2))) + (0.7 / (1 + Math.Pow((f - 1100) / 150, 2))) + (0.05 / h);
+                v += gain * Math.Sin(h * phase);
+            }
+
+            var fade = Math.Min(1, Math.Min(t, seconds - t) / fadeSeconds);
+            samples[n] = (float)(0.2 * v * fade);
+        }
+
+        return samples;
+    }
+
+    /// <summary>Log RMS of the audio in a 40 ms window centred on each video frame, computed directly from the samples.</summary>
+    private static double[] LogRmsPerFrame(float[] samples, int frames)
+    {
+        var envelope = new double[frames];
+        var half = (int)(0.02 * Rate);
+        for (var k = 0; k < frames; k++)
+        {
+            var centre = (int)(k / Fps * Rate);
+            double sum = 0;
+            var count = 0;
+            for (var n = Math.Max(0, centre - half); n < Math.Min(samples.Length, centre + half); n++)
+            {
+                sum += samples[n] * (double)samples[n];
+                count++;
+            }
+
+            envelope[k] = 10 * Math.Log10((sum / Math.Max(1, count)) + 1e-10);
+        }
+
+        return envelope;
+    }
+
+    /// <summary>Pearson correlation of a[k] with b[k + lag] over the frames both have.</summary>
+    private static double Pearson(double[] a, double[] b, int lag)
+    {
+        var xs = new List<double>();
+        var ys = new List<double>();
+        for (var k = 0; k < a.Length; k++)
+        {
+            if (k + lag >= 0 && k + lag < b.Length)
+            {
+                xs.Add(a[k]);
+                ys.Add(b[k + lag]);
+            }
+        }
+
+        double mx = xs.Average(), my = ys.Average(), sxy = 0, sxx = 0, syy = 0;
+        for (var i = 0; i < xs.Count; i++)
+        {
+            sxy += (xs[i] - mx) * (ys[i] - my);
+            sxx += (xs[i] - mx) * (xs[i] - mx);
+            syy += (ys[i] - my) * (ys[i] - my);
+        }
+
+        return sxy / Math.Sqrt(sxx * syy);
+    }
+
+    private static int CountRises(float[] values, float level)
+    {
+        var count = 0;
+        for (var k = 1; k < values.Length; k++)
+        {
+            if (values[k - 1] < level && values[k] >= level)
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    private static double Std(IEnumerable<double> values)
+    {
+        var array = values.ToArray();
+        var mean = array.Average();
+        return Math.Sqrt(array.Average(v => (v - mean) * (v - mean)));
+    }
+}
