@@ -1,0 +1,62 @@
+using System.Numerics;
+using System.Text.Json;
+using Parla.Face;
+using Parla.Media;
+using SkiaSharp;
+
+namespace Parla.Tests;
+
+/// <summary>Paths of the committed test inputs under tests/data, and small readers for them.</summary>
+internal static class TestData
+{
+    public static string Root { get; } = FindRoot();
+
+    public static string Portrait(string file) => Path.Combine(Root, "portraits", file);
+
+    public static string Landmarks(string name) => Path.Combine(Root, "landmarks", name + ".json");
+
+    /// <summary>The first face of a landmarks file in Parla's public format (a test-only reader; the library has its own).</summary>
+    public static DetectedFace ReadFace(string name)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(Landmarks(name)));
+        var face = doc.RootElement.GetProperty("faces")[0];
+        var box = face.GetProperty("box").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+        var points = face.GetProperty("points").EnumerateArray()
+            .Select(p => new Vector3(p[0].GetSingle(), p[1].GetSingle(), p.GetArrayLength() > 2 ? p[2].GetSingle() : 0))
+            .ToArray();
+        return new DetectedFace(face.GetProperty("score").GetSingle(), new BoxF(box[0], box[1], box[2], box[3]), points);
+    }
+
+    /// <summary>Decodes a test portrait into an RGBA frame.</summary>
+    public static Frame LoadImage(string file)
+    {
+        using var bitmap = SKBitmap.Decode(Portrait(file)) ?? throw new InvalidOperationException($"Cannot decode {file}.");
+        using var rgba = new SKBitmap(new SKImageInfo(bitmap.Width, bitmap.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+        using (var canvas = new SKCanvas(rgba))
+        {
+            canvas.Clear(SKColors.Transparent);
+            canvas.DrawBitmap(bitmap, 0, 0);
+        }
+        var frame = new Frame(bitmap.Width, bitmap.Height);
+        rgba.GetPixelSpan().CopyTo(frame.Pixels);
+        return frame;
+    }
+
+    /// <summary>A folder for images a test writes for people to look at (kept after the run).</summary>
+    public static string OutputDirectory()
+    {
+        var dir = Path.Combine(AppContext.BaseDirectory, "test-output");
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "tests", "data");
+            if (Directory.Exists(Path.Combine(candidate, "landmarks"))) return candidate;
+        }
+        throw new DirectoryNotFoundException("tests/data not found above " + AppContext.BaseDirectory);
+    }
+}
