@@ -54,7 +54,7 @@ public sealed class FaceRenderer : IDisposable
             RigDeformer.Deform(rig, state, deformed);
             source.CopyTo(destination);
             WarpMoved(rig, source, deformed, destination);
-            MouthPainter.Paint(rig, deformed, destination);
+            MouthPainter.Paint(rig, deformed, source, destination);
         }
         finally
         {

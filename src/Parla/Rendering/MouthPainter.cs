@@ -15,7 +15,7 @@ internal static class MouthPainter
     private const int MaxChain = 32;
 
     /// <summary>Paints the mouth for deformed <paramref name="positions"/>; does nothing when the lips have not parted beyond the portrait's own gap.</summary>
-    public static void Paint(FaceRig rig, ReadOnlySpan<Vector2> positions, Frame destination)
+    public static void Paint(FaceRig rig, ReadOnlySpan<Vector2> positions, Frame source, Frame destination)
     {
         var r = rig.Regions;
         var upperIdx = r.InnerLipUpper;
@@ -42,6 +42,25 @@ internal static class MouthPainter
         var cavityAlpha = FaceRig.SmoothStep(0.5f, 2.5f, opened);
         if (cavityAlpha <= 0) return;
         var teethAlpha = FaceRig.SmoothStep(0.04f * width, 0.12f * width, gap);
+        // A portrait with parted lips shows its own teeth: those stay attached to their lip (upper
+        // teeth to the upper lip, lower teeth to the lower) instead of being stretched, and the
+        // painted teeth are only for mouths that were closed.
+        var restLeft = rest[upperIdx[0]];
+        var restAxis = rest[upperIdx[^1]] - restLeft;
+        var restWidth = restAxis.Length();
+        if (restWidth < 2) return;
+        restAxis /= restWidth;
+        var restDownM = new Vector2(-restAxis.Y, restAxis.X);
+        var syntheticTeeth = 1 - FaceRig.SmoothStep(0.03f * restWidth, 0.08f * restWidth, restGap);
+        Span<float> rua = stackalloc float[n], rub = stackalloc float[n], rla = stackalloc float[n], rlb = stackalloc float[n];
+        for (var i = 0; i < n; i++)
+        {
+            var pu = rest[upperIdx[i]] - restLeft;
+            var pl = rest[lowerIdx[i]] - restLeft;
+            rua[i] = Vector2.Dot(pu, restAxis); rub[i] = Vector2.Dot(pu, restDownM);
+            rla[i] = Vector2.Dot(pl, restAxis); rlb[i] = Vector2.Dot(pl, restDownM);
+        }
+        Span<byte> sample = stackalloc byte[4];
 
         Span<float> ua = stackalloc float[n], ub = stackalloc float[n], la = stackalloc float[n], lb = stackalloc float[n];
         float minX = float.MaxValue, minY = float.MaxValue, maxX = float.MinValue, maxY = float.MinValue;
@@ -90,7 +109,23 @@ internal static class MouthPainter
                 var tongue = 0.45f * teethAlpha * FaceRig.SmoothStep(0.6f, 1f, t) * (1 - s * s);
                 cr += tongue * (lip.R * 0.55f - cr); cg += tongue * (lip.G * 0.45f - cg); cb += tongue * (lip.B * 0.45f - cb);
 
-                if (teethAlpha > 0)
+                // The portrait's own mouth content, each half riding on its lip.
+                var ra = a / width * restWidth;
+                var rbu = Interpolate(rua, rub, ra);
+                var rbl = Interpolate(rla, rlb, ra);
+                var half = (rbl - rbu) / 2;
+                float du = b - bu, dl = bl - b;
+                if (half > 0.25f && Math.Min(du, dl) < half + 0.5f)
+                {
+                    var fromUpper = du <= dl;
+                    var srcB = fromUpper ? rbu + du : rbl - dl;
+                    var src = restLeft + ra * restAxis + srcB * restDownM;
+                    MeshWarp.SampleRow(source, sample, src.X, src.Y, 0, 0);
+                    var own = Math.Clamp(half - (fromUpper ? du : dl) + 0.5f, 0, 1);
+                    cr += own * (sample[0] - cr); cg += own * (sample[1] - cg); cb += own * (sample[2] - cb);
+                }
+
+                if (teethAlpha * syntheticTeeth > 0)
                 {
                     // Upper teeth: a band hanging from the upper lip, shorter and shadowed towards the corners.
                     var band = Math.Min(teethDepth, 0.45f * h) * (1 - 0.6f * s * s);
@@ -99,8 +134,12 @@ internal static class MouthPainter
                     if (inBand > 0)
                     {
                         // Lit in the middle, shadowed under the lip and towards the corners.
-                        var lit = (0.55f + 0.45f * (1 - s * s)) * (0.8f + 0.2f * FaceRig.SmoothStep(0, 0.35f * band + 0.5f, depthIn));
-                        var ta = teethAlpha * inBand;
+                        var lit = (0.5f + 0.4f * (1 - s * s)) * (0.75f + 0.25f * FaceRig.SmoothStep(0, 0.35f * band + 0.5f, depthIn));
+                        // Faint seams between teeth (about eight across the mouth), so the band does not read as a strip.
+                        var tooth = s * 4.2f;
+                        var seam = MathF.Abs(tooth - MathF.Round(tooth));
+                        lit *= 0.82f + 0.18f * FaceRig.SmoothStep(0.03f, 0.12f, seam);
+                        var ta = teethAlpha * syntheticTeeth * inBand;
                         cr += ta * (teeth.R * lit - cr); cg += ta * (teeth.G * lit - cg); cb += ta * (teeth.B * lit - cb);
                     }
                 }

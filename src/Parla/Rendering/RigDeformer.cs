@@ -114,10 +114,10 @@ public static class RigDeformer
         if (jawTravel > 0)
         {
             var jw = rig.JawWeight;
-            for (var v = 0; v < positions.Length; v++) positions[v] += jw[v] * jawTravel * down;
-            // The upper lip lifts a little as the mouth opens, most in the middle.
-            AddProfile(positions, r.InnerLipUpper, -UpperLipLiftOfJawTravel * jawTravel * down);
-            AddProfile(positions, r.OuterLipUpper, -0.5f * UpperLipLiftOfJawTravel * jawTravel * down);
+            var uw = rig.UpperLipWeight;
+            var liftTravel = UpperLipLiftOfJawTravel * jawTravel;
+            // The upper lip lifts a little as the mouth opens.
+            for (var v = 0; v < positions.Length; v++) positions[v] += (jw[v] * jawTravel - uw[v] * liftTravel) * down;
         }
 
         var outerL = rest[r.OuterLipUpper[0]];

@@ -31,9 +31,9 @@ public class ContactSheetTests
             using var frame = new Frame(image.Width, image.Height);
             // Crop around the face: 2.2 face heights square.
             var f = rig.Frame;
-            var side = (int)Math.Min(Math.Min(image.Width, image.Height), 2.2f * f.FaceHeightPixels);
+            var side = (int)Math.Min(Math.Min(image.Width, image.Height), 1.5f * f.FaceHeightPixels);
             var cx = (int)Math.Clamp(f.Origin.X - side / 2f, 0, image.Width - side);
-            var cy = (int)Math.Clamp(f.Origin.Y + 0.25f * f.FaceHeightPixels - side / 2f, 0, image.Height - side);
+            var cy = (int)Math.Clamp(f.Origin.Y + 0.3f * f.FaceHeightPixels - side / 2f, 0, image.Height - side);
             for (var col = 0; col < Poses.Length; col++)
             {
                 renderer.Render(Poses[col].State, frame);

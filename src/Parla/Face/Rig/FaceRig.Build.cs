@@ -90,7 +90,8 @@ public sealed partial record FaceRig
         var head = new float[n];
         var jaw = new float[n];
         var fromBorderSoftness = 0.25f * faceH;
-        var jawLandmarks = JawWeights(lm, p, frame, topology);
+        var (jawLandmarks, upperLipLandmarks) = JawWeights(lm, p, frame, topology);
+        var upperLip = new float[n];
         for (var v = 0; v < n; v++)
         {
             var s = outwardness[v];
@@ -101,7 +102,12 @@ public sealed partial record FaceRig
             var borderFactor = SmoothStep(0, fromBorderSoftness, d);
             head[v] = (1 - SmoothStep(0, 1, s)) * borderFactor;
             jaw[v] = src >= 0 ? jawLandmarks[src] * (1 - SmoothStep(0, 0.7f, s)) * borderFactor : 0;
+            if (v < lm.Length) upperLip[v] = upperLipLandmarks[v];
         }
+        // Depth in pixels while limiting its slope, then in eye distances.
+        for (var v = 0; v < n; v++) depth[v] *= eye;
+        LimitDepthSlope(positions, depth, triangles, 1.5f);
+        for (var v = 0; v < n; v++) depth[v] /= eye;
 
         var (brow, lidIndex, lidWeight) = BrowAndLidWeights(p, frame, topology, n);
         var regions = MakeRegions(p, frame, topology);
@@ -114,6 +120,7 @@ public sealed partial record FaceRig
             Depth = depth,
             HeadWeight = head,
             JawWeight = jaw,
+            UpperLipWeight = upperLip,
             BrowWeight = brow,
             LidFollowIndex = lidIndex,
             LidFollowWeight = lidWeight,
@@ -206,42 +213,102 @@ public sealed partial record FaceRig
     }
 
     /// <summary>
-    /// Jaw weights of the landmarks. The jaw hinges near the ears, so in a frontal view a point moves
-    /// down by about its depth in front of the hinge: chin and lower lip fully, the jaw angle hardly.
-    /// Above the mouth line nothing follows; a band around the mouth corners blends the two.
+    /// Jaw weights and upper-lip lift weights of the landmarks. The jaw hinges near the ears, so in a
+    /// frontal view a point moves down by about its depth in front of the hinge: chin and lower lip
+    /// fully, the jaw angle hardly. Above the mouth line (the midline of the inner lips, extended
+    /// sideways from the corners) nothing follows. Just below it the weight follows a near-ellipse
+    /// across the mouth (full in the middle, nothing at the corners, so the opening is oval); further
+    /// down it rises to 1 everywhere (the chin moves as a whole). At any point across the face the
+    /// weight never decreases downwards, which keeps the opening jaw from folding a triangle.
     /// </summary>
-    private static float[] JawWeights(Vector3[] lm, List<Vector2> p, FaceFrame frame, FaceTopology topology)
+    private static (float[] Jaw, float[] UpperLip) JawWeights(Vector3[] lm, List<Vector2> p, FaceFrame frame, FaceTopology topology)
     {
-        var w = new float[lm.Length];
+        var jaw = new float[lm.Length];
+        var lift = new float[lm.Length];
         var inner = topology.InnerLips;
-        var outer = topology.OuterLips;
-        var mouthLine = (frame.ToFace(p[outer.Upper[0]]).Y + frame.ToFace(p[outer.Upper[^1]]).Y) / 2;
+        var n = Math.Min(inner.Upper.Length, inner.Lower.Length);
+        var ma = new float[n];
+        var mb = new float[n];
+        for (var i = 0; i < n; i++)
+        {
+            var m = frame.ToFace((p[inner.Upper[i]] + p[inner.Lower[i]]) / 2);
+            ma[i] = m.X;
+            mb[i] = m.Y;
+        }
+        var centreA = (ma[0] + ma[^1]) / 2;
+        var halfWidth = Math.Max((ma[^1] - ma[0]) / 2, 1);
+        var lineMid = mb[n / 2];
         var chinB = frame.ToFace(p[Chin]).Y;
-        var hm = Math.Max(chinB - mouthLine, 1);
+        var hm = Math.Max(chinB - lineMid, 1);
+        var noseB = frame.ToFace(p[NoseTip]).Y;
+        var hu = Math.Max(lineMid - noseB, 1);
         var zHinge = (lm[ImageLeftEar].Z + lm[ImageRightEar].Z) / 2;
-        var zChin = lm[Chin].Z;
-        var zSpan = Math.Max(zHinge - zChin, 1e-3f);
+        var zSpan = Math.Max(zHinge - lm[Chin].Z, 1e-3f);
         for (var i = 0; i < lm.Length; i++)
         {
-            var b = frame.ToFace(p[i]).Y;
-            var vertical = SmoothStep(mouthLine - 0.05f * hm, mouthLine + 0.5f * hm, b);
+            var f = frame.ToFace(p[i]);
+            var line = InterpolateClamped(ma, mb, f.X);
+            var u = MathF.Abs(f.X - centreA) / halfWidth; // 0 middle, 1 corners
+            // Right under the lips the jaw's pull follows an ellipse across the mouth (the opening
+            // is oval, the corners stay); further down the whole chin goes with the jaw.
+            // A hard step at the line: between the corners it falls in the gap between the inner lips
+            // (kept open by KeepGap), beyond them `far` is still ~0 there, so nothing jumps.
+            var near = f.Y > line ? 1f : 0f;
+            // sin(π/2 (1 − u²)): nearly an ellipse, but with a finite slope at the corners, where a
+            // steeper profile would shear the short triangles of the lip corners over.
+            var oval = MathF.Sin(MathF.PI / 2 * Math.Max(0, 1 - u * u));
+            var far = SmoothStep(line, line + 0.6f * hm, f.Y);
             var depthFactor = SmoothStep(0, 0.8f, (zHinge - lm[i].Z) / zSpan);
-            w[i] = vertical * depthFactor;
+            jaw[i] = near * (oval + (1 - oval) * far) * depthFactor;
+            // The upper lip lifts as a whole, most in the middle, fading towards the nose and the corners.
+            if (f.Y < line)
+            {
+                var across = (f.X - centreA) / (0.6f * halfWidth);
+                lift[i] = MathF.Exp(-across * across) * (1 - SmoothStep(0, 0.5f * hu, line - f.Y));
+            }
         }
-        // The lips themselves: upper lip stays (the deformer lifts it a little on its own), lower lip
-        // follows most in the middle and least at the corners, where it stretches.
-        foreach (var i in outer.Upper.Concat(inner.Upper)) w[i] = 0;
-        SetProfile(w, inner.Lower, 0.3f, 1.0f);
-        SetProfile(w, outer.Lower, 0.3f, 0.92f);
-        return w;
+        return (jaw, lift);
     }
 
-    private static void SetProfile(float[] w, int[] chain, float atCorners, float atMiddle)
+    private static float InterpolateClamped(float[] xs, float[] ys, float x)
     {
-        for (var i = 0; i < chain.Length; i++)
+        if (x <= xs[0]) return ys[0];
+        for (var i = 1; i < xs.Length; i++)
         {
-            var t = MathF.Sin(MathF.PI * i / (chain.Length - 1));
-            w[chain[i]] = atCorners + (atMiddle - atCorners) * MathF.Pow(t, 0.7f);
+            if (x > xs[i]) continue;
+            var span = xs[i] - xs[i - 1];
+            return span > 1e-6f ? ys[i - 1] + (x - xs[i - 1]) / span * (ys[i] - ys[i - 1]) : ys[i];
+        }
+        return ys[^1];
+    }
+
+    /// <summary>
+    /// Limits how steeply depth changes along mesh edges (|Δz| ≤ <paramref name="slope"/> · length).
+    /// Near the face's silhouette FaceMesh depth rises almost vertically; rotating the head would
+    /// then slide a point past its neighbour and fold the mesh. Capping the slope at 1.5 keeps every
+    /// triangle upright up to about 30° of yaw or pitch while leaving the face's relief as it is.
+    /// </summary>
+    private static void LimitDepthSlope(Vector2[] p, float[] z, int[] triangles, float slope)
+    {
+        for (var iteration = 0; iteration < 100; iteration++)
+        {
+            var changed = false;
+            for (var t = 0; t < triangles.Length; t += 3)
+            {
+                for (var e = 0; e < 3; e++)
+                {
+                    int i = triangles[t + e], j = triangles[t + (e + 1) % 3];
+                    var allowed = slope * Vector2.Distance(p[i], p[j]);
+                    var dz = z[i] - z[j];
+                    var excess = MathF.Abs(dz) - allowed;
+                    if (excess <= 1e-4f) continue;
+                    var step = MathF.Sign(dz) * excess / 2;
+                    z[i] -= step;
+                    z[j] += step;
+                    changed = true;
+                }
+            }
+            if (!changed) break;
         }
     }
 

@@ -96,6 +96,9 @@ public sealed partial record FaceRig
     /// <summary>How much a vertex follows the opening jaw: ~1 for lower lip, chin and lower jaw; 0 for the upper lip and above.</summary>
     public float[] JawWeight { get; init; } = [];
 
+    /// <summary>How much a vertex takes part in the upper lip's lift as the mouth opens (1 at the middle of the upper lip).</summary>
+    public float[] UpperLipWeight { get; init; } = [];
+
     /// <summary>How much a vertex follows the brows (1 on the brows, falling off over forehead and upper lid crease).</summary>
     public float[] BrowWeight { get; init; } = [];
 
@@ -179,6 +182,7 @@ public sealed partial record FaceRig
         Same(nameof(Depth), Depth.Length);
         Same(nameof(HeadWeight), HeadWeight.Length);
         Same(nameof(JawWeight), JawWeight.Length);
+        Same(nameof(UpperLipWeight), UpperLipWeight.Length);
         Same(nameof(BrowWeight), BrowWeight.Length);
         Same(nameof(LidFollowIndex), LidFollowIndex.Length);
         Same(nameof(LidFollowWeight), LidFollowWeight.Length);
