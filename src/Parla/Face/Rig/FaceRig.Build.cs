@@ -1,0 +1,458 @@
+using System.Numerics;
+using Parla.Media;
+
+namespace Parla.Face.Rig;
+
+public sealed partial record FaceRig
+{
+    // Well-known FaceMesh landmark numbers used to set up the face frame (not region lists: those
+    // come from the package through FaceTopology).
+    private const int ImageLeftOuterEyeCorner = 33, ImageRightOuterEyeCorner = 263;
+    private const int ForeheadTop = 10, Chin = 152, NoseTip = 1;
+    private const int ImageLeftEar = 234, ImageRightEar = 454;
+    private const int ImageLeftCheek = 50, ImageRightCheek = 280;
+
+    /// <summary>Distances of the two rings of extra vertices outside the face oval, in face heights.</summary>
+    private const float InnerRingOffset = 0.3f, OuterRingOffset = 0.8f;
+
+    /// <summary>
+    /// Builds the rig of <paramref name="face"/> in an image of the given size, and samples its
+    /// colours from <paramref name="image"/> when one is given (otherwise plain defaults).
+    /// </summary>
+    /// <exception cref="ArgumentException">The face does not have the 468 landmarks, or the topology does not match.</exception>
+    public static FaceRig Build(DetectedFace face, int imageWidth, int imageHeight, FaceTopology topology, Frame? image = null)
+    {
+        ArgumentNullException.ThrowIfNull(face);
+        ArgumentNullException.ThrowIfNull(topology);
+        ArgumentOutOfRangeException.ThrowIfLessThan(imageWidth, 16);
+        ArgumentOutOfRangeException.ThrowIfLessThan(imageHeight, 16);
+        if (face.Points.Length != DetectedFace.LandmarkCount)
+            throw new ArgumentException($"A face needs {DetectedFace.LandmarkCount} landmarks, this one has {face.Points.Length}.", nameof(face));
+        if (topology.VertexCount != DetectedFace.LandmarkCount)
+            throw new ArgumentException($"The topology describes {topology.VertexCount} landmarks, not {DetectedFace.LandmarkCount}.", nameof(topology));
+        if (image is not null && (image.Width != imageWidth || image.Height != imageHeight))
+            throw new ArgumentException($"The image is {image.Width}x{image.Height}, the rig is for {imageWidth}x{imageHeight}.", nameof(image));
+
+        var lm = face.Points;
+        var p = new List<Vector2>(lm.Length + 128);
+        foreach (var v in lm) p.Add(new Vector2(Math.Clamp(v.X, 0, imageWidth), Math.Clamp(v.Y, 0, imageHeight)));
+
+        var frame = MakeFrame(p);
+        var eye = frame.EyeDistancePixels;
+        var faceH = frame.FaceHeightPixels;
+
+        // Where the portrait's lips or lids touch, the upper and lower contour points coincide and
+        // the triangles between them have no orientation; keep a small gap so that opening the mouth
+        // or closing the lid never has to decide which way a zero-area triangle faces.
+        var minGap = Math.Max(0.3f, 0.012f * eye);
+        KeepGap(p, frame, topology.InnerLips, minGap);
+        KeepGap(p, frame, topology.ImageLeftEye, minGap);
+        KeepGap(p, frame, topology.ImageRightEye, minGap);
+
+        var pivot = new Vector3((p[ImageLeftEar] + p[ImageRightEar]) / 2, (lm[ImageLeftEar].Z + lm[ImageRightEar].Z) / 2);
+
+        // Extra vertices: two rings pushed out from the face oval, then points along the image border.
+        var outwardness = new List<float>();   // 0 on the face, 1 at the outer ring and border
+        var source = new List<int>();          // the oval landmark a ring vertex was pushed from, or −1
+        for (var i = 0; i < lm.Length; i++) { outwardness.Add(0); source.Add(i); }
+        var centre = Vector2.Zero;
+        foreach (var i in topology.FaceOval) centre += p[i];
+        centre /= topology.FaceOval.Length;
+        var margin = 1f;
+        var border = BorderPoints(imageWidth, imageHeight);
+        foreach (var (offset, spacing) in new[] { (InnerRingOffset, 0.1f * faceH), (OuterRingOffset, 0.2f * faceH) })
+        {
+            foreach (var i in topology.FaceOval)
+            {
+                var dir = Vector2.Normalize(p[i] - centre);
+                var q = p[i] + dir * offset * faceH;
+                q = new Vector2(Math.Clamp(q.X, margin, imageWidth - margin), Math.Clamp(q.Y, margin, imageHeight - margin));
+                if (TooClose(q, p, lm.Length, spacing) || border.Any(b => Vector2.Distance(b, q) < spacing)) continue;
+                p.Add(q);
+                outwardness.Add(offset / OuterRingOffset);
+                source.Add(i);
+            }
+        }
+        // Border points are added last and skip any ring point they would nearly coincide with.
+        foreach (var b in border)
+        {
+            if (TooClose(b, p, 0, 0.5f)) continue;
+            p.Add(b);
+            outwardness.Add(1);
+            source.Add(-1);
+        }
+
+        var n = p.Count;
+        var positions = p.ToArray();
+        var triangles = Delaunay.Triangulate(positions);
+
+        var depth = new float[n];
+        var head = new float[n];
+        var jaw = new float[n];
+        var fromBorderSoftness = 0.25f * faceH;
+        var (jawLandmarks, upperLipLandmarks) = JawWeights(lm, p, frame, topology);
+        var upperLip = new float[n];
+        for (var v = 0; v < n; v++)
+        {
+            var s = outwardness[v];
+            var src = source[v];
+            depth[v] = src >= 0 ? (lm[src].Z - pivot.Z) / eye : 0;
+            // Smoothstep fall-off from the face to the outer ring, and to nothing at the border.
+            var d = Math.Min(Math.Min(positions[v].X, imageWidth - positions[v].X), Math.Min(positions[v].Y, imageHeight - positions[v].Y));
+            var borderFactor = SmoothStep(0, fromBorderSoftness, d);
+            head[v] = (1 - SmoothStep(0, 1, s)) * borderFactor;
+            jaw[v] = src >= 0 ? jawLandmarks[src] * (1 - SmoothStep(0, 0.7f, s)) * borderFactor : 0;
+            if (v < lm.Length) upperLip[v] = upperLipLandmarks[v];
+        }
+        // Depth in pixels while limiting its slope, then in eye distances.
+        for (var v = 0; v < n; v++) depth[v] *= eye;
+        LimitDepthSlope(positions, depth, triangles, 1.5f);
+        for (var v = 0; v < n; v++) depth[v] /= eye;
+
+        var (brow, lidIndex, lidWeight) = BrowAndLidWeights(p, frame, topology, n);
+        var regions = MakeRegions(p, frame, topology);
+
+        var rig = new FaceRig
+        {
+            ImageWidth = imageWidth,
+            ImageHeight = imageHeight,
+            Positions = positions,
+            Depth = depth,
+            HeadWeight = head,
+            JawWeight = jaw,
+            UpperLipWeight = upperLip,
+            BrowWeight = brow,
+            LidFollowIndex = lidIndex,
+            LidFollowWeight = lidWeight,
+            Triangles = triangles,
+            Regions = regions,
+            Frame = frame,
+            PivotPixels = pivot,
+            SkinColor = new RigColor(200, 160, 140),
+            LipColor = new RigColor(170, 90, 90),
+            MouthInteriorColor = new RigColor(60, 20, 22),
+            TeethColor = new RigColor(225, 218, 205),
+        };
+        return image is null ? rig : rig.WithColorsFrom(image);
+    }
+
+    /// <summary>A copy of this rig with skin, lip, mouth-interior and teeth colours sampled from <paramref name="image"/>.</summary>
+    public FaceRig WithColorsFrom(Frame image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        var p = Positions;
+        var eye = Frame.EyeDistancePixels;
+        var skin = Average(image, [p[ImageLeftCheek], p[ImageRightCheek]], 0.06f * eye);
+        var lowerLip = (p[Regions.InnerLipLower[Regions.InnerLipLower.Length / 2]] + p[Regions.OuterLipLower[Regions.OuterLipLower.Length / 2]]) / 2;
+        var upperLip = (p[Regions.InnerLipUpper[Regions.InnerLipUpper.Length / 2]] + p[Regions.OuterLipUpper[Regions.OuterLipUpper.Length / 2]]) / 2;
+        var lips = Average(image, [lowerLip, upperLip], 0.03f * eye);
+        // A mouth's inside is a dark, reddish shadow of the lips (about a quarter of their light, less
+        // green and blue), never pitch black: pitch black reads as a hole in the picture.
+        var interior = new RigColor((byte)(lips.R * 0.30f + 8), (byte)(lips.G * 0.15f + 4), (byte)(lips.B * 0.16f + 5));
+        // Teeth: off-white tinted a little by the skin, and kept below the portrait's brightest skin
+        // so they do not glow.
+        var scale = Math.Clamp(skin.Luma / 170f, 0.75f, 1.05f);
+        var teeth = new RigColor(
+            (byte)Math.Clamp((0.85f * 232 + 0.15f * skin.R) * scale, 0, 255),
+            (byte)Math.Clamp((0.85f * 226 + 0.15f * skin.G) * scale, 0, 255),
+            (byte)Math.Clamp((0.85f * 212 + 0.15f * skin.B) * scale, 0, 255));
+        return this with { SkinColor = skin, LipColor = lips, MouthInteriorColor = interior, TeethColor = teeth };
+    }
+
+    private static FaceFrame MakeFrame(List<Vector2> p)
+    {
+        var l = p[ImageLeftOuterEyeCorner];
+        var r = p[ImageRightOuterEyeCorner];
+        var eye = Vector2.Distance(l, r);
+        if (eye < 4) throw new ArgumentException($"The eye corners are {eye:0.0} px apart: the face is too small to animate.");
+        var right = (r - l) / eye;
+        var down = new Vector2(-right.Y, right.X);
+        return new FaceFrame
+        {
+            Origin = (l + r) / 2,
+            Right = right,
+            Down = down,
+            EyeDistancePixels = eye,
+            FaceHeightPixels = Math.Max(Vector2.Distance(p[ForeheadTop], p[Chin]), eye),
+            FaceWidthPixels = Math.Max(Vector2.Distance(p[ImageLeftEar], p[ImageRightEar]), eye),
+            NoseToChinPixels = Math.Max(Vector2.Distance(p[NoseTip], p[Chin]), 0.3f * eye),
+        };
+    }
+
+    private static void KeepGap(List<Vector2> p, FaceFrame frame, ContourPair pair, float minGap)
+    {
+        if (pair.Upper.Length != pair.Lower.Length) return;
+        for (var i = 1; i < pair.Upper.Length - 1; i++)
+        {
+            var gap = Vector2.Dot(p[pair.Lower[i]] - p[pair.Upper[i]], frame.Down);
+            if (gap < minGap) p[pair.Lower[i]] += (minGap - gap) * frame.Down;
+        }
+    }
+
+    private static List<Vector2> BorderPoints(int w, int h)
+    {
+        // Eight segments per side: enough that border triangles are not needle-thin.
+        const int segments = 8;
+        var points = new List<Vector2>();
+        for (var i = 0; i < segments; i++)
+        {
+            float t = (float)i / segments;
+            points.Add(new Vector2(t * w, 0));
+            points.Add(new Vector2(w, t * h));
+            points.Add(new Vector2(w - t * w, h));
+            points.Add(new Vector2(0, h - t * h));
+        }
+        return points;
+    }
+
+    private static bool TooClose(Vector2 q, List<Vector2> p, int from, float spacing)
+    {
+        for (var i = from; i < p.Count; i++)
+            if (Vector2.DistanceSquared(p[i], q) < spacing * spacing) return true;
+        return false;
+    }
+
+    /// <summary>
+    /// Jaw weights and upper-lip lift weights of the landmarks. The jaw hinges near the ears, so in a
+    /// frontal view a point moves down by about its depth in front of the hinge: chin and lower lip
+    /// fully, the jaw angle hardly. Above the mouth line (the midline of the inner lips, extended
+    /// sideways from the corners) nothing follows. Just below it the weight follows a near-ellipse
+    /// across the mouth (full in the middle, nothing at the corners, so the opening is oval); further
+    /// down it rises to 1 everywhere (the chin moves as a whole). At any point across the face the
+    /// weight never decreases downwards, which keeps the opening jaw from folding a triangle.
+    /// </summary>
+    private static (float[] Jaw, float[] UpperLip) JawWeights(Vector3[] lm, List<Vector2> p, FaceFrame frame, FaceTopology topology)
+    {
+        var jaw = new float[lm.Length];
+        var lift = new float[lm.Length];
+        var inner = topology.InnerLips;
+        var n = Math.Min(inner.Upper.Length, inner.Lower.Length);
+        var ma = new float[n];
+        var mb = new float[n];
+        for (var i = 0; i < n; i++)
+        {
+            var m = frame.ToFace((p[inner.Upper[i]] + p[inner.Lower[i]]) / 2);
+            ma[i] = m.X;
+            mb[i] = m.Y;
+        }
+        var centreA = (ma[0] + ma[^1]) / 2;
+        var halfWidth = Math.Max((ma[^1] - ma[0]) / 2, 1);
+        var lineMid = mb[n / 2];
+        var chinB = frame.ToFace(p[Chin]).Y;
+        var hm = Math.Max(chinB - lineMid, 1);
+        var noseB = frame.ToFace(p[NoseTip]).Y;
+        var hu = Math.Max(lineMid - noseB, 1);
+        var zHinge = (lm[ImageLeftEar].Z + lm[ImageRightEar].Z) / 2;
+        var zSpan = Math.Max(zHinge - lm[Chin].Z, 1e-3f);
+        for (var i = 0; i < lm.Length; i++)
+        {
+            var f = frame.ToFace(p[i]);
+            var line = InterpolateClamped(ma, mb, f.X);
+            var u = MathF.Abs(f.X - centreA) / halfWidth; // 0 middle, 1 corners
+            // Right under the lips the jaw's pull follows an ellipse across the mouth (the opening
+            // is oval, the corners stay); further down the whole chin goes with the jaw.
+            // A hard step at the line: between the corners it falls in the gap between the inner lips
+            // (kept open by KeepGap), beyond them `far` is still ~0 there, so nothing jumps.
+            var near = f.Y > line ? 1f : 0f;
+            // sin(π/2 (1 − u²)): nearly an ellipse, but with a finite slope at the corners, where a
+            // steeper profile would shear the short triangles of the lip corners over.
+            var oval = MathF.Sin(MathF.PI / 2 * Math.Max(0, 1 - u * u));
+            var far = SmoothStep(line, line + 0.6f * hm, f.Y);
+            var depthFactor = SmoothStep(0, 0.8f, (zHinge - lm[i].Z) / zSpan);
+            jaw[i] = near * (oval + (1 - oval) * far) * depthFactor;
+            // The upper lip lifts as a whole, most in the middle, fading towards the nose and the corners.
+            if (f.Y < line)
+            {
+                var across = (f.X - centreA) / (0.6f * halfWidth);
+                lift[i] = MathF.Exp(-across * across) * (1 - SmoothStep(0, 0.5f * hu, line - f.Y));
+            }
+        }
+        return (jaw, lift);
+    }
+
+    private static float InterpolateClamped(float[] xs, float[] ys, float x)
+    {
+        if (x <= xs[0]) return ys[0];
+        for (var i = 1; i < xs.Length; i++)
+        {
+            if (x > xs[i]) continue;
+            var span = xs[i] - xs[i - 1];
+            return span > 1e-6f ? ys[i - 1] + (x - xs[i - 1]) / span * (ys[i] - ys[i - 1]) : ys[i];
+        }
+        return ys[^1];
+    }
+
+    /// <summary>
+    /// Limits how steeply depth changes along mesh edges (|Δz| ≤ <paramref name="slope"/> · length).
+    /// Near the face's silhouette FaceMesh depth rises almost vertically; rotating the head would
+    /// then slide a point past its neighbour and fold the mesh. Capping the slope at 1.5 keeps every
+    /// triangle upright up to about 30° of yaw or pitch while leaving the face's relief as it is.
+    /// </summary>
+    private static void LimitDepthSlope(Vector2[] p, float[] z, int[] triangles, float slope)
+    {
+        for (var iteration = 0; iteration < 100; iteration++)
+        {
+            var changed = false;
+            for (var t = 0; t < triangles.Length; t += 3)
+            {
+                for (var e = 0; e < 3; e++)
+                {
+                    int i = triangles[t + e], j = triangles[t + (e + 1) % 3];
+                    var allowed = slope * Vector2.Distance(p[i], p[j]);
+                    var dz = z[i] - z[j];
+                    var excess = MathF.Abs(dz) - allowed;
+                    if (excess <= 1e-4f) continue;
+                    var step = MathF.Sign(dz) * excess / 2;
+                    z[i] -= step;
+                    z[j] += step;
+                    changed = true;
+                }
+            }
+            if (!changed) break;
+        }
+    }
+
+    private static (float[] Brow, int[] LidIndex, float[] LidWeight) BrowAndLidWeights(List<Vector2> p, FaceFrame frame, FaceTopology topology, int n)
+    {
+        var brow = new float[n];
+        var lidIndex = new int[n];
+        var lidWeight = new float[n];
+        Array.Fill(lidIndex, -1);
+
+        var eyes = new HashSet<int>(topology.ImageLeftEye.Loop().Concat(topology.ImageRightEye.Loop()));
+        var brows = topology.ImageLeftBrow.Upper.Concat(topology.ImageLeftBrow.Lower)
+            .Concat(topology.ImageRightBrow.Upper).Concat(topology.ImageRightBrow.Lower).ToArray();
+        var browSet = new HashSet<int>(brows);
+        // Brows drag the forehead and the skin between brow and lid along, less with every hop.
+        ReadOnlySpan<float> browFalloff = [1f, 0.55f, 0.25f, 0.08f];
+        var eyeLine = (frame.ToFace(p[ImageLeftOuterEyeCorner]).Y + frame.ToFace(p[ImageRightOuterEyeCorner]).Y) / 2;
+        var hops = Hops(topology, brows, browFalloff.Length - 1, eyes);
+        for (var i = 0; i < topology.VertexCount; i++)
+        {
+            if (hops[i] < 0 || eyes.Contains(i)) continue;
+            // Only above the eyes; the nose below the eye line keeps still.
+            if (frame.ToFace(p[i]).Y > eyeLine - 0.02f * frame.EyeDistancePixels && !browSet.Contains(i)) continue;
+            brow[i] = browFalloff[hops[i]];
+        }
+
+        // The skin just above an upper lid folds down with it in a blink; the skin under the lower lid
+        // rises a little with it.
+        foreach (var (lid, near, far) in new[]
+        {
+            (topology.ImageLeftEye.Upper, 0.5f, 0.2f), (topology.ImageRightEye.Upper, 0.5f, 0.2f),
+            (topology.ImageLeftEye.Lower, 0.35f, 0.12f), (topology.ImageRightEye.Lower, 0.35f, 0.12f),
+        })
+        {
+            var interior = lid[1..^1];
+            var ring = Hops(topology, interior, 2, eyes);
+            for (var i = 0; i < topology.VertexCount; i++)
+            {
+                if (ring[i] <= 0 || eyes.Contains(i) || browSet.Contains(i)) continue;
+                var weight = ring[i] == 1 ? near : far;
+                if (weight <= lidWeight[i]) continue;
+                var best = interior.MinBy(j => Vector2.DistanceSquared(p[j], p[i]));
+                lidIndex[i] = best;
+                lidWeight[i] = weight;
+            }
+        }
+        return (brow, lidIndex, lidWeight);
+    }
+
+    /// <summary>Hops from <paramref name="sources"/> in the tessellation, up to <paramref name="maxHops"/> (−1 beyond); walls are not crossed.</summary>
+    private static int[] Hops(FaceTopology topology, IEnumerable<int> sources, int maxHops, HashSet<int> walls)
+    {
+        var dist = new int[topology.VertexCount];
+        Array.Fill(dist, -1);
+        var queue = new Queue<int>();
+        foreach (var s in sources)
+        {
+            if (dist[s] == 0) continue;
+            dist[s] = 0;
+            queue.Enqueue(s);
+        }
+        while (queue.Count > 0)
+        {
+            var v = queue.Dequeue();
+            if (dist[v] == maxHops) continue;
+            foreach (var nb in topology.Neighbours[v])
+            {
+                if (dist[nb] >= 0 || walls.Contains(nb)) continue;
+                dist[nb] = dist[v] + 1;
+                queue.Enqueue(nb);
+            }
+        }
+        return dist;
+    }
+
+    private static RigRegions MakeRegions(List<Vector2> p, FaceFrame frame, FaceTopology topology)
+    {
+        var oval = topology.FaceOval;
+        var earLine = (frame.ToFace(p[ImageLeftEar]).Y + frame.ToFace(p[ImageRightEar]).Y) / 2;
+        // Walk the oval from one ear through the chin to the other.
+        var start = Array.IndexOf(oval, ImageLeftEar);
+        var jawLine = new List<int>();
+        for (var k = 0; k < oval.Length; k++)
+        {
+            var v = oval[(start + k) % oval.Length];
+            if (frame.ToFace(p[v]).Y >= earLine - 1e-3f) jawLine.Add(v);
+        }
+        if (jawLine.Count > 1 && frame.ToFace(p[jawLine[0]]).X > frame.ToFace(p[jawLine[^1]]).X) jawLine.Reverse();
+
+        // The nose: landmarks near the midline between the eye line and the top of the upper lip.
+        var eye = frame.EyeDistancePixels;
+        var lipTop = topology.OuterLips.Upper.Min(i => frame.ToFace(p[i]).Y);
+        var nose = Enumerable.Range(0, topology.VertexCount).Where(i =>
+        {
+            var f = frame.ToFace(p[i]);
+            return MathF.Abs(f.X) < 0.28f * eye && f.Y > 0.05f * eye && f.Y < lipTop - 0.04f * eye;
+        }).ToArray();
+
+        return new RigRegions
+        {
+            OuterLipUpper = topology.OuterLips.Upper,
+            OuterLipLower = topology.OuterLips.Lower,
+            InnerLipUpper = topology.InnerLips.Upper,
+            InnerLipLower = topology.InnerLips.Lower,
+            ImageLeftEyeUpper = topology.ImageLeftEye.Upper,
+            ImageLeftEyeLower = topology.ImageLeftEye.Lower,
+            ImageRightEyeUpper = topology.ImageRightEye.Upper,
+            ImageRightEyeLower = topology.ImageRightEye.Lower,
+            ImageLeftBrow = [.. topology.ImageLeftBrow.Upper, .. topology.ImageLeftBrow.Lower],
+            ImageRightBrow = [.. topology.ImageRightBrow.Upper, .. topology.ImageRightBrow.Lower],
+            JawLine = [.. jawLine],
+            Nose = nose,
+            FaceOval = oval,
+        };
+    }
+
+    private static RigColor Average(Frame image, Vector2[] centres, float radius)
+    {
+        radius = Math.Max(radius, 1.5f);
+        double r = 0, g = 0, b = 0;
+        var count = 0;
+        var px = image.Buffer;
+        foreach (var c in centres)
+        {
+            for (var y = (int)(c.Y - radius); y <= (int)(c.Y + radius); y++)
+            {
+                if ((uint)y >= (uint)image.Height) continue;
+                for (var x = (int)(c.X - radius); x <= (int)(c.X + radius); x++)
+                {
+                    if ((uint)x >= (uint)image.Width) continue;
+                    if (Vector2.DistanceSquared(new Vector2(x + 0.5f, y + 0.5f), c) > radius * radius) continue;
+                    var o = y * image.Stride + x * 4;
+                    r += px[o]; g += px[o + 1]; b += px[o + 2];
+                    count++;
+                }
+            }
+        }
+        if (count == 0) return new RigColor(128, 128, 128);
+        return new RigColor((byte)Math.Round(r / count), (byte)Math.Round(g / count), (byte)Math.Round(b / count));
+    }
+
+    internal static float SmoothStep(float edge0, float edge1, float x)
+    {
+        var t = Math.Clamp((x - edge0) / (edge1 - edge0), 0f, 1f);
+        return t * t * (3 - 2 * t);
+    }
+}

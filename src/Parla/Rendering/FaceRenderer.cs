@@ -1,0 +1,94 @@
+using System.Buffers;
+using System.Numerics;
+using Parla.Face.Rig;
+using Parla.Media;
+using Parla.Motion;
+
+namespace Parla.Rendering;
+
+/// <summary>
+/// Renders one portrait in any <see cref="FaceState"/>: the rig is deformed, the triangles that
+/// moved are re-warped from the portrait's own pixels, and the mouth interior is painted where the
+/// lips part. Everything outside the moving triangles is the portrait, byte for byte.
+/// </summary>
+/// <remarks>
+/// Construct once per video. <see cref="Render"/> only reads the renderer's state and uses buffers
+/// rented per call, so frames may be rendered in parallel into different destinations.
+/// </remarks>
+public sealed class FaceRenderer : IDisposable
+{
+    private readonly Frame _source;
+    private readonly FaceRig _rig;
+
+    /// <summary>Keeps a private copy of <paramref name="source"/> (the caller may dispose its frame).</summary>
+    /// <exception cref="ArgumentException">The rig was built for an image of another size, or is inconsistent.</exception>
+    public FaceRenderer(Frame source, FaceRig rig)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(rig);
+        if (rig.ImageWidth != source.Width || rig.ImageHeight != source.Height)
+            throw new ArgumentException($"The rig is for a {rig.ImageWidth}x{rig.ImageHeight} image, the source is {source.Width}x{source.Height}.", nameof(rig));
+        var errors = rig.Validate();
+        if (errors.Count > 0) throw new ArgumentException("Invalid face rig: " + string.Join("; ", errors), nameof(rig));
+        _rig = rig;
+        _source = source.Clone();
+    }
+
+    public FaceRig Rig => _rig;
+    public int Width => _source.Width;
+    public int Height => _source.Height;
+
+    /// <summary>Renders <paramref name="state"/> into <paramref name="destination"/> (same size as the source), overwriting all of it.</summary>
+    public void Render(in FaceState state, Frame destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        if (destination.Width != Width || destination.Height != Height)
+            throw new ArgumentException($"The destination is {destination.Width}x{destination.Height}, the portrait {Width}x{Height}.", nameof(destination));
+        var source = _source;
+        var rig = _rig;
+        var n = rig.VertexCount;
+        var positions = ArrayPool<Vector2>.Shared.Rent(n);
+        try
+        {
+            var deformed = positions.AsSpan(0, n);
+            RigDeformer.Deform(rig, state, deformed);
+            source.CopyTo(destination);
+            WarpMoved(rig, source, deformed, destination);
+            MouthPainter.Paint(rig, deformed, source, destination);
+        }
+        finally
+        {
+            ArrayPool<Vector2>.Shared.Return(positions);
+        }
+    }
+
+    /// <summary>Renders <paramref name="state"/> and writes it as a PNG file (for looking at poses).</summary>
+    public void RenderPng(in FaceState state, string path)
+    {
+        using var frame = new Frame(Width, Height);
+        Render(state, frame);
+        FrameIo.SavePng(frame, path);
+    }
+
+    /// <summary>Re-warps every triangle with at least one vertex that moved; the rest keep the copied source.</summary>
+    internal static void WarpMoved(FaceRig rig, Frame source, ReadOnlySpan<Vector2> deformed, Frame destination, bool all = false)
+    {
+        var rest = rig.Positions;
+        var tris = rig.Triangles;
+        // Below a thousandth of a pixel a move changes no sample (positions snap to 1/256 px).
+        const float still = 1e-3f;
+        for (var i = 0; i < tris.Length; i += 3)
+        {
+            int a = tris[i], b = tris[i + 1], c = tris[i + 2];
+            if (!all &&
+                Vector2.DistanceSquared(deformed[a], rest[a]) < still * still &&
+                Vector2.DistanceSquared(deformed[b], rest[b]) < still * still &&
+                Vector2.DistanceSquared(deformed[c], rest[c]) < still * still)
+                continue;
+            var t = new MeshWarp.Triangle(a, b, c, deformed, rest, destination.Height);
+            MeshWarp.Fill(t, source, destination);
+        }
+    }
+
+    public void Dispose() => _source.Dispose();
+}

@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using Parla.Media;
+
+namespace Parla.Rendering;
+
+/// <summary>
+/// Piecewise-affine image warp: each destination triangle is filled by mapping its pixel centres
+/// back into the source triangle and sampling bilinearly.
+/// </summary>
+/// <remarks>
+/// Coverage follows the usual half-open convention so that triangles sharing an edge leave neither
+/// a seam nor a double-painted pixel: a pixel belongs to a triangle when its centre
+/// (x + 0.5, y + 0.5) lies in [left edge, right edge) on rows whose centre lies in [top, bottom).
+/// An edge's crossing with a row is always computed from its lower-numbered vertex to its
+/// higher-numbered one, so both triangles that share it get the bit-identical crossing.
+/// </remarks>
+internal static class MeshWarp
+{
+    /// <summary>One triangle's edges prepared for scanning, with the source map.</summary>
+    internal readonly struct Triangle
+    {
+        private readonly Edge _e0, _e1, _e2;
+        public readonly int RowStart, RowEnd; // rows [RowStart, RowEnd)
+        // Inverse affine map: source = (M00 x + M01 y + Tx, M10 x + M11 y + Ty) for destination (x, y).
+        public readonly float M00, M01, Tx, M10, M11, Ty;
+
+        public Triangle(int i0, int i1, int i2, ReadOnlySpan<Vector2> destination, ReadOnlySpan<Vector2> source, int height)
+        {
+            Vector2 d0 = destination[i0], d1 = destination[i1], d2 = destination[i2];
+            _e0 = new Edge(i0, i1, destination);
+            _e1 = new Edge(i1, i2, destination);
+            _e2 = new Edge(i2, i0, destination);
+            var top = Math.Min(d0.Y, Math.Min(d1.Y, d2.Y));
+            var bottom = Math.Max(d0.Y, Math.Max(d1.Y, d2.Y));
+            RowStart = Math.Max(0, (int)Math.Ceiling(top - 0.5));
+            RowEnd = Math.Min(height, (int)Math.Ceiling(bottom - 0.5));
+
+            // M = S · D⁻¹ with D, S the edge-vector matrices of destination and source (doubles: thin
+            // triangles make D nearly singular).
+            Vector2 s0 = source[i0], s1 = source[i1], s2 = source[i2];
+            double dx1 = d1.X - d0.X, dy1 = d1.Y - d0.Y, dx2 = d2.X - d0.X, dy2 = d2.Y - d0.Y;
+            var det = dx1 * dy2 - dx2 * dy1;
+            if (Math.Abs(det) < 1e-12)
+            {
+                RowEnd = RowStart; // degenerate: covers no pixel centre
+                M00 = M11 = 1;
+                return;
+            }
+            double sx1 = s1.X - s0.X, sy1 = s1.Y - s0.Y, sx2 = s2.X - s0.X, sy2 = s2.Y - s0.Y;
+            double i00 = dy2 / det, i01 = -dx2 / det, i10 = -dy1 / det, i11 = dx1 / det;
+            double m00 = sx1 * i00 + sx2 * i10, m01 = sx1 * i01 + sx2 * i11;
+            double m10 = sy1 * i00 + sy2 * i10, m11 = sy1 * i01 + sy2 * i11;
+            M00 = (float)m00; M01 = (float)m01; M10 = (float)m10; M11 = (float)m11;
+            Tx = (float)(s0.X - m00 * d0.X - m01 * d0.Y);
+            Ty = (float)(s0.Y - m10 * d0.X - m11 * d0.Y);
+        }
+
+        /// <summary>The pixel columns [x0, x1) covered on row <paramref name="y"/>, clipped to [0, width).</summary>
+        public bool Span(int y, int width, out int x0, out int x1)
+        {
+            var yc = y + 0.5;
+            double xa = 0, xb = 0;
+            var found = 0;
+            Crossing(_e0, yc, ref xa, ref xb, ref found);
+            Crossing(_e1, yc, ref xa, ref xb, ref found);
+            Crossing(_e2, yc, ref xa, ref xb, ref found);
+            if (found != 2)
+            {
+                x0 = x1 = 0;
+                return false;
+            }
+            if (xa > xb) (xa, xb) = (xb, xa);
+            x0 = Math.Max(0, (int)Math.Ceiling(xa - 0.5));
+            x1 = Math.Min(width, (int)Math.Ceiling(xb - 0.5));
+            return x1 > x0;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Crossing(in Edge e, double yc, ref double xa, ref double xb, ref int found)
+        {
+            if (yc < e.YMin || yc >= e.YMax) return;
+            var x = e.X0 + (yc - e.Y0) * e.Slope;
+            if (found == 0) xa = x; else xb = x;
+            found++;
+        }
+    }
+
+    /// <summary>An edge in canonical direction (lower vertex index first).</summary>
+    private readonly struct Edge
+    {
+        public readonly double X0, Y0, Slope, YMin, YMax;
+
+        public Edge(int i, int j, ReadOnlySpan<Vector2> p)
+        {
+            if (i > j) (i, j) = (j, i);
+            X0 = p[i].X;
+            Y0 = p[i].Y;
+            double x1 = p[j].X, y1 = p[j].Y;
+            YMin = Math.Min(Y0, y1);
+            YMax = Math.Max(Y0, y1);
+            Slope = y1 != Y0 ? (x1 - X0) / (y1 - Y0) : 0; // horizontal edges never cross a row: YMin == YMax
+        }
+    }
+
+    /// <summary>Fills the destination triangle <paramref name="t"/> with bilinear samples of <paramref name="source"/>.</summary>
+    public static void Fill(in Triangle t, Frame source, Frame destination)
+    {
+        Debug.Assert(source.Width == destination.Width && source.Height == destination.Height);
+        var width = destination.Width;
+        for (var y = t.RowStart; y < t.RowEnd; y++)
+        {
+            if (!t.Span(y, width, out var x0, out var x1)) continue;
+            var yc = y + 0.5f;
+            // Source coordinates at the first pixel centre, then stepped along the row.
+            var sx = t.M00 * (x0 + 0.5f) + t.M01 * yc + t.Tx;
+            var sy = t.M10 * (x0 + 0.5f) + t.M11 * yc + t.Ty;
+            SampleRow(source, destination.GetRowSpan(y).Slice(x0 * 4, (x1 - x0) * 4), sx, sy, t.M00, t.M10);
+        }
+    }
+
+    /// <summary>
+    /// Writes bilinear samples of <paramref name="source"/> along a line starting at source point
+    /// (<paramref name="sx"/>, <paramref name="sy"/>) (pixel-centre coordinates, centres at +0.5) with
+    /// step (<paramref name="dx"/>, <paramref name="dy"/>) per output pixel.
+    /// </summary>
+    /// <remarks>
+    /// Positions are snapped to 1/256 pixel and weights are 8-bit fixed point, so a sample at an
+    /// exact pixel centre returns that pixel unchanged (an identity map reproduces the source).
+    /// </remarks>
+    public static void SampleRow(Frame source, Span<byte> output, float sx, float sy, float dx, float dy)
+    {
+        var src = source.Buffer;
+        var stride = source.Stride;
+        var maxX = (source.Width - 1) * 256;
+        var maxY = (source.Height - 1) * 256;
+        var lastColumn = source.Width - 1;
+        var lastRow = source.Height - 1;
+        var count = output.Length / 4;
+        // Fixed-point positions relative to the pixel grid (centre of pixel 0 at 0).
+        float fx = sx * 256 - 128, fy = sy * 256 - 128, fdx = dx * 256, fdy = dy * 256;
+        for (var i = 0; i < count; i++)
+        {
+            var ix = Math.Clamp((int)MathF.Floor(fx + i * fdx + 0.5f), 0, maxX);
+            var iy = Math.Clamp((int)MathF.Floor(fy + i * fdy + 0.5f), 0, maxY);
+            int x0 = ix >> 8, y0 = iy >> 8;
+            int wx = ix & 255, wy = iy & 255;
+            var x1 = Math.Min(x0 + 1, lastColumn);
+            var y1 = Math.Min(y0 + 1, lastRow);
+            int o00 = y0 * stride + x0 * 4, o01 = y0 * stride + x1 * 4;
+            int o10 = y1 * stride + x0 * 4, o11 = y1 * stride + x1 * 4;
+            int w00 = (256 - wx) * (256 - wy), w01 = wx * (256 - wy), w10 = (256 - wx) * wy, w11 = wx * wy;
+            var o = i * 4;
+            for (var c = 0; c < 4; c++)
+                output[o + c] = (byte)((src[o00 + c] * w00 + src[o01 + c] * w01 + src[o10 + c] * w10 + src[o11 + c] * w11 + 32768) >> 16);
+        }
+    }
+}

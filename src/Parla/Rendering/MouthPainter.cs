@@ -1,0 +1,168 @@
+using System.Numerics;
+using Parla.Face.Rig;
+using Parla.Media;
+
+namespace Parla.Rendering;
+
+/// <summary>
+/// Paints what the portrait does not show when the mouth opens: the dark cavity inside the
+/// deformed inner-lip contour (darkest in its middle, a hint of tongue low down) and a band of
+/// upper teeth under the upper lip once the mouth is open enough. The edge is anti-aliased over
+/// about one pixel.
+/// </summary>
+internal static class MouthPainter
+{
+    private const int MaxChain = 32;
+
+    /// <summary>Paints the mouth for deformed <paramref name="positions"/>; does nothing when the lips have not parted beyond the portrait's own gap.</summary>
+    public static void Paint(FaceRig rig, ReadOnlySpan<Vector2> positions, Frame source, Frame destination)
+    {
+        var r = rig.Regions;
+        var upperIdx = r.InnerLipUpper;
+        var lowerIdx = r.InnerLipLower;
+        var n = upperIdx.Length;
+        if (n < 3 || n != lowerIdx.Length || n > MaxChain) return;
+
+        // The deformed mouth's own frame, from its corners: the head may have rolled.
+        var left = positions[upperIdx[0]];
+        var rightCorner = positions[upperIdx[^1]];
+        var axis = rightCorner - left;
+        var width = axis.Length();
+        if (width < 2) return;
+        var ax = axis / width;
+        var down = new Vector2(-ax.Y, ax.X);
+
+        var mid = n / 2;
+        var restDown = rig.Frame.Down;
+        var rest = rig.Positions;
+        var restGap = Vector2.Dot(rest[lowerIdx[mid]] - rest[upperIdx[mid]], restDown);
+        var gap = Vector2.Dot(positions[lowerIdx[mid]] - positions[upperIdx[mid]], down);
+        var opened = gap - restGap;
+        // Below half a pixel of extra opening the stretched lips still look like lips.
+        var cavityAlpha = FaceRig.SmoothStep(0.5f, 2.5f, opened);
+        if (cavityAlpha <= 0) return;
+        var teethAlpha = FaceRig.SmoothStep(0.04f * width, 0.12f * width, gap);
+        // A portrait with parted lips shows its own teeth: those stay attached to their lip (upper
+        // teeth to the upper lip, lower teeth to the lower) instead of being stretched, and the
+        // painted teeth are only for mouths that were closed.
+        var restLeft = rest[upperIdx[0]];
+        var restAxis = rest[upperIdx[^1]] - restLeft;
+        var restWidth = restAxis.Length();
+        if (restWidth < 2) return;
+        restAxis /= restWidth;
+        var restDownM = new Vector2(-restAxis.Y, restAxis.X);
+        var syntheticTeeth = 1 - FaceRig.SmoothStep(0.03f * restWidth, 0.08f * restWidth, restGap);
+        Span<float> rua = stackalloc float[n], rub = stackalloc float[n], rla = stackalloc float[n], rlb = stackalloc float[n];
+        for (var i = 0; i < n; i++)
+        {
+            var pu = rest[upperIdx[i]] - restLeft;
+            var pl = rest[lowerIdx[i]] - restLeft;
+            rua[i] = Vector2.Dot(pu, restAxis); rub[i] = Vector2.Dot(pu, restDownM);
+            rla[i] = Vector2.Dot(pl, restAxis); rlb[i] = Vector2.Dot(pl, restDownM);
+        }
+        Span<byte> sample = stackalloc byte[4];
+
+        Span<float> ua = stackalloc float[n], ub = stackalloc float[n], la = stackalloc float[n], lb = stackalloc float[n];
+        float minX = float.MaxValue, minY = float.MaxValue, maxX = float.MinValue, maxY = float.MinValue;
+        for (var i = 0; i < n; i++)
+        {
+            var pu = positions[upperIdx[i]];
+            var pl = positions[lowerIdx[i]];
+            ua[i] = Vector2.Dot(pu - left, ax); ub[i] = Vector2.Dot(pu - left, down);
+            la[i] = Vector2.Dot(pl - left, ax); lb[i] = Vector2.Dot(pl - left, down);
+            minX = Math.Min(minX, Math.Min(pu.X, pl.X)); maxX = Math.Max(maxX, Math.Max(pu.X, pl.X));
+            minY = Math.Min(minY, Math.Min(pu.Y, pl.Y)); maxY = Math.Max(maxY, Math.Max(pu.Y, pl.Y));
+        }
+
+        var interior = rig.MouthInteriorColor;
+        var lip = rig.LipColor;
+        var teeth = rig.TeethColor;
+        var x0 = Math.Max(0, (int)MathF.Floor(minX) - 1);
+        var x1 = Math.Min(destination.Width, (int)MathF.Ceiling(maxX) + 1);
+        var y0 = Math.Max(0, (int)MathF.Floor(minY) - 1);
+        var y1 = Math.Min(destination.Height, (int)MathF.Ceiling(maxY) + 1);
+        var teethDepth = 0.10f * width; // visible height of the upper incisors when the mouth is wide open
+        for (var y = y0; y < y1; y++)
+        {
+            var row = destination.GetRowSpan(y);
+            for (var x = x0; x < x1; x++)
+            {
+                var d = new Vector2(x + 0.5f, y + 0.5f) - left;
+                var a = Vector2.Dot(d, ax);
+                var b = Vector2.Dot(d, down);
+                if (a <= 0 || a >= width) continue;
+                var bu = Interpolate(ua, ub, a);
+                var bl = Interpolate(la, lb, a);
+                var h = bl - bu;
+                if (h <= 0) continue;
+                // Coverage from the vertical distance to the nearer lip, one pixel of ramp.
+                var coverage = Math.Clamp(Math.Min(b - bu, bl - b) + 0.5f, 0, 1);
+                if (coverage <= 0) continue;
+
+                var s = 2 * a / width - 1;          // -1 left corner .. 1 right corner
+                var t = Math.Clamp((b - bu) / h, 0, 1); // 0 at the upper lip .. 1 at the lower
+                // Darker towards the middle and the back of the mouth; lighter where lips are near.
+                var r2 = Math.Min(1, s * s + 0.8f * (2 * t - 1) * (2 * t - 1));
+                var shade = 0.45f + 0.55f * r2;
+                float cr = interior.R * shade, cg = interior.G * shade, cb = interior.B * shade;
+                // A hint of tongue: the lower part of a wide-open mouth takes a darkened lip tone.
+                var tongue = 0.45f * teethAlpha * FaceRig.SmoothStep(0.6f, 1f, t) * (1 - s * s);
+                cr += tongue * (lip.R * 0.55f - cr); cg += tongue * (lip.G * 0.45f - cg); cb += tongue * (lip.B * 0.45f - cb);
+
+                // The portrait's own mouth content, each half riding on its lip.
+                var ra = a / width * restWidth;
+                var rbu = Interpolate(rua, rub, ra);
+                var rbl = Interpolate(rla, rlb, ra);
+                var half = (rbl - rbu) / 2;
+                float du = b - bu, dl = bl - b;
+                if (half > 0.25f && Math.Min(du, dl) < half + 0.5f)
+                {
+                    var fromUpper = du <= dl;
+                    var srcB = fromUpper ? rbu + du : rbl - dl;
+                    var src = restLeft + ra * restAxis + srcB * restDownM;
+                    MeshWarp.SampleRow(source, sample, src.X, src.Y, 0, 0);
+                    var own = Math.Clamp(half - (fromUpper ? du : dl) + 0.5f, 0, 1);
+                    cr += own * (sample[0] - cr); cg += own * (sample[1] - cg); cb += own * (sample[2] - cb);
+                }
+
+                if (teethAlpha * syntheticTeeth > 0)
+                {
+                    // Upper teeth: a band hanging from the upper lip, shorter and shadowed towards the corners.
+                    var band = Math.Min(teethDepth, 0.45f * h) * (1 - 0.6f * s * s);
+                    var depthIn = b - bu;
+                    var inBand = Math.Clamp(band - depthIn + 0.5f, 0, 1) * FaceRig.SmoothStep(0.15f, 0.45f, 1 - MathF.Abs(s));
+                    if (inBand > 0)
+                    {
+                        // Lit in the middle, shadowed under the lip and towards the corners.
+                        var lit = (0.5f + 0.4f * (1 - s * s)) * (0.75f + 0.25f * FaceRig.SmoothStep(0, 0.35f * band + 0.5f, depthIn));
+                        // Faint seams between teeth (about eight across the mouth), so the band does not read as a strip.
+                        var tooth = s * 4.2f;
+                        var seam = MathF.Abs(tooth - MathF.Round(tooth));
+                        lit *= 0.82f + 0.18f * FaceRig.SmoothStep(0.03f, 0.12f, seam);
+                        var ta = teethAlpha * syntheticTeeth * inBand;
+                        cr += ta * (teeth.R * lit - cr); cg += ta * (teeth.G * lit - cg); cb += ta * (teeth.B * lit - cb);
+                    }
+                }
+
+                var alpha = coverage * cavityAlpha;
+                var o = x * 4;
+                row[o] = (byte)(row[o] + alpha * (cr - row[o]) + 0.5f);
+                row[o + 1] = (byte)(row[o + 1] + alpha * (cg - row[o + 1]) + 0.5f);
+                row[o + 2] = (byte)(row[o + 2] + alpha * (cb - row[o + 2]) + 0.5f);
+            }
+        }
+    }
+
+    /// <summary>The chain's b at abscissa a, linearly between its points (a chain runs left to right).</summary>
+    private static float Interpolate(ReadOnlySpan<float> a, ReadOnlySpan<float> b, float x)
+    {
+        if (x <= a[0]) return b[0];
+        for (var i = 1; i < a.Length; i++)
+        {
+            if (x > a[i]) continue;
+            var span = a[i] - a[i - 1];
+            return span > 1e-6f ? b[i - 1] + (x - a[i - 1]) / span * (b[i] - b[i - 1]) : b[i];
+        }
+        return b[^1];
+    }
+}

@@ -1,0 +1,277 @@
+using System.Buffers;
+using System.Numerics;
+using Parla.Face.Rig;
+using Parla.Motion;
+
+namespace Parla.Rendering;
+
+/// <summary>
+/// Moves a rig's vertices to a <see cref="FaceState"/>: jaw, lips, lids and brows in the face's own
+/// frame (so one definition fits every face and every tilt), then the head rotated in 3D about its
+/// pivot using the vertex depth, with a weak perspective, and shifted.
+/// </summary>
+public static class RigDeformer
+{
+    // Motion amplitudes in face units, each at its parameter's extreme. Chosen by looking at renders
+    // of real portraits: larger values stretch the skin visibly.
+    private const float JawTravelOfNoseToChin = 0.35f;  // FaceState.JawOpen = 1
+    private const float UpperLipLiftOfJawTravel = 0.10f;
+    private const float CornerSpreadOfMouthWidth = 0.12f; // LipWidth = 1
+    private const float CornerLiftOfMouthWidth = 0.05f;   // LipWidth = 1 (smile)
+    private const float CornerPinchOfMouthWidth = 0.16f;  // LipRound = 1
+    private const float LipPoutOfMouthWidth = 0.03f;      // LipRound = 1
+    private const float BrowTravelOfFaceHeight = 0.06f;   // BrowRaise = ±1 (frown at 60 %)
+    private const float ClosedLidGapOfEyeWidth = 0.03f;   // half the gap left between closed lids
+    private const float FocalLengthOfFaceHeight = 8f;     // weak perspective for head rotation
+
+    /// <summary>The state with every parameter clamped to the range the rig can show without tearing.</summary>
+    public static FaceState Clamp(in FaceState s) => new()
+    {
+        JawOpen = Math.Clamp(Finite(s.JawOpen), 0, 1),
+        LipRound = Math.Clamp(Finite(s.LipRound), 0, 1),
+        LipWidth = Math.Clamp(Finite(s.LipWidth), -0.5f, 1),
+        LipPress = Math.Clamp(Finite(s.LipPress), 0, 1),
+        BlinkLeft = Math.Clamp(Finite(s.BlinkLeft), 0, 1),
+        BlinkRight = Math.Clamp(Finite(s.BlinkRight), 0, 1),
+        BrowRaise = Math.Clamp(Finite(s.BrowRaise), -1, 1),
+        HeadYawDegrees = Math.Clamp(Finite(s.HeadYawDegrees), -25, 25),
+        HeadPitchDegrees = Math.Clamp(Finite(s.HeadPitchDegrees), -20, 20),
+        HeadRollDegrees = Math.Clamp(Finite(s.HeadRollDegrees), -20, 20),
+        HeadShiftX = Math.Clamp(Finite(s.HeadShiftX), -0.2f, 0.2f),
+        HeadShiftY = Math.Clamp(Finite(s.HeadShiftY), -0.2f, 0.2f),
+        GazeX = Math.Clamp(Finite(s.GazeX), -1, 1),
+        GazeY = Math.Clamp(Finite(s.GazeY), -1, 1),
+    };
+
+    /// <summary>
+    /// Writes the deformed position of every rig vertex to <paramref name="positions"/> (length
+    /// <see cref="FaceRig.VertexCount"/>). Inputs are clamped. If the motion would still fold a
+    /// triangle over, it is scaled back until none folds; the return value is the fraction of the
+    /// motion applied (1 for every state within the clamped ranges on a sound rig).
+    /// </summary>
+    /// <remarks>Gaze is not shown: the 468-landmark mesh has no iris points to move.</remarks>
+    public static float Deform(FaceRig rig, in FaceState state, Span<Vector2> positions)
+    {
+        ArgumentNullException.ThrowIfNull(rig);
+        if (positions.Length != rig.VertexCount)
+            throw new ArgumentException($"positions has {positions.Length} entries, the rig {rig.VertexCount} vertices.", nameof(positions));
+
+        DeformUnguarded(rig, Clamp(state), positions);
+        if (!HasFold(rig, positions)) return 1;
+
+        // Safety net: bisect the largest fraction of the motion that keeps every triangle's orientation.
+        var full = ArrayPool<Vector2>.Shared.Rent(positions.Length);
+        try
+        {
+            positions.CopyTo(full);
+            var rest = rig.Positions;
+            float lo = 0, hi = 1;
+            for (var iteration = 0; iteration < 12; iteration++)
+            {
+                var mid = (lo + hi) / 2;
+                Blend(rest, full, mid, positions);
+                if (HasFold(rig, positions)) hi = mid; else lo = mid;
+            }
+            Blend(rest, full, lo, positions);
+            return lo;
+        }
+        finally
+        {
+            ArrayPool<Vector2>.Shared.Return(full);
+        }
+    }
+
+    private static void Blend(Vector2[] rest, Vector2[] full, float t, Span<Vector2> into)
+    {
+        for (var i = 0; i < into.Length; i++) into[i] = rest[i] + t * (full[i] - rest[i]);
+    }
+
+    /// <summary>True when some triangle's signed area is no longer positive.</summary>
+    internal static bool HasFold(FaceRig rig, ReadOnlySpan<Vector2> positions)
+    {
+        var t = rig.Triangles;
+        for (var i = 0; i < t.Length; i += 3)
+        {
+            if (SignedArea2(positions[t[i]], positions[t[i + 1]], positions[t[i + 2]]) <= 0) return true;
+        }
+        return false;
+    }
+
+    internal static float SignedArea2(Vector2 a, Vector2 b, Vector2 c) => (b.X - a.X) * (c.Y - a.Y) - (b.Y - a.Y) * (c.X - a.X);
+
+    /// <summary>The motion model itself, for an already clamped state, without the fold safety net.</summary>
+    internal static void DeformUnguarded(FaceRig rig, in FaceState s, Span<Vector2> positions)
+    {
+        var rest = rig.Positions;
+        var f = rig.Frame;
+        var down = f.Down;
+        var right = f.Right;
+        var r = rig.Regions;
+        rest.CopyTo(positions);
+
+        // Jaw: everything jaw-weighted moves down the face.
+        var jawTravel = JawTravelOfNoseToChin * f.NoseToChinPixels * s.JawOpen;
+        if (jawTravel > 0)
+        {
+            var jw = rig.JawWeight;
+            var uw = rig.UpperLipWeight;
+            var liftTravel = UpperLipLiftOfJawTravel * jawTravel;
+            // The upper lip lifts a little as the mouth opens.
+            for (var v = 0; v < positions.Length; v++) positions[v] += (jw[v] * jawTravel - uw[v] * liftTravel) * down;
+        }
+
+        var outerL = rest[r.OuterLipUpper[0]];
+        var outerR = rest[r.OuterLipUpper[^1]];
+        var mouthWidth = Vector2.Distance(outerL, outerR);
+
+        // Rounding pushes the lips out: in a frontal view they thicken a little.
+        if (s.LipRound > 0)
+        {
+            AddProfile(positions, r.OuterLipUpper, -LipPoutOfMouthWidth * mouthWidth * s.LipRound * down);
+            AddProfile(positions, r.OuterLipLower, LipPoutOfMouthWidth * mouthWidth * s.LipRound * down);
+        }
+
+        // Press: the inner lips close towards each other over whatever gap the jaw opened.
+        if (s.LipPress > 0)
+        {
+            var iu = r.InnerLipUpper;
+            var il = r.InnerLipLower;
+            var ol = r.OuterLipLower;
+            for (var i = 1; i < iu.Length - 1 && i < il.Length - 1; i++)
+            {
+                var restGap = Vector2.Dot(rest[il[i]] - rest[iu[i]], down);
+                var gap = Vector2.Dot(positions[il[i]] - positions[iu[i]], down);
+                var closed = Math.Min(restGap, 0.02f * f.EyeDistancePixels);
+                if (gap <= closed) continue;
+                var close = s.LipPress * (gap - closed);
+                positions[il[i]] -= 0.75f * close * down;
+                positions[iu[i]] += 0.25f * close * down;
+            }
+            // The lower lip's outer edge rides up with it, so the lip is squeezed, not stretched.
+            for (var i = 1; i < ol.Length - 1; i++)
+            {
+                var moved = Vector2.Dot(positions[ol[i]] - rest[ol[i]], down);
+                if (moved > 0) positions[ol[i]] -= 0.6f * s.LipPress * moved * down;
+            }
+        }
+
+        // Corners: spread (smile) or pinch (rounding), carrying the nearby lips and cheeks with them.
+        var spread = (CornerSpreadOfMouthWidth * s.LipWidth - CornerPinchOfMouthWidth * s.LipRound) * mouthWidth;
+        var lift = CornerLiftOfMouthWidth * Math.Max(s.LipWidth, 0) * mouthWidth;
+        if (spread != 0 || lift != 0)
+        {
+            var sigma2 = 0.3f * mouthWidth * (0.3f * mouthWidth);
+            for (var v = 0; v < DetectedLandmarks; v++)
+            {
+                var p = rest[v];
+                var gl = MathF.Exp(-Vector2.DistanceSquared(p, outerL) / sigma2);
+                var gr = MathF.Exp(-Vector2.DistanceSquared(p, outerR) / sigma2);
+                positions[v] += spread * (gr - gl) * right - lift * (gl + gr) * down;
+            }
+        }
+
+        Blink(rig, positions, r.ImageLeftEyeUpper, r.ImageLeftEyeLower, s.BlinkLeft);
+        Blink(rig, positions, r.ImageRightEyeUpper, r.ImageRightEyeLower, s.BlinkRight);
+
+        if (s.BrowRaise != 0)
+        {
+            var travel = BrowTravelOfFaceHeight * f.FaceHeightPixels * (s.BrowRaise > 0 ? s.BrowRaise : 0.6f * s.BrowRaise);
+            var bw = rig.BrowWeight;
+            for (var v = 0; v < positions.Length; v++)
+                if (bw[v] > 0) positions[v] -= bw[v] * travel * down;
+        }
+
+        Head(rig, s, positions);
+    }
+
+    private const int DetectedLandmarks = Parla.Face.DetectedFace.LandmarkCount;
+
+    /// <summary>Adds <paramref name="delta"/> along a contour with a profile that is 0 at its corners and 1 in the middle.</summary>
+    private static void AddProfile(Span<Vector2> positions, int[] chain, Vector2 delta)
+    {
+        for (var i = 1; i < chain.Length - 1; i++)
+            positions[chain[i]] += MathF.Pow(MathF.Sin(MathF.PI * i / (chain.Length - 1)), 0.7f) * delta;
+    }
+
+    /// <summary>
+    /// Closes one eye by <paramref name="amount"/>: both lids move to the straight line between the
+    /// eye corners, each stopping a hair short of it (keeping its own curvature's sign, so that no
+    /// triangle between the lids turns over), and the skin next to the lids follows part of the way.
+    /// </summary>
+    private static void Blink(FaceRig rig, Span<Vector2> positions, int[] upper, int[] lower, float amount)
+    {
+        if (amount <= 0) return;
+        var rest = rig.Positions;
+        var down = rig.Frame.Down;
+        var c0 = rest[upper[0]];
+        var c1 = rest[upper[^1]];
+        var chord = c1 - c0;
+        var width = chord.Length();
+        if (width < 1e-3f) return;
+        var gap = ClosedLidGapOfEyeWidth * width;
+        var follow = rig.LidFollowIndex;
+        var followWeight = rig.LidFollowWeight;
+
+        // Lid displacements are needed again by their followers: compute them once into a small stack buffer.
+        Span<Vector2> deltas = stackalloc Vector2[upper.Length + lower.Length];
+        for (var pass = 0; pass < 2; pass++)
+        {
+            var chain = pass == 0 ? upper : lower;
+            var side = pass == 0 ? -1f : 1f; // upper lid stops above the line, lower below
+            for (var i = 1; i < chain.Length - 1; i++)
+            {
+                var p = rest[chain[i]];
+                var t = Math.Clamp(Vector2.Dot(p - c0, chord) / (width * width), 0, 1);
+                var target = c0 + t * chord + side * gap * MathF.Sin(MathF.PI * t) * down;
+                var d = amount * (target - p);
+                deltas[pass * upper.Length + i] = d;
+                positions[chain[i]] += d;
+            }
+        }
+        for (var v = 0; v < follow.Length; v++)
+        {
+            var lid = follow[v];
+            if (lid < 0) continue;
+            var iu = Array.IndexOf(upper, lid);
+            var il = iu < 0 ? Array.IndexOf(lower, lid) : -1;
+            if (iu > 0) positions[v] += followWeight[v] * deltas[iu];
+            else if (il > 0) positions[v] += followWeight[v] * deltas[upper.Length + il];
+        }
+    }
+
+    private static void Head(FaceRig rig, in FaceState s, Span<Vector2> positions)
+    {
+        if (s.HeadYawDegrees == 0 && s.HeadPitchDegrees == 0 && s.HeadRollDegrees == 0 && s.HeadShiftX == 0 && s.HeadShiftY == 0)
+            return;
+        var f = rig.Frame;
+        var pivot = new Vector2(rig.PivotPixels.X, rig.PivotPixels.Y);
+        var (sy, cy) = MathF.SinCos(s.HeadYawDegrees * MathF.PI / 180);
+        var (sp, cp) = MathF.SinCos(s.HeadPitchDegrees * MathF.PI / 180);
+        var (sr, cr) = MathF.SinCos(s.HeadRollDegrees * MathF.PI / 180);
+        var focal = FocalLengthOfFaceHeight * f.FaceHeightPixels;
+        var shift = new Vector2(s.HeadShiftX, s.HeadShiftY) * f.FaceWidthPixels; // image axes, in face widths
+        var hw = rig.HeadWeight;
+        var depth = rig.Depth;
+        for (var v = 0; v < positions.Length; v++)
+        {
+            var w = hw[v];
+            if (w <= 0) continue;
+            var d = positions[v] - pivot;
+            var q = new Vector2(Vector2.Dot(d, f.Right), Vector2.Dot(d, f.Down)); // face axes about the pivot
+            var z = depth[v] * f.EyeDistancePixels;
+            // Yaw about the face's vertical axis (nose towards +x for positive angles), then pitch
+            // (nose down for positive), then roll in the image plane (clockwise on screen).
+            var a1 = q.X * cy - z * sy;
+            var z1 = q.X * sy + z * cy;
+            var b2 = q.Y * cp - z1 * sp;
+            var z2 = q.Y * sp + z1 * cp;
+            var a3 = a1 * cr - b2 * sr;
+            var b3 = a1 * sr + b2 * cr;
+            var before = q * (focal / (focal + z));
+            var after = new Vector2(a3, b3) * (focal / (focal + z2));
+            positions[v] += w * (f.ToImageDelta(after - before) + shift);
+        }
+    }
+
+    private static float Finite(float x) => float.IsFinite(x) ? x : 0;
+}

@@ -1,0 +1,92 @@
+using System.Numerics;
+using Parla.Face.Rig;
+using Parla.Tests.Rendering;
+
+namespace Parla.Tests.Face.Rig;
+
+public class FaceRigTests
+{
+    public static TheoryData<string> Portraits => new(RenderFixture.Names);
+
+    [Theory]
+    [MemberData(nameof(Portraits))]
+    public void Build_MeshTilesTheWholeImage(string name)
+    {
+        var (image, rig) = RenderFixture.Get(name);
+        Assert.Empty(rig.Validate());
+        Assert.True(rig.VertexCount > 468 + 32);
+        double area = 0;
+        var t = rig.Triangles;
+        for (var i = 0; i < t.Length; i += 3)
+        {
+            var a2 = Parla.Rendering.RigDeformer.SignedArea2(rig.Positions[t[i]], rig.Positions[t[i + 1]], rig.Positions[t[i + 2]]);
+            Assert.True(a2 > 0);
+            area += a2 / 2;
+        }
+        Assert.Equal((double)image.Width * image.Height, area, image.Width * image.Height * 1e-5);
+    }
+
+    [Theory]
+    [MemberData(nameof(Portraits))]
+    public void Build_WeightsFollowTheAnatomy(string name)
+    {
+        var (image, rig) = RenderFixture.Get(name);
+        // Border vertices never move; the face moves fully with the head.
+        for (var v = 0; v < rig.VertexCount; v++)
+        {
+            var p = rig.Positions[v];
+            if (p.X == 0 || p.Y == 0 || p.X == image.Width || p.Y == image.Height)
+            {
+                Assert.Equal(0, rig.HeadWeight[v]);
+                Assert.Equal(0, rig.JawWeight[v]);
+            }
+        }
+        Assert.All(new[] { 1, 4, 13, 14, 152, 33, 263 }, v => Assert.True(rig.HeadWeight[v] > 0.9f, $"head weight of {v}"));
+        // Chin and lower lip follow the jaw; upper lip, nose and eyes do not.
+        Assert.True(rig.JawWeight[152] > 0.8f, "chin");
+        Assert.True(rig.JawWeight[14] > 0.8f, "lower inner lip middle");
+        Assert.True(rig.JawWeight[17] > 0.8f, "lower outer lip middle");
+        Assert.All(new[] { 13, 0, 1, 4, 33, 263, 10 }, v => Assert.Equal(0, rig.JawWeight[v]));
+        Assert.True(rig.BrowWeight[105] == 1 && rig.BrowWeight[334] == 1, "brows");
+        Assert.Equal(0, rig.BrowWeight[159]);
+        // Colours: lips redder than skin, mouth interior dark.
+        Assert.True(rig.MouthInteriorColor.Luma < 60);
+        Assert.True(rig.LipColor.R - rig.LipColor.G > rig.SkinColor.R - rig.SkinColor.G - 5);
+    }
+
+    [Fact]
+    public void SaveLoad_RoundTripsEveryField()
+    {
+        var (_, rig) = RenderFixture.Get("astronaut");
+        using var stream = new MemoryStream();
+        rig.Save(stream);
+        stream.Position = 0;
+        var copy = FaceRig.Load(stream);
+        Assert.Equal(rig.Positions, copy.Positions);
+        Assert.Equal(rig.Depth, copy.Depth);
+        Assert.Equal(rig.HeadWeight, copy.HeadWeight);
+        Assert.Equal(rig.JawWeight, copy.JawWeight);
+        Assert.Equal(rig.UpperLipWeight, copy.UpperLipWeight);
+        Assert.Equal(rig.BrowWeight, copy.BrowWeight);
+        Assert.Equal(rig.LidFollowIndex, copy.LidFollowIndex);
+        Assert.Equal(rig.LidFollowWeight, copy.LidFollowWeight);
+        Assert.Equal(rig.Triangles, copy.Triangles);
+        Assert.Equal(rig.Regions.InnerLipLower, copy.Regions.InnerLipLower);
+        Assert.Equal(rig.Regions.JawLine, copy.Regions.JawLine);
+        Assert.Equal(rig.Frame, copy.Frame);
+        Assert.Equal(rig.PivotPixels, copy.PivotPixels);
+        Assert.Equal(rig.MouthInteriorColor, copy.MouthInteriorColor);
+        Assert.Equal(rig.TeethColor, copy.TeethColor);
+    }
+
+    [Fact]
+    public void Load_RejectsInconsistentRig()
+    {
+        var (_, rig) = RenderFixture.Get("astronaut");
+        using var stream = new MemoryStream();
+        (rig with { JawWeight = new float[3] }).Save(stream);
+        stream.Position = 0;
+        var e = Assert.Throws<InvalidDataException>(() => FaceRig.Load(stream));
+        Assert.Contains("JawWeight", e.Message);
+    }
+}
