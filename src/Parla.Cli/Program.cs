@@ -1,10 +1,40 @@
+using System.CommandLine;
+
 namespace Parla.Cli;
 
 public static class Program
 {
-    public static int Main(string[] args)
+    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+
+    /// <summary>Parses and runs a command line; every failure becomes a message and an exit code.</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error)
     {
-        Console.WriteLine("parla");
-        return 0;
+        var root = new RootCommand(
+            "Parla animates a single portrait with a voice recording: the face talks, blinks and moves.\n" +
+            "Exit codes: 0 success, 1 unexpected failure, 2 bad input, 3 missing program or model, 130 cancelled.");
+        root.Subcommands.Add(AnimateCommand.Create(output, error));
+        root.Subcommands.Add(LandmarksCommand.Create(output, error));
+        root.Subcommands.Add(DemoCommand.Create(output, error));
+
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var e in parsed.Errors) error.WriteLine($"parla: {e.Message}");
+            error.WriteLine("Run 'parla --help' (or 'parla COMMAND --help') for usage.");
+            return ExitCodes.BadInput;
+        }
+        try
+        {
+            // Ctrl+C cancels the token handed to the command's action.
+            return parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false })
+                .GetAwaiter().GetResult();
+        }
+        catch (Exception e)
+        {
+            return CliErrors.Report(e, error, args.Contains("--verbose"));
+        }
     }
+
+    /// <summary>The --verbose option shared by every command.</summary>
+    internal static Option<bool> VerboseOption() => new("--verbose") { Description = "Show details (and stack traces) when something fails." };
 }

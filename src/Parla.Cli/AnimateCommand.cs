@@ -1,0 +1,58 @@
+using System.CommandLine;
+using Parla.Pipeline;
+
+namespace Parla.Cli;
+
+/// <summary><c>parla animate IMAGE AUDIO -o OUT.mp4</c>: the whole pipeline.</summary>
+internal static class AnimateCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var image = new Argument<string>("image") { Description = "The portrait: a JPEG, PNG or WebP image with one or more faces." };
+        var audio = new Argument<string>("audio") { Description = "The voice: any audio (or video with sound) that ffmpeg decodes." };
+        var outPath = new Option<string>("--output", "-o") { Description = "The MP4 to write (H.264 + AAC).", Required = true };
+        var fps = new Option<double>("--fps") { Description = "Frames per second.", DefaultValueFactory = _ => 25 };
+        var maxSize = new Option<int>("--max-size") { Description = "Longest side of the video in pixels; smaller portraits keep their size (sides are made even).", DefaultValueFactory = _ => 1024 };
+        var seed = new Option<int>("--seed") { Description = "Seed for blinks and idle motion: same inputs and seed give the same video.", DefaultValueFactory = _ => 0 };
+        var landmarks = new Option<string?>("--landmarks") { Description = "Use this landmarks JSON (as printed by 'parla landmarks --json') instead of detecting the face." };
+        var face = new Option<int>("--face") { Description = "Which face to animate when there are several: 0 is the largest.", DefaultValueFactory = _ => 0 };
+        var motionJson = new Option<string?>("--motion-json") { Description = "Also write the per-frame face state (jaw, lips, blinks, head) to this JSON file." };
+        var verbose = Program.VerboseOption();
+
+        var command = new Command("animate", "Animate a portrait with a voice recording and write a talking-head MP4.")
+        {
+            image, audio, outPath, fps, maxSize, seed, landmarks, face, motionJson, verbose,
+        };
+        command.SetAction((parse, cancellationToken) =>
+        {
+            var options = new AnimateOptions
+            {
+                FramesPerSecond = parse.GetValue(fps),
+                MaxSidePixels = parse.GetValue(maxSize),
+                Seed = parse.GetValue(seed),
+                FaceIndex = parse.GetValue(face),
+                LandmarksPath = parse.GetValue(landmarks),
+                MotionJsonPath = parse.GetValue(motionJson),
+            };
+            var problems = options.Validate();
+            if (problems.Count > 0)
+            {
+                foreach (var p in problems) error.WriteLine($"parla: {p}");
+                return Task.FromResult(ExitCodes.BadInput);
+            }
+            try
+            {
+                using var progress = ConsoleProgress.ForStandardError();
+                var request = new AnimateRequest(parse.GetValue(image)!, parse.GetValue(audio)!, parse.GetValue(outPath)!, options);
+                var result = new Animator().Run(request, progress, cancellationToken);
+                output.WriteLine($"parla: wrote {result.OutputPath} ({result.FrameCount} frames, {result.Width}x{result.Height}, {result.DurationSeconds:0.00} s) in {result.ElapsedSeconds:0.0} s");
+                return Task.FromResult(ExitCodes.Success);
+            }
+            catch (Exception e)
+            {
+                return Task.FromResult(CliErrors.Report(e, error, parse.GetValue(verbose)));
+            }
+        });
+        return command;
+    }
+}

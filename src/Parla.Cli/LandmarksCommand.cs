@@ -1,0 +1,61 @@
+using System.CommandLine;
+using Parla.Face;
+using Parla.Media;
+
+namespace Parla.Cli;
+
+/// <summary><c>parla landmarks IMAGE --json [--overlay OUT.png]</c>: what the face model sees.</summary>
+internal static class LandmarksCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var image = new Argument<string>("image") { Description = "The portrait to analyse." };
+        var json = new Option<bool>("--json") { Description = "Print {\"faces\":[{\"score\",\"box\":[x,y,w,h],\"points\":[[x,y,z]…468]}]} in image pixels, largest face first." };
+        var overlay = new Option<string?>("--overlay") { Description = "Write a PNG of the portrait with the landmarks drawn on it." };
+        var verbose = Program.VerboseOption();
+        var command = new Command("landmarks", "Detect the faces in a portrait and print their 468 FaceMesh landmarks.")
+        {
+            image, json, overlay, verbose,
+        };
+        command.SetAction((parse, cancellationToken) =>
+        {
+            try
+            {
+                var path = parse.GetValue(image)!;
+                var overlayPath = parse.GetValue(overlay);
+                if (overlayPath is not null) OutputFile.EnsureWritable(overlayPath);
+                using var frame = ImageLoader.Load(path);
+                ImageLoader.FlattenAlpha(frame);
+                using var analyzer = FaceAnalyzer.Create(new FaceModelStore(), cancellationToken: cancellationToken);
+                var faces = analyzer.Detect(frame);
+                if (overlayPath is not null) LandmarksOverlay.Draw(frame, faces, overlayPath);
+                if (parse.GetValue(json))
+                {
+                    using var buffer = new MemoryStream();
+                    LandmarksJson.Write(faces, buffer);
+                    output.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()).TrimEnd());
+                }
+                else
+                {
+                    output.WriteLine($"{path}: {faces.Count} face(s)");
+                    for (var i = 0; i < faces.Count; i++)
+                    {
+                        var b = faces[i].Box;
+                        output.WriteLine($"  face {i}: score {faces[i].Score:0.00}, box x={b.X:0} y={b.Y:0} w={b.Width:0} h={b.Height:0}");
+                    }
+                }
+                if (faces.Count == 0)
+                {
+                    error.WriteLine($"parla: {path}: no face was found. For a stylised portrait, write the landmarks by hand and use 'parla animate --landmarks FILE'.");
+                    return Task.FromResult(ExitCodes.BadInput);
+                }
+                return Task.FromResult(ExitCodes.Success);
+            }
+            catch (Exception e)
+            {
+                return Task.FromResult(CliErrors.Report(e, error, parse.GetValue(verbose)));
+            }
+        });
+        return command;
+    }
+}

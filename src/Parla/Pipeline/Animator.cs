@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using Parla.Audio;
+using Parla.Face;
+using Parla.Face.Rig;
+using Parla.Media;
+using Parla.Motion;
+using Parla.Rendering;
+
+namespace Parla.Pipeline;
+
+/// <summary>One animation job: the portrait, the voice, where the video goes, and how.</summary>
+public sealed record AnimateRequest(string ImagePath, string AudioPath, string OutputPath, AnimateOptions Options);
+
+/// <summary>What an animation produced.</summary>
+public sealed record AnimateResult(string OutputPath, int FrameCount, int Width, int Height, double DurationSeconds, double ElapsedSeconds, MotionTrack Motion);
+
+/// <summary>
+/// The whole pipeline: portrait → face → rig; voice → features → motion; rig + motion → frames → MP4.
+/// Frames are rendered in parallel and streamed to the encoder in order, so memory stays flat
+/// whatever the length of the voice.
+/// </summary>
+public sealed class Animator
+{
+    private readonly FaceModelStore _models;
+
+    public Animator(FaceModelStore? models = null)
+    {
+        _models = models ?? new FaceModelStore();
+    }
+
+    public AnimateResult Run(AnimateRequest request, IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var options = request.Options;
+        OutputFile.EnsureWritable(request.OutputPath);
+        if (options.MotionJsonPath is not null) OutputFile.EnsureWritable(options.MotionJsonPath);
+
+        progress?.Report(new PipelineProgress("portrait", 0, 0));
+        using var original = ImageLoader.Load(request.ImagePath);
+        using var portrait = ImageLoader.FitForVideo(original, options.MaxSidePixels);
+        ImageLoader.FlattenAlpha(portrait);
+        var scale = (float)portrait.Width / original.Width;
+
+        progress?.Report(new PipelineProgress("voice", 0, 0));
+        var clip = AudioDecoder.Decode(request.AudioPath, ct: cancellationToken);
+        var features = AudioAnalyzer.Analyze(clip);
+        var frameCount = Math.Max(1, (int)Math.Ceiling(clip.DurationSeconds * options.FramesPerSecond - 1e-6));
+
+        progress?.Report(new PipelineProgress("face", 0, 0));
+        var face = FindFace(request, original, portrait, scale);
+        var topology = FaceTopology.Load(Path.Combine(_models.EnsureFaceMeshPackage(cancellationToken), "face_mesh.js"));
+        var rig = FaceRig.Build(face, portrait.Width, portrait.Height, topology, portrait);
+
+        progress?.Report(new PipelineProgress("motion", 0, 0));
+        var motion = MotionGenerator.Generate(features, frameCount, new MotionOptions
+        {
+            FramesPerSecond = options.FramesPerSecond,
+            Seed = options.Seed,
+        });
+        if (options.MotionJsonPath is not null)
+            OutputFile.WriteAllTextAtomic(options.MotionJsonPath, MotionJson.Serialize(motion));
+
+        cancellationToken.ThrowIfCancellationRequested();
+        using var renderer = new FaceRenderer(portrait, rig);
+        using (var encoder = new VideoEncoder(new VideoEncoderOptions
+        {
+            OutputPath = request.OutputPath,
+            Width = portrait.Width,
+            Height = portrait.Height,
+            FramesPerSecond = options.FramesPerSecond,
+            AudioPath = request.AudioPath,
+        }))
+        {
+            var frames = motion.Frames;
+            FrameStreamer.Stream(frameCount, portrait.Width, portrait.Height,
+                (i, destination) => renderer.Render(frames[i], destination),
+                encoder, options.DegreeOfParallelism, new SynchronousProgress(n => progress?.Report(new PipelineProgress("render", n, frameCount))),
+                cancellationToken);
+            encoder.Complete();
+        }
+
+        return new AnimateResult(request.OutputPath, frameCount, portrait.Width, portrait.Height,
+            frameCount / options.FramesPerSecond, clock.Elapsed.TotalSeconds, motion);
+    }
+
+    /// <summary>The face to animate, in the coordinates of the (scaled) portrait.</summary>
+    private DetectedFace FindFace(AnimateRequest request, Frame original, Frame portrait, float scale)
+    {
+        var options = request.Options;
+        IReadOnlyList<DetectedFace> faces;
+        if (options.LandmarksPath is not null)
+        {
+            faces = LandmarksJson.Read(options.LandmarksPath);
+            faces = faces.Select(f => Scale(f, scale)).ToList();
+        }
+        else
+        {
+            using var analyzer = FaceAnalyzer.Create(_models);
+            faces = analyzer.Detect(portrait);
+        }
+        if (faces.Count == 0)
+            throw new NoFaceException($"{request.ImagePath}: no face was found. Give the face's landmarks with --landmarks FILE (see 'parla landmarks --help' for the format).");
+        if (options.FaceIndex >= faces.Count)
+            throw new NoFaceException($"{request.ImagePath}: --face {options.FaceIndex} asked for, but only {faces.Count} face(s) found (numbered from 0, largest first).");
+        return faces[options.FaceIndex];
+    }
+
+    private static DetectedFace Scale(DetectedFace face, float s) => s == 1f ? face : face with
+    {
+        Box = new BoxF(face.Box.X * s, face.Box.Y * s, face.Box.Width * s, face.Box.Height * s),
+        Points = face.Points.Select(p => p * s).ToArray(),
+    };
+
+    /// <summary>Reports on the caller's thread (unlike <see cref="Progress{T}"/>, which posts to the thread pool).</summary>
+    private sealed class SynchronousProgress(Action<int> report) : IProgress<int>
+    {
+        public void Report(int value) => report(value);
+    }
+}

@@ -1,0 +1,115 @@
+using Parla.Cli;
+
+namespace Parla.Tests.Cli;
+
+/// <summary>
+/// Each bad input ends with exit code 2, one short message that names the file and what is wrong,
+/// no stack trace, and no output file left behind.
+/// </summary>
+public sealed class BadInputTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("parla-bad-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string Out => Path.Combine(_dir, "out.mp4");
+
+    private (int Code, string Error) Animate(string image, string audio, string? output = null)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = Program.Run(["animate", image, audio, "-o", output ?? Out], stdout, stderr);
+        return (code, stderr.ToString());
+    }
+
+    private void AssertRefused((int Code, string Error) result, params string[] expected)
+    {
+        Assert.Equal(ExitCodes.BadInput, result.Code);
+        foreach (var e in expected) Assert.Contains(e, result.Error);
+        Assert.DoesNotContain("   at ", result.Error); // no stack trace
+        Assert.True(result.Error.Trim().Split('\n').Length <= 2, result.Error);
+        Assert.Empty(Directory.GetFiles(_dir).Where(f => f.EndsWith(".mp4", StringComparison.Ordinal) || f.Contains(".partial")));
+    }
+
+    [Fact]
+    public void MissingImage()
+    {
+        var missing = Path.Combine(_dir, "missing.jpg");
+        AssertRefused(Animate(missing, TestData.Voice("librivox_0930.wav")), missing, "not found");
+    }
+
+    [Fact]
+    public void MissingAudio()
+    {
+        var missing = Path.Combine(_dir, "missing.wav");
+        AssertRefused(Animate(TestData.Portrait("astronaut.png"), missing), missing, "not found");
+    }
+
+    [Fact]
+    public void TextFileAsImage()
+    {
+        var text = Path.Combine(_dir, "portrait.jpg");
+        File.WriteAllText(text, "hello");
+        AssertRefused(Animate(text, TestData.Voice("librivox_0930.wav")), text, "not an image");
+    }
+
+    [Fact]
+    public void TruncatedJpeg()
+    {
+        var bytes = File.ReadAllBytes(TestData.Portrait("grace_hopper.jpg"));
+        var cut = Path.Combine(_dir, "cut.jpg");
+        File.WriteAllBytes(cut, bytes[..(bytes.Length / 3)]);
+        AssertRefused(Animate(cut, TestData.Voice("librivox_0930.wav")), cut, "truncated");
+    }
+
+    [Fact]
+    public void AudioWithoutAudioStream()
+    {
+        // A PNG is something ffmpeg opens, but it has no audio stream.
+        var image = TestData.Portrait("astronaut.png");
+        AssertRefused(Animate(image, image), image, "audio");
+    }
+
+    [Fact]
+    public void ZeroLengthAudio()
+    {
+        var empty = Path.Combine(_dir, "empty.wav");
+        // A valid 16-bit mono WAV header with no samples.
+        using (var w = new BinaryWriter(File.Create(empty)))
+        {
+            w.Write("RIFF"u8); w.Write(36); w.Write("WAVE"u8);
+            w.Write("fmt "u8); w.Write(16); w.Write((short)1); w.Write((short)1); w.Write(16000); w.Write(32000); w.Write((short)2); w.Write((short)16);
+            w.Write("data"u8); w.Write(0);
+        }
+        AssertRefused(Animate(TestData.Portrait("astronaut.png"), empty), empty);
+    }
+
+    [Fact]
+    public void ImageWithoutFace()
+    {
+        var blank = Path.Combine(_dir, "wall.png");
+        using (var bitmap = new SkiaSharp.SKBitmap(320, 240))
+        {
+            bitmap.Erase(new SkiaSharp.SKColor(120, 130, 140));
+            using var data = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+            File.WriteAllBytes(blank, data.ToArray());
+        }
+        AssertRefused(Animate(blank, TestData.Voice("librivox_0930.wav")), blank, "no face", "--landmarks");
+    }
+
+    [Fact]
+    public void UnwritableOutput()
+    {
+        var output = Path.Combine(_dir, "no-such-folder", "out.mp4");
+        AssertRefused(Animate(TestData.Portrait("astronaut.png"), TestData.Voice("librivox_0930.wav"), output), output, "does not exist");
+    }
+
+    [Fact]
+    public void BadOption()
+    {
+        var stderr = new StringWriter();
+        var code = Program.Run(["animate", "a.png", "b.wav", "-o", Out, "--fps", "0"], new StringWriter(), stderr);
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains("--fps", stderr.ToString());
+    }
+}

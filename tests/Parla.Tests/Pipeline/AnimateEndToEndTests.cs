@@ -1,0 +1,98 @@
+using Parla.Face;
+using Parla.Media;
+using Parla.Pipeline;
+
+namespace Parla.Tests.Pipeline;
+
+/// <summary>
+/// The whole pipeline on real inputs, judged from the outside: the output video is decoded and the
+/// face model measures it again, frame by frame.
+/// </summary>
+public sealed class AnimateEndToEndTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("parla-e2e-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void TalkingVideo_FollowsTheVoice_AndKeepsTheBackground()
+    {
+        const double fps = 25;
+        var portraitPath = TestData.Portrait("astronaut.png");
+        var voicePath = TestData.Voice("librivox_0870.wav");
+        var output = Path.Combine(_dir, "talk.mp4");
+        var result = new Animator().Run(new AnimateRequest(portraitPath, voicePath, output, new AnimateOptions { FramesPerSecond = fps }));
+
+        // Duration equals the audio's within one frame.
+        var audio = AudioDecoder.Decode(voicePath);
+        Assert.InRange(MediaProbe.Duration(output), audio.DurationSeconds - 1 / fps, audio.DurationSeconds + 1 / fps);
+
+        using var source = ImageLoader.Load(portraitPath);
+        using var analyzer = FaceAnalyzer.Create();
+        var opening = new List<double>();
+        var worstCornerDifference = 0.0;
+        foreach (var frame in VideoFrames.Read(output, result.Width, result.Height))
+        {
+            using (frame)
+            {
+                var faces = analyzer.Detect(frame);
+                Assert.NotEmpty(faces); // the face is found in every frame
+                var p = faces[0].Points;
+                var eyes = System.Numerics.Vector2.Distance(new(p[33].X, p[33].Y), new(p[263].X, p[263].Y));
+                opening.Add(System.Numerics.Vector2.Distance(new(p[13].X, p[13].Y), new(p[14].X, p[14].Y)) / eyes);
+                worstCornerDifference = Math.Max(worstCornerDifference, CornerDifference(source, frame));
+            }
+        }
+        Assert.Equal(result.FrameCount, opening.Count);
+
+        // The mouth moves: at least 0.08 eye-corner distances between the 10th and 90th percentile.
+        var sorted = opening.Order().ToArray();
+        var spread = sorted[(int)(0.9 * (sorted.Length - 1))] - sorted[(int)(0.1 * (sorted.Length - 1))];
+        Assert.True(spread >= 0.08, $"mouth opening spread {spread:0.000}");
+
+        // ...and follows the loudness of the voice: Pearson r ≥ 0.5 at a lag of at most 2 frames.
+        var envelope = LogRmsPerFrame(audio, fps, opening.Count);
+        var best = Enumerable.Range(-2, 5).Max(lag => Statistics.Pearson(opening, envelope, lag));
+        Assert.True(best >= 0.5, $"best r {best:0.00}");
+
+        // Far from the face (the image corners) the video shows the source, up to H.264 noise.
+        Assert.True(worstCornerDifference < 6, $"corner differs by {worstCornerDifference:0.0} levels on average");
+    }
+
+    private static double[] LogRmsPerFrame(AudioClip audio, double fps, int frames)
+    {
+        var hop = audio.SampleRateHz / fps;
+        var env = new double[frames];
+        for (var i = 0; i < frames; i++)
+        {
+            var a = (int)(i * hop);
+            var b = Math.Min(audio.Samples.Length, (int)((i + 1) * hop));
+            double sum = 0;
+            for (var k = a; k < b; k++) sum += audio.Samples[k] * audio.Samples[k];
+            env[i] = Math.Log10(Math.Sqrt(sum / Math.Max(1, b - a)) + 1e-4);
+        }
+        return env;
+    }
+
+    /// <summary>Mean absolute difference over the four 40×40 corners.</summary>
+    private static double CornerDifference(Frame a, Frame b)
+    {
+        long sum = 0, n = 0;
+        const int size = 40;
+        foreach (var (x0, y0) in new[] { (0, 0), (a.Width - size, 0), (0, a.Height - size), (a.Width - size, a.Height - size) })
+        {
+            for (var y = y0; y < y0 + size; y++)
+            {
+                var ra = a.GetRowSpan(y);
+                var rb = b.GetRowSpan(y);
+                for (var x = x0 * 4; x < (x0 + size) * 4; x++)
+                {
+                    if ((x & 3) == 3) continue;
+                    sum += Math.Abs(ra[x] - rb[x]);
+                    n++;
+                }
+            }
+        }
+        return (double)sum / n;
+    }
+}
