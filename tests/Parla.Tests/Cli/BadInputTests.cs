@@ -28,7 +28,7 @@ public sealed class BadInputTests : IDisposable
         foreach (var e in expected) Assert.Contains(e, result.Error);
         Assert.DoesNotContain("   at ", result.Error); // no stack trace
         Assert.True(result.Error.Trim().Split('\n').Length <= 2, result.Error);
-        Assert.Empty(Directory.GetFiles(_dir).Where(f => f.EndsWith(".mp4", StringComparison.Ordinal) || f.Contains(".partial")));
+        Assert.DoesNotContain(Directory.GetFiles(_dir), f => f.EndsWith(".mp4", StringComparison.Ordinal) || f.Contains(".partial"));
     }
 
     [Fact]
