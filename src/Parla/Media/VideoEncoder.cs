@@ -4,11 +4,20 @@ using System.Text;
 
 namespace Parla.Media;
 
-/// <summary>Where rendered frames go, in order.</summary>
+/// <summary>
+/// Where rendered frames go, in order. A frame is first <see cref="Prepare"/>d into the sink's wire format
+/// (any thread, in parallel), then the prepared bytes are written in order by one thread.
+/// </summary>
 public interface IFrameSink : IDisposable
 {
-    /// <summary>Appends one frame; its size must match the sink's.</summary>
-    void Write(Frame frame);
+    /// <summary>Bytes of one prepared frame.</summary>
+    int PreparedLength { get; }
+
+    /// <summary>Converts <paramref name="frame"/> into the sink's wire format; thread-safe.</summary>
+    void Prepare(Frame frame, Span<byte> prepared);
+
+    /// <summary>Appends one prepared frame.</summary>
+    void WritePrepared(ReadOnlySpan<byte> prepared);
 
     /// <summary>Finishes the output; without this call, disposing discards it.</summary>
     void Complete();
@@ -30,9 +39,6 @@ public sealed record VideoEncoderOptions
 
     /// <summary>x264 preset: faster presets cost bitrate, not quality, at a given CRF.</summary>
     public string Preset { get; init; } = "veryfast";
-
-    /// <summary>Threads converting each frame to yuv420p before it goes down the pipe.</summary>
-    public int ConversionParallelism { get; init; } = 1;
 
     /// <summary>Extra metadata tags written into the MP4 (key → value).</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
@@ -97,14 +103,29 @@ public sealed class VideoEncoder : IFrameSink
         return args;
     }
 
-    public void Write(Frame frame)
+    public int PreparedLength => Yuv420Converter.BufferLength(_options.Width, _options.Height);
+
+    public void Prepare(Frame frame, Span<byte> prepared)
     {
         if (frame.Width != _options.Width || frame.Height != _options.Height)
             throw new ArgumentException($"Frame is {frame.Width}x{frame.Height}, the video is {_options.Width}x{_options.Height}.");
+        Yuv420Converter.Convert(frame, prepared);
+    }
+
+    /// <summary>Converts and appends one frame (the serial path; the pipeline prepares frames in parallel instead).</summary>
+    public void Write(Frame frame)
+    {
+        Prepare(frame, _yuv);
+        WritePrepared(_yuv);
+    }
+
+    public void WritePrepared(ReadOnlySpan<byte> prepared)
+    {
+        if (prepared.Length != PreparedLength)
+            throw new ArgumentException($"A prepared frame has {PreparedLength} bytes, got {prepared.Length}.");
         try
         {
-            Yuv420Converter.Convert(frame, _yuv, _options.ConversionParallelism);
-            _stdin.Write(_yuv);
+            _stdin.Write(prepared);
             _frames++;
         }
         catch (IOException e)

@@ -22,6 +22,10 @@ public static class FrameStreamer
         ArgumentOutOfRangeException.ThrowIfLessThan(degreeOfParallelism, 1);
         var batchSize = Math.Max(2, degreeOfParallelism * 2);
         var batches = new[] { Allocate(batchSize, width, height), Allocate(batchSize, width, height) };
+        // Each frame slot has its prepared (wire-format) twin; preparing runs in the parallel section.
+        var prepared = new[] { new byte[batchSize][], new byte[batchSize][] };
+        foreach (var set in prepared)
+            for (var i = 0; i < batchSize; i++) set[i] = new byte[sink.PreparedLength];
         try
         {
             Task? writing = null;
@@ -30,15 +34,20 @@ public static class FrameStreamer
             {
                 var count = Math.Min(batchSize, frameCount - start);
                 var batch = batches[b];
+                var wire = prepared[b];
                 var first = start;
-                Parallel.For(0, count, parallel, i => render(first + i, batch[i]));
+                Parallel.For(0, count, parallel, i =>
+                {
+                    render(first + i, batch[i]);
+                    sink.Prepare(batch[i], wire[i]);
+                });
                 writing?.GetAwaiter().GetResult();
                 writing = Task.Run(() =>
                 {
                     for (var i = 0; i < count; i++)
                     {
                         cancellationToken.ThrowIfCancellationRequested();
-                        sink.Write(batch[i]);
+                        sink.WritePrepared(wire[i]);
                         framesDone?.Report(first + i + 1);
                     }
                 }, cancellationToken);

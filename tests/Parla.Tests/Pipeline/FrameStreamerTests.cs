@@ -8,7 +8,9 @@ public sealed class FrameStreamerTests
     private sealed class RecordingSink : IFrameSink
     {
         public List<byte> FirstBytes { get; } = [];
-        public void Write(Frame frame) => FirstBytes.Add(frame.Pixels[0]);
+        public int PreparedLength => 1;
+        public void Prepare(Frame frame, Span<byte> prepared) => prepared[0] = frame.Pixels[0];
+        public void WritePrepared(ReadOnlySpan<byte> prepared) => FirstBytes.Add(prepared[0]);
         public void Complete() { }
         public void Dispose() { }
     }

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# End-to-end benchmark: times `parla animate` on a 60-second voice at 512×512 and 1920×1080 and, in
+# the same run, the floor: ffmpeg encoding the same number of frames of raw video with the same
+# encoder settings. Prints seconds, real-time factor, the ratio to the floor and peak memory.
+# usage: benchmarks/e2e.sh [seconds-of-voice (60)] [repeats (3)]
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+SECONDS_OF_VOICE="${1:-60}"
+REPEATS="${2:-3}"
+FPS=25
+scripts/install-deps.sh sox time >/dev/null
+work=$(mktemp -d /tmp/parla-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+# The voice: the demo read, repeated and cut to length.
+sox demo/voice.flac demo/voice.flac demo/voice.flac demo/voice.flac demo/voice.flac demo/voice.flac \
+    "$work/voice.wav" trim 0 "$SECONDS_OF_VOICE"
+# The portraits: the demo portrait as is (512²), and centred on a 1920×1080 canvas scaled to fill its height.
+cp demo/portrait.png "$work/p512.png"
+ffmpeg -v error -y -i demo/portrait.png -vf "scale=1080:1080:flags=lanczos,pad=1920:1080:420:0:color=0xd8d4d0" "$work/p1080.png"
+./parla --help >/dev/null   # build before timing
+
+frames=$(python3 -c "import math; print(math.ceil($SECONDS_OF_VOICE*$FPS))")
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+printf '%-10s %9s %8s %9s %8s %9s\n' size seconds "x real" floor_s ratio peak_MB
+for size in 512 1080; do
+  img="$work/p$size.png"
+  : > "$work/t_parla"; : > "$work/t_floor"; : > "$work/rss"
+  for r in $(seq "$REPEATS"); do
+    /usr/bin/time -f "%e %M" -o "$work/time" ./parla animate "$img" "$work/voice.wav" -o "$work/out.mp4" --max-size 4096 >/dev/null 2>&1
+    read -r secs kb < "$work/time"
+    echo "$secs" >> "$work/t_parla"; echo "$kb" >> "$work/rss"
+    # The floor: the same frames count, raw yuv420p from the first 2 s of the output looped, same x264 settings.
+    read -r w h < <(ffprobe -v error -select_streams v:0 -show_entries stream=width,height -of csv=p=0 "$work/out.mp4" | tr ',' ' ')
+    ffmpeg -v error -y -i "$work/out.mp4" -frames:v 50 -f rawvideo -pix_fmt yuv420p "$work/raw.yuv"
+    /usr/bin/time -f "%e" -o "$work/time" ffmpeg -v error -y -stream_loop -1 -f rawvideo -pix_fmt yuv420p -s "${w}x${h}" -framerate $FPS \
+      -i "$work/raw.yuv" -i "$work/voice.wav" -map 0:v -map 1:a -frames:v "$frames" \
+      -c:v libx264 -preset veryfast -crf 18 -c:a aac -b:a 128k -ac 1 -movflags +faststart -f mp4 "$work/floor.mp4"
+    cat "$work/time" >> "$work/t_floor"
+  done
+  p=$(median < "$work/t_parla"); f=$(median < "$work/t_floor"); m=$(median < "$work/rss")
+  awk -v s="$size" -v p="$p" -v f="$f" -v m="$m" -v d="$SECONDS_OF_VOICE" -v w="$w" -v h="$h" \
+    'BEGIN {printf "%-10s %9.2f %8.1f %9.2f %8.2f %9.0f\n", w "x" h, p, d/p, f, p/f, m/1024}'
+done
+echo "(medians of $REPEATS runs; $(nproc) cores; $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
