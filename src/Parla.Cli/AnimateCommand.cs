@@ -12,26 +12,23 @@ internal static class AnimateCommand
         var audio = new Argument<string>("audio") { Description = "The voice: any audio (or video with sound) that ffmpeg decodes." };
         var outPath = new Option<string>("--output", "-o") { Description = "The MP4 to write (H.264 + AAC).", Required = true };
         var fps = new Option<double>("--fps") { Description = "Frames per second.", DefaultValueFactory = _ => 25 };
-        var maxSize = new Option<int>("--max-size") { Description = "Longest side of the video in pixels; smaller portraits keep their size (sides are made even).", DefaultValueFactory = _ => 1024 };
         var seed = new Option<int>("--seed") { Description = "Seed for blinks and idle motion: same inputs and seed give the same video.", DefaultValueFactory = _ => 0 };
-        var landmarks = new Option<string?>("--landmarks") { Description = "Use this landmarks JSON (as printed by 'parla landmarks --json') instead of detecting the face." };
-        var face = new Option<int>("--face") { Description = "Which face to animate when there are several: 0 is the largest.", DefaultValueFactory = _ => 0 };
         var motionJson = new Option<string?>("--motion-json") { Description = "Also write the per-frame face state (jaw, lips, blinks, head) to this JSON file." };
         var verbose = Program.VerboseOption();
 
         var command = new Command("animate", "Animate a portrait with a voice recording and write a talking-head MP4.")
         {
-            image, audio, outPath, fps, maxSize, seed, landmarks, face, motionJson, verbose,
+            image, audio, outPath, fps, seed, motionJson, verbose,
         };
+        var portrait = new PortraitArguments();
+        portrait.AddTo(command);
         command.SetAction((parse, cancellationToken) =>
         {
             var options = new AnimateOptions
             {
                 FramesPerSecond = parse.GetValue(fps),
-                MaxSidePixels = parse.GetValue(maxSize),
+                Portrait = portrait.Read(parse),
                 Seed = parse.GetValue(seed),
-                FaceIndex = parse.GetValue(face),
-                LandmarksPath = parse.GetValue(landmarks),
                 MotionJsonPath = parse.GetValue(motionJson),
             };
             var problems = options.Validate();

@@ -9,11 +9,18 @@ public static class Program
     /// <summary>Parses and runs a command line; every failure becomes a message and an exit code.</summary>
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
-        var root = new RootCommand(
+        // A plain command rather than RootCommand, so that help says "parla", not the assembly's file name.
+        var root = new Command("parla",
             "Parla animates a single portrait with a voice recording: the face talks, blinks and moves.\n" +
-            "Exit codes: 0 success, 1 unexpected failure, 2 bad input, 3 missing program or model, 130 cancelled.");
+            "Exit codes: 0 success, 1 unexpected failure, 2 bad input, 3 missing program or model, 130 cancelled.")
+        {
+            new System.CommandLine.Help.HelpOption(),
+            new VersionOption(),
+        };
         root.Subcommands.Add(AnimateCommand.Create(output, error));
         root.Subcommands.Add(LandmarksCommand.Create(output, error));
+        root.Subcommands.Add(RigCommand.Create(output, error));
+        root.Subcommands.Add(PoseCommand.Create(output, error));
         root.Subcommands.Add(DemoCommand.Create(output, error));
 
         var parsed = root.Parse(args);

@@ -6,17 +6,11 @@ public sealed record AnimateOptions
     /// <summary>Output frame rate; default 25.</summary>
     public double FramesPerSecond { get; init; } = 25;
 
-    /// <summary>Longest side of the video in pixels; smaller portraits keep their size. Default 1024.</summary>
-    public int MaxSidePixels { get; init; } = 1024;
+    /// <summary>The portrait's size, the face chosen and where its landmarks or rig come from.</summary>
+    public PortraitOptions Portrait { get; init; } = new();
 
     /// <summary>Seed of every random choice (blinks, idle motion): same inputs and seed, same video.</summary>
     public int Seed { get; init; }
-
-    /// <summary>Which detected face to animate, 0 = the largest.</summary>
-    public int FaceIndex { get; init; }
-
-    /// <summary>Landmarks JSON to use instead of detection (format of <c>parla landmarks --json</c>).</summary>
-    public string? LandmarksPath { get; init; }
 
     /// <summary>Where to write the per-frame face states as JSON, or null.</summary>
     public string? MotionJsonPath { get; init; }
@@ -29,8 +23,8 @@ public sealed record AnimateOptions
     {
         var errors = new List<string>();
         if (!(FramesPerSecond is >= 1 and <= 120)) errors.Add($"--fps must be between 1 and 120 (got {FramesPerSecond}).");
-        if (MaxSidePixels is < 64 or > 8192) errors.Add($"--max-size must be between 64 and 8192 pixels (got {MaxSidePixels}).");
-        if (FaceIndex < 0) errors.Add($"--face must be 0 or more (got {FaceIndex}).");
+        if (Portrait.MaxSidePixels is < 64 or > 8192) errors.Add($"--max-size must be between 64 and 8192 pixels (got {Portrait.MaxSidePixels}).");
+        if (Portrait.FaceIndex < 0) errors.Add($"--face must be 0 or more (got {Portrait.FaceIndex}).");
         if (DegreeOfParallelism < 1) errors.Add("the degree of parallelism must be at least 1.");
         return errors;
     }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Parla.Audio;
 using Parla.Face;
-using Parla.Face.Rig;
 using Parla.Media;
 using Parla.Motion;
 using Parla.Rendering;
@@ -35,21 +34,15 @@ public sealed class Animator
         OutputFile.EnsureWritable(request.OutputPath);
         if (options.MotionJsonPath is not null) OutputFile.EnsureWritable(options.MotionJsonPath);
 
-        progress?.Report(new PipelineProgress("portrait", 0, 0));
-        using var original = ImageLoader.Load(request.ImagePath);
-        using var portrait = ImageLoader.FitForVideo(original, options.MaxSidePixels);
-        ImageLoader.FlattenAlpha(portrait);
-        var scale = (float)portrait.Width / original.Width;
-
         progress?.Report(new PipelineProgress("voice", 0, 0));
         var clip = AudioDecoder.Decode(request.AudioPath, ct: cancellationToken);
         var features = AudioAnalyzer.Analyze(clip);
         var frameCount = Math.Max(1, (int)Math.Ceiling(clip.DurationSeconds * options.FramesPerSecond - 1e-6));
 
         progress?.Report(new PipelineProgress("face", 0, 0));
-        var face = FindFace(request, original, portrait, scale);
-        var topology = FaceTopology.Load(Path.Combine(_models.EnsureFaceMeshPackage(cancellationToken), "face_mesh.js"));
-        var rig = FaceRig.Build(face, portrait.Width, portrait.Height, topology, portrait);
+        using var portrait = RiggedPortrait.Load(request.ImagePath, options.Portrait, _models, cancellationToken);
+        var width = portrait.Image.Width;
+        var height = portrait.Image.Height;
 
         progress?.Report(new PipelineProgress("motion", 0, 0));
         var motion = MotionGenerator.Generate(features, frameCount, new MotionOptions
@@ -61,55 +54,27 @@ public sealed class Animator
             OutputFile.WriteAllTextAtomic(options.MotionJsonPath, MotionJson.Serialize(motion));
 
         cancellationToken.ThrowIfCancellationRequested();
-        using var renderer = new FaceRenderer(portrait, rig);
+        using var renderer = new FaceRenderer(portrait.Image, portrait.Rig);
         using (var encoder = new VideoEncoder(new VideoEncoderOptions
         {
             OutputPath = request.OutputPath,
-            Width = portrait.Width,
-            Height = portrait.Height,
+            Width = width,
+            Height = height,
             FramesPerSecond = options.FramesPerSecond,
             AudioPath = request.AudioPath,
         }))
         {
             var frames = motion.Frames;
-            FrameStreamer.Stream(frameCount, portrait.Width, portrait.Height,
+            FrameStreamer.Stream(frameCount, width, height,
                 (i, destination) => renderer.Render(frames[i], destination),
                 encoder, options.DegreeOfParallelism, new SynchronousProgress(n => progress?.Report(new PipelineProgress("render", n, frameCount))),
                 cancellationToken);
             encoder.Complete();
         }
 
-        return new AnimateResult(request.OutputPath, frameCount, portrait.Width, portrait.Height,
+        return new AnimateResult(request.OutputPath, frameCount, width, height,
             frameCount / options.FramesPerSecond, clock.Elapsed.TotalSeconds, motion);
     }
-
-    /// <summary>The face to animate, in the coordinates of the (scaled) portrait.</summary>
-    private DetectedFace FindFace(AnimateRequest request, Frame original, Frame portrait, float scale)
-    {
-        var options = request.Options;
-        IReadOnlyList<DetectedFace> faces;
-        if (options.LandmarksPath is not null)
-        {
-            faces = LandmarksJson.Read(options.LandmarksPath);
-            faces = faces.Select(f => Scale(f, scale)).ToList();
-        }
-        else
-        {
-            using var analyzer = FaceAnalyzer.Create(_models);
-            faces = analyzer.Detect(portrait);
-        }
-        if (faces.Count == 0)
-            throw new NoFaceException($"{request.ImagePath}: no face was found. Give the face's landmarks with --landmarks FILE (see 'parla landmarks --help' for the format).");
-        if (options.FaceIndex >= faces.Count)
-            throw new NoFaceException($"{request.ImagePath}: --face {options.FaceIndex} asked for, but only {faces.Count} face(s) found (numbered from 0, largest first).");
-        return faces[options.FaceIndex];
-    }
-
-    private static DetectedFace Scale(DetectedFace face, float s) => s == 1f ? face : face with
-    {
-        Box = new BoxF(face.Box.X * s, face.Box.Y * s, face.Box.Width * s, face.Box.Height * s),
-        Points = face.Points.Select(p => p * s).ToArray(),
-    };
 
     /// <summary>Reports on the caller's thread (unlike <see cref="Progress{T}"/>, which posts to the thread pool).</summary>
     private sealed class SynchronousProgress(Action<int> report) : IProgress<int>

@@ -1,0 +1,103 @@
+using Parla.Face;
+using Parla.Face.Rig;
+using Parla.Media;
+
+namespace Parla.Pipeline;
+
+/// <summary>Which portrait, at what size, and which face of it.</summary>
+public sealed record PortraitOptions
+{
+    /// <summary>Longest side in pixels; smaller portraits keep their size (sides are made even).</summary>
+    public int MaxSidePixels { get; init; } = 1024;
+
+    /// <summary>Which detected face, 0 = the largest.</summary>
+    public int FaceIndex { get; init; }
+
+    /// <summary>Landmarks JSON to use instead of detection, in the original image's pixels.</summary>
+    public string? LandmarksPath { get; init; }
+
+    /// <summary>A rig saved by <c>parla rig</c>, used instead of building one.</summary>
+    public string? RigPath { get; init; }
+}
+
+/// <summary>
+/// A portrait ready to animate: the image at video size (alpha composited on white), the face chosen
+/// in it and the rig built over it. Owns the image.
+/// </summary>
+public sealed class RiggedPortrait : IDisposable
+{
+    private RiggedPortrait(Frame image, DetectedFace face, FaceRig rig)
+    {
+        Image = image;
+        Face = face;
+        Rig = rig;
+    }
+
+    public Frame Image { get; }
+
+    public DetectedFace Face { get; }
+
+    public FaceRig Rig { get; }
+
+    /// <summary>Loads the portrait, finds (or reads) the face and builds (or loads) its rig.</summary>
+    /// <exception cref="InvalidInputException">The image, landmarks or rig file is bad.</exception>
+    /// <exception cref="NoFaceException">No face was found, or not the one asked for.</exception>
+    public static RiggedPortrait Load(string imagePath, PortraitOptions options, FaceModelStore models, CancellationToken cancellationToken = default)
+    {
+        using var original = ImageLoader.Load(imagePath);
+        var image = ImageLoader.FitForVideo(original, options.MaxSidePixels);
+        try
+        {
+            ImageLoader.FlattenAlpha(image);
+            var scale = (float)image.Width / original.Width;
+            if (options.RigPath is not null)
+            {
+                var saved = FaceRig.Load(options.RigPath);
+                if (saved.ImageWidth != image.Width || saved.ImageHeight != image.Height)
+                    throw new InvalidInputException(options.RigPath,
+                        $"is a rig for a {saved.ImageWidth}x{saved.ImageHeight} image, but the portrait is {image.Width}x{image.Height} at this --max-size.",
+                        "Build the rig with the same --max-size, or leave --rig out.");
+                return new RiggedPortrait(image, FaceOf(saved), saved);
+            }
+            var face = FindFace(imagePath, image, scale, options, models, cancellationToken);
+            var topology = FaceTopology.Load(Path.Combine(models.EnsureFaceMeshPackage(cancellationToken), "face_mesh.js"));
+            var rig = FaceRig.Build(face, image.Width, image.Height, topology, image);
+            return new RiggedPortrait(image, face, rig);
+        }
+        catch
+        {
+            image.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose() => Image.Dispose();
+
+    private static DetectedFace FaceOf(FaceRig rig) =>
+        new(1f, default, rig.Positions[..DetectedFace.LandmarkCount].ToArray().Select(p => new System.Numerics.Vector3(p, 0)).ToArray());
+
+    private static DetectedFace FindFace(string imagePath, Frame image, float scale, PortraitOptions options, FaceModelStore models, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<DetectedFace> faces;
+        if (options.LandmarksPath is not null)
+        {
+            faces = LandmarksJson.Read(options.LandmarksPath).Select(f => Scale(f, scale)).ToList();
+        }
+        else
+        {
+            using var analyzer = FaceAnalyzer.Create(models, cancellationToken: cancellationToken);
+            faces = analyzer.Detect(image);
+        }
+        if (faces.Count == 0)
+            throw new NoFaceException($"{imagePath}: no face was found. Give the face's landmarks with --landmarks FILE: the JSON of 'parla landmarks --json', or five points (see the README).");
+        if (options.FaceIndex >= faces.Count)
+            throw new NoFaceException($"{imagePath}: --face {options.FaceIndex} asked for, but {faces.Count} face(s) found (numbered from 0, largest first).");
+        return faces[options.FaceIndex];
+    }
+
+    private static DetectedFace Scale(DetectedFace face, float s) => s == 1f ? face : face with
+    {
+        Box = new BoxF(face.Box.X * s, face.Box.Y * s, face.Box.Width * s, face.Box.Height * s),
+        Points = face.Points.Select(p => p * s).ToArray(),
+    };
+}

@@ -1,0 +1,89 @@
+using System.Text.Json;
+using Parla.Cli;
+
+namespace Parla.Tests.Cli;
+
+/// <summary>The commands other than animate, run in-process on the real models.</summary>
+public sealed class CommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("parla-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static (int Code, string Output, string Error) Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = Program.Run(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    [Fact]
+    public void Landmarks_Json_PrintsOneFaceOf468Points_AndWritesTheOverlay()
+    {
+        var overlay = Path.Combine(_dir, "overlay.png");
+        var (code, output, error) = Run("landmarks", TestData.Portrait("astronaut.png"), "--json", "--overlay", overlay);
+        Assert.True(code == ExitCodes.Success, error);
+        using var json = JsonDocument.Parse(output);
+        var faces = json.RootElement.GetProperty("faces");
+        Assert.Equal(1, faces.GetArrayLength());
+        Assert.Equal(468, faces[0].GetProperty("points").GetArrayLength());
+        Assert.Equal(4, faces[0].GetProperty("box").GetArrayLength());
+        Assert.True(new FileInfo(overlay).Length > 1000);
+    }
+
+    [Fact]
+    public void Rig_IsSaved_AndAnimateUsesIt()
+    {
+        var rig = Path.Combine(_dir, "rig.json");
+        var (code, _, error) = Run("rig", TestData.Portrait("astronaut.png"), "-o", rig);
+        Assert.True(code == ExitCodes.Success, error);
+        var video = Path.Combine(_dir, "talk.mp4");
+        (code, _, error) = Run("animate", TestData.Portrait("astronaut.png"), TestData.Voice("librivox_0930.wav"), "--rig", rig, "-o", video);
+        Assert.True(code == ExitCodes.Success, error);
+        Assert.Contains("codec_name=h264", MediaProbe.Run(video));
+    }
+
+    [Fact]
+    public void Rig_ForAnotherSize_IsRefused()
+    {
+        var rig = Path.Combine(_dir, "rig.json");
+        Assert.Equal(ExitCodes.Success, Run("rig", TestData.Portrait("astronaut.png"), "-o", rig, "--max-size", "256").Code);
+        var (code, _, error) = Run("pose", TestData.Portrait("astronaut.png"), "--rig", rig, "-o", Path.Combine(_dir, "p.png"));
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains("--max-size", error);
+    }
+
+    [Fact]
+    public void Pose_RendersTheState_AndOpensTheMouth()
+    {
+        var closed = Path.Combine(_dir, "closed.png");
+        var open = Path.Combine(_dir, "open.png");
+        Assert.Equal(ExitCodes.Success, Run("pose", TestData.Portrait("astronaut.png"), "-o", closed).Code);
+        var (code, _, error) = Run("pose", TestData.Portrait("astronaut.png"), "--state", "{\"jawOpen\":0.8,\"yaw\":8}", "-o", open);
+        Assert.True(code == ExitCodes.Success, error);
+        Assert.NotEqual(File.ReadAllBytes(closed), File.ReadAllBytes(open));
+    }
+
+    [Theory]
+    [InlineData("{\"jawOpn\":1}", "jawOpn")]
+    [InlineData("not json", "not valid JSON")]
+    public void Pose_BadState_IsExplained(string state, string expected)
+    {
+        var (code, _, error) = Run("pose", TestData.Portrait("astronaut.png"), "--state", state, "-o", Path.Combine(_dir, "p.png"));
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains(expected, error);
+    }
+
+    [Fact]
+    public void Help_ExplainsEveryCommand()
+    {
+        foreach (var command in new[] { "animate", "landmarks", "rig", "pose", "demo" })
+        {
+            var (code, output, _) = Run(command, "--help");
+            Assert.Equal(ExitCodes.Success, code);
+            Assert.Contains("Usage:", output);
+            Assert.Contains($"parla {command}", output);
+        }
+    }
+}
