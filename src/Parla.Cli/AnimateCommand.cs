@@ -41,7 +41,7 @@ internal static class AnimateCommand
             {
                 using var progress = ConsoleProgress.ForStandardError();
                 var request = new AnimateRequest(parse.GetValue(image)!, parse.GetValue(audio)!, parse.GetValue(outPath)!, options);
-                var result = new Animator().Run(request, progress, cancellationToken);
+                var result = new Animator(CliModels.Store(error)).Run(request, progress, cancellationToken);
                 output.WriteLine($"parla: wrote {result.OutputPath} ({result.FrameCount} frames, {result.Width}x{result.Height}, {result.DurationSeconds:0.00} s) in {result.ElapsedSeconds:0.0} s");
                 return Task.FromResult(ExitCodes.Success);
             }

@@ -26,7 +26,7 @@ internal static class LandmarksCommand
                 if (overlayPath is not null) OutputFile.EnsureWritable(overlayPath);
                 using var frame = ImageLoader.Load(path);
                 ImageLoader.FlattenAlpha(frame);
-                using var analyzer = FaceAnalyzer.Create(new FaceModelStore(), cancellationToken: cancellationToken);
+                using var analyzer = FaceAnalyzer.Create(CliModels.Store(error), cancellationToken: cancellationToken);
                 var faces = analyzer.Detect(frame);
                 if (overlayPath is not null) LandmarksOverlay.Draw(frame, faces, overlayPath);
                 if (parse.GetValue(json))

@@ -40,7 +40,7 @@ internal static class PoseCommand
                 var target = parse.GetValue(outPath)!;
                 OutputFile.EnsureWritable(target);
                 var faceState = ParseState(parse.GetValue(state)!);
-                using var rigged = RiggedPortrait.Load(parse.GetValue(image)!, portrait.Read(parse), new FaceModelStore(), cancellationToken);
+                using var rigged = RiggedPortrait.Load(parse.GetValue(image)!, portrait.Read(parse), CliModels.Store(error), cancellationToken);
                 using var renderer = new FaceRenderer(rigged.Image, rigged.Rig);
                 using var frame = new Frame(rigged.Image.Width, rigged.Image.Height);
                 renderer.Render(faceState, frame);

@@ -25,7 +25,7 @@ internal static class RigCommand
             {
                 var target = parse.GetValue(outPath)!;
                 OutputFile.EnsureWritable(target);
-                using var rigged = RiggedPortrait.Load(parse.GetValue(image)!, portrait.Read(parse, withRig: false), new FaceModelStore(), cancellationToken);
+                using var rigged = RiggedPortrait.Load(parse.GetValue(image)!, portrait.Read(parse, withRig: false), CliModels.Store(error), cancellationToken);
                 using var buffer = new MemoryStream();
                 rigged.Rig.Save(buffer);
                 OutputFile.WriteAllTextAtomic(target, System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
