@@ -328,8 +328,10 @@ public sealed partial record FaceRig
     /// triangle's gradient, seen through <paramref name="measure"/>, exceeds the limit, the three values
     /// are pulled towards their mean just enough; sweeps repeat until no triangle exceeds it.
     /// </summary>
-    /// <param name="measure">Maps the triangle's gradient (in image axes) to a number that must stay at or below 1.</param>
-    /// <param name="pinned">Vertices whose value must not change (the others give way), or null.</param>
+    /// <remarks>
+    /// <paramref name="measure"/> maps a triangle's gradient (in image axes) to a number that must stay
+    /// at or below 1; <paramref name="pinned"/> marks vertices whose value must not change (the others give way).
+    /// </remarks>
     private static void LimitGradient(Vector2[] p, float[] field, int[] triangles, Func<Vector2, float> measure, bool[]? pinned = null)
     {
         for (var sweep = 0; sweep < 500; sweep++)
