@@ -25,7 +25,23 @@ public static class RigDeformer
     private const float FocalLengthOfFaceHeight = 8f;     // weak perspective for head rotation
 
     /// <summary>The state with every parameter clamped to the range the rig can show without tearing.</summary>
-    public static FaceState Clamp(in FaceState s) => new()
+    public static FaceState Clamp(in FaceState s)
+    {
+        var c = ClampEach(s);
+        // Yaw and pitch together turn the face further than either alone: keep the combined turn
+        // within the single-axis limit of yaw.
+        var turn = MathF.Sqrt(c.HeadYawDegrees * c.HeadYawDegrees + c.HeadPitchDegrees * c.HeadPitchDegrees);
+        if (turn > MaxTurnDegrees)
+        {
+            c.HeadYawDegrees *= MaxTurnDegrees / turn;
+            c.HeadPitchDegrees *= MaxTurnDegrees / turn;
+        }
+        return c;
+    }
+
+    private const float MaxTurnDegrees = 20;
+
+    private static FaceState ClampEach(in FaceState s) => new()
     {
         JawOpen = Math.Clamp(Finite(s.JawOpen), 0, 1),
         LipRound = Math.Clamp(Finite(s.LipRound), 0, 1),
@@ -34,9 +50,10 @@ public static class RigDeformer
         BlinkLeft = Math.Clamp(Finite(s.BlinkLeft), 0, 1),
         BlinkRight = Math.Clamp(Finite(s.BlinkRight), 0, 1),
         BrowRaise = Math.Clamp(Finite(s.BrowRaise), -1, 1),
-        HeadYawDegrees = Math.Clamp(Finite(s.HeadYawDegrees), -25, 25),
-        HeadPitchDegrees = Math.Clamp(Finite(s.HeadPitchDegrees), -20, 20),
-        HeadRollDegrees = Math.Clamp(Finite(s.HeadRollDegrees), -20, 20),
+        // A single photo supports only modest head turns: beyond these the stretched side shows.
+        HeadYawDegrees = Math.Clamp(Finite(s.HeadYawDegrees), -20, 20),
+        HeadPitchDegrees = Math.Clamp(Finite(s.HeadPitchDegrees), -15, 15),
+        HeadRollDegrees = Math.Clamp(Finite(s.HeadRollDegrees), -15, 15),
         HeadShiftX = Math.Clamp(Finite(s.HeadShiftX), -0.2f, 0.2f),
         HeadShiftY = Math.Clamp(Finite(s.HeadShiftY), -0.2f, 0.2f),
         GazeX = Math.Clamp(Finite(s.GazeX), -1, 1),
@@ -109,15 +126,23 @@ public static class RigDeformer
         var r = rig.Regions;
         rest.CopyTo(positions);
 
-        // Jaw: everything jaw-weighted moves down the face.
-        var jawTravel = JawTravelOfNoseToChin * f.NoseToChinPixels * s.JawOpen;
-        if (jawTravel > 0)
+        // Jaw: everything jaw-weighted moves down the face and the upper lip lifts a little. Press
+        // holds the lips shut against the jaw and, for a portrait with parted lips, closes them: the
+        // lower-lip field moves up and the upper-lip field down until the lips nearly meet.
+        var jawTravel = JawTravelOfNoseToChin * f.NoseToChinPixels * s.JawOpen * (1 - s.LipPress);
+        var liftTravel = UpperLipLiftOfJawTravel * jawTravel;
+        var mid = r.InnerLipUpper.Length / 2;
+        var restGap = Vector2.Dot(rest[r.InnerLipLower[mid]] - rest[r.InnerLipUpper[mid]], down);
+        var closing = s.LipPress * Math.Max(0, restGap - 0.02f * f.EyeDistancePixels);
+        var jw = rig.JawWeight;
+        var uw = rig.UpperLipWeight;
+        var lowerMid = Math.Max(jw[r.InnerLipLower[mid]], 0.5f);
+        var upperMid = Math.Max(uw[r.InnerLipUpper[mid]], 0.5f);
+        var lowerTravel = jawTravel - 0.75f * closing / lowerMid;
+        var upperTravel = -liftTravel + 0.25f * closing / upperMid;
+        if (lowerTravel != 0 || upperTravel != 0)
         {
-            var jw = rig.JawWeight;
-            var uw = rig.UpperLipWeight;
-            var liftTravel = UpperLipLiftOfJawTravel * jawTravel;
-            // The upper lip lifts a little as the mouth opens.
-            for (var v = 0; v < positions.Length; v++) positions[v] += (jw[v] * jawTravel - uw[v] * liftTravel) * down;
+            for (var v = 0; v < positions.Length; v++) positions[v] += (jw[v] * lowerTravel + uw[v] * upperTravel) * down;
         }
 
         var outerL = rest[r.OuterLipUpper[0]];
@@ -129,30 +154,6 @@ public static class RigDeformer
         {
             AddProfile(positions, r.OuterLipUpper, -LipPoutOfMouthWidth * mouthWidth * s.LipRound * down);
             AddProfile(positions, r.OuterLipLower, LipPoutOfMouthWidth * mouthWidth * s.LipRound * down);
-        }
-
-        // Press: the inner lips close towards each other over whatever gap the jaw opened.
-        if (s.LipPress > 0)
-        {
-            var iu = r.InnerLipUpper;
-            var il = r.InnerLipLower;
-            var ol = r.OuterLipLower;
-            for (var i = 1; i < iu.Length - 1 && i < il.Length - 1; i++)
-            {
-                var restGap = Vector2.Dot(rest[il[i]] - rest[iu[i]], down);
-                var gap = Vector2.Dot(positions[il[i]] - positions[iu[i]], down);
-                var closed = Math.Min(restGap, 0.02f * f.EyeDistancePixels);
-                if (gap <= closed) continue;
-                var close = s.LipPress * (gap - closed);
-                positions[il[i]] -= 0.75f * close * down;
-                positions[iu[i]] += 0.25f * close * down;
-            }
-            // The lower lip's outer edge rides up with it, so the lip is squeezed, not stretched.
-            for (var i = 1; i < ol.Length - 1; i++)
-            {
-                var moved = Vector2.Dot(positions[ol[i]] - rest[ol[i]], down);
-                if (moved > 0) positions[ol[i]] -= 0.6f * s.LipPress * moved * down;
-            }
         }
 
         // Corners: spread (smile) or pinch (rounding), carrying the nearby lips and cheeks with them.
@@ -181,7 +182,55 @@ public static class RigDeformer
                 if (bw[v] > 0) positions[v] -= bw[v] * travel * down;
         }
 
-        Head(rig, s, positions);
+        if (s.HeadYawDegrees == 0 && s.HeadPitchDegrees == 0 && s.HeadRollDegrees == 0 && s.HeadShiftX == 0 && s.HeadShiftY == 0)
+            return;
+        var n = positions.Length;
+        var zBuffer = ArrayPool<float>.Shared.Rent(n);
+        try
+        {
+            var z = zBuffer.AsSpan(0, n);
+            EffectiveDepth(rig, positions, z);
+            Head(rig, s, z, positions);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(zBuffer);
+        }
+    }
+
+    /// <summary>
+    /// The depth (pixels, relative to the pivot) the head rotation uses for each vertex: the face's
+    /// depth at the point where the expression moved the vertex to, read from the rest mesh. A closed
+    /// upper lid then lies at the depth of the skin it covers, and the head's motion is one smooth
+    /// field over the picture, so turning the head cannot slide one lip or lid past another.
+    /// </summary>
+    private static void EffectiveDepth(FaceRig rig, ReadOnlySpan<Vector2> positions, Span<float> z)
+    {
+        var rest = rig.Positions;
+        var depth = rig.Depth;
+        var scale = rig.Frame.EyeDistancePixels;
+        var t = rig.Triangles;
+        for (var v = 0; v < z.Length; v++)
+        {
+            z[v] = depth[v] * scale;
+            var p = positions[v];
+            if (Vector2.DistanceSquared(p, rest[v]) < 1e-8f) continue;
+            // Brute-force point location: only the few hundred vertices an expression moves get here.
+            for (var i = 0; i < t.Length; i += 3)
+            {
+                Vector2 a = rest[t[i]], b = rest[t[i + 1]], c = rest[t[i + 2]];
+                if (p.X < Math.Min(a.X, Math.Min(b.X, c.X)) || p.X > Math.Max(a.X, Math.Max(b.X, c.X)) ||
+                    p.Y < Math.Min(a.Y, Math.Min(b.Y, c.Y)) || p.Y > Math.Max(a.Y, Math.Max(b.Y, c.Y)))
+                    continue;
+                var area = SignedArea2(a, b, c);
+                var wa = SignedArea2(p, b, c) / area;
+                var wb = SignedArea2(a, p, c) / area;
+                var wc = 1 - wa - wb;
+                if (wa < -1e-5f || wb < -1e-5f || wc < -1e-5f) continue;
+                z[v] = (wa * depth[t[i]] + wb * depth[t[i + 1]] + wc * depth[t[i + 2]]) * scale;
+                break;
+            }
+        }
     }
 
     private const int DetectedLandmarks = Parla.Face.DetectedFace.LandmarkCount;
@@ -239,10 +288,8 @@ public static class RigDeformer
         }
     }
 
-    private static void Head(FaceRig rig, in FaceState s, Span<Vector2> positions)
+    private static void Head(FaceRig rig, in FaceState s, ReadOnlySpan<float> depthPixels, Span<Vector2> positions)
     {
-        if (s.HeadYawDegrees == 0 && s.HeadPitchDegrees == 0 && s.HeadRollDegrees == 0 && s.HeadShiftX == 0 && s.HeadShiftY == 0)
-            return;
         var f = rig.Frame;
         var pivot = new Vector2(rig.PivotPixels.X, rig.PivotPixels.Y);
         var (sy, cy) = MathF.SinCos(s.HeadYawDegrees * MathF.PI / 180);
@@ -251,14 +298,13 @@ public static class RigDeformer
         var focal = FocalLengthOfFaceHeight * f.FaceHeightPixels;
         var shift = new Vector2(s.HeadShiftX, s.HeadShiftY) * f.FaceWidthPixels; // image axes, in face widths
         var hw = rig.HeadWeight;
-        var depth = rig.Depth;
         for (var v = 0; v < positions.Length; v++)
         {
             var w = hw[v];
             if (w <= 0) continue;
             var d = positions[v] - pivot;
             var q = new Vector2(Vector2.Dot(d, f.Right), Vector2.Dot(d, f.Down)); // face axes about the pivot
-            var z = depth[v] * f.EyeDistancePixels;
+            var z = depthPixels[v];
             // Yaw about the face's vertical axis (nose towards +x for positive angles), then pitch
             // (nose down for positive), then roll in the image plane (clockwise on screen).
             var a1 = q.X * cy - z * sy;

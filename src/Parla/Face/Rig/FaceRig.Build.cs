@@ -104,12 +104,26 @@ public sealed partial record FaceRig
             jaw[v] = src >= 0 ? jawLandmarks[src] * (1 - SmoothStep(0, 0.7f, s)) * borderFactor : 0;
             if (v < lm.Length) upperLip[v] = upperLipLandmarks[v];
         }
-        // Depth in pixels while limiting its slope, then in eye distances.
+        // FaceMesh depth rises almost vertically at the face's silhouette, and the jaw's pull changes
+        // fast around the lips. Turned into motion, a steep field slides a vertex past its neighbour
+        // and folds the mesh, so both are made gentle enough, triangle by triangle, for the largest
+        // motion the deformer allows: yaw/pitch up to 25° need |∇z| < cot 25° ≈ 2.1 (1.2 leaves room
+        // for the other motions on top); the jaw's down-pull of travel D must not shrink any triangle's
+        // height by more than 40 %, so ∂w/∂down ≥ −0.4 / D (what is left is for the head's motion on top).
         for (var v = 0; v < n; v++) depth[v] *= eye;
-        LimitDepthSlope(positions, depth, triangles, 1.5f);
+        Smooth(depth, triangles, n, iterations: 4);
+        LimitGradient(positions, depth, triangles, g => g.Length() / 1.2f);
         for (var v = 0; v < n; v++) depth[v] /= eye;
+        var jawTravel = 0.35f * frame.NoseToChinPixels;
+        LimitGradient(positions, jaw, triangles, g => -Vector2.Dot(g, frame.Down) * jawTravel / 0.4f);
 
         var (brow, lidIndex, lidWeight) = BrowAndLidWeights(p, frame, topology, n);
+        // Brows move up or down by up to 6 % of the face height: the same rule in both directions.
+        var browTravel = 0.06f * faceH;
+        // The lids keep still when the brows move (they have their own motion).
+        var eyeContours = new bool[n];
+        foreach (var v in topology.ImageLeftEye.Loop().Concat(topology.ImageRightEye.Loop())) eyeContours[v] = true;
+        LimitGradient(positions, brow, triangles, g => MathF.Abs(Vector2.Dot(g, frame.Down)) * browTravel / 0.4f, eyeContours);
         var regions = MakeRegions(p, frame, topology);
 
         var rig = new FaceRig
@@ -283,32 +297,66 @@ public sealed partial record FaceRig
     }
 
     /// <summary>
-    /// Limits how steeply depth changes along mesh edges (|Δz| ≤ <paramref name="slope"/> · length).
-    /// Near the face's silhouette FaceMesh depth rises almost vertically; rotating the head would
-    /// then slide a point past its neighbour and fold the mesh. Capping the slope at 1.5 keeps every
-    /// triangle upright up to about 30° of yaw or pitch while leaving the face's relief as it is.
+    /// Averages each value with its mesh neighbours' (weight ½ to itself), smoothing out the kinks
+    /// that a piecewise-linear field has where FaceMesh's depth is noisy.
     /// </summary>
-    private static void LimitDepthSlope(Vector2[] p, float[] z, int[] triangles, float slope)
+    private static void Smooth(float[] field, int[] triangles, int n, int iterations)
     {
-        for (var iteration = 0; iteration < 100; iteration++)
+        var sum = new float[n];
+        var count = new int[n];
+        for (var it = 0; it < iterations; it++)
         {
-            var changed = false;
+            Array.Clear(sum);
+            Array.Clear(count);
             for (var t = 0; t < triangles.Length; t += 3)
             {
                 for (var e = 0; e < 3; e++)
                 {
                     int i = triangles[t + e], j = triangles[t + (e + 1) % 3];
-                    var allowed = slope * Vector2.Distance(p[i], p[j]);
-                    var dz = z[i] - z[j];
-                    var excess = MathF.Abs(dz) - allowed;
-                    if (excess <= 1e-4f) continue;
-                    var step = MathF.Sign(dz) * excess / 2;
-                    z[i] -= step;
-                    z[j] += step;
-                    changed = true;
+                    // Each interior edge is seen twice, once from each side: that only doubles both sums.
+                    sum[i] += field[j]; count[i]++;
+                    sum[j] += field[i]; count[j]++;
                 }
             }
-            if (!changed) break;
+            for (var v = 0; v < n; v++)
+                if (count[v] > 0) field[v] = 0.5f * field[v] + 0.5f * sum[v] / count[v];
+        }
+    }
+
+    /// <summary>
+    /// Limits a per-vertex field's gradient inside every triangle (the field is linear there). When a
+    /// triangle's gradient, seen through <paramref name="measure"/>, exceeds the limit, the three values
+    /// are pulled towards their mean just enough; sweeps repeat until no triangle exceeds it.
+    /// </summary>
+    /// <remarks>
+    /// <paramref name="measure"/> maps a triangle's gradient (in image axes) to a number that must stay
+    /// at or below 1; <paramref name="pinned"/> marks vertices whose value must not change (the others give way).
+    /// </remarks>
+    private static void LimitGradient(Vector2[] p, float[] field, int[] triangles, Func<Vector2, float> measure, bool[]? pinned = null)
+    {
+        for (var sweep = 0; sweep < 500; sweep++)
+        {
+            var changed = false;
+            for (var t = 0; t < triangles.Length; t += 3)
+            {
+                int i = triangles[t], j = triangles[t + 1], k = triangles[t + 2];
+                var e1 = p[j] - p[i];
+                var e2 = p[k] - p[i];
+                var det = e1.X * e2.Y - e1.Y * e2.X;
+                if (det <= 1e-6f) continue;
+                float f1 = field[j] - field[i], f2 = field[k] - field[i];
+                // Gradient of the linear interpolant: solve [e1; e2] g = [f1; f2].
+                var g = new Vector2((f1 * e2.Y - f2 * e1.Y) / det, (e1.X * f2 - e2.X * f1) / det);
+                var m = measure(g);
+                if (m <= 1.0001f) continue;
+                var scale = 1 / m;
+                var mean = (field[i] + field[j] + field[k]) / 3;
+                if (pinned is null || !pinned[i]) field[i] = mean + scale * (field[i] - mean);
+                if (pinned is null || !pinned[j]) field[j] = mean + scale * (field[j] - mean);
+                if (pinned is null || !pinned[k]) field[k] = mean + scale * (field[k] - mean);
+                changed = true;
+            }
+            if (!changed) return;
         }
     }
 

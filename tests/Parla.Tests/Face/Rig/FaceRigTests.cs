@@ -47,7 +47,8 @@ public class FaceRigTests
         Assert.True(rig.JawWeight[14] > 0.8f, "lower inner lip middle");
         Assert.True(rig.JawWeight[17] > 0.8f, "lower outer lip middle");
         Assert.All(new[] { 13, 0, 1, 4, 33, 263, 10 }, v => Assert.Equal(0, rig.JawWeight[v]));
-        Assert.True(rig.BrowWeight[105] == 1 && rig.BrowWeight[334] == 1, "brows");
+        // Brows move fully where they are steep enough to; the gradient limit softens them a little.
+        Assert.True(rig.BrowWeight[105] > 0.6f && rig.BrowWeight[334] > 0.6f, $"brows {rig.BrowWeight[105]} {rig.BrowWeight[334]}");
         Assert.Equal(0, rig.BrowWeight[159]);
         // Colours: lips redder than skin, mouth interior dark.
         Assert.True(rig.MouthInteriorColor.Luma < 60);

@@ -1,0 +1,212 @@
+using System.Diagnostics;
+using System.Numerics;
+using Parla.Media;
+using Parla.Motion;
+using Parla.Rendering;
+using Xunit.Abstractions;
+
+namespace Parla.Tests.Rendering;
+
+public class FaceRendererTests(ITestOutputHelper output)
+{
+    public static TheoryData<string> Portraits => new(RenderFixture.Names);
+
+    private static readonly FaceState Extreme = new()
+    {
+        JawOpen = 1, LipWidth = 1, BlinkLeft = 1, BlinkRight = 0.5f, BrowRaise = 1,
+        HeadYawDegrees = 15, HeadPitchDegrees = -10, HeadRollDegrees = 12, HeadShiftX = 0.15f, HeadShiftY = -0.1f,
+    };
+
+    [Theory]
+    [MemberData(nameof(Portraits))]
+    public void Render_Neutral_ReproducesTheSourceExactly(string name)
+    {
+        var (image, rig) = RenderFixture.Get(name);
+        using var renderer = new FaceRenderer(image, rig);
+        using var frame = new Frame(image.Width, image.Height);
+        frame.Pixels.Fill(7);
+        renderer.Render(default, frame);
+        Assert.True(image.Pixels.SequenceEqual(frame.Pixels));
+    }
+
+    [Theory]
+    [MemberData(nameof(Portraits))]
+    public void Warp_IdentityOverEveryTriangle_ReproducesTheSourceWithinOneLevel(string name)
+    {
+        // Forces every triangle through the rasteriser and sampler with deformed == rest: checks the
+        // pixel-centre convention and the affine maps (float rounding may move a weight by 1/256).
+        var (image, rig) = RenderFixture.Get(name);
+        using var frame = new Frame(image.Width, image.Height);
+        frame.Pixels.Clear();
+        FaceRenderer.WarpMoved(rig, image, rig.Positions, frame, all: true);
+        var src = image.Pixels;
+        var dst = frame.Pixels;
+        for (var i = 0; i < src.Length; i++)
+            Assert.True(Math.Abs(src[i] - dst[i]) <= 1, $"byte {i} (pixel {i / 4 % image.Width},{i / 4 / image.Width}): {src[i]} vs {dst[i]}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Portraits))]
+    public void Rasteriser_CoversEveryPixelExactlyOnce(string name)
+    {
+        var (image, rig) = RenderFixture.Get(name);
+        var deformed = new Vector2[rig.VertexCount];
+        RigDeformer.Deform(rig, Extreme, deformed);
+        foreach (var positions in new[] { rig.Positions, deformed })
+        {
+            var count = new int[image.Width * image.Height];
+            var t = rig.Triangles;
+            for (var i = 0; i < t.Length; i += 3)
+            {
+                var tri = new MeshWarp.Triangle(t[i], t[i + 1], t[i + 2], positions, rig.Positions, image.Height);
+                for (var y = tri.RowStart; y < tri.RowEnd; y++)
+                {
+                    if (!tri.Span(y, image.Width, out var x0, out var x1)) continue;
+                    for (var x = x0; x < x1; x++) count[y * image.Width + x]++;
+                }
+            }
+            var wrong = Enumerable.Range(0, count.Length).Where(i => count[i] != 1).ToList();
+            Assert.True(wrong.Count == 0, $"{wrong.Count} pixels covered 0 or 2+ times, first at {wrong.FirstOrDefault() % image.Width},{wrong.FirstOrDefault() / image.Width}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Portraits))]
+    public void Render_ExtremeState_LeavesPixelsAwayFromTheHeadUntouched(string name)
+    {
+        var (image, rig) = RenderFixture.Get(name);
+        using var renderer = new FaceRenderer(image, rig);
+        using var frame = new Frame(image.Width, image.Height);
+        renderer.Render(Extreme, frame);
+        // The moving region: the bounding box of every triangle with a moved vertex, at rest and deformed.
+        var deformed = new Vector2[rig.VertexCount];
+        RigDeformer.Deform(rig, Extreme, deformed);
+        float minX = float.MaxValue, minY = float.MaxValue, maxX = float.MinValue, maxY = float.MinValue;
+        var t = rig.Triangles;
+        for (var i = 0; i < t.Length; i += 3)
+        {
+            var tri = new[] { t[i], t[i + 1], t[i + 2] };
+            if (tri.All(v => deformed[v] == rig.Positions[v])) continue;
+            foreach (var v in tri)
+            foreach (var q in new[] { deformed[v], rig.Positions[v] })
+            {
+                minX = Math.Min(minX, q.X); maxX = Math.Max(maxX, q.X);
+                minY = Math.Min(minY, q.Y); maxY = Math.Max(maxY, q.Y);
+            }
+        }
+        var outside = 0;
+        for (var y = 0; y < image.Height; y++)
+        {
+            for (var x = 0; x < image.Width; x++)
+            {
+                if (x + 1 >= minX && x <= maxX && y + 1 >= minY && y <= maxY) continue;
+                outside++;
+                Assert.True(image.GetRowSpan(y).Slice(x * 4, 4).SequenceEqual(frame.GetRowSpan(y).Slice(x * 4, 4)), $"pixel {x},{y} changed");
+            }
+        }
+        // And that region is not the whole picture: the image border and what lies near it stay.
+        Assert.True(outside > image.Width * image.Height / 10, $"only {outside} pixels lie outside the moving region");
+        for (var x = 0; x < image.Width; x++)
+            Assert.True(image.GetRowSpan(image.Height - 1).SequenceEqual(frame.GetRowSpan(image.Height - 1)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Portraits))]
+    public void Render_JawOpen_DarkensTheMouth(string name)
+    {
+        var (image, rig) = RenderFixture.Get(name);
+        using var renderer = new FaceRenderer(image, rig);
+        using var open = new Frame(image.Width, image.Height);
+        var state = new FaceState { JawOpen = 1 };
+        renderer.Render(state, open);
+        var deformed = new Vector2[rig.VertexCount];
+        RigDeformer.Deform(rig, state, deformed);
+        var polygon = rig.Regions.InnerLipUpper.Concat(rig.Regions.InnerLipLower.Reverse().Skip(1).SkipLast(1)).Select(v => deformed[v]).ToArray();
+        var (before, count) = MeanLuma(image, polygon);
+        var (after, _) = MeanLuma(open, polygon);
+        output.WriteLine($"{name}: mouth luma {before:0.0} -> {after:0.0} over {count} pixels");
+        Assert.True(count > 50);
+        Assert.True(after < 0.75 * before, $"mean luma inside the open mouth {after:0.0}, the same pixels in the portrait {before:0.0}");
+    }
+
+    [Fact]
+    public void Render_InParallel_MatchesSerial()
+    {
+        var (image, rig) = RenderFixture.Get("astronaut");
+        using var renderer = new FaceRenderer(image, rig);
+        var states = Enumerable.Range(0, 8).Select(i => new FaceState { JawOpen = i / 8f, HeadRollDegrees = i - 4, BlinkLeft = i % 2 }).ToArray();
+        var serial = states.Select(s =>
+        {
+            using var f = new Frame(image.Width, image.Height);
+            renderer.Render(s, f);
+            return f.Pixels.ToArray();
+        }).ToArray();
+        var parallel = new byte[states.Length][];
+        Parallel.For(0, states.Length, i =>
+        {
+            using var f = new Frame(image.Width, image.Height);
+            renderer.Render(states[i], f);
+            parallel[i] = f.Pixels.ToArray();
+        });
+        for (var i = 0; i < states.Length; i++) Assert.Equal(serial[i], parallel[i]);
+    }
+
+    [Fact]
+    public void Render_RejectsAFrameOfAnotherSize()
+    {
+        var (image, rig) = RenderFixture.Get("astronaut");
+        using var renderer = new FaceRenderer(image, rig);
+        using var small = new Frame(10, 10);
+        Assert.Throws<ArgumentException>(() => renderer.Render(default, small));
+    }
+
+    [Fact]
+    public void Render_Timing512()
+    {
+        // Not a benchmark (see benchmarks/), a record in the test log: the median of 20 renders of a
+        // 512×512 portrait in a talking pose.
+        var (image, rig) = RenderFixture.Get("astronaut");
+        using var renderer = new FaceRenderer(image, rig);
+        using var frame = new Frame(image.Width, image.Height);
+        var state = new FaceState { JawOpen = 0.6f, BlinkLeft = 0.3f, HeadRollDegrees = 4, HeadYawDegrees = 5 };
+        for (var i = 0; i < 5; i++) renderer.Render(state, frame);
+        var times = new List<double>();
+        for (var i = 0; i < 20; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            renderer.Render(state, frame);
+            times.Add(sw.Elapsed.TotalMilliseconds);
+        }
+        times.Sort();
+        output.WriteLine($"512x512 render: median {times[10]:0.00} ms (min {times[0]:0.00}, max {times[^1]:0.00})");
+    }
+
+    private static (double Mean, int Count) MeanLuma(Frame frame, Vector2[] polygon)
+    {
+        double sum = 0;
+        var count = 0;
+        for (var y = 0; y < frame.Height; y++)
+        {
+            var row = frame.GetRowSpan(y);
+            for (var x = 0; x < frame.Width; x++)
+            {
+                if (!Inside(polygon, new Vector2(x + 0.5f, y + 0.5f))) continue;
+                sum += 0.299 * row[x * 4] + 0.587 * row[x * 4 + 1] + 0.114 * row[x * 4 + 2];
+                count++;
+            }
+        }
+        return (count > 0 ? sum / count : 0, count);
+    }
+
+    private static bool Inside(Vector2[] polygon, Vector2 p)
+    {
+        var inside = false;
+        for (int i = 0, j = polygon.Length - 1; i < polygon.Length; j = i++)
+        {
+            if ((polygon[i].Y > p.Y) != (polygon[j].Y > p.Y) &&
+                p.X < (polygon[j].X - polygon[i].X) * (p.Y - polygon[i].Y) / (polygon[j].Y - polygon[i].Y) + polygon[i].X)
+                inside = !inside;
+        }
+        return inside;
+    }
+}

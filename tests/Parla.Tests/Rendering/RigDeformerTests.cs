@@ -1,0 +1,126 @@
+using System.Numerics;
+using Parla.Motion;
+using Parla.Rendering;
+
+namespace Parla.Tests.Rendering;
+
+public class RigDeformerTests
+{
+    public static TheoryData<string> Portraits => new(RenderFixture.Names);
+
+    // Each parameter's extremes, well beyond the documented ranges (the deformer clamps).
+    private static readonly (string Name, float Min, float Max)[] Parameters =
+    [
+        ("JawOpen", -1, 2), ("LipRound", -1, 2), ("LipWidth", -2, 2), ("LipPress", -1, 2),
+        ("BlinkLeft", -1, 2), ("BlinkRight", -1, 2), ("BrowRaise", -3, 3),
+        ("HeadYawDegrees", -90, 90), ("HeadPitchDegrees", -90, 90), ("HeadRollDegrees", -90, 90),
+        ("HeadShiftX", -1, 1), ("HeadShiftY", -1, 1), ("GazeX", -3, 3), ("GazeY", -3, 3),
+    ];
+
+    [Theory]
+    [MemberData(nameof(Portraits))]
+    public void Deform_ExtremeStates_NeverFoldATriangle(string name)
+    {
+        var (_, rig) = RenderFixture.Get(name);
+        var positions = new Vector2[rig.VertexCount];
+        var random = new Random(7);
+        // 1000 random combinations of extremes (beyond the documented ranges: the deformer clamps),
+        // zeros and values between.
+        var states = new List<FaceState>();
+        for (var i = 0; i < 1000; i++)
+        {
+            var s = default(FaceState);
+            foreach (var p in Parameters)
+            {
+                s = random.Next(4) switch
+                {
+                    0 => With(s, p.Name, p.Min),
+                    1 => With(s, p.Name, p.Max),
+                    2 => s,
+                    _ => With(s, p.Name, p.Min + random.NextSingle() * (p.Max - p.Min)),
+                };
+            }
+            states.Add(s);
+        }
+        var scaledBack = 0;
+        var applied = 0.0;
+        foreach (var s in states)
+        {
+            var fraction = RigDeformer.Deform(rig, s, positions);
+            Assert.True(!RigDeformer.HasFold(rig, positions), $"{s} folds {FoldedTriangles(rig, positions)}");
+            if (fraction < 1) scaledBack++;
+            applied += fraction;
+        }
+        // The fold guard is a net, not the design: the motion model alone keeps the mesh upright for
+        // nearly all of these (what remains are full head turns on top of a wide-open smiling jaw).
+        Assert.True(scaledBack < states.Count / 10, $"{scaledBack} of {states.Count} states needed the fold guard");
+        Assert.True(applied / states.Count > 0.97, $"on average only {applied / states.Count:P1} of the motion was applied");
+    }
+
+    [Theory]
+    [MemberData(nameof(Portraits))]
+    public void DeformUnguarded_EachParameterAtItsExtremes_KeepsEveryTriangleUpright(string name)
+    {
+        var (_, rig) = RenderFixture.Get(name);
+        var positions = new Vector2[rig.VertexCount];
+        foreach (var p in Parameters)
+        {
+            foreach (var value in new[] { p.Min, p.Max })
+            {
+                var s = RigDeformer.Clamp(With(default, p.Name, value));
+                RigDeformer.DeformUnguarded(rig, s, positions);
+                Assert.True(!RigDeformer.HasFold(rig, positions), $"{p.Name} = {value} folds {FoldedTriangles(rig, positions)}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Deform_Neutral_IsTheRestPose()
+    {
+        var (_, rig) = RenderFixture.Get("astronaut");
+        var positions = new Vector2[rig.VertexCount];
+        RigDeformer.Deform(rig, default, positions);
+        Assert.Equal(rig.Positions, positions);
+    }
+
+    [Fact]
+    public void Deform_MovesWhatEachParameterNames()
+    {
+        var (_, rig) = RenderFixture.Get("astronaut");
+        var down = rig.Frame.Down;
+        var p = new Vector2[rig.VertexCount];
+        float Along(int v, Vector2 axis) => Vector2.Dot(p[v] - rig.Positions[v], axis);
+
+        RigDeformer.Deform(rig, new FaceState { JawOpen = 1 }, p);
+        var travel = 0.35f * rig.Frame.NoseToChinPixels;
+        Assert.InRange(Along(14, down), 0.85f * travel, 1.05f * travel); // lower inner lip
+        Assert.True(Along(13, down) < 0, "the upper lip lifts");
+        Assert.Equal(0, Along(1, down)); // nose tip still
+
+        RigDeformer.Deform(rig, new FaceState { BlinkLeft = 1 }, p);
+        // Image-left eye shut: lid middles within a small fraction of the eye width.
+        Assert.True(MathF.Abs(Vector2.Dot(p[159] - p[145], down)) < 0.1f * Vector2.Distance(p[33], p[133]));
+        Assert.Equal(rig.Positions[386], p[386]); // the other eye is open
+
+        RigDeformer.Deform(rig, new FaceState { HeadYawDegrees = 10 }, p);
+        Assert.True(Along(1, rig.Frame.Right) > 0, "positive yaw turns the nose to the image's right");
+        RigDeformer.Deform(rig, new FaceState { HeadRollDegrees = 10 }, p);
+        Assert.True(Along(263, down) > 0 && Along(33, down) < 0, "positive roll is clockwise on screen");
+    }
+
+    private static string FoldedTriangles(Parla.Face.Rig.FaceRig rig, Vector2[] p)
+    {
+        var t = rig.Triangles;
+        var bad = new List<string>();
+        for (var i = 0; i < t.Length; i += 3)
+            if (RigDeformer.SignedArea2(p[t[i]], p[t[i + 1]], p[t[i + 2]]) <= 0) bad.Add($"({t[i]},{t[i + 1]},{t[i + 2]})");
+        return string.Join(" ", bad.Take(6));
+    }
+
+    private static FaceState With(FaceState s, string name, float value)
+    {
+        object boxed = s;
+        typeof(FaceState).GetProperty(name)!.SetValue(boxed, value);
+        return (FaceState)boxed;
+    }
+}
