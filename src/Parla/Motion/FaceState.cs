@@ -2,12 +2,17 @@ namespace Parla.Motion;
 
 /// <summary>
 /// The face's state in one video frame: named, continuous parameters that the renderer turns into
-/// vertex motion. Zero everywhere is the portrait as it is. Ranges are documented per member; the
+/// vertex motion. Zero everywhere is the portrait as it is, except that a mouth photographed open
+/// is closed (see <see cref="JawOpen"/>). Ranges are documented per member; the
 /// renderer clamps, so out-of-range values never tear the mesh.
 /// </summary>
 public record struct FaceState
 {
-    /// <summary>Jaw opening, 0 (closed, as in the portrait) to 1 (wide open, about a third of the nose-to-chin distance).</summary>
+    /// <summary>
+    /// Jaw opening, 0 (lips together) to 1 (wide open, about 0.4 of the nose-to-chin distance). A portrait
+    /// photographed with parted lips shows its own mouth at the opening its gap corresponds to, and
+    /// closes below it; one with closed lips is as photographed at 0.
+    /// </summary>
     public float JawOpen { get; set; }
 
     /// <summary>Lip rounding (o, u, w), 0..1: corners move inwards and lips push out.</summary>

@@ -55,6 +55,8 @@ public sealed class FaceRenderer : IDisposable
             source.CopyTo(destination);
             WarpMoved(rig, source, deformed, destination);
             MouthPainter.Paint(rig, deformed, source, destination);
+            var clamped = RigDeformer.Clamp(state);
+            EyelidPainter.Paint(rig, deformed, source, destination, clamped.BlinkLeft, clamped.BlinkRight);
         }
         finally
         {

@@ -154,7 +154,7 @@ internal static class MouthPainter
     }
 
     /// <summary>The chain's b at abscissa a, linearly between its points (a chain runs left to right).</summary>
-    private static float Interpolate(ReadOnlySpan<float> a, ReadOnlySpan<float> b, float x)
+    internal static float Interpolate(ReadOnlySpan<float> a, ReadOnlySpan<float> b, float x)
     {
         if (x <= a[0]) return b[0];
         for (var i = 1; i < a.Length; i++)

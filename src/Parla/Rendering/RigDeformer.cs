@@ -14,7 +14,7 @@ public static class RigDeformer
 {
     // Motion amplitudes in face units, each at its parameter's extreme. Chosen by looking at renders
     // of real portraits: larger values stretch the skin visibly.
-    private const float JawTravelOfNoseToChin = 0.35f;  // FaceState.JawOpen = 1
+    private const float JawTravelOfNoseToChin = 0.40f;  // FaceState.JawOpen = 1
     private const float UpperLipLiftOfJawTravel = 0.10f;
     private const float CornerSpreadOfMouthWidth = 0.12f; // LipWidth = 1
     private const float CornerLiftOfMouthWidth = 0.05f;   // LipWidth = 1 (smile)
@@ -116,6 +116,23 @@ public static class RigDeformer
 
     internal static float SignedArea2(Vector2 a, Vector2 b, Vector2 c) => (b.X - a.X) * (c.Y - a.Y) - (b.Y - a.Y) * (c.X - a.X);
 
+    /// <summary>
+    /// The <see cref="FaceState.JawOpen"/> that shows the portrait's mouth as photographed: 0 for closed
+    /// lips, more for a portrait with parted lips (whose gap counts as the first part of the opening).
+    /// </summary>
+    public static float RestJawOpen(FaceRig rig) =>
+        Math.Min(1f, ClosableLipGap(rig) / Math.Max(JawTravelOfNoseToChin * rig.Frame.NoseToChinPixels, 1e-3f));
+
+    /// <summary>The portrait's own inner-lip gap at the middle of the mouth, less what is left between shut lips.</summary>
+    private static float ClosableLipGap(FaceRig rig)
+    {
+        var r = rig.Regions;
+        var rest = rig.Positions;
+        var mid = r.InnerLipUpper.Length / 2;
+        var restGap = Vector2.Dot(rest[r.InnerLipLower[mid]] - rest[r.InnerLipUpper[mid]], rig.Frame.Down);
+        return Math.Max(0, restGap - 0.02f * rig.Frame.EyeDistancePixels);
+    }
+
     /// <summary>The motion model itself, for an already clamped state, without the fold safety net.</summary>
     internal static void DeformUnguarded(FaceRig rig, in FaceState s, Span<Vector2> positions)
     {
@@ -129,11 +146,17 @@ public static class RigDeformer
         // Jaw: everything jaw-weighted moves down the face and the upper lip lifts a little. Press
         // holds the lips shut against the jaw and, for a portrait with parted lips, closes them: the
         // lower-lip field moves up and the upper-lip field down until the lips nearly meet.
-        var jawTravel = JawTravelOfNoseToChin * f.NoseToChinPixels * s.JawOpen * (1 - s.LipPress);
-        var liftTravel = UpperLipLiftOfJawTravel * jawTravel;
+        // JawOpen is the lip gap itself (travel × JawOpen), whatever the portrait's own gap: a portrait
+        // photographed with parted lips counts its gap as the first part of the opening, so JawOpen 0
+        // (silence) shuts its lips and only openings beyond its own gap move the jaw.
+        var travelPerUnit = JawTravelOfNoseToChin * f.NoseToChinPixels;
         var mid = r.InnerLipUpper.Length / 2;
-        var restGap = Vector2.Dot(rest[r.InnerLipLower[mid]] - rest[r.InnerLipUpper[mid]], down);
-        var closing = s.LipPress * Math.Max(0, restGap - 0.02f * f.EyeDistancePixels);
+        var closableGap = ClosableLipGap(rig);
+        var jawAtRest = RestJawOpen(rig);
+        var press = jawAtRest > 0 ? Math.Max(s.LipPress, 1 - Math.Min(1f, s.JawOpen / jawAtRest)) : s.LipPress;
+        var jawTravel = travelPerUnit * Math.Max(0, s.JawOpen - jawAtRest) * (1 - s.LipPress);
+        var liftTravel = UpperLipLiftOfJawTravel * jawTravel;
+        var closing = press * closableGap;
         var jw = rig.JawWeight;
         var uw = rig.UpperLipWeight;
         var lowerMid = Math.Max(jw[r.InnerLipLower[mid]], 0.5f);
@@ -242,9 +265,25 @@ public static class RigDeformer
             positions[chain[i]] += MathF.Pow(MathF.Sin(MathF.PI * i / (chain.Length - 1)), 0.7f) * delta;
     }
 
+    /// <summary>The lower lid's sag below the corners' chord at position <paramref name="t"/> along it (points sorted or not).</summary>
+    private static float SagAt(ReadOnlySpan<float> ts, ReadOnlySpan<float> sags, float t)
+    {
+        // Nearest two points on either side; the chain is short (about 9 points).
+        float bestBelow = -1, sagBelow = 0, bestAbove = 2, sagAbove = 0;
+        for (var i = 0; i < ts.Length; i++)
+        {
+            if (ts[i] <= t && ts[i] > bestBelow) { bestBelow = ts[i]; sagBelow = sags[i]; }
+            if (ts[i] >= t && ts[i] < bestAbove) { bestAbove = ts[i]; sagAbove = sags[i]; }
+        }
+        if (bestBelow < 0) return sagAbove;
+        if (bestAbove > 1) return sagBelow;
+        var span = bestAbove - bestBelow;
+        return span < 1e-6f ? sagBelow : sagBelow + (t - bestBelow) / span * (sagAbove - sagBelow);
+    }
+
     /// <summary>
-    /// Closes one eye by <paramref name="amount"/>: both lids move to the straight line between the
-    /// eye corners, each stopping a hair short of it (keeping its own curvature's sign, so that no
+    /// Closes one eye by <paramref name="amount"/>: both lids move to a line low in the eye (the lower lid's curve raised half way
+    /// to the corners' chord), each stopping a hair short of it (keeping its own curvature's sign, so that no
     /// triangle between the lids turns over), and the skin next to the lids follows part of the way.
     /// </summary>
     private static void Blink(FaceRig rig, Span<Vector2> positions, int[] upper, int[] lower, float amount)
@@ -263,6 +302,17 @@ public static class RigDeformer
 
         // Lid displacements are needed again by their followers: compute them once into a small stack buffer.
         Span<Vector2> deltas = stackalloc Vector2[upper.Length + lower.Length];
+        // The lids meet low, as in a real blink: the upper lid comes down most of the way and the lower
+        // lid rises only a little, so the closed margin lies on a line half way up from the
+        // lower lid's own curve to the corners' chord.
+        Span<float> lowerT = stackalloc float[lower.Length];
+        Span<float> lowerSag = stackalloc float[lower.Length];
+        for (var i = 0; i < lower.Length; i++)
+        {
+            var p = rest[lower[i]];
+            lowerT[i] = Math.Clamp(Vector2.Dot(p - c0, chord) / (width * width), 0, 1);
+            lowerSag[i] = Math.Max(0, Vector2.Dot(p - c0, down));
+        }
         for (var pass = 0; pass < 2; pass++)
         {
             var chain = pass == 0 ? upper : lower;
@@ -271,7 +321,8 @@ public static class RigDeformer
             {
                 var p = rest[chain[i]];
                 var t = Math.Clamp(Vector2.Dot(p - c0, chord) / (width * width), 0, 1);
-                var target = c0 + t * chord + side * gap * MathF.Sin(MathF.PI * t) * down;
+                var meet = 0.5f * SagAt(lowerT, lowerSag, t);
+                var target = c0 + t * chord + (meet + side * gap * MathF.Sin(MathF.PI * t)) * down;
                 var d = amount * (target - p);
                 deltas[pass * upper.Length + i] = d;
                 positions[chain[i]] += d;

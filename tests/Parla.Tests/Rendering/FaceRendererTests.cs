@@ -25,7 +25,8 @@ public class FaceRendererTests(ITestOutputHelper output)
         using var renderer = new FaceRenderer(image, rig);
         using var frame = new Frame(image.Width, image.Height);
         frame.Pixels.Fill(7);
-        renderer.Render(default, frame);
+        // The portrait's own mouth: closed lips at JawOpen 0, parted ones at their rest opening.
+        renderer.Render(new FaceState { JawOpen = RigDeformer.RestJawOpen(rig) }, frame);
         Assert.True(image.Pixels.SequenceEqual(frame.Pixels));
     }
 
@@ -208,5 +209,37 @@ public class FaceRendererTests(ITestOutputHelper output)
                 inside = !inside;
         }
         return inside;
+    }
+
+    [Fact]
+    public void Blink_CoversTheEyeWithLidSkin()
+    {
+        // On the astronaut, whose open eyes are clearly lit. (Grace Hopper's eyes sit in the shadow of
+        // her glasses, where lid and eye are equally dark and this measure says nothing.)
+        const string name = "astronaut";
+        // A shut eye shows lid skin and a lash line, not a squeezed dark band of iris and lashes:
+        // over the open eye's area, few pixels stay much darker than the skin.
+        var (image, rig) = RenderFixture.Get(name);
+        using var renderer = new FaceRenderer(image, rig);
+        using var frame = new Frame(image.Width, image.Height);
+        var eye = rig.Regions.ImageLeftEyeUpper.Concat(rig.Regions.ImageLeftEyeLower).Select(i => rig.Positions[i]).ToArray();
+        int x0 = (int)eye.Min(p => p.X), x1 = (int)eye.Max(p => p.X), y0 = (int)eye.Min(p => p.Y), y1 = (int)eye.Max(p => p.Y);
+        var skin = rig.SkinColor.Luma;
+        double DarkShare(float blink)
+        {
+            renderer.Render(new FaceState { JawOpen = RigDeformer.RestJawOpen(rig), BlinkLeft = blink }, frame);
+            int dark = 0, all = 0;
+            for (var y = y0; y <= y1; y++)
+            {
+                var row = frame.GetRowSpan(y);
+                for (var x = x0; x <= x1; x++, all++)
+                    if (0.3 * row[4 * x] + 0.59 * row[4 * x + 1] + 0.11 * row[4 * x + 2] < 0.4 * skin) dark++;
+            }
+            return (double)dark / all;
+        }
+        var open = DarkShare(0);
+        var shut = DarkShare(1);
+        output.WriteLine($"{name}: dark share open {open:P0}, shut {shut:P0}");
+        Assert.True(shut < 0.5 * open, $"open {open:P0}, shut {shut:P0}");
     }
 }

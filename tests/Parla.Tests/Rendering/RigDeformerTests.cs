@@ -79,8 +79,19 @@ public class RigDeformerTests
     {
         var (_, rig) = RenderFixture.Get("astronaut");
         var positions = new Vector2[rig.VertexCount];
-        RigDeformer.Deform(rig, default, positions);
+        RigDeformer.Deform(rig, new FaceState { JawOpen = RigDeformer.RestJawOpen(rig) }, positions);
         Assert.Equal(rig.Positions, positions);
+    }
+
+    [Fact]
+    public void Deform_JawOpenZero_ShutsLipsPhotographedApart()
+    {
+        var (_, rig) = RenderFixture.Get("astronaut"); // photographed smiling, teeth showing
+        Assert.True(RigDeformer.RestJawOpen(rig) > 0.1f);
+        var p = new Vector2[rig.VertexCount];
+        RigDeformer.Deform(rig, default, p);
+        var gap = Vector2.Dot(p[14] - p[13], rig.Frame.Down);
+        Assert.InRange(gap, -0.5f, 0.03f * rig.Frame.EyeDistancePixels);
     }
 
     [Fact]
@@ -92,7 +103,8 @@ public class RigDeformerTests
         float Along(int v, Vector2 axis) => Vector2.Dot(p[v] - rig.Positions[v], axis);
 
         RigDeformer.Deform(rig, new FaceState { JawOpen = 1 }, p);
-        var travel = 0.35f * rig.Frame.NoseToChinPixels;
+        // The portrait's own gap is the first part of the opening; the jaw travels the rest.
+        var travel = 0.40f * rig.Frame.NoseToChinPixels * (1 - RigDeformer.RestJawOpen(rig));
         Assert.InRange(Along(14, down), 0.85f * travel, 1.05f * travel); // lower inner lip
         Assert.True(Along(13, down) < 0, "the upper lip lifts");
         Assert.Equal(0, Along(1, down)); // nose tip still
