@@ -114,19 +114,30 @@ internal static class CropSampler
         var width = Math.Clamp((int)MathF.Round(image.Width / factor), 1, maxSide);
         var height = Math.Clamp((int)MathF.Round(image.Height / factor), 1, maxSide);
         scale = new Vector2((float)image.Width / width, (float)image.Height / height);
-        var map = new CropTransform(Vector2.Zero, new Vector2(scale.X, 0), new Vector2(0, scale.Y));
-        var floats = ArrayPool<float>.Shared.Rent(width * height * 3);
+        // In strips of rows, so the float buffer and the box-averaged plane stay small (about 1 MB
+        // each) whatever the image size; each strip reads only the source rows under it.
+        const int strip = 32;
+        var floats = ArrayPool<float>.Shared.Rent(width * strip * 3);
         var copy = new Frame(width, height);
         try
         {
-            Sample(image, map, width, height, floats, 1f, 0f, replicateBorder: true);
-            var pixels = copy.Pixels;
-            for (int i = 0, o = 0; i < width * height * 3; i += 3, o += Frame.BytesPerPixel)
+            for (var top = 0; top < height; top += strip)
             {
-                pixels[o] = (byte)Math.Clamp(floats[i] + 0.5f, 0, 255);
-                pixels[o + 1] = (byte)Math.Clamp(floats[i + 1] + 0.5f, 0, 255);
-                pixels[o + 2] = (byte)Math.Clamp(floats[i + 2] + 0.5f, 0, 255);
-                pixels[o + 3] = 255;
+                var rows = Math.Min(strip, height - top);
+                var map = new CropTransform(new Vector2(0, top * scale.Y), new Vector2(scale.X, 0), new Vector2(0, scale.Y));
+                Sample(image, map, width, rows, floats, 1f, 0f, replicateBorder: true);
+                for (var y = 0; y < rows; y++)
+                {
+                    var row = copy.GetRowSpan(top + y);
+                    for (int x = 0, i = y * width * 3; x < width; x++, i += 3)
+                    {
+                        var o = x * Frame.BytesPerPixel;
+                        row[o] = (byte)Math.Clamp(floats[i] + 0.5f, 0, 255);
+                        row[o + 1] = (byte)Math.Clamp(floats[i + 1] + 0.5f, 0, 255);
+                        row[o + 2] = (byte)Math.Clamp(floats[i + 2] + 0.5f, 0, 255);
+                        row[o + 3] = 255;
+                    }
+                }
             }
             return copy;
         }
