@@ -51,6 +51,7 @@ public sealed class FaceSearchTests(FaceModelsFixture fixture, ITestOutputHelper
     [InlineData("astronaut.png", -45)]
     [InlineData("grace_hopper.jpg", 30)]
     [InlineData("grace_hopper.jpg", 45)]
+    [InlineData("astronaut.png", 105)] // past 90°: the upright pass is not confident, the turned passes (±30°, ±60°) are
     public void RotatedPortrait_GivesTheSamePointsRotated(string name, float degrees)
     {
         var reference = Reference.Load(name);
