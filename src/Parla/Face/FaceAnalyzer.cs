@@ -136,6 +136,7 @@ public sealed class FaceAnalyzer : IDisposable
     public static FaceAnalyzer Create(FaceModelStore? store = null, FaceAnalyzerOptions? options = null, CancellationToken cancellationToken = default) =>
         new((store ?? new FaceModelStore()).EnsureModels(cancellationToken), options);
 
+    /// <summary>The settings this analyzer runs with.</summary>
     public FaceAnalyzerOptions Options => _options;
 
     /// <summary>Every face in <paramref name="image"/>, largest box first; empty when there is none.</summary>
