@@ -26,6 +26,11 @@ internal readonly record struct CropTransform(Vector2 Origin, Vector2 AxisU, Vec
 
 /// <summary>Samples crops of RGBA frames into float RGB tensors (HWC), as the face models want them.</summary>
 /// <remarks>
+/// Pixels that are not opaque are composited over white (<see cref="Background"/>) as they are read,
+/// so an illustration on a transparent background is seen as the video will show it, without a
+/// flattened copy of the whole image: the colour a transparent pixel happens to store (often black)
+/// would otherwise draw a false outline around the figure.
+/// <para/>
 /// Plain bilinear sampling (what MediaPipe does) aliases when a crop shrinks the image a lot: a
 /// 4000-pixel photo seen through a 128-pixel detector input keeps one pixel in 30. So the part of
 /// the image the crop covers is first box-averaged by the integer factor k = ⌊source pixels per
@@ -34,6 +39,9 @@ internal readonly record struct CropTransform(Vector2 Origin, Vector2 AxisU, Vec
 /// </remarks>
 internal static class CropSampler
 {
+    /// <summary>The colour (each of R, G, B) transparent pixels are composited over; white, as <see cref="ImageLoader.FlattenAlpha"/> by default.</summary>
+    public const float Background = 255f;
+
     /// <summary>
     /// Fills <paramref name="destination"/> (height × width × 3 floats) with the crop's RGB values
     /// mapped by value · <paramref name="scale"/> + <paramref name="offset"/>. Outside the image: the
@@ -93,6 +101,57 @@ internal static class CropSampler
         }
     }
 
+    /// <summary>
+    /// A copy of <paramref name="image"/> reduced so that its longer side is at most
+    /// <paramref name="maxSide"/> (area-averaged, see the remarks), opaque (transparency composited
+    /// over <see cref="Background"/>). <paramref name="scale"/> is source pixels per copy pixel along
+    /// x and y (≥ 1; the two differ slightly because the copy's size is rounded): source = copy · scale.
+    /// </summary>
+    public static Frame Reduce(Frame image, int maxSide, out Vector2 scale)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxSide, 1);
+        var factor = Math.Max(1f, (float)Math.Max(image.Width, image.Height) / maxSide);
+        var width = Math.Clamp((int)MathF.Round(image.Width / factor), 1, maxSide);
+        var height = Math.Clamp((int)MathF.Round(image.Height / factor), 1, maxSide);
+        scale = new Vector2((float)image.Width / width, (float)image.Height / height);
+        // In strips of rows, so the float buffer and the box-averaged plane stay small (about 1 MB
+        // each) whatever the image size; each strip reads only the source rows under it.
+        const int strip = 32;
+        var floats = ArrayPool<float>.Shared.Rent(width * strip * 3);
+        var copy = new Frame(width, height);
+        try
+        {
+            for (var top = 0; top < height; top += strip)
+            {
+                var rows = Math.Min(strip, height - top);
+                var map = new CropTransform(new Vector2(0, top * scale.Y), new Vector2(scale.X, 0), new Vector2(0, scale.Y));
+                Sample(image, map, width, rows, floats, 1f, 0f, replicateBorder: true);
+                for (var y = 0; y < rows; y++)
+                {
+                    var row = copy.GetRowSpan(top + y);
+                    for (int x = 0, i = y * width * 3; x < width; x++, i += 3)
+                    {
+                        var o = x * Frame.BytesPerPixel;
+                        row[o] = (byte)Math.Clamp(floats[i] + 0.5f, 0, 255);
+                        row[o + 1] = (byte)Math.Clamp(floats[i + 1] + 0.5f, 0, 255);
+                        row[o + 2] = (byte)Math.Clamp(floats[i + 2] + 0.5f, 0, 255);
+                        row[o + 3] = 255;
+                    }
+                }
+            }
+            return copy;
+        }
+        catch
+        {
+            copy.Dispose();
+            throw;
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(floats);
+        }
+    }
+
     private static void FillOutside(Frame image, in CropTransform map, int width, int height, Span<float> destination, float scale, float offset, bool replicate)
     {
         if (!replicate)
@@ -144,9 +203,22 @@ internal static class CropSampler
                     {
                         var cell = py + (x - x0) / k;
                         var i = x * Frame.BytesPerPixel;
-                        _data[3 * cell] += row[i];
-                        _data[3 * cell + 1] += row[i + 1];
-                        _data[3 * cell + 2] += row[i + 2];
+                        int alpha = row[i + 3];
+                        if (alpha == 255)
+                        {
+                            _data[3 * cell] += row[i];
+                            _data[3 * cell + 1] += row[i + 1];
+                            _data[3 * cell + 2] += row[i + 2];
+                        }
+                        else
+                        {
+                            // Straight alpha over the background: c·a + B·(1 − a).
+                            var a = alpha / 255f;
+                            var rest = Background * (1 - a);
+                            _data[3 * cell] += row[i] * a + rest;
+                            _data[3 * cell + 1] += row[i + 1] * a + rest;
+                            _data[3 * cell + 2] += row[i + 2] * a + rest;
+                        }
                         counts[cell]++;
                     }
                 }

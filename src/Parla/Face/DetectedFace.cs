@@ -18,4 +18,10 @@ public readonly record struct BoxF(float X, float Y, float Width, float Height)
 public sealed record DetectedFace(float Score, BoxF Box, Vector3[] Points)
 {
     public const int LandmarkCount = 468;
+
+    /// <summary>
+    /// The face mesh's face-presence probability (0–1) on its final crop; 1 for faces that did not
+    /// come from the mesh (read from a file, fitted to given points).
+    /// </summary>
+    public float Presence { get; init; } = 1f;
 }

@@ -16,6 +16,27 @@ public sealed record FaceDetection(float Score, BoxF Box, Vector2[] Keypoints)
 }
 
 /// <summary>
+/// A square part of an image the detector looks at: centre and side in image pixels, rotation in
+/// radians (clockwise on screen, as <see cref="FaceRoi"/>). The model sees it scaled to 128×128.
+/// </summary>
+public readonly record struct DetectionRegion(Vector2 Center, float Side, float RotationRadians = 0)
+{
+    /// <summary>The whole image, centred in a square of its longer side (MediaPipe's letterbox).</summary>
+    public static DetectionRegion Whole(int width, int height) => new(new Vector2(width / 2f, height / 2f), Math.Max(width, height));
+
+    /// <summary>
+    /// The whole image turned by <paramref name="rotationRadians"/>: the smallest square, rotated by
+    /// that angle about the image centre, that holds every pixel of the image.
+    /// </summary>
+    public static DetectionRegion WholeRotated(int width, int height, float rotationRadians)
+    {
+        var (sin, cos) = MathF.SinCos(rotationRadians);
+        var side = Math.Max(width * MathF.Abs(cos) + height * MathF.Abs(sin), width * MathF.Abs(sin) + height * MathF.Abs(cos));
+        return new DetectionRegion(new Vector2(width / 2f, height / 2f), side, rotationRadians);
+    }
+}
+
+/// <summary>
 /// MediaPipe BlazeFace (short range): finds faces that fill a fair part of the image (selfie and
 /// portrait distance). The image is letterboxed to a square, scaled to 128×128, and the 896 anchor
 /// predictions are decoded and merged by weighted non-maximum suppression, as MediaPipe's
@@ -53,27 +74,37 @@ public sealed class FaceDetector : IDisposable
             [new TensorSpec("regressors", [1, AnchorCount, ValuesPerAnchor]), new TensorSpec("classificators", [1, AnchorCount, 1])]);
     }
 
-    /// <summary>Faces with score ≥ <paramref name="minScore"/>, best score first; empty if none.</summary>
+    /// <summary>Faces with score ≥ <paramref name="minScore"/> in the whole image (letterboxed), best score first; empty if none.</summary>
     public IReadOnlyList<FaceDetection> Detect(Frame image, float minScore = DefaultMinScore)
     {
         ArgumentNullException.ThrowIfNull(image);
+        return Detect(image, DetectionRegion.Whole(image.Width, image.Height), minScore);
+    }
+
+    /// <summary>
+    /// Faces with score ≥ <paramref name="minScore"/> in a square <paramref name="region"/> of the
+    /// image (rotated, zoomed, or reaching past the image, where it is black), best score first, in
+    /// image pixels. Boxes stay axis-aligned and keep their size; the keypoints carry the rotation.
+    /// </summary>
+    public IReadOnlyList<FaceDetection> Detect(Frame image, DetectionRegion region, float minScore = DefaultMinScore)
+    {
+        ArgumentNullException.ThrowIfNull(image);
         ArgumentOutOfRangeException.ThrowIfNegative(minScore);
-        // Letterbox: the image centred in a square of its longer side, padding black (−1 after scaling).
-        float side = Math.Max(image.Width, image.Height);
-        var offset = new Vector2((side - image.Width) / 2, (side - image.Height) / 2);
-        var map = new CropTransform(-offset, new Vector2(side / InputSize, 0), new Vector2(0, side / InputSize));
+        if (!(region.Side > 0) || !float.IsFinite(region.Side) || !float.IsFinite(region.Center.X) || !float.IsFinite(region.Center.Y) || !float.IsFinite(region.RotationRadians))
+            throw new ArgumentException($"Invalid detection region {region}.", nameof(region));
+        var map = CropTransform.RotatedSquare(region.Center, region.Side, region.RotationRadians, InputSize);
 
         List<Candidate> candidates;
         lock (_lock)
         {
-            // The model wants RGB in [-1, 1].
+            // The model wants RGB in [-1, 1]; outside the image is black (-1), as MediaPipe's letterbox.
             CropSampler.Sample(image, map, InputSize, InputSize, _session.Input, 2f / 255f, -1f, replicateBorder: false);
             _session.Run();
             candidates = Decode(_session.Outputs[0], _session.Outputs[1], minScore);
         }
 
         var merged = WeightedNonMaxSuppression(candidates);
-        return merged.Select(c => ToImage(c, side, offset)).ToList();
+        return merged.Select(c => ToImage(c, map)).ToList();
     }
 
     public void Dispose() => _session.Dispose();
@@ -150,11 +181,16 @@ public sealed class FaceDetector : IDisposable
         return intersection / (a.Area + b.Area - intersection);
     }
 
-    private static FaceDetection ToImage(Candidate c, float side, Vector2 offset)
+    private static FaceDetection ToImage(Candidate c, in CropTransform map)
     {
-        var keypoints = c.Keypoints.Select(k => k * side - offset).ToArray();
-        var box = new BoxF(c.X0 * side - offset.X, c.Y0 * side - offset.Y, (c.X1 - c.X0) * side, (c.Y1 - c.Y0) * side);
-        return new FaceDetection(c.Score, box, keypoints);
+        // Candidates are in [0, 1] of the model input; the map takes input pixels to the image.
+        var keypoints = new Vector2[c.Keypoints.Length];
+        for (var k = 0; k < keypoints.Length; k++) keypoints[k] = map.Apply(c.Keypoints[k].X * InputSize, c.Keypoints[k].Y * InputSize);
+        var center = map.Apply((c.X0 + c.X1) / 2 * InputSize, (c.Y0 + c.Y1) / 2 * InputSize);
+        var scale = map.AxisU.Length() * InputSize;
+        var width = (c.X1 - c.X0) * scale;
+        var height = (c.Y1 - c.Y0) * scale;
+        return new FaceDetection(c.Score, new BoxF(center.X - width / 2, center.Y - height / 2, width, height), keypoints);
     }
 
     /// <summary>

@@ -8,6 +8,9 @@ namespace Parla.Face;
 /// The public landmarks file: <c>{"faces":[{"score":s,"box":[x,y,w,h],"points":[[x,y,z],…468]}]}</c>,
 /// all in image pixels of the EXIF-oriented image, numbers rounded to 2 decimals. Users may write
 /// or correct it by hand, so reading checks everything and reports every problem it finds.
+/// Reading also accepts five points, <c>{"points5":[[x,y],…5]}</c> (eye centres, nose tip, mouth
+/// corners, image-left first; see <see cref="FaceTemplate"/>), and fits the full face to them.
+/// docs/landmarks-format.md describes both.
 /// </summary>
 public static class LandmarksJson
 {
@@ -48,6 +51,26 @@ public static class LandmarksJson
         json.WriteEndObject();
     }
 
+    /// <summary>Writes five points (<see cref="FaceTemplate"/> order) as <c>{"points5":[[x,y],…]}</c>, which <see cref="Read"/> fits to a full face.</summary>
+    public static void WriteFivePoints(ReadOnlySpan<Vector2> points5, Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (points5.Length != FaceTemplate.FivePointCount)
+            throw new ArgumentException($"Expected {FaceTemplate.FivePointCount} points, got {points5.Length}.", nameof(points5));
+        using var json = new Utf8JsonWriter(stream);
+        json.WriteStartObject();
+        json.WriteStartArray("points5");
+        foreach (var p in points5)
+        {
+            json.WriteStartArray();
+            Number(json, p.X);
+            Number(json, p.Y);
+            json.WriteEndArray();
+        }
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
     /// <summary>Writes the file atomically (temporary file, then rename).</summary>
     /// <exception cref="OutputException">The file cannot be written.</exception>
     public static void Write(IReadOnlyList<DetectedFace> faces, string path)
@@ -57,11 +80,17 @@ public static class LandmarksJson
         OutputFile.WriteAllTextAtomic(path, System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
     }
 
-    /// <summary>Reads and checks a landmarks file.</summary>
+    /// <summary>
+    /// Reads and checks a landmarks file: the full format, or five points fitted with
+    /// <paramref name="template"/> (default <see cref="FaceTemplate.Default"/>, loaded only when the file holds five points).
+    /// </summary>
     /// <exception cref="InvalidInputException">The file is missing, is not JSON, or does not have the expected shape; the message lists what is wrong.</exception>
-    public static IReadOnlyList<DetectedFace> Read(string path)
+    /// <exception cref="ModelException">The file holds five points and the default template cannot be loaded.</exception>
+    public static IReadOnlyList<DetectedFace> Read(string path, FaceTemplate? template = null)
     {
-        const string advice = "Expected {\"faces\":[{\"score\":s,\"box\":[x,y,w,h],\"points\":[[x,y,z], … 468 points]}]} in image pixels.";
+        const string advice = "Expected {\"faces\":[{\"score\":s,\"box\":[x,y,w,h],\"points\":[[x,y,z], … 468 points]}]}, " +
+            "or five points {\"points5\":[[x,y] left eye centre, right eye centre, nose tip, left mouth corner, right mouth corner]}, " +
+            "in image pixels, left and right as seen in the image (docs/landmarks-format.md).";
         if (!File.Exists(path)) throw new InvalidInputException(path, "file not found.");
         JsonDocument document;
         try
@@ -81,13 +110,25 @@ public static class LandmarksJson
         using (document)
         {
             var problems = new List<string>();
-            var faces = Parse(document.RootElement, problems);
+            var root = document.RootElement;
+            Vector2[]? points5 = null;
+            List<DetectedFace> faces = [];
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("points5", out var list5))
+            {
+                if (root.TryGetProperty("faces", out _)) problems.Add("the file holds both \"faces\" and \"points5\"; give one of them");
+                points5 = FivePoints(list5, problems);
+            }
+            else
+            {
+                faces = Parse(root, problems);
+            }
             if (problems.Count > 0)
             {
                 var shown = problems.Take(MaxReportedProblems).ToList();
                 if (problems.Count > shown.Count) shown.Add($"and {problems.Count - shown.Count} more");
                 throw new InvalidInputException(path, string.Join("; ", shown) + ".", advice);
             }
+            if (points5 is not null) return [(template ?? FaceTemplate.Default).FitFivePoints(points5)];
             return faces;
         }
     }
@@ -117,6 +158,36 @@ public static class LandmarksJson
                 faces.Add(new DetectedFace(score, new BoxF(box[0], box[1], box[2], box[3]), points));
         }
         return faces;
+    }
+
+    // {"points5": [[x, y] × 5]}: every number finite, then the geometric checks of the template.
+    private static Vector2[]? FivePoints(JsonElement list, List<string> problems)
+    {
+        if (list.ValueKind != JsonValueKind.Array)
+        {
+            problems.Add("\"points5\" must be an array of five [x, y] points");
+            return null;
+        }
+        if (list.GetArrayLength() != FaceTemplate.FivePointCount)
+        {
+            problems.Add($"\"points5\" has {list.GetArrayLength()} points, expected {FaceTemplate.FivePointCount} (left eye centre, right eye centre, nose tip, left mouth corner, right mouth corner)");
+            return null;
+        }
+        var points = new Vector2[FaceTemplate.FivePointCount];
+        var before = problems.Count;
+        var i = 0;
+        foreach (var point in list.EnumerateArray())
+        {
+            var at = $"points5[{i}]";
+            if (point.ValueKind != JsonValueKind.Array || point.GetArrayLength() != 2)
+                problems.Add($"{at} must be [x, y]");
+            else
+                points[i] = new Vector2(Finite(point[0], at, problems), Finite(point[1], at, problems));
+            i++;
+        }
+        if (problems.Count > before) return null;
+        foreach (var problem in FaceTemplate.CheckFivePoints(points)) problems.Add("points5: " + problem);
+        return problems.Count > before ? null : points;
     }
 
     private static Vector3[]? Points(JsonElement face, string where, List<string> problems)

@@ -1,7 +1,6 @@
 using System.Numerics;
 using Parla.Face;
 using Parla.Media;
-using SkiaSharp;
 using Xunit.Abstractions;
 
 namespace Parla.Tests.Face;
@@ -57,7 +56,7 @@ public sealed class FaceAnalyzerTests(FaceModelsFixture fixture, ITestOutputHelp
     {
         const float angleDegrees = 30;
         using var image = ImageLoader.Load(TestData.Portrait("astronaut.png"));
-        using var rotated = Rotate(image, angleDegrees);
+        using var rotated = TestImages.Rotate(image, angleDegrees);
         var upright = Assert.Single(fixture.Analyzer.Detect(image));
         var turned = Assert.Single(fixture.Analyzer.Detect(rotated));
 
@@ -120,19 +119,4 @@ public sealed class FaceAnalyzerTests(FaceModelsFixture fixture, ITestOutputHelp
     private static void AssertInside(BoxF box, Vector3 p, float margin) =>
         Assert.True(p.X >= box.X - margin && p.X <= box.X + box.Width + margin && p.Y >= box.Y - margin && p.Y <= box.Y + box.Height + margin,
             $"point ({p.X:F1}, {p.Y:F1}) outside box {box} by more than {margin:F1} px");
-
-    // Rotates about the image centre, clockwise on screen; corners that leave the image are cut, new ones black.
-    private static Frame Rotate(Frame image, float degrees)
-    {
-        using var source = ImageLoader.ToBitmap(image);
-        using var target = new SKBitmap(new SKImageInfo(image.Width, image.Height, SKColorType.Rgba8888, SKAlphaType.Premul));
-        using (var canvas = new SKCanvas(target))
-        {
-            canvas.Clear(SKColors.Black);
-            canvas.RotateDegrees(degrees, image.Width / 2f, image.Height / 2f);
-            using var sourceImage = SKImage.FromBitmap(source);
-            canvas.DrawImage(sourceImage, 0, 0, new SKSamplingOptions(SKFilterMode.Linear));
-        }
-        return ImageLoader.ToFrame(target);
-    }
 }

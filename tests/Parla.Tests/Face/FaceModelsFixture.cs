@@ -9,21 +9,34 @@ namespace Parla.Tests.Face;
 /// </summary>
 public sealed class FaceModelsFixture : IDisposable
 {
+    private readonly Lazy<FaceAnalyzer> _allPasses;
+
     public FaceModelsFixture()
     {
         Store = new FaceModelStore();
         Models = Store.EnsureModels();
         Analyzer = new FaceAnalyzer(Models);
+        Template = FaceTemplate.Load(Models.FaceMeshPackageDirectory);
+        _allPasses = new Lazy<FaceAnalyzer>(() => new FaceAnalyzer(Models, new FaceAnalyzerOptions { SearchAllPasses = true }));
     }
 
     public FaceModelStore Store { get; }
     public FaceModelFiles Models { get; }
     public FaceAnalyzer Analyzer { get; }
 
+    /// <summary>An analyzer that runs every search pass (finds small faces beside large ones); created on first use.</summary>
+    public FaceAnalyzer AllPassesAnalyzer => _allPasses.Value;
+
+    public FaceTemplate Template { get; }
+
     /// <summary>Where tests leave images for a person to look at (overlays, failures).</summary>
     public static string OutputDirectory { get; } = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "face-output")).FullName;
 
-    public void Dispose() => Analyzer.Dispose();
+    public void Dispose()
+    {
+        Analyzer.Dispose();
+        if (_allPasses.IsValueCreated) _allPasses.Value.Dispose();
+    }
 }
 
 [CollectionDefinition(Name)]
