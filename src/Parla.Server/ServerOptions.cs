@@ -50,8 +50,8 @@ public sealed record ServerOptions
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
-        if (!IsLoopback && !IPAddress.TryParse(Host, out _) && Uri.CheckHostName(Host) == UriHostNameType.Unknown)
-            errors.Add($"--host must be an IP address or a host name (got '{Host}').");
+        if (!IsLoopback && !IPAddress.TryParse(Host, out _))
+            errors.Add($"--host must be an IP address (such as 127.0.0.1 or 0.0.0.0) or localhost (got '{Host}').");
         if (Port is < 0 or > 65535) errors.Add($"--port must be between 0 and 65535 (got {Port}).");
         if (string.IsNullOrWhiteSpace(DataDirectory)) errors.Add("--data must name a folder.");
         if (Workers is < 1 or > 64) errors.Add($"--workers must be between 1 and 64 (got {Workers}).");

@@ -171,6 +171,25 @@ public sealed class BrowserTests : IAsyncLifetime
         await ShotAsync(page, "09-phone-outcome.png");
     }
 
+    [Fact]
+    public async Task With_a_token_the_page_asks_for_it_once()
+    {
+        await using var guarded = await ServerHost.StartAsync(o => o with { Token = "page-token-123" });
+        var page = await _browser.NewPageAsync();
+        await page.GotoAsync(guarded.Address.ToString());
+        await page.SetInputFilesAsync("#image", TestData.Portrait("grace_hopper.jpg"));
+        await Assertions.Expect(page.Locator("#token-box")).ToBeVisibleAsync();
+        await page.FillAsync("#token", "page-token-123");
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.Locator("#fit-status")).ToContainTextAsync("Face found", new() { Timeout = 30_000 });
+        await Assertions.Expect(page.Locator("#token-box")).ToBeHiddenAsync();
+        // Kept for the session: a second call goes straight through.
+        await page.SetInputFilesAsync("#image", TestData.Portrait("astronaut.png"));
+        await Assertions.Expect(page.Locator("#fit-status")).ToContainTextAsync("Face found", new() { Timeout = 30_000 });
+        await Assertions.Expect(page.Locator("#token-box")).ToBeHiddenAsync();
+        await ShotAsync(page, "10-token.png");
+    }
+
     private static async Task<float[]> PointAsync(IPage page, int index) =>
         await page.EvaluateAsync<float[]>($"() => state.points[{index}]");
 
