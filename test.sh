@@ -3,7 +3,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$ROOT"
-scripts/install-deps.sh
+scripts/install-deps.sh chromium
 log=$(mktemp)
 set +e
 dotnet test Parla.slnx -c Release --nologo --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log"

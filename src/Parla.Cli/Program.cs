@@ -22,6 +22,7 @@ public static class Program
         root.Subcommands.Add(RigCommand.Create(output, error));
         root.Subcommands.Add(PoseCommand.Create(output, error));
         root.Subcommands.Add(DemoCommand.Create(output, error));
+        root.Subcommands.Add(ServeCommand.Create(output, error));
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

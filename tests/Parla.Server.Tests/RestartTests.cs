@@ -1,0 +1,86 @@
+using System.Net;
+using Parla.Server.Jobs;
+
+namespace Parla.Server.Tests;
+
+/// <summary>Jobs outlive the process: finished ones are kept, waiting ones run, an interrupted one runs once more.</summary>
+public sealed class RestartTests
+{
+    [Fact]
+    public async Task A_restart_with_jobs_queued_finishes_them_all()
+    {
+        var data = Directory.CreateTempSubdirectory("parla-restart-").FullName;
+        try
+        {
+            var ids = new List<string>();
+            await using (var first = await ServerHost.StartAsync(o => o with { Workers = 1 }, keepData: true, dataDirectory: data))
+            {
+                for (var i = 0; i < 4; i++)
+                    ids.Add(await first.SubmitAsync(ServerHost.JobForm(voice: "librivox_0870.wav", options: new { maxSize = 256, fps = 25 })));
+                // Stop while the first renders and the others wait.
+                await Task.Delay(300);
+            }
+            var store = new SqliteJobStore(Path.Combine(data, "jobs.db"));
+            Assert.All(ids, id => Assert.Equal(JobStatus.Queued, store.Find(id)!.Status));
+            Assert.All(ids, id => Assert.Equal(0, store.Find(id)!.Attempts));
+
+            await using var second = await ServerHost.StartAsync(o => o with { Workers = 2 }, dataDirectory: data);
+            foreach (var id in ids)
+                Assert.Equal("done", (await second.WaitFinishedAsync(id, 120)).GetProperty("status").GetString());
+        }
+        finally
+        {
+            if (Directory.Exists(data)) Directory.Delete(data, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task After_a_crash_a_running_job_is_queued_once_then_failed_and_finished_jobs_are_kept()
+    {
+        var data = Directory.CreateTempSubdirectory("parla-crash-").FullName;
+        var store = new SqliteJobStore(Path.Combine(data, "jobs.db"));
+        var files = new JobFiles(data);
+        var created = DateTimeOffset.UtcNow.AddMinutes(-5);
+        JobRecord Seed(JobStatus status, int attempts, DateTimeOffset? finished = null)
+        {
+            var id = JobFiles.NewId();
+            Directory.CreateDirectory(files.Folder(id));
+            File.Copy(TestData.Portrait("grace_hopper.jpg"), Path.Combine(files.Folder(id), "image.jpg"));
+            File.Copy(TestData.Voice("librivox_0930.wav"), Path.Combine(files.Folder(id), "audio.wav"));
+            var job = new JobRecord
+            {
+                Id = id,
+                Status = status,
+                Attempts = attempts,
+                CreatedAt = created,
+                FinishedAt = finished,
+                Stage = status == JobStatus.Running ? "render" : null,
+                Input = new JobInput(new JobOptions { MaxSidePixels = 96, FramesPerSecond = 10 }, "consent", "image.jpg", "audio.wav", null),
+            };
+            store.Add(job);
+            return job;
+        }
+        var done = Seed(JobStatus.Done, 1, DateTimeOffset.UtcNow);
+        await File.WriteAllTextAsync(files.Video(done.Id), "a finished video");
+        var waiting = Seed(JobStatus.Queued, 0);
+        var interruptedOnce = Seed(JobStatus.Running, 1);
+        var interruptedTwice = Seed(JobStatus.Running, 2);
+        // A folder without a record (a submission cut off halfway) is removed.
+        var orphan = files.Folder(JobFiles.NewId());
+        Directory.CreateDirectory(orphan);
+
+        await using var server = await ServerHost.StartAsync(dataDirectory: data);
+        Assert.Equal("done", (await server.WaitFinishedAsync(waiting.Id)).GetProperty("status").GetString());
+        Assert.Equal("done", (await server.WaitFinishedAsync(interruptedOnce.Id)).GetProperty("status").GetString());
+        var failed = await server.WaitFinishedAsync(interruptedTwice.Id);
+        Assert.Equal("failed", failed.GetProperty("status").GetString());
+        Assert.Equal(JobWorkers.InterruptedTwice, failed.GetProperty("error").GetString());
+        Assert.Equal("done", (await server.JobAsync(done.Id)).GetProperty("status").GetString());
+        Assert.Equal("a finished video", await server.Client.GetStringAsync($"/api/jobs/{done.Id}/video"));
+        Assert.Equal(2, server.Store.Find(interruptedOnce.Id)!.Attempts);
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (Directory.Exists(orphan) && DateTime.UtcNow < deadline) await Task.Delay(50);
+        Assert.False(Directory.Exists(orphan));
+        Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync("/healthz")).StatusCode);
+    }
+}
