@@ -24,6 +24,7 @@ internal static class DemoCommand
                 using var progress = ConsoleProgress.ForStandardError();
                 var request = new AnimateRequest(Path.Combine(demo, "portrait.png"), Path.Combine(demo, "voice.flac"), target, new AnimateOptions());
                 var result = new Animator(CliModels.Store(error)).Run(request, progress, cancellationToken);
+                foreach (var warning in result.Warnings) error.WriteLine($"parla: warning: {warning}");
                 output.WriteLine($"parla: the demo video is at {result.OutputPath} ({result.DurationSeconds:0.0} s, {result.Width}x{result.Height}, rendered in {result.ElapsedSeconds:0.0} s)");
                 return Task.FromResult(ExitCodes.Success);
             }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Parla.Face;
+using Parla.Face.Rig;
 using Parla.Media;
 
 namespace Parla.Cli;
@@ -26,9 +27,17 @@ internal static class LandmarksCommand
                 if (overlayPath is not null) OutputFile.EnsureWritable(overlayPath);
                 using var frame = ImageLoader.Load(path);
                 ImageLoader.FlattenAlpha(frame);
-                using var analyzer = FaceAnalyzer.Create(CliModels.Store(error), cancellationToken: cancellationToken);
-                var faces = analyzer.Detect(frame);
-                if (overlayPath is not null) LandmarksOverlay.Draw(frame, faces, overlayPath);
+                var models = CliModels.Store(error);
+                using var analyzer = FaceAnalyzer.Create(models, cancellationToken: cancellationToken);
+                var search = analyzer.Search(frame, cancellationToken);
+                var faces = search.Faces;
+                if (overlayPath is not null)
+                {
+                    // The overlay shows what will move: each face's rig, built as animate builds it.
+                    var topology = FaceTopology.Load(Path.Combine(models.EnsureFaceMeshPackage(cancellationToken), "face_mesh.js"));
+                    var rigs = faces.Select(f => FaceRig.Build(f, frame.Width, frame.Height, topology, frame)).ToList();
+                    LandmarksOverlay.Draw(frame, faces, overlayPath, rigs);
+                }
                 if (parse.GetValue(json))
                 {
                     using var buffer = new MemoryStream();
@@ -46,9 +55,10 @@ internal static class LandmarksCommand
                 }
                 if (faces.Count == 0)
                 {
-                    error.WriteLine($"parla: {path}: no face was found. For a stylised portrait, write the landmarks by hand and use 'parla animate --landmarks FILE'.");
+                    error.WriteLine($"parla: {search.Describe(path)}");
                     return Task.FromResult(ExitCodes.BadInput);
                 }
+                if (search.IsUncertain) error.WriteLine($"parla: warning: {search.Describe(path)}");
                 return Task.FromResult(ExitCodes.Success);
             }
             catch (Exception e)

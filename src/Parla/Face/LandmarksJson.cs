@@ -113,9 +113,9 @@ public static class LandmarksJson
             var root = document.RootElement;
             Vector2[]? points5 = null;
             List<DetectedFace> faces = [];
-            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("points5", out var list5))
+            // A file with both (what the server's landmarks endpoint returns) is read by its full faces.
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("points5", out var list5) && !root.TryGetProperty("faces", out _))
             {
-                if (root.TryGetProperty("faces", out _)) problems.Add("the file holds both \"faces\" and \"points5\"; give one of them");
                 points5 = FivePoints(list5, problems);
             }
             else

@@ -11,7 +11,11 @@ namespace Parla.Pipeline;
 public sealed record AnimateRequest(string ImagePath, string AudioPath, string OutputPath, AnimateOptions Options);
 
 /// <summary>What an animation produced.</summary>
-public sealed record AnimateResult(string OutputPath, int FrameCount, int Width, int Height, double DurationSeconds, double ElapsedSeconds, MotionTrack Motion);
+public sealed record AnimateResult(string OutputPath, int FrameCount, int Width, int Height, double DurationSeconds, double ElapsedSeconds, MotionTrack Motion)
+{
+    /// <summary>Things the user should know (an uncertain face fit), one sentence each.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}
 
 /// <summary>
 /// The whole pipeline: portrait → face → rig; voice → features → motion; rig + motion → frames → MP4.
@@ -73,7 +77,10 @@ public sealed class Animator
         }
 
         return new AnimateResult(request.OutputPath, frameCount, width, height,
-            frameCount / options.FramesPerSecond, clock.Elapsed.TotalSeconds, motion);
+            frameCount / options.FramesPerSecond, clock.Elapsed.TotalSeconds, motion)
+        {
+            Warnings = portrait.Warning is null ? [] : [portrait.Warning],
+        };
     }
 
     /// <summary>Reports on the caller's thread (unlike <see cref="Progress{T}"/>, which posts to the thread pool).</summary>

@@ -26,12 +26,16 @@ public sealed record PortraitOptions
 /// </summary>
 public sealed class RiggedPortrait : IDisposable
 {
-    private RiggedPortrait(Frame image, DetectedFace face, FaceRig rig)
+    private RiggedPortrait(Frame image, DetectedFace face, FaceRig rig, string? warning = null)
     {
         Image = image;
         Face = face;
         Rig = rig;
+        Warning = warning;
     }
+
+    /// <summary>Set when the face was found but is uncertain: what happened and how to give landmarks instead.</summary>
+    public string? Warning { get; }
 
     public Frame Image { get; }
 
@@ -59,10 +63,10 @@ public sealed class RiggedPortrait : IDisposable
                         "Build the rig with the same --max-size, or leave --rig out.");
                 return new RiggedPortrait(image, FaceOf(saved), saved);
             }
-            var face = FindFace(imagePath, image, scale, options, models, cancellationToken);
+            var (face, warning) = FindFace(imagePath, image, scale, options, models, cancellationToken);
             var topology = FaceTopology.Load(Path.Combine(models.EnsureFaceMeshPackage(cancellationToken), "face_mesh.js"));
             var rig = FaceRig.Build(face, image.Width, image.Height, topology, image);
-            return new RiggedPortrait(image, face, rig);
+            return new RiggedPortrait(image, face, rig, warning);
         }
         catch
         {
@@ -76,23 +80,21 @@ public sealed class RiggedPortrait : IDisposable
     private static DetectedFace FaceOf(FaceRig rig) =>
         new(1f, default, rig.Positions[..DetectedFace.LandmarkCount].ToArray().Select(p => new System.Numerics.Vector3(p, 0)).ToArray());
 
-    private static DetectedFace FindFace(string imagePath, Frame image, float scale, PortraitOptions options, FaceModelStore models, CancellationToken cancellationToken)
+    private static (DetectedFace Face, string? Warning) FindFace(string imagePath, Frame image, float scale, PortraitOptions options, FaceModelStore models, CancellationToken cancellationToken)
     {
-        IReadOnlyList<DetectedFace> faces;
         if (options.LandmarksPath is not null)
         {
-            faces = LandmarksJson.Read(options.LandmarksPath).Select(f => Scale(f, scale)).ToList();
+            var given = LandmarksJson.Read(options.LandmarksPath).Select(f => Scale(f, scale)).ToList();
+            if (options.FaceIndex >= given.Count)
+                throw new NoFaceException($"{options.LandmarksPath}: --face {options.FaceIndex} asked for, but the file has {given.Count} face(s) (numbered from 0).");
+            return (given[options.FaceIndex], null);
         }
-        else
-        {
-            using var analyzer = FaceAnalyzer.Create(models, cancellationToken: cancellationToken);
-            faces = analyzer.Detect(image);
-        }
-        if (faces.Count == 0)
-            throw new NoFaceException($"{imagePath}: no face was found. Give the face's landmarks with --landmarks FILE: the JSON of 'parla landmarks --json', or five points (see the README).");
-        if (options.FaceIndex >= faces.Count)
-            throw new NoFaceException($"{imagePath}: --face {options.FaceIndex} asked for, but {faces.Count} face(s) found (numbered from 0, largest first).");
-        return faces[options.FaceIndex];
+        using var analyzer = FaceAnalyzer.Create(models, cancellationToken: cancellationToken);
+        var search = analyzer.Search(image, cancellationToken);
+        // An uncertain face is still animated (it is often right, e.g. on illustrations), with a warning that says how to correct it.
+        var face = search.Require(imagePath, options.FaceIndex, acceptUncertain: true);
+        var warning = search.OutcomeOf(options.FaceIndex) == FaceSearchOutcome.Uncertain ? search.Describe(imagePath, options.FaceIndex) : null;
+        return (face, warning);
     }
 
     private static DetectedFace Scale(DetectedFace face, float s) => s == 1f ? face : face with

@@ -94,7 +94,7 @@ public sealed class BadInputTests : IDisposable
             using var data = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
             File.WriteAllBytes(blank, data.ToArray());
         }
-        AssertRefused(Animate(blank, TestData.Voice("librivox_0930.wav")), blank, "no face", "--landmarks");
+        AssertRefused(Animate(blank, TestData.Voice("librivox_0930.wav")), blank, "No face found", "--landmarks");
     }
 
     [Fact]

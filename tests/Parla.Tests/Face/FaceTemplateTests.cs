@@ -129,7 +129,6 @@ public sealed class FaceTemplateTests(FaceModelsFixture fixture, ITestOutputHelp
     [InlineData("""{"points5":[[100,100],[160,104],[131,140],[110,170]]}""", "\"points5\" has 4 points, expected 5")]
     [InlineData("""{"points5":[[160,104],[100,100],[131,140],[110,170],[152,172]]}""", "mouth corner 3 is not below the eyes")]
     [InlineData("""{"points5":[[100,100],[160,104],[131,"x"],[110,170],[152,172,1]]}""", "points5[2] holds \"x\"")]
-    [InlineData("""{"points5":[[100,100],[160,104],[131,140],[110,170],[152,172]],"faces":[]}""", "both \"faces\" and \"points5\"")]
     [InlineData("""{"points5":{"left":[1,2]}}""", "must be an array of five [x, y] points")]
     public void FivePointFile_Invalid_NamesTheProblem(string json, string expected)
     {
@@ -139,6 +138,19 @@ public sealed class FaceTemplateTests(FaceModelsFixture fixture, ITestOutputHelp
         Assert.Contains("bad-five.json", error.Message);
         Assert.Contains(expected, error.Message);
         Assert.Contains("points5", error.Message);
+    }
+
+    [Fact]
+    public void FileWithFacesAndPointsFive_IsReadByItsFaces()
+    {
+        // What the server's landmarks endpoint returns: the full faces plus their five points.
+        var full = Path.Combine(_dir, "full.json");
+        var face = fixture.Template.FitFivePoints([new(100, 100), new(160, 104), new(131, 140), new(110, 170), new(152, 172)]);
+        LandmarksJson.Write([face], full);
+        var json = File.ReadAllText(full).TrimEnd().TrimEnd('}') + ""","points5":[[1,1],[2,2],[3,3],[4,4],[5,5]]}""";
+        File.WriteAllText(full, json);
+        var read = Assert.Single(LandmarksJson.Read(full, fixture.Template));
+        Assert.True(Vector2.Distance(new(read.Points[1].X, read.Points[1].Y), new(face.Points[1].X, face.Points[1].Y)) < 0.01f);
     }
 
     [Fact]
