@@ -13,8 +13,11 @@ public interface IFrameSink : IDisposable
     /// <summary>Bytes of one prepared frame.</summary>
     int PreparedLength { get; }
 
-    /// <summary>Converts <paramref name="frame"/> into the sink's wire format; thread-safe.</summary>
-    void Prepare(Frame frame, Span<byte> prepared);
+    /// <summary>
+    /// Converts <paramref name="frame"/> into the sink's wire format; thread-safe. Only <paramref name="changed"/>
+    /// needs converting: outside it, <paramref name="prepared"/> already holds this frame's bytes.
+    /// </summary>
+    void Prepare(Frame frame, Span<byte> prepared, PixelRect changed);
 
     /// <summary>Appends one prepared frame.</summary>
     void WritePrepared(ReadOnlySpan<byte> prepared);
@@ -105,17 +108,17 @@ public sealed class VideoEncoder : IFrameSink
 
     public int PreparedLength => Yuv420Converter.BufferLength(_options.Width, _options.Height);
 
-    public void Prepare(Frame frame, Span<byte> prepared)
+    public void Prepare(Frame frame, Span<byte> prepared, PixelRect changed)
     {
         if (frame.Width != _options.Width || frame.Height != _options.Height)
             throw new ArgumentException($"Frame is {frame.Width}x{frame.Height}, the video is {_options.Width}x{_options.Height}.");
-        Yuv420Converter.Convert(frame, prepared);
+        Yuv420Converter.Convert(frame, prepared, changed);
     }
 
     /// <summary>Converts and appends one frame (the serial path; the pipeline prepares frames in parallel instead).</summary>
     public void Write(Frame frame)
     {
-        Prepare(frame, _yuv);
+        Prepare(frame, _yuv, PixelRect.Full(frame.Width, frame.Height));
         WritePrepared(_yuv);
     }
 

@@ -19,7 +19,7 @@ public static class Yuv420Converter
         if (destination.Length < BufferLength(w, h)) throw new ArgumentException("Destination too small.", nameof(destination));
         if (degreeOfParallelism <= 1)
         {
-            ConvertRows(source, destination, 0, h / 2);
+            ConvertRows(source, destination, 0, h / 2, 0, w);
             return;
         }
         unsafe
@@ -33,14 +33,29 @@ public static class Yuv420Converter
                 {
                     var from = h / 2 * c / chunks;
                     var to = h / 2 * (c + 1) / chunks;
-                    ConvertRows(source, new Span<byte>((void*)address, length), from, to);
+                    ConvertRows(source, new Span<byte>((void*)address, length), from, to, 0, w);
                 });
             }
         }
     }
 
-    /// <summary>Converts the row pairs [<paramref name="fromPair"/>, <paramref name="toPair"/>).</summary>
-    private static void ConvertRows(Frame source, Span<byte> destination, int fromPair, int toPair)
+    /// <summary>
+    /// Converts only <paramref name="region"/> (grown to even coordinates) of <paramref name="source"/>; the
+    /// rest of <paramref name="destination"/> keeps what it holds. For frames that differ from the previous
+    /// one only inside a known region.
+    /// </summary>
+    public static void Convert(Frame source, Span<byte> destination, PixelRect region)
+    {
+        int w = source.Width, h = source.Height;
+        if ((w & 1) != 0 || (h & 1) != 0) throw new ArgumentException($"yuv420p needs even sides, got {w}x{h}.");
+        if (destination.Length < BufferLength(w, h)) throw new ArgumentException("Destination too small.", nameof(destination));
+        var r = region.AlignEven().ClampTo(w, h);
+        if (r.IsEmpty) return;
+        ConvertRows(source, destination, r.Y / 2, r.Bottom / 2, r.X, r.Right);
+    }
+
+    /// <summary>Converts the row pairs [<paramref name="fromPair"/>, <paramref name="toPair"/>), columns [<paramref name="fromX"/>, <paramref name="toX"/>) (even).</summary>
+    private static void ConvertRows(Frame source, Span<byte> destination, int fromPair, int toPair, int fromX, int toX)
     {
         int w = source.Width, h = source.Height;
         var yPlane = destination[..(w * h)];
@@ -54,7 +69,7 @@ public static class Yuv420Converter
             var y1 = yPlane.Slice((2 * pair + 1) * w, w);
             var u = uPlane.Slice(pair * (w / 2), w / 2);
             var v = vPlane.Slice(pair * (w / 2), w / 2);
-            for (var x = 0; x < w; x += 2)
+            for (var x = fromX; x < toX; x += 2)
             {
                 var i = x * 4;
                 int r00 = row0[i], g00 = row0[i + 1], b00 = row0[i + 2];

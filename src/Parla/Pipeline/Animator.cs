@@ -69,10 +69,12 @@ public sealed class Animator
         }))
         {
             var frames = motion.Frames;
+            // Frames differ from the portrait only inside the renderer's moving bounds: only that region
+            // is re-rendered and re-converted per frame.
             FrameStreamer.Stream(frameCount, width, height,
-                (i, destination) => renderer.Render(frames[i], destination),
+                (i, destination) => renderer.RenderMoving(frames[i], destination),
                 encoder, options.DegreeOfParallelism, new SynchronousProgress(n => progress?.Report(new PipelineProgress("render", n, frameCount))),
-                cancellationToken);
+                cancellationToken, background: portrait.Image, changing: renderer.MovingBounds);
             encoder.Complete();
         }
 

@@ -13,17 +13,31 @@ public static class FrameStreamer
 {
     /// <summary>
     /// Renders frames 0..<paramref name="frameCount"/>-1 with <paramref name="render"/> and writes them to
-    /// <paramref name="sink"/> in order. A batch of frames is rendered in parallel while the previous batch
-    /// is being written, so the encoder and the renderer overlap.
+    /// <paramref name="sink"/> in order. A batch of frames is rendered and prepared (converted to the
+    /// sink's format) in parallel while the previous batch is being written, so the encoder and the
+    /// renderer overlap.
     /// </summary>
+    /// <remarks>
+    /// When <paramref name="background"/> is given, every frame equals it outside <paramref name="changing"/>:
+    /// frame buffers start as a copy of it, <paramref name="render"/> only has to draw inside
+    /// <paramref name="changing"/>, and only that region is converted again for each frame. Without it,
+    /// <paramref name="render"/> draws whole frames.
+    /// </remarks>
     public static void Stream(int frameCount, int width, int height, RenderFrame render, IFrameSink sink,
-        int degreeOfParallelism, IProgress<int>? framesDone = null, CancellationToken cancellationToken = default)
+        int degreeOfParallelism, IProgress<int>? framesDone = null, CancellationToken cancellationToken = default,
+        Frame? background = null, PixelRect? changing = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(degreeOfParallelism, 1);
+        if (background is not null && (background.Width != width || background.Height != height))
+            throw new ArgumentException("The background's size differs from the video's.", nameof(background));
+        var full = PixelRect.Full(width, height);
+        var region = background is null ? full : (changing ?? full);
         var batchSize = Math.Max(2, degreeOfParallelism * 2);
-        var batches = new[] { Allocate(batchSize, width, height), Allocate(batchSize, width, height) };
+        var batches = new[] { Allocate(batchSize, width, height, background), Allocate(batchSize, width, height, background) };
         // Each frame slot has its prepared (wire-format) twin; preparing runs in the parallel section.
+        // A twin is converted whole the first time, then only where frames change.
         var prepared = new[] { new byte[batchSize][], new byte[batchSize][] };
+        var primed = new[] { new bool[batchSize], new bool[batchSize] };
         foreach (var set in prepared)
             for (var i = 0; i < batchSize; i++) set[i] = new byte[sink.PreparedLength];
         try
@@ -35,11 +49,13 @@ public static class FrameStreamer
                 var count = Math.Min(batchSize, frameCount - start);
                 var batch = batches[b];
                 var wire = prepared[b];
+                var ready = primed[b];
                 var first = start;
                 Parallel.For(0, count, parallel, i =>
                 {
                     render(first + i, batch[i]);
-                    sink.Prepare(batch[i], wire[i]);
+                    sink.Prepare(batch[i], wire[i], ready[i] ? region : full);
+                    ready[i] = true;
                 });
                 writing?.GetAwaiter().GetResult();
                 writing = Task.Run(() =>
@@ -61,10 +77,14 @@ public static class FrameStreamer
         }
     }
 
-    private static Frame[] Allocate(int count, int width, int height)
+    private static Frame[] Allocate(int count, int width, int height, Frame? background)
     {
         var frames = new Frame[count];
-        for (var i = 0; i < count; i++) frames[i] = new Frame(width, height);
+        for (var i = 0; i < count; i++)
+        {
+            frames[i] = new Frame(width, height);
+            background?.CopyTo(frames[i]);
+        }
         return frames;
     }
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics;
+using Parla.Face;
 using Parla.Face.Rig;
 using Parla.Media;
 using Parla.Motion;
@@ -32,14 +33,29 @@ public sealed class FaceRenderer : IDisposable
         if (errors.Count > 0) throw new ArgumentException("Invalid face rig: " + string.Join("; ", errors), nameof(rig));
         _rig = rig;
         _source = source.Clone();
+        MovingBounds = ComputeMovingBounds(rig);
     }
+
+    /// <summary>
+    /// The only pixels any face state can change (even-aligned): the triangles around every vertex
+    /// that can move, grown by the largest travel a clamped state gives. Outside it every frame is the source.
+    /// </summary>
+    public PixelRect MovingBounds { get; }
 
     public FaceRig Rig => _rig;
     public int Width => _source.Width;
     public int Height => _source.Height;
 
     /// <summary>Renders <paramref name="state"/> into <paramref name="destination"/> (same size as the source), overwriting all of it.</summary>
-    public void Render(in FaceState state, Frame destination)
+    public void Render(in FaceState state, Frame destination) => RenderRestoring(state, destination, PixelRect.Full(Width, Height));
+
+    /// <summary>
+    /// Renders <paramref name="state"/> touching only <see cref="MovingBounds"/>: for a destination that
+    /// already holds the source (or the same frame stamped) outside it, as video frame buffers do.
+    /// </summary>
+    public void RenderMoving(in FaceState state, Frame destination) => RenderRestoring(state, destination, MovingBounds);
+
+    private void RenderRestoring(in FaceState state, Frame destination, PixelRect restore)
     {
         ArgumentNullException.ThrowIfNull(destination);
         if (destination.Width != Width || destination.Height != Height)
@@ -52,7 +68,7 @@ public sealed class FaceRenderer : IDisposable
         {
             var deformed = positions.AsSpan(0, n);
             RigDeformer.Deform(rig, state, deformed);
-            source.CopyTo(destination);
+            CopyRegion(source, destination, restore);
             WarpMoved(rig, source, deformed, destination);
             MouthPainter.Paint(rig, deformed, source, destination);
             var clamped = RigDeformer.Clamp(state);
@@ -90,6 +106,41 @@ public sealed class FaceRenderer : IDisposable
             var t = new MeshWarp.Triangle(a, b, c, deformed, rest, destination.Height);
             MeshWarp.Fill(t, source, destination);
         }
+    }
+
+    private static void CopyRegion(Frame source, Frame destination, PixelRect region)
+    {
+        if (region.X == 0 && region.Width == source.Width)
+        {
+            source.Buffer.AsSpan(region.Y * source.Stride, region.Height * source.Stride)
+                .CopyTo(destination.Buffer.AsSpan(region.Y * source.Stride));
+            return;
+        }
+        for (var y = region.Y; y < region.Bottom; y++)
+            source.GetRowSpan(y).Slice(region.X * 4, region.Width * 4).CopyTo(destination.GetRowSpan(y).Slice(region.X * 4));
+    }
+
+    private static PixelRect ComputeMovingBounds(FaceRig rig)
+    {
+        var p = rig.Positions;
+        bool Moves(int v) => v < DetectedFace.LandmarkCount || rig.HeadWeight[v] > 0 || rig.JawWeight[v] > 0 ||
+                             rig.UpperLipWeight[v] > 0 || rig.BrowWeight[v] > 0 || rig.LidFollowIndex[v] >= 0;
+        float minX = float.MaxValue, minY = float.MaxValue, maxX = float.MinValue, maxY = float.MinValue;
+        var t = rig.Triangles;
+        for (var i = 0; i < t.Length; i += 3)
+        {
+            if (!Moves(t[i]) && !Moves(t[i + 1]) && !Moves(t[i + 2])) continue;
+            for (var k = 0; k < 3; k++)
+            {
+                var q = p[t[i + k]];
+                minX = Math.Min(minX, q.X); maxX = Math.Max(maxX, q.X);
+                minY = Math.Min(minY, q.Y); maxY = Math.Max(maxY, q.Y);
+            }
+        }
+        if (minX > maxX) return default;
+        // Triangles that move stay inside their ring of static neighbours; the margin covers anti-aliased
+        // edges and painters reaching a pixel past a contour.
+        return PixelRect.FromBounds(minX, minY, maxX, maxY).Inflate(2).ClampTo(rig.ImageWidth, rig.ImageHeight).AlignEven();
     }
 
     public void Dispose() => _source.Dispose();

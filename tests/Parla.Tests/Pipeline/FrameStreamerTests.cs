@@ -9,7 +9,7 @@ public sealed class FrameStreamerTests
     {
         public List<byte> FirstBytes { get; } = [];
         public int PreparedLength => 1;
-        public void Prepare(Frame frame, Span<byte> prepared) => prepared[0] = frame.Pixels[0];
+        public void Prepare(Frame frame, Span<byte> prepared, PixelRect changed) => prepared[0] = frame.Pixels[0];
         public void WritePrepared(ReadOnlySpan<byte> prepared) => FirstBytes.Add(prepared[0]);
         public void Complete() { }
         public void Dispose() { }

@@ -242,4 +242,22 @@ public class FaceRendererTests(ITestOutputHelper output)
         output.WriteLine($"{name}: dark share open {open:P0}, shut {shut:P0}");
         Assert.True(shut < 0.5 * open, $"open {open:P0}, shut {shut:P0}");
     }
+
+    [Theory]
+    [MemberData(nameof(Portraits))]
+    public void RenderMoving_OnAFrameHoldingTheSource_EqualsAFullRender(string name)
+    {
+        var (image, rig) = RenderFixture.Get(name);
+        using var renderer = new FaceRenderer(image, rig);
+        Assert.True(renderer.MovingBounds.Width * renderer.MovingBounds.Height < image.Width * image.Height);
+        using var whole = new Frame(image.Width, image.Height);
+        using var moving = image.Clone();
+        // The same buffer through several extreme states in a row, as a video's frame buffers are reused.
+        foreach (var state in new[] { Extreme, new FaceState { JawOpen = 1, HeadRollDegrees = -15, HeadShiftX = -0.2f }, default, Extreme with { HeadYawDegrees = -20 } })
+        {
+            renderer.Render(state, whole);
+            renderer.RenderMoving(state, moving);
+            Assert.True(whole.Pixels.SequenceEqual(moving.Pixels), $"differs for {state}");
+        }
+    }
 }
