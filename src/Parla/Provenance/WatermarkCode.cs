@@ -99,10 +99,18 @@ internal static class WatermarkCode
     /// <summary>CRC-24/OpenPGP (RFC 4880 §6.1) of the payload's 8 bytes, big-endian.</summary>
     internal static uint Crc24(ulong payload)
     {
+        Span<byte> bytes = stackalloc byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(bytes, payload);
+        return Crc24(bytes);
+    }
+
+    /// <summary>CRC-24/OpenPGP: polynomial 0x864CFB, initial value 0xB704CE, no reflection.</summary>
+    internal static uint Crc24(ReadOnlySpan<byte> data)
+    {
         uint crc = 0xB704CE;
-        for (var b = 7; b >= 0; b--)
+        foreach (var b in data)
         {
-            crc ^= (uint)((payload >> (8 * b)) & 0xFF) << 16;
+            crc ^= (uint)b << 16;
             for (var i = 0; i < 8; i++)
             {
                 crc <<= 1;

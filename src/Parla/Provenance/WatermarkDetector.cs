@@ -265,13 +265,16 @@ public static class WatermarkDetector
         var weight = work.Weight;
         Array.Clear(folded);
         Array.Clear(weight);
-        // Floor of the noise estimate (levels²): in flat areas the residual energy is mostly the mark itself.
+        // Weight ≈ 1/noise, with a floor (levels²) because in flat areas the residual energy is mostly the
+        // mark itself; and gated by E/(E + gate) because a cell with almost no residual at all (clipped
+        // white or black, or wiped by the codec) cannot hold the mark and would only dilute the sum.
         const double noiseFloor = 1.0;
+        const double gate = 2.0;
         for (var j = 1; j < rows - 1; j++)
             for (var i = 1; i < cols - 1; i++)
             {
                 var k = j * cols + i;
-                var w = 1.0 / (e[k] + noiseFloor);
+                var w = e[k] / ((e[k] + noiseFloor) * (e[k] + gate));
                 var t = (j % N) * N + (i % N);
                 folded[t] += w * r[k];
                 weight[t] += w;

@@ -77,8 +77,8 @@ internal static class ProvenanceClips
         ("h264-crf18", ["-c:v", "libx264", "-preset", "medium", "-crf", "18"]),
         ("h264-crf32", ["-c:v", "libx264", "-preset", "medium", "-crf", "32"]),
         ("h265-crf28", ["-c:v", "libx265", "-preset", "fast", "-crf", "28", "-x265-params", "log-level=error"]),
-        ("scale-50", ["-vf", "scale=iw/2:ih/2:flags=bicubic", "-c:v", "libx264", "-crf", "23"]),
-        ("crop-10", ["-vf", "crop=iw*0.8:ih*0.8:iw*0.1:ih*0.1", "-c:v", "libx264", "-crf", "23"]),
+        ("scale-50", ["-vf", "scale=trunc(iw/4)*2:trunc(ih/4)*2:flags=bicubic", "-c:v", "libx264", "-crf", "23"]),
+        ("crop-10", ["-vf", "crop=trunc(iw*0.4)*2:trunc(ih*0.4)*2:iw*0.1:ih*0.1", "-c:v", "libx264", "-crf", "23"]),
         ("fps-30", ["-vf", "fps=30", "-c:v", "libx264", "-crf", "23"]),
         ("eq-brightness-contrast", ["-vf", "eq=brightness=0.06:contrast=1.15", "-c:v", "libx264", "-crf", "23"]),
     ];
