@@ -19,9 +19,11 @@ public sealed record WatermarkDetectorOptions
 
     /// <summary>
     /// Smallest synchronisation score that counts as a watermark (default 7.5). The score is a
-    /// peak-to-sidelobe z-value, maximised over about 180k scale/offset hypotheses: on clean videos it
-    /// stays below 6 (measured maximum in the study: see docs in WatermarkDetector), so 7.5 leaves a margin.
-    /// A payload is reported only when, in addition, its CRC-24 checks.
+    /// peak-to-sidelobe z-value of the pilot, maximised over about 180k scale/offset hypotheses. On 220
+    /// clean clips (WatermarkFalsePositiveStudy) it had mean 4.66, sd 0.61, maximum 6.20; marked clips
+    /// after the robustness transformations score 10–14.5. A Gumbel fit of the clean scores puts a
+    /// false sync above 7.5 at about 1.5e-3 per clip, which is why a payload is reported only when its
+    /// CRC-24 also checks (2^-24 ≈ 6e-8 for a wrong decode): together about 1e-10 per clip.
     /// </summary>
     public double Threshold { get; init; } = 7.5;
 
@@ -209,7 +211,7 @@ public static class WatermarkDetector
     }
 
     /// <summary>Samples, whitens and folds the image for one hypothesis and scores the pilot at every cyclic shift.</summary>
-    /// <param name="fixedShift">Score only this cyclic shift, by its z-value (refinement); null scores all 1024 by peak-to-sidelobe.</param>
+    /// <remarks><c>fixedShift</c>: score only this cyclic shift, by its z-value (refinement); null scores all 1024 by peak-to-sidelobe.</remarks>
     private static Hypothesis Evaluate(float[] image, int width, int height, double pitchX, double pitchY, double offsetX, double offsetY,
         WatermarkLayout layout, Workspace work, (int X, int Y)? fixedShift)
     {

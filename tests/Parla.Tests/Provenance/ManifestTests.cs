@@ -96,7 +96,8 @@ public sealed class ManifestTests
             using var first = SigningKeyStore.LoadOrCreate(env);
             var path = Path.Combine(dir, "cfg", SigningKeyStore.FileName);
             Assert.True(File.Exists(path));
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+            if (!OperatingSystem.IsWindows())
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
             using var second = SigningKeyStore.LoadOrCreate(env);
             Assert.Equal(first.ExportSubjectPublicKeyInfo(), second.ExportSubjectPublicKeyInfo());
         }
