@@ -33,6 +33,18 @@ public static class Mp4Container
     /// <exception cref="InvalidInputException">The file is not an MP4 with a video track, or is fragmented.</exception>
     public static string ComputeVideoStreamSha256(string path)
     {
+        try
+        {
+            return ComputeVideoStreamSha256Core(path);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidInputException(path, "is truncated or not a well-formed MP4.", inner: e);
+        }
+    }
+
+    private static string ComputeVideoStreamSha256Core(string path)
+    {
         using var file = OpenRead(path);
         var top = ReadChildren(file, 0, file.Length, path);
         if (top.Any(b => b.Type == "moof")) throw new InvalidInputException(path, "is a fragmented MP4; Parla writes and verifies unfragmented MP4 files only.");
@@ -154,6 +166,18 @@ public static class Mp4Container
     /// <summary>The manifest JSON embedded in <paramref name="path"/>, or null when it carries none.</summary>
     /// <exception cref="InvalidInputException">The file cannot be read or is not an ISO-BMFF file.</exception>
     public static string? ReadEmbeddedManifest(string path)
+    {
+        try
+        {
+            return ReadEmbeddedManifestCore(path);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidInputException(path, "is truncated or not a well-formed MP4.", inner: e);
+        }
+    }
+
+    private static string? ReadEmbeddedManifestCore(string path)
     {
         using var file = OpenRead(path);
         string? found = null;
