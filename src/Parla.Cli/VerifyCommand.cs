@@ -1,0 +1,45 @@
+using System.CommandLine;
+using Parla.Provenance;
+
+namespace Parla.Cli;
+
+/// <summary>
+/// <c>parla verify &lt;video&gt; [--manifest file] [--json]</c>: checks a video's watermark and signed
+/// manifest. Exit codes: 0 Parla's and nothing contradicts it, 1 no trace of Parla, 2 traces
+/// contradict each other or were tampered with (also for a missing input file), 3 ffmpeg missing.
+/// </summary>
+public static class VerifyCommand
+{
+    public static Command Create()
+    {
+        var video = new Argument<FileInfo>("video") { Description = "The video to check (MP4, or any format ffmpeg reads for the watermark)." };
+        var manifest = new Option<FileInfo?>("--manifest")
+        {
+            Description = "A manifest file to check the video against (default: the one embedded in the MP4, else <video>.manifest.json).",
+        };
+        var json = new Option<bool>("--json") { Description = "Print the report as JSON." };
+        var command = new Command("verify", "Check whether a video was made by Parla: watermark, signed manifest, and whether they agree.")
+        {
+            video, manifest, json,
+        };
+        command.SetAction((parse, cancellationToken) => Task.FromResult(Run(
+            parse.GetValue(video)!.FullName, parse.GetValue(manifest)?.FullName, parse.GetValue(json), Console.Out, Console.Error, cancellationToken)));
+        return command;
+    }
+
+    /// <summary>Runs the verification and prints the report; returns the exit code.</summary>
+    internal static int Run(string videoPath, string? manifestPath, bool asJson, TextWriter output, TextWriter error,
+        CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var report = Verifier.Verify(videoPath, manifestPath, cancellationToken: cancellationToken);
+            output.Write(asJson ? report.ToJson() + Environment.NewLine : report.ToText());
+            return report.ExitCode;
+        }
+        catch (Exception e) when (e is ParlaException or OperationCanceledException)
+        {
+            return CliErrors.Report(e, error, verbose: false);
+        }
+    }
+}

@@ -1,0 +1,499 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Parla.Media;
+
+namespace Parla.Provenance;
+
+/// <summary>Settings of watermark detection.</summary>
+public sealed record WatermarkDetectorOptions
+{
+    /// <summary>Seconds of video decoded and averaged, from <see cref="StartSeconds"/> (default 4; 2 are enough for an intact mark).</summary>
+    public double SecondsToRead { get; init; } = 4;
+
+    /// <summary>Where reading starts, in seconds from the beginning (default 0).</summary>
+    public double StartSeconds { get; init; }
+
+    /// <summary>Height the frames are scaled to for analysis, in pixels (default 512: a cell is then 4–5 pixels).</summary>
+    public int AnalysisHeight { get; init; } = 512;
+
+    /// <summary>
+    /// Smallest synchronisation score that counts as a watermark (default 7.5). The score is a
+    /// peak-to-sidelobe z-value of the pilot, maximised over about 180k scale/offset hypotheses. On 220
+    /// clean clips (WatermarkFalsePositiveStudy) it had mean 4.66, sd 0.61, maximum 6.20; marked clips
+    /// after the robustness transformations score 10–14.5. A Gumbel fit of the clean scores puts a
+    /// false sync above 7.5 at about 1.5e-3 per clip, which is why a payload is reported only when its
+    /// CRC-24 also checks (2^-24 ≈ 6e-8 for a wrong decode): together about 1e-10 per clip.
+    /// </summary>
+    public double Threshold { get; init; } = 7.5;
+
+    /// <summary>Smallest and largest cell size searched, relative to analysis height / 64 (defaults 0.85 and 1.45: crops up to 15% a side).</summary>
+    public double MinScale { get; init; } = 0.85;
+
+    public double MaxScale { get; init; } = 1.45;
+
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (SecondsToRead is <= 0 or > 600) errors.Add($"SecondsToRead must be in (0, 600], got {SecondsToRead}.");
+        if (StartSeconds < 0) errors.Add($"StartSeconds must not be negative, got {StartSeconds}.");
+        if (AnalysisHeight is < 128 or > 1080) errors.Add($"AnalysisHeight must be in [128, 1080], got {AnalysisHeight}.");
+        if (MinScale <= 0.3 || MaxScale <= MinScale || MaxScale > 3) errors.Add($"Need 0.3 < MinScale < MaxScale ≤ 3, got {MinScale} and {MaxScale}.");
+        return errors;
+    }
+}
+
+/// <summary>What watermark detection found.</summary>
+/// <param name="Present">A watermark was found and its payload decoded with a valid CRC.</param>
+/// <param name="Payload">The 64-bit payload, when present.</param>
+/// <param name="Confidence">The synchronisation score (peak-to-sidelobe z-value of the pilot); compare with <paramref name="Threshold"/>.</param>
+/// <param name="Threshold">The score a watermark needs.</param>
+/// <param name="SyncFound">The pilot pattern scored above the threshold (even if the payload did not decode).</param>
+/// <param name="Scale">Cell size found, relative to an uncropped video (1 = uncropped; 1.25 = cropped 10% a side).</param>
+/// <param name="FramesAnalysed">Frames decoded and averaged.</param>
+/// <param name="CodedBitAccuracy">Share of the 282 coded bits read correctly, judged against the decoded payload's codeword; null without a payload.</param>
+public sealed record WatermarkResult(bool Present, ulong? Payload, double Confidence, double Threshold, bool SyncFound,
+    double Scale, int FramesAnalysed, double? CodedBitAccuracy);
+
+/// <summary>
+/// Finds Parla's watermark in a video. Frames are decoded by ffmpeg as grey at a fixed analysis
+/// height and averaged (the mark is static, so averaging removes coding noise and moving content).
+/// The average is sampled on a grid of cell centres for each hypothesised cell size and sub-cell
+/// phase, whitened (each cell minus the mean of its 8 neighbours, weighted by the inverse of the
+/// local residual energy so textured areas count less), folded modulo the 32-cell tile, and
+/// correlated with the pilot at all 1024 cyclic shifts. The best hypothesis is refined, then the
+/// payload cells are read as soft bits for the Viterbi decoder.
+/// </summary>
+public static class WatermarkDetector
+{
+    private const int N = WatermarkLayout.TileCells;
+
+    /// <summary>Decodes up to <see cref="WatermarkDetectorOptions.SecondsToRead"/> seconds of <paramref name="videoPath"/> and looks for the watermark.</summary>
+    /// <exception cref="InvalidInputException">The video cannot be decoded.</exception>
+    /// <exception cref="ToolException">ffmpeg is missing.</exception>
+    public static WatermarkResult Detect(string videoPath, WatermarkKey? key = null, WatermarkDetectorOptions? options = null,
+        CancellationToken cancellationToken = default)
+        => DetectDetailed(videoPath, key, options, cancellationToken).Result;
+
+    /// <summary><see cref="Detect"/> with the soft bits, for measuring bit accuracy against a known payload.</summary>
+    internal static Analysis DetectDetailed(string videoPath, WatermarkKey? key = null, WatermarkDetectorOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        options ??= new WatermarkDetectorOptions();
+        var errors = options.Validate();
+        if (errors.Count > 0) throw new ArgumentException(string.Join(" ", errors), nameof(options));
+        if (!File.Exists(videoPath)) throw new InvalidInputException(videoPath, "does not exist.");
+        var source = ProbeSize(videoPath);
+        var analysisWidth = source is var (w, h) ? Math.Max(16, (int)Math.Round(w * (double)options.AnalysisHeight / h)) : (int?)null;
+        var (average, width, height, frames) = ReadAverage(videoPath, options, analysisWidth, cancellationToken);
+        // How much more x was scaled than y on the way to the analysis size (rounding the width to whole pixels).
+        var aspect = source is var (sw, sh) ? (width / (double)sw) / (height / (double)sh) : 1.0;
+        var analysis = Analyse(average, width, height, key ?? WatermarkKey.Project, options, aspect);
+        return analysis with { Result = analysis.Result with { FramesAnalysed = frames } };
+    }
+
+    internal sealed record Analysis(WatermarkResult Result, double[] SoftBits);
+
+    /// <summary>
+    /// Looks for the watermark in one grey image (an average of frames), <paramref name="width"/>×<paramref name="height"/>,
+    /// row-major; <paramref name="aspect"/> is how much more the analysis scaled x than y (1 when the aspect ratio was kept exactly).
+    /// </summary>
+    internal static Analysis Analyse(float[] grey, int width, int height, WatermarkKey key, WatermarkDetectorOptions options, double aspect = 1)
+    {
+        var layout = new WatermarkLayout(key);
+        var blurred = Blur3(grey, width, height);
+        var baseCell = height / (double)WatermarkLayout.CellsPerHeight;
+        var work = new Workspace(width, height, baseCell * options.MinScale * Math.Min(1, aspect) * 0.98);
+
+        // Coarse search: cell sizes 1.2% apart (the grid is anchored at the image centre, so a size
+        // error of 0.6% shifts the outermost cells by at most 0.4 cell at 128 cells) and 2×2 sub-cell
+        // phases, each scored by how far the best of the 1024 cyclic pilot shifts stands out.
+        Hypothesis best = default;
+        const double coarseStep = 1.012;
+        for (var scale = options.MinScale; scale <= options.MaxScale * 1.0001; scale *= coarseStep)
+        {
+            var pitch = baseCell * scale;
+            for (var py = 0; py < 2; py++)
+                for (var px = 0; px < 2; px++)
+                {
+                    var h = Evaluate(blurred, width, height, pitch * aspect, pitch, px * pitch / 2, py * pitch / 2, layout, work, null);
+                    if (h.Score > best.Score) best = h with { Scale = scale, Aspect = aspect };
+                }
+        }
+
+        // Refinement at the found shift, by coordinate ascent on the pilot's z-value: size, then the
+        // x/y ratio (crops rounded to even sizes and scalers stretch one axis by up to ~1%), then the
+        // sub-cell phase; twice, the second time with steps halved.
+        var shift = (best.ShiftX, best.ShiftY);
+        var current = best;
+        var currentZ = Evaluate(blurred, width, height, baseCell * current.Scale * current.Aspect, baseCell * current.Scale,
+            current.OffsetX, current.OffsetY, layout, work, shift).Score;
+        for (var round = 0; round < 2; round++)
+        {
+            var step = round == 0 ? 0.002 : 0.001;
+            for (var k = -6; k <= 6; k++)
+                for (var a = -4; a <= 4; a++)
+                {
+                    var scale = current.Scale * (1 + k * step);
+                    var ratio = current.Aspect * (1 + a * step * 1.25);
+                    Try(scale, ratio, current.OffsetX, current.OffsetY);
+                }
+            var pitch = baseCell * current.Scale;
+            var (ox, oy) = (current.OffsetX, current.OffsetY);
+            for (var dy = -3; dy <= 3; dy++)
+                for (var dx = -3; dx <= 3; dx++)
+                    Try(current.Scale, current.Aspect, ox + dx * pitch / (round == 0 ? 12 : 24), oy + dy * pitch / (round == 0 ? 12 : 24));
+        }
+
+        void Try(double scale, double ratio, double ox, double oy)
+        {
+            var pitch = baseCell * scale;
+            var z = Evaluate(blurred, width, height, pitch * ratio, pitch, ox, oy, layout, work, shift).Score;
+            if (z > currentZ)
+            {
+                currentZ = z;
+                current = current with { Scale = scale, Aspect = ratio, OffsetX = ox, OffsetY = oy };
+            }
+        }
+
+        // Final score (peak-to-sidelobe over all shifts, as the threshold is calibrated) and the payload.
+        var final = Evaluate(blurred, width, height, baseCell * current.Scale * current.Aspect, baseCell * current.Scale,
+            current.OffsetX, current.OffsetY, layout, work, null);
+        if (final.Score < best.Score)
+        {
+            // Refinement never lowers the pilot's z, but the sidelobes can move: keep the better of the two.
+            current = best;
+            final = Evaluate(blurred, width, height, baseCell * best.Scale * best.Aspect, baseCell * best.Scale, best.OffsetX, best.OffsetY, layout, work, null);
+        }
+        var soft = ReadSoftBits(work, layout, final.ShiftX, final.ShiftY);
+        var sync = final.Score >= options.Threshold;
+        var payload = sync ? WatermarkCode.Decode(soft) : null;
+        double? accuracy = payload is { } p ? CodedBitAccuracy(soft, p) : null;
+        var result = new WatermarkResult(payload is not null, payload, final.Score, options.Threshold, sync, current.Scale, 1, accuracy);
+        return new Analysis(result, soft);
+    }
+
+    /// <summary>Share of soft bits whose sign matches the codeword of <paramref name="payload"/>.</summary>
+    internal static double CodedBitAccuracy(ReadOnlySpan<double> soft, ulong payload)
+    {
+        var symbols = WatermarkCode.Encode(payload);
+        var right = 0;
+        for (var i = 0; i < symbols.Length; i++)
+            if (soft[i] * symbols[i] > 0) right++;
+        return right / (double)symbols.Length;
+    }
+
+    private readonly record struct Hypothesis(double Score, double Scale, double Aspect, double OffsetX, double OffsetY, int ShiftX, int ShiftY);
+
+    /// <summary>Buffers reused across hypotheses (one search runs on one thread).</summary>
+    private sealed class Workspace
+    {
+        public Workspace(int width, int height, double smallestPitch)
+        {
+            MaxCols = (int)(width / smallestPitch) + 2;
+            MaxRows = (int)(height / smallestPitch) + 2;
+            Samples = new float[MaxCols * MaxRows];
+            Residual = new float[MaxCols * MaxRows];
+            Energy = new float[MaxCols * MaxRows];
+            Horizontal = new float[MaxCols * MaxRows];
+        }
+
+        public readonly int MaxCols;
+        public readonly int MaxRows;
+        public readonly float[] Horizontal;
+
+        public readonly float[] Samples;
+        public readonly float[] Residual;
+        public readonly float[] Energy;
+        public readonly double[] Folded = new double[N * N];
+        public readonly double[] Weight = new double[N * N];
+        public readonly double[] Scores = new double[N * N];
+    }
+
+    /// <summary>Samples, whitens and folds the image for one hypothesis and scores the pilot at every cyclic shift.</summary>
+    /// <remarks><c>fixedShift</c>: score only this cyclic shift, by its z-value (refinement); null scores all 1024 by peak-to-sidelobe.</remarks>
+    private static Hypothesis Evaluate(float[] image, int width, int height, double pitchX, double pitchY, double offsetX, double offsetY,
+        WatermarkLayout layout, Workspace work, (int X, int Y)? fixedShift)
+    {
+        var cols = Math.Min((int)Math.Floor(width / pitchX) - 1, work.MaxCols);
+        var rows = Math.Min((int)Math.Floor(height / pitchY) - 1, work.MaxRows);
+        if (cols < 8 || rows < 8) return default;
+        // Grid anchored at the image centre: cell (i, j) is centred at (cx + (i - cols/2)·pitch, …).
+        var x0 = width / 2.0 + offsetX - cols / 2 * pitchX;
+        var y0 = height / 2.0 + offsetY - rows / 2 * pitchY;
+        var s = work.Samples;
+        for (var j = 0; j < rows; j++)
+        {
+            var y = y0 + j * pitchY;
+            for (var i = 0; i < cols; i++)
+                s[j * cols + i] = Bilinear(image, width, height, x0 + i * pitchX, y);
+        }
+
+        // Whitening: a cell minus the mean of its 8 neighbours removes the portrait's smooth content,
+        // and keeps the chip (neighbouring chips are independent, so they average towards zero).
+        var r = work.Residual;
+        Array.Clear(r, 0, rows * cols);
+        for (var j = 1; j < rows - 1; j++)
+            for (var i = 1; i < cols - 1; i++)
+            {
+                var k = j * cols + i;
+                var around = s[k - cols - 1] + s[k - cols] + s[k - cols + 1] + s[k - 1] + s[k + 1] + s[k + cols - 1] + s[k + cols] + s[k + cols + 1];
+                r[k] = s[k] - around / 8;
+            }
+
+        // Local residual energy over 5×5 cells (a separable box sum): the noise level each chip is read against.
+        var e = work.Energy;
+        var horizontal = work.Horizontal;
+        for (var j = 1; j < rows - 1; j++)
+            for (var i = 1; i < cols - 1; i++)
+            {
+                float sum = 0;
+                for (var u = Math.Max(1, i - 2); u <= Math.Min(cols - 2, i + 2); u++)
+                {
+                    var q = r[j * cols + u];
+                    sum += q * q;
+                }
+                horizontal[j * cols + i] = sum / (Math.Min(cols - 2, i + 2) - Math.Max(1, i - 2) + 1);
+            }
+        for (var j = 1; j < rows - 1; j++)
+            for (var i = 1; i < cols - 1; i++)
+            {
+                float sum = 0;
+                for (var v = Math.Max(1, j - 2); v <= Math.Min(rows - 2, j + 2); v++) sum += horizontal[v * cols + i];
+                e[j * cols + i] = sum / (Math.Min(rows - 2, j + 2) - Math.Max(1, j - 2) + 1);
+            }
+
+        var folded = work.Folded;
+        var weight = work.Weight;
+        Array.Clear(folded);
+        Array.Clear(weight);
+        // Weight ≈ 1/noise, with a floor (levels²) because in flat areas the residual energy is mostly the
+        // mark itself; and gated by E/(E + gate) because a cell with almost no residual at all (clipped
+        // white or black, or wiped by the codec) cannot hold the mark and would only dilute the sum.
+        const double noiseFloor = 1.0;
+        const double gate = 2.0;
+        for (var j = 1; j < rows - 1; j++)
+            for (var i = 1; i < cols - 1; i++)
+            {
+                var k = j * cols + i;
+                var w = e[k] / ((e[k] + noiseFloor) * (e[k] + gate));
+                var t = (j % N) * N + (i % N);
+                folded[t] += w * r[k];
+                weight[t] += w;
+            }
+
+        // Pilot correlation at every cyclic shift: z = Σ pilot·folded / sqrt(Σ weight) is N(0,1) on noise
+        // (the weighted sum of residuals has variance Σ w²·σ² = Σ w when w = 1/σ²).
+        var pilots = layout.PilotCells;
+        var signs = layout.Sign;
+        if (fixedShift is var (fx, fy))
+        {
+            double c = 0, v = 0;
+            foreach (var cell in pilots)
+            {
+                var t = ((cell / N + fy) % N) * N + (cell % N + fx) % N;
+                c += signs[cell] * folded[t];
+                v += weight[t];
+            }
+            return new Hypothesis(v > 0 ? c / Math.Sqrt(v) : 0, 0, 1, offsetX, offsetY, fx, fy);
+        }
+        var scores = work.Scores;
+        for (var dy = 0; dy < N; dy++)
+            for (var dx = 0; dx < N; dx++)
+            {
+                double c = 0, v = 0;
+                foreach (var cell in pilots)
+                {
+                    var ty = ((cell / N) + dy) % N;
+                    var tx = ((cell % N) + dx) % N;
+                    var t = ty * N + tx;
+                    c += signs[cell] * folded[t];
+                    v += weight[t];
+                }
+                scores[dy * N + dx] = v > 0 ? c / Math.Sqrt(v) : 0;
+            }
+
+        // Peak-to-sidelobe: how far the best shift stands out from the other 1023, in their own standard deviations.
+        var best = 0;
+        double mean = 0;
+        for (var t = 0; t < N * N; t++)
+        {
+            mean += scores[t];
+            if (scores[t] > scores[best]) best = t;
+        }
+        mean /= N * N;
+        double variance = 0;
+        for (var t = 0; t < N * N; t++)
+            if (t != best) variance += (scores[t] - mean) * (scores[t] - mean);
+        var std = Math.Sqrt(variance / (N * N - 2));
+        var score = std > 0 ? (scores[best] - mean) / std : 0;
+        return new Hypothesis(score, 0, 1, offsetX, offsetY, best % N, best / N);
+    }
+
+    /// <summary>Soft value of each coded bit: Σ over its cells of sign·folded residual, over the square root of their weight.</summary>
+    private static double[] ReadSoftBits(Workspace work, WatermarkLayout layout, int shiftX, int shiftY)
+    {
+        var sum = new double[WatermarkCode.CodedBits];
+        var weight = new double[WatermarkCode.CodedBits];
+        for (var cell = 0; cell < WatermarkLayout.CellCount; cell++)
+        {
+            var bit = layout.Role[cell];
+            if (bit < 0) continue;
+            var t = ((cell / N + shiftY) % N) * N + (cell % N + shiftX) % N;
+            sum[bit] += layout.Sign[cell] * work.Folded[t];
+            weight[bit] += work.Weight[t];
+        }
+        for (var b = 0; b < sum.Length; b++) sum[b] = weight[b] > 0 ? sum[b] / Math.Sqrt(weight[b]) : 0;
+        return sum;
+    }
+
+    private static float Bilinear(float[] image, int width, int height, double x, double y)
+    {
+        x = Math.Clamp(x - 0.5, 0, width - 1.001);
+        y = Math.Clamp(y - 0.5, 0, height - 1.001);
+        var ix = (int)x;
+        var iy = (int)y;
+        var fx = (float)(x - ix);
+        var fy = (float)(y - iy);
+        var k = iy * width + ix;
+        var top = image[k] + (image[k + 1] - image[k]) * fx;
+        var bottom = image[k + width] + (image[k + width + 1] - image[k + width]) * fx;
+        return top + (bottom - top) * fy;
+    }
+
+    private static float[] Blur3(float[] image, int width, int height)
+    {
+        var horizontal = new float[image.Length];
+        for (var y = 0; y < height; y++)
+            for (var x = 0; x < width; x++)
+            {
+                var k = y * width + x;
+                var l = x > 0 ? image[k - 1] : image[k];
+                var rr = x < width - 1 ? image[k + 1] : image[k];
+                horizontal[k] = (l + image[k] + rr) / 3;
+            }
+        var result = new float[image.Length];
+        for (var y = 0; y < height; y++)
+            for (var x = 0; x < width; x++)
+            {
+                var k = y * width + x;
+                var u = y > 0 ? horizontal[k - width] : horizontal[k];
+                var d = y < height - 1 ? horizontal[k + width] : horizontal[k];
+                result[k] = (u + horizontal[k] + d) / 3;
+            }
+        return result;
+    }
+
+    /// <summary>ffmpeg's arguments to decode the analysed span as grey PGM frames of the analysis height.</summary>
+    internal static IReadOnlyList<string> BuildArguments(string videoPath, WatermarkDetectorOptions options, int? analysisWidth)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var width = analysisWidth?.ToString(inv) ?? "-2";
+        return
+        [
+            "-hide_banner", "-v", "error", "-nostdin",
+            "-ss", options.StartSeconds.ToString("0.###", inv),
+            "-t", options.SecondsToRead.ToString("0.###", inv),
+            "-i", videoPath, "-an", "-sn",
+            "-vf", $"scale={width}:{options.AnalysisHeight.ToString(inv)}:flags=area,format=gray",
+            "-f", "image2pipe", "-c:v", "pgm", "pipe:1",
+        ];
+    }
+
+    /// <summary>Width and height of the first video stream, from ffprobe; null when ffprobe is missing or says nothing.</summary>
+    private static (int Width, int Height)? ProbeSize(string videoPath)
+    {
+        var ffprobe = ExternalTool.Find("ffprobe");
+        if (ffprobe is null) return null;
+        using var process = ExternalTool.Start(ffprobe,
+            ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "csv=p=0:s=x", videoPath], redirectInput: false);
+        _ = process.StandardError.ReadToEndAsync();
+        var text = process.StandardOutput.ReadToEnd().Trim();
+        process.WaitForExit();
+        var parts = text.Split('\n')[0].Split('x');
+        return parts.Length == 2 && int.TryParse(parts[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var w)
+            && int.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var h) && w > 0 && h > 0
+            ? (w, h) : null;
+    }
+
+    internal static (float[] Average, int Width, int Height, int Frames) ReadAverage(string videoPath, WatermarkDetectorOptions options,
+        int? analysisWidth, CancellationToken cancellationToken)
+    {
+        var ffmpeg = ExternalTool.RequireFfmpeg();
+        using var process = ExternalTool.Start(ffmpeg, BuildArguments(videoPath, options, analysisWidth), redirectInput: false);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        var stream = new BufferedStream(process.StandardOutput.BaseStream, 1 << 16);
+        double[]? sum = null;
+        int width = 0, height = 0, frames = 0;
+        byte[]? pixels = null;
+        try
+        {
+            while (ReadPgmHeader(stream) is { } size)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (sum is null)
+                {
+                    (width, height) = size;
+                    sum = new double[width * height];
+                    pixels = new byte[width * height];
+                }
+                else if (size != (width, height))
+                {
+                    throw new InvalidInputException(videoPath, "changes its frame size mid-stream; watermark detection needs a constant size.");
+                }
+                stream.ReadExactly(pixels!);
+                for (var i = 0; i < pixels!.Length; i++) sum[i] += pixels[i];
+                frames++;
+            }
+        }
+        catch (EndOfStreamException)
+        {
+            // A truncated last frame: use the complete ones.
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                try { process.Kill(); } catch (InvalidOperationException) { }
+            }
+            process.WaitForExit();
+        }
+        if (sum is null || frames == 0)
+        {
+            var message = stderr.IsCompletedSuccessfully ? stderr.Result : "";
+            var first = message.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? "no video frames";
+            throw new InvalidInputException(videoPath, $"cannot be decoded as video ({first.Trim()}).");
+        }
+        var average = new float[sum.Length];
+        for (var i = 0; i < sum.Length; i++) average[i] = (float)(sum[i] / frames);
+        return (average, width, height, frames);
+    }
+
+    /// <summary>Reads "P5 width height 255" and the single whitespace after it; null at the end of the stream.</summary>
+    private static (int, int)? ReadPgmHeader(Stream stream)
+    {
+        var tokens = new List<string>(4);
+        var token = new StringBuilder();
+        while (tokens.Count < 4)
+        {
+            var b = stream.ReadByte();
+            if (b < 0)
+            {
+                if (tokens.Count == 0 && token.Length == 0) return null;
+                throw new EndOfStreamException();
+            }
+            if (b is ' ' or '\n' or '\r' or '\t')
+            {
+                if (token.Length > 0)
+                {
+                    tokens.Add(token.ToString());
+                    token.Clear();
+                }
+                continue;
+            }
+            token.Append((char)b);
+        }
+        if (tokens[0] != "P5" || tokens[3] != "255") throw new EndOfStreamException();
+        return (int.Parse(tokens[1], CultureInfo.InvariantCulture), int.Parse(tokens[2], CultureInfo.InvariantCulture));
+    }
+}
