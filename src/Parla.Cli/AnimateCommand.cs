@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Parla.Pipeline;
+using Parla.Provenance;
 
 namespace Parla.Cli;
 
@@ -14,12 +15,15 @@ internal static class AnimateCommand
         var fps = new Option<double>("--fps") { Description = "Frames per second.", DefaultValueFactory = _ => 25 };
         var seed = new Option<int>("--seed") { Description = "Seed for blinks and idle motion: same inputs and seed give the same video.", DefaultValueFactory = _ => 0 };
         var motionJson = new Option<string?>("--motion-json") { Description = "Also write the per-frame face state (jaw, lips, blinks, head) to this JSON file." };
+        var consent = new Option<string?>("--consent") { Description = $"Your statement that the person shown agreed, e.g. \"I am the person shown\" or \"I have the subject's written permission\" (or set {ConsentStatement.EnvironmentVariable}). Required; recorded in the signed manifest." };
+        var label = new LabelArguments();
         var verbose = Program.VerboseOption();
 
         var command = new Command("animate", "Animate a portrait with a voice recording and write a talking-head MP4.")
         {
-            image, audio, outPath, fps, seed, motionJson, verbose,
+            image, audio, outPath, fps, seed, motionJson, consent, verbose,
         };
+        label.AddTo(command);
         var portrait = new PortraitArguments();
         portrait.AddTo(command);
         command.SetAction((parse, cancellationToken) =>
@@ -29,6 +33,7 @@ internal static class AnimateCommand
                 FramesPerSecond = parse.GetValue(fps),
                 Portrait = portrait.Read(parse),
                 Seed = parse.GetValue(seed),
+                Label = label.Read(parse),
                 MotionJsonPath = parse.GetValue(motionJson),
             };
             var problems = options.Validate();
@@ -39,11 +44,12 @@ internal static class AnimateCommand
             }
             try
             {
+                options = options with { Consent = ConsentStatement.Resolve(parse.GetValue(consent)) };
                 using var progress = ConsoleProgress.ForStandardError();
                 var request = new AnimateRequest(parse.GetValue(image)!, parse.GetValue(audio)!, parse.GetValue(outPath)!, options);
                 var result = new Animator(CliModels.Store(error)).Run(request, progress, cancellationToken);
                 foreach (var warning in result.Warnings) error.WriteLine($"parla: warning: {warning}");
-                output.WriteLine($"parla: wrote {result.OutputPath} ({result.FrameCount} frames, {result.Width}x{result.Height}, {result.DurationSeconds:0.00} s) in {result.ElapsedSeconds:0.0} s");
+                output.WriteLine($"parla: wrote {result.OutputPath} and {ProvenanceStamp.ManifestPathFor(result.OutputPath)} ({result.FrameCount} frames, {result.Width}x{result.Height}, {result.DurationSeconds:0.00} s) in {result.ElapsedSeconds:0.0} s");
                 return Task.FromResult(ExitCodes.Success);
             }
             catch (Exception e)

@@ -22,7 +22,7 @@ internal static class CliErrors
         var (code, message) = e switch
         {
             OperationCanceledException => (ExitCodes.Cancelled, "cancelled."),
-            InvalidInputException or NoFaceException => (ExitCodes.BadInput, e.Message),
+            InvalidInputException or NoFaceException or Provenance.ConsentException or Provenance.ManifestFormatException => (ExitCodes.BadInput, e.Message),
             OutputException => (ExitCodes.BadInput, e.Message),
             ToolException or ModelException => (ExitCodes.MissingDependency, e.Message),
             _ => (ExitCodes.Failure, $"unexpected error: {e.Message} (run again with --verbose for details)"),

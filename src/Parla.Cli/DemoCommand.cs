@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Parla.Pipeline;
+using Parla.Provenance;
 
 namespace Parla.Cli;
 
@@ -22,7 +23,11 @@ internal static class DemoCommand
                 var target = Path.GetFullPath(parse.GetValue(outPath)!);
                 Directory.CreateDirectory(Path.GetDirectoryName(target)!);
                 using var progress = ConsoleProgress.ForStandardError();
-                var request = new AnimateRequest(Path.Combine(demo, "portrait.png"), Path.Combine(demo, "voice.flac"), target, new AnimateOptions());
+                var request = new AnimateRequest(Path.Combine(demo, "portrait.png"), Path.Combine(demo, "voice.flac"), target, new AnimateOptions
+                {
+                    // The demo portrait is a public-domain NASA photo; the voice a public-domain LibriVox reading.
+                    Consent = ConsentStatement.Create("Demo of public-domain media: NASA portrait photo and LibriVox recording (see demo/SOURCES.md)."),
+                });
                 var result = new Animator(CliModels.Store(error)).Run(request, progress, cancellationToken);
                 foreach (var warning in result.Warnings) error.WriteLine($"parla: warning: {warning}");
                 output.WriteLine($"parla: the demo video is at {result.OutputPath} ({result.DurationSeconds:0.0} s, {result.Width}x{result.Height}, rendered in {result.ElapsedSeconds:0.0} s)");

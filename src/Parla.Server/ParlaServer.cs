@@ -79,7 +79,7 @@ public static class ParlaServer
         builder.Services.AddSingleton(_ => new FaceModelStore(options.ModelCacheDirectory));
         builder.Services.AddSingleton<FaceService>();
         builder.Services.AddSingleton<IJobRenderer, AnimatorJobRenderer>();
-        builder.Services.TryAddSingleton<IVideoVerifier, UnavailableVerifier>();
+        builder.Services.TryAddSingleton<IVideoVerifier, ProvenanceVerifier>();
         builder.Services.AddSingleton<JobWorkers>();
         builder.Services.AddHostedService(s => s.GetRequiredService<JobWorkers>());
         builder.Services.AddSingleton<JobJanitor>();

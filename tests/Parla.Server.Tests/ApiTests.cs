@@ -51,11 +51,13 @@ public sealed class ApiTests : IAsyncLifetime
         using var download = await Client.GetAsync($"/api/jobs/{id}/video?download=true");
         Assert.Equal("attachment", download.Content.Headers.ContentDisposition?.DispositionType);
 
+        // The signed provenance manifest of the video.
         var manifest = await Client.GetFromJsonAsync<JsonElement>($"/api/jobs/{id}/manifest");
-        Assert.Contains("right to animate", manifest.GetProperty("consent").GetString());
-        Assert.True(manifest.GetProperty("label").GetBoolean());
-        Assert.Equal("calm", manifest.GetProperty("options").GetProperty("extras").GetProperty("style").GetString());
-        Assert.Equal(128, Math.Max(manifest.GetProperty("output").GetProperty("width").GetInt32(), manifest.GetProperty("output").GetProperty("height").GetInt32()));
+        Assert.Equal("parla-manifest/1", manifest.GetProperty("format").GetString());
+        var claims = manifest.GetProperty("claims");
+        Assert.Contains("right to animate", claims.GetProperty("consent").GetString());
+        Assert.True(claims.GetProperty("visibleLabel").GetProperty("enabled").GetBoolean());
+        Assert.Equal("128", claims.GetProperty("parameters").GetProperty("maxSize").GetString());
     }
 
     [Fact]
@@ -148,12 +150,22 @@ public sealed class ApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Verify_is_not_available_yet()
+    public async Task Verify_recognises_a_job_video_and_refuses_a_non_video()
     {
-        using var form = new MultipartFormDataContent { { new ByteArrayContent(new byte[64]), "video", "v.mp4" } };
-        using var response = await Client.PostAsync("/api/verify", form);
-        var problem = await AssertProblem(response, HttpStatusCode.NotImplemented);
-        Assert.Contains("not available yet", problem.GetProperty("detail").GetString());
+        var job = await _server.WaitFinishedAsync(await _server.SubmitAsync(ServerHost.JobForm()));
+        Assert.Equal("done", job.GetProperty("status").GetString());
+        var id = job.GetProperty("id").GetString();
+        var video = await Client.GetByteArrayAsync($"/api/jobs/{id}/video");
+        using (var form = new MultipartFormDataContent { { new ByteArrayContent(video), "video", "made.mp4" } })
+        {
+            var report = await (await Client.PostAsync("/api/verify", form)).Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(0, report.GetProperty("exitCode").GetInt32());
+            Assert.True(report.GetProperty("manifest").GetProperty("signatureValid").GetBoolean());
+        }
+        using var junk = new MultipartFormDataContent { { new ByteArrayContent(new byte[64]), "video", "v.mp4" } };
+        using var response = await Client.PostAsync("/api/verify", junk);
+        Assert.False(response.IsSuccessStatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 
     [Fact]

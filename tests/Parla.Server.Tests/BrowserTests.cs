@@ -115,12 +115,12 @@ public sealed class BrowserTests : IAsyncLifetime
         Assert.False(job.Input.Options.Label == false);
         Assert.Equal("neutral", job.Input.Options.Extras["style"].GetString());
 
-        // Verify tab: this build answers that verification is not available, next to the field.
+        // Verify tab: the video just made is recognised.
         await page.ClickAsync("#tab-verify");
         var video = Path.Combine(Directory.CreateTempSubdirectory("parla-browser-").FullName, "made.mp4");
         await File.WriteAllBytesAsync(video, await _server.Client.GetByteArrayAsync($"/api/jobs/{job.Id}/video"));
         await page.SetInputFilesAsync("#verify-file", video);
-        await Assertions.Expect(page.Locator("#error-video")).ToContainTextAsync("not available yet");
+        await Assertions.Expect(page.Locator("#verdict-text")).ToContainTextAsync("Made by Parla", new() { Timeout = 30000 });
         await ShotAsync(page, "07-verify.png");
     }
 

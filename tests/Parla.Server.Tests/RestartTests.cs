@@ -55,7 +55,7 @@ public sealed class RestartTests
                 CreatedAt = created,
                 FinishedAt = finished,
                 Stage = status == JobStatus.Running ? "render" : null,
-                Input = new JobInput(new JobOptions { MaxSidePixels = 96, FramesPerSecond = 10 }, "consent", "image.jpg", "audio.wav", null),
+                Input = new JobInput(new JobOptions { MaxSidePixels = 96, FramesPerSecond = 10 }, "I have the right to animate this portrait.", "image.jpg", "audio.wav", null),
             };
             store.Add(job);
             return job;

@@ -10,6 +10,10 @@ internal static class TestData
 {
     public static string Root { get; } = FindRoot();
 
+    /// <summary>The consent statement tests animate with (the test portraits are public domain or freely licensed).</summary>
+    public static Parla.Provenance.ConsentStatement Consent { get; } =
+        Parla.Provenance.ConsentStatement.Create("Test run on public-domain and freely licensed test portraits.");
+
     public static string Portrait(string name) => Require(Path.Combine(Root, "portraits", name));
 
     public static string Voice(string name) => Require(Path.Combine(Root, "voices", name));

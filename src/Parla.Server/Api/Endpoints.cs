@@ -48,7 +48,7 @@ public static class Endpoints
             .DisableAntiforgery();
         api.MapPost("/verify", VerifyAsync)
             .Accepts<VideoForm>(Multipart)
-            .Produces(200, contentType: "application/json").ProducesProblem(400).ProducesProblem(501)
+            .Produces(200, contentType: "application/json").ProducesProblem(400)
             .WithSummary("Read a video's provenance: the JSON of 'parla verify --json'.")
             .DisableAntiforgery();
         app.MapGet("/healthz", (ServerOptions o, JobQueue q, IVideoVerifier v) =>
@@ -72,6 +72,8 @@ public static class Endpoints
         var consent = form["consent"].ToString().Trim();
         if (consent.Length == 0)
             Add("consent", "a consent statement is required: say that you have the right to animate this likeness and voice, and that the result will be disclosed as synthetic.");
+        else if (!Parla.Provenance.ConsentStatement.TryCreate(consent, out _, out var consentProblem))
+            Add("consent", consentProblem);
         else if (consent.Length > 2000) Add("consent", "the consent statement is longer than 2000 characters.");
         var optionProblems = new List<string>();
         var jobOptions = JobOptions.Parse(form["options"].ToString(), optionProblems);
@@ -253,7 +255,6 @@ public static class Endpoints
 
     private static async Task<IResult> VerifyAsync(HttpContext http, ServerOptions options, IVideoVerifier verifier, CancellationToken ct)
     {
-        if (!verifier.IsAvailable) return Problems.Of(StatusCodes.Status501NotImplemented, UnavailableVerifier.Message);
         var (form, problem) = await ReadFormAsync(http, options, ct);
         if (form is null) return problem!;
         var video = form.Files.GetFile("video");

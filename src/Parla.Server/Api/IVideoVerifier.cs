@@ -1,9 +1,8 @@
+using Parla.Provenance;
+
 namespace Parla.Server.Api;
 
-/// <summary>
-/// Reads a video's provenance (watermark, manifest) for <c>POST /api/verify</c>. The provenance stage
-/// supplies the real one; until then <see cref="UnavailableVerifier"/> makes the endpoint answer 501.
-/// </summary>
+/// <summary>Checks a video for Parla's traces, as <c>parla verify --json</c> does.</summary>
 public interface IVideoVerifier
 {
     /// <summary>Whether this build can verify at all.</summary>
@@ -14,12 +13,11 @@ public interface IVideoVerifier
     string VerifyJson(string videoPath, CancellationToken cancellationToken);
 }
 
-/// <summary>The verifier of a build without the provenance stage.</summary>
-public sealed class UnavailableVerifier : IVideoVerifier
+/// <summary>The provenance stage's verifier: watermark, embedded manifest, signature, stream hash.</summary>
+public sealed class ProvenanceVerifier : IVideoVerifier
 {
-    public const string Message = "verification is not available yet in this version of Parla.";
+    public bool IsAvailable => true;
 
-    public bool IsAvailable => false;
-
-    public string VerifyJson(string videoPath, CancellationToken cancellationToken) => throw new NotSupportedException(Message);
+    public string VerifyJson(string videoPath, CancellationToken cancellationToken) =>
+        Verifier.Verify(videoPath, null, cancellationToken: cancellationToken).ToJson();
 }

@@ -1,8 +1,7 @@
-using System.Security.Cryptography;
-using System.Text.Json;
 using Parla.Face;
 using Parla.Media;
 using Parla.Pipeline;
+using Parla.Provenance;
 
 namespace Parla.Server.Jobs;
 
@@ -18,51 +17,21 @@ public interface IJobRenderer
 }
 
 /// <summary>
-/// The real pipeline (<see cref="Animator"/>), then a manifest beside the video. The manifest here is
-/// the server's own record of the job (inputs' hashes, options, consent); the provenance stage's signed
-/// manifest takes its place once the library writes one.
+/// The real pipeline (<see cref="Animator"/>): the video with its label and watermark, and the signed
+/// provenance manifest, moved to the job's manifest path.
 /// </summary>
-public sealed class AnimatorJobRenderer(FaceModelStore models, TimeProvider time) : IJobRenderer
+public sealed class AnimatorJobRenderer(FaceModelStore models) : IJobRenderer
 {
     public void Render(RenderWork work, IProgress<PipelineProgress> progress, CancellationToken cancellationToken)
     {
-        // Consent and label travel with the job; the pipeline takes them once AnimateOptions has them.
-        var options = work.Options.ToAnimateOptions(work.LandmarksPath, work.RenderThreads);
-        var result = new Animator(models).Run(new AnimateRequest(work.ImagePath, work.AudioPath, work.VideoPath, options), progress, cancellationToken);
-        var manifest = new
+        var options = work.Options.ToAnimateOptions(work.LandmarksPath, work.RenderThreads) with
         {
-            format = "parla.job",
-            version = 1,
-            tool = $"Parla {typeof(Animator).Assembly.GetName().Version?.ToString(3)}",
-            job = work.Id,
-            createdAt = time.GetUtcNow(),
-            digitalSourceType = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia",
-            consent = work.Consent,
-            label = work.Options.Label,
-            options = work.Options,
-            inputs = new
-            {
-                image = new { sha256 = Sha256(work.ImagePath) },
-                audio = new { sha256 = Sha256(work.AudioPath) },
-                landmarks = work.LandmarksPath is null ? null : new { sha256 = Sha256(work.LandmarksPath) },
-            },
-            output = new
-            {
-                sha256 = Sha256(work.VideoPath),
-                frames = result.FrameCount,
-                width = result.Width,
-                height = result.Height,
-                durationSeconds = Math.Round(result.DurationSeconds, 3),
-            },
+            Consent = ConsentStatement.Create(work.Consent),
+            Label = new LabelOptions { Enabled = work.Options.Label },
         };
-        OutputFile.WriteAllTextAtomic(work.ManifestPath, JsonSerializer.Serialize(manifest, ManifestJson));
-    }
-
-    private static readonly JsonSerializerOptions ManifestJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
-
-    private static string Sha256(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
+        new Animator(models).Run(new AnimateRequest(work.ImagePath, work.AudioPath, work.VideoPath, options), progress, cancellationToken);
+        var signed = ProvenanceStamp.ManifestPathFor(work.VideoPath);
+        if (Path.GetFullPath(signed) != Path.GetFullPath(work.ManifestPath))
+            File.Move(signed, work.ManifestPath, overwrite: true);
     }
 }

@@ -609,8 +609,11 @@ async function verifyVideo(file) {
   $('verdict').hidden = false;
 }
 
-/** Reads the verdict from a verify report, whatever its exact wording: made by Parla, no trace, or contradiction. */
+/** The verdict of a verify report from its exit code: 0 made by Parla, 1 no trace, 2 contradiction. */
 function verdictOf(report) {
+  if (report.exitCode === 0) return 'made';
+  if (report.exitCode === 2) return 'contradiction';
+  if (report.exitCode === 1) return 'none';
   const v = String(report.verdict || report.status || '').toLowerCase();
   if (v.includes('contradict') || v.includes('mismatch') || v.includes('tamper')) return 'contradiction';
   if (v.includes('parla') || v.includes('made') || v.includes('verified') || v === 'ok') return 'made';

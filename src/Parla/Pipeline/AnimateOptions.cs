@@ -1,3 +1,5 @@
+using Parla.Provenance;
+
 namespace Parla.Pipeline;
 
 /// <summary>What <see cref="Animator"/> makes and how. Defaults are the CLI's defaults.</summary>
@@ -14,6 +16,12 @@ public sealed record AnimateOptions
 
     /// <summary>Where to write the per-frame face states as JSON, or null.</summary>
     public string? MotionJsonPath { get; init; }
+
+    /// <summary>The user's statement that the person shown agreed to be animated; required, recorded in the signed manifest.</summary>
+    public ConsentStatement? Consent { get; init; }
+
+    /// <summary>The visible disclosure; on by default. Turning it off is recorded in the manifest.</summary>
+    public LabelOptions Label { get; init; } = new();
 
     /// <summary>Threads rendering frames; default: all cores.</summary>
     public int DegreeOfParallelism { get; init; } = Environment.ProcessorCount;

@@ -3,6 +3,7 @@ using Parla.Audio;
 using Parla.Face;
 using Parla.Media;
 using Parla.Motion;
+using Parla.Provenance;
 using Parla.Rendering;
 
 namespace Parla.Pipeline;
@@ -35,6 +36,7 @@ public sealed class Animator
     {
         var clock = Stopwatch.StartNew();
         var options = request.Options;
+        var consent = options.Consent ?? throw new ConsentException(ConsentStatement.MissingMessage);
         OutputFile.EnsureWritable(request.OutputPath);
         if (options.MotionJsonPath is not null) OutputFile.EnsureWritable(options.MotionJsonPath);
 
@@ -59,6 +61,12 @@ public sealed class Animator
 
         cancellationToken.ThrowIfCancellationRequested();
         using var renderer = new FaceRenderer(portrait.Image, portrait.Rig);
+        // Disclosure label and watermark are the same in every frame: the background is stamped once,
+        // each frame's moving region again after it is drawn.
+        var stamp = new ProvenanceStamp(width, height, new ProvenanceOptions { Label = options.Label });
+        using var background = portrait.Image.Clone();
+        stamp.Apply(background, 0);
+        var moving = renderer.MovingBounds;
         using (var encoder = new VideoEncoder(new VideoEncoderOptions
         {
             OutputPath = request.OutputPath,
@@ -72,16 +80,49 @@ public sealed class Animator
             // Frames differ from the portrait only inside the renderer's moving bounds: only that region
             // is re-rendered and re-converted per frame.
             FrameStreamer.Stream(frameCount, width, height,
-                (i, destination) => renderer.RenderMoving(frames[i], destination),
+                (i, destination) =>
+                {
+                    renderer.RenderMoving(frames[i], destination);
+                    stamp.Apply(destination, i, moving);
+                },
                 encoder, options.DegreeOfParallelism, new SynchronousProgress(n => progress?.Report(new PipelineProgress("render", n, frameCount))),
-                cancellationToken, background: portrait.Image, changing: renderer.MovingBounds);
+                cancellationToken, background: background, changing: moving);
             encoder.Complete();
+        }
+
+        progress?.Report(new PipelineProgress("sign", 0, 0));
+        try
+        {
+            stamp.Seal(request.OutputPath, ManifestClaims.ForInputs(request.ImagePath, request.AudioPath, consent, ManifestParameters(request)));
+        }
+        catch
+        {
+            // An unsigned video is not a Parla output: remove it rather than leave it behind.
+            File.Delete(request.OutputPath);
+            File.Delete(ProvenanceStamp.ManifestPathFor(request.OutputPath));
+            throw;
         }
 
         return new AnimateResult(request.OutputPath, frameCount, width, height,
             frameCount / options.FramesPerSecond, clock.Elapsed.TotalSeconds, motion)
         {
             Warnings = portrait.Warning is null ? [] : [portrait.Warning],
+        };
+    }
+
+    /// <summary>The generation parameters recorded in the signed manifest.</summary>
+    private static Dictionary<string, string> ManifestParameters(AnimateRequest request)
+    {
+        var o = request.Options;
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        return new Dictionary<string, string>
+        {
+            ["fps"] = o.FramesPerSecond.ToString(inv),
+            ["maxSize"] = o.Portrait.MaxSidePixels.ToString(inv),
+            ["seed"] = o.Seed.ToString(inv),
+            ["face"] = o.Portrait.FaceIndex.ToString(inv),
+            ["landmarks"] = o.Portrait.LandmarksPath is null ? "detected" : "given",
+            ["label"] = o.Label.Enabled ? "on" : "off",
         };
     }
 

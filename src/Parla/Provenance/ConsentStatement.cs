@@ -68,9 +68,12 @@ public sealed record ConsentStatement
         environment ??= Environment.GetEnvironmentVariables();
         var fromEnvironment = environment[EnvironmentVariable] as string;
         if (string.IsNullOrWhiteSpace(fromEnvironment))
-            throw new ConsentException(Explain($"no consent statement was given (neither --consent nor {EnvironmentVariable})."));
+            throw new ConsentException(MissingMessage);
         return Create(fromEnvironment);
     }
+
+    /// <summary>What to tell a user who gave no statement.</summary>
+    public static string MissingMessage { get; } = Explain($"no consent statement was given (neither --consent nor {EnvironmentVariable}).");
 
     private static string Explain(string what) =>
         $"{what} Parla animates real people's faces, so every video records who agreed to it, in the signed manifest. " +

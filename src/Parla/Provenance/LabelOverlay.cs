@@ -7,7 +7,7 @@ namespace Parla.Provenance;
 /// <summary>
 /// The disclosure label, rendered once with Skia into a small premultiplied RGBA patch and
 /// alpha-blended onto each frame; blending costs about (label area) multiply-adds per frame.
-/// Immutable after construction, so <see cref="Apply"/> is safe to call on frames in parallel.
+/// Immutable after construction, so <see cref="Apply(Frame)"/> is safe to call on frames in parallel.
 /// </summary>
 public sealed class LabelOverlay
 {
@@ -107,16 +107,24 @@ public sealed class LabelOverlay
     public (int X, int Y, int Width, int Height) Bounds => (_x, _y, PatchWidth, PatchHeight);
 
     /// <summary>Blends the label onto <paramref name="frame"/> in place (source-over; the frame's alpha is kept).</summary>
-    public void Apply(Frame frame)
+    public void Apply(Frame frame) => Apply(frame, PixelRect.Full(VideoWidth, VideoHeight));
+
+    /// <summary>Draws the label's pixels that fall inside <paramref name="region"/> (the rest of the frame is left alone).</summary>
+    public void Apply(Frame frame, PixelRect region)
     {
         ArgumentNullException.ThrowIfNull(frame);
         if (frame.Width != VideoWidth || frame.Height != VideoHeight)
             throw new ArgumentException($"Frame is {frame.Width}x{frame.Height}, the label was made for {VideoWidth}x{VideoHeight}.", nameof(frame));
+        var r = region.ClampTo(VideoWidth, VideoHeight);
+        int x0 = Math.Max(_x, r.X), x1 = Math.Min(_x + PatchWidth, r.Right);
+        int y0 = Math.Max(_y, r.Y), y1 = Math.Min(_y + PatchHeight, r.Bottom);
+        if (x0 >= x1 || y0 >= y1) return;
         var patch = _patch.AsSpan();
-        for (var row = 0; row < PatchHeight; row++)
+        for (var y = y0; y < y1; y++)
         {
-            var dst = frame.GetRowSpan(_y + row).Slice(_x * 4, PatchWidth * 4);
-            var src = patch.Slice(row * PatchWidth * 4, PatchWidth * 4);
+            var row = y - _y;
+            var dst = frame.GetRowSpan(y).Slice(x0 * 4, (x1 - x0) * 4);
+            var src = patch.Slice((row * PatchWidth + (x0 - _x)) * 4, (x1 - x0) * 4);
             for (var i = 0; i < dst.Length; i += 4)
             {
                 int a = src[i + 3];

@@ -42,7 +42,7 @@ public sealed record ProvenanceOptions
 
 /// <summary>
 /// Marks the frames of one video and seals the result. Create it before rendering, call
-/// <see cref="Apply"/> on every frame (label, then watermark; thread-safe, so frames may be stamped
+/// <see cref="Apply(Frame, int)"/> on every frame (label, then watermark; thread-safe, so frames may be stamped
 /// in parallel), and after the encoder has finished call <see cref="Seal"/>, which hashes the video
 /// stream, signs the manifest and writes it beside the video and inside it.
 /// </summary>
@@ -80,10 +80,16 @@ public sealed class ProvenanceStamp
     public static string ManifestPathFor(string videoPath) => videoPath + ".manifest.json";
 
     /// <summary>Draws the label (when on) and adds the watermark to <paramref name="frame"/> in place.</summary>
-    public void Apply(Frame frame, int frameIndex)
+    public void Apply(Frame frame, int frameIndex) => Apply(frame, frameIndex, PixelRect.Full(Width, Height));
+
+    /// <summary>
+    /// Stamps only the pixels inside <paramref name="region"/>: for frames whose other pixels were stamped
+    /// before (the mark and the label are the same in every frame).
+    /// </summary>
+    public void Apply(Frame frame, int frameIndex, PixelRect region)
     {
-        _label?.Apply(frame);
-        _watermark.Embed(frame, frameIndex);
+        _label?.Apply(frame, region);
+        _watermark.Embed(frame, frameIndex, region);
     }
 
     /// <summary>

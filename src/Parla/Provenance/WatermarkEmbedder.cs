@@ -24,7 +24,7 @@ public sealed record WatermarkOptions
 /// operations per byte. (Informed host cancellation — subtracting the portrait's own detail at the
 /// cell scale — was tried and removed: at equal PSNR it did not beat simply spending the energy on
 /// the chips, and it made embedding ten times slower.)
-/// Immutable after construction: <see cref="Embed"/> is safe to call on frames in parallel.
+/// Immutable after construction: <see cref="Embed(Frame, int)"/> is safe to call on frames in parallel.
 /// </summary>
 public sealed class WatermarkEmbedder
 {
@@ -91,20 +91,28 @@ public sealed class WatermarkEmbedder
     }
 
     /// <summary>Adds the watermark to <paramref name="frame"/> in place; <paramref name="frameIndex"/> is unused by this scheme (the mark is static).</summary>
-    public void Embed(Frame frame, int frameIndex)
+    public void Embed(Frame frame, int frameIndex) => Embed(frame, frameIndex, PixelRect.Full(Width, Height));
+
+    /// <summary>Adds the watermark to the pixels of <paramref name="frame"/> inside <paramref name="region"/> only.</summary>
+    public void Embed(Frame frame, int frameIndex, PixelRect region)
     {
         ArgumentNullException.ThrowIfNull(frame);
         if (frame.Width != Width || frame.Height != Height)
             throw new ArgumentException($"Frame is {frame.Width}x{frame.Height}, the watermark was made for {Width}x{Height}.", nameof(frame));
+        var r = region.ClampTo(Width, Height);
+        if (r.IsEmpty) return;
         var tileBytes = TileWidth * 4;
-        for (var y = 0; y < Height; y++)
+        for (var y = r.Y; y < r.Bottom; y++)
         {
             var row = frame.GetRowSpan(y);
             var tileRow = (y % TileHeight) * tileBytes;
-            for (var x = 0; x < row.Length; x += tileBytes)
+            // Runs of the row that stay within one repetition of the tile.
+            for (var x = r.X; x < r.Right;)
             {
-                var length = Math.Min(tileBytes, row.Length - x);
-                AddRow(row.Slice(x, length), _add.AsSpan(tileRow, length), _sub.AsSpan(tileRow, length));
+                var inTile = x % TileWidth;
+                var run = Math.Min(TileWidth - inTile, r.Right - x);
+                AddRow(row.Slice(x * 4, run * 4), _add.AsSpan(tileRow + inTile * 4, run * 4), _sub.AsSpan(tileRow + inTile * 4, run * 4));
+                x += run;
             }
         }
     }

@@ -18,7 +18,7 @@ public sealed class BadInputTests : IDisposable
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var code = Program.Run(["animate", image, audio, "-o", output ?? Out], stdout, stderr);
+        var code = Program.Run(["animate", image, audio, "-o", output ?? Out, "--consent", "Test of bad inputs on public-domain portraits."], stdout, stderr);
         return (code, stderr.ToString());
     }
 
@@ -102,6 +102,23 @@ public sealed class BadInputTests : IDisposable
     {
         var output = Path.Combine(_dir, "no-such-folder", "out.mp4");
         AssertRefused(Animate(TestData.Portrait("astronaut.png"), TestData.Voice("librivox_0930.wav"), output), output, "does not exist");
+    }
+
+    [Fact]
+    public void NoConsent_ExplainsWhyAndStops()
+    {
+        var stderr = new StringWriter();
+        var previous = Environment.GetEnvironmentVariable("PARLA_CONSENT");
+        Environment.SetEnvironmentVariable("PARLA_CONSENT", null);
+        try
+        {
+            var code = Program.Run(["animate", TestData.Portrait("astronaut.png"), TestData.Voice("librivox_0930.wav"), "-o", Out], new StringWriter(), stderr);
+            AssertRefused((code, stderr.ToString()), "consent", "--consent", "I am the person shown");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("PARLA_CONSENT", previous);
+        }
     }
 
     [Fact]

@@ -39,7 +39,7 @@ public sealed class CommandTests : IDisposable
         var (code, _, error) = Run("rig", TestData.Portrait("astronaut.png"), "-o", rig);
         Assert.True(code == ExitCodes.Success, error);
         var video = Path.Combine(_dir, "talk.mp4");
-        (code, _, error) = Run("animate", TestData.Portrait("astronaut.png"), TestData.Voice("librivox_0930.wav"), "--rig", rig, "-o", video);
+        (code, _, error) = Run("animate", TestData.Portrait("astronaut.png"), TestData.Voice("librivox_0930.wav"), "--rig", rig, "-o", video, "--consent", "Test on a public-domain NASA portrait.");
         Assert.True(code == ExitCodes.Success, error);
         Assert.Contains("codec_name=h264", MediaProbe.Run(video));
     }

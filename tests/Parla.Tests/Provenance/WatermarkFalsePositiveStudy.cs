@@ -6,26 +6,18 @@ using Xunit.Abstractions;
 
 namespace Parla.Tests.Provenance;
 
-/// <summary>A fact that runs only when PARLA_STUDY=1: long measurements kept out of the default run, shown as skipped there.</summary>
-public sealed class StudyFactAttribute : FactAttribute
-{
-    public StudyFactAttribute()
-    {
-        if (Environment.GetEnvironmentVariable("PARLA_STUDY") != "1") Skip = "opt-in study: run with PARLA_STUDY=1 (takes minutes)";
-    }
-}
-
 /// <summary>
 /// False positives of the watermark detector on 220 videos that carry no Parla watermark:
 /// shifted, scaled and cropped versions of the test portraits (half with the disclosure label, as
 /// an unwatermarked Parla render would look), noise, ffmpeg's synthetic test patterns (periodic
 /// patterns are the hardest case for a detector that looks for a periodic tile), and clips marked
-/// with another key. Run: PARLA_STUDY=1 dotnet test tests/Parla.Tests --filter "Category=Study".
+/// with another key. It takes about 9 minutes, so ./test.sh leaves it out (Category=Study); run it with
+/// dotnet test tests/Parla.Tests --filter "Category=Study".
 /// </summary>
 [Trait("Category", "Study")]
 public sealed class WatermarkFalsePositiveStudy(ITestOutputHelper output)
 {
-    [StudyFact]
+    [Fact]
     public void CleanClips_StayBelowTheThreshold()
     {
         var dir = Directory.CreateTempSubdirectory("prov-fp-").FullName;
