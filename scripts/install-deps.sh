@@ -7,7 +7,7 @@ quiet=0
 if [ "${1:-}" = "--quiet" ]; then quiet=1; shift; fi
 declare -A bin_of=([ffmpeg]=ffmpeg [npm]=npm)
 missing=()
-for pkg in ffmpeg npm "$@"; do
+for pkg in ffmpeg npm fonts-dejavu-core "$@"; do
   bin="${bin_of[$pkg]:-$pkg}"
   if [ "$pkg" = "${bin}" ] && command -v "$bin" >/dev/null 2>&1; then continue; fi
   if [ "$pkg" != "$bin" ] && command -v "$bin" >/dev/null 2>&1; then continue; fi
