@@ -1,0 +1,62 @@
+namespace Parla.Audio.Phonemes;
+
+/// <summary>
+/// How well the English phone decoder explains a voice. Measured per clip over the frames that
+/// hold voice (see <see cref="AudioFeatures.IsSpeech"/>).
+/// </summary>
+/// <param name="MeanAcousticScorePerFrame">Mean over voiced frames of the acoustic score per frame of the phone covering them.</param>
+/// <param name="ActivityAgreement">Share of frames where "a speech phone is decoded" agrees with "the voice-activity track says voice", 0..1.</param>
+/// <param name="PhonesPerSecond">Speech phones per second of voice: about 10–15 for speech, far fewer for held sung notes.</param>
+/// <param name="LongestPhoneSeconds">The longest speech phone: speech rarely holds one over 0.3 s, singing does.</param>
+/// <param name="VoiceSeconds">Seconds of voice in the clip.</param>
+public sealed record PhonemeConfidence(
+    double MeanAcousticScorePerFrame,
+    double ActivityAgreement,
+    double PhonesPerSecond,
+    double LongestPhoneSeconds,
+    double VoiceSeconds)
+{
+    /// <summary>Computes the measures from the decoded phones and the clip's features.</summary>
+    public static PhonemeConfidence Measure(IReadOnlyList<Phone> phones, AudioFeatures features)
+    {
+        var n = features.FrameCount;
+        var rate = features.FrameRateHz;
+        double scoreSum = 0;
+        var voiced = 0;
+        var agree = 0;
+        var p = 0;
+        for (var i = 0; i < n; i++)
+        {
+            var t = features.TimeOf(i);
+            while (p + 1 < phones.Count && phones[p].EndSeconds <= t)
+            {
+                p++;
+            }
+
+            var phoneIsSpeech = phones.Count > 0 && phones[p].StartSeconds <= t && !phones[p].IsSilence;
+            var isVoice = features.IsSpeech(i);
+            if (phoneIsSpeech == isVoice)
+            {
+                agree++;
+            }
+
+            if (isVoice)
+            {
+                voiced++;
+                if (phones.Count > 0)
+                {
+                    scoreSum += phones[p].AcousticScorePerFrame;
+                }
+            }
+        }
+
+        var speechPhones = phones.Where(ph => !ph.IsSilence).ToList();
+        var voiceSeconds = voiced / rate;
+        return new PhonemeConfidence(
+            voiced > 0 ? scoreSum / voiced : 0,
+            n > 0 ? (double)agree / n : 0,
+            voiceSeconds > 0 ? speechPhones.Count / voiceSeconds : 0,
+            speechPhones.Count > 0 ? speechPhones.Max(ph => ph.DurationSeconds) : 0,
+            voiceSeconds);
+    }
+}
