@@ -16,17 +16,28 @@ public readonly record struct Phone(string Symbol, double StartSeconds, double E
     public double DurationSeconds => EndSeconds - StartSeconds;
 }
 
-/// <summary>The phones of a whole clip, in order and without gaps, and how well they explain the voice.</summary>
+/// <summary>One recognised English word and its time span.</summary>
+/// <param name="Text">The word as CMUdict spells it, lower case.</param>
+/// <param name="StartSeconds">Start of the word.</param>
+/// <param name="EndSeconds">End of the word.</param>
+/// <param name="AcousticScorePerFrame">Acoustic log-likelihood per frame (as for <see cref="Phone"/>).</param>
+/// <param name="LanguageScore">The trigram model's log-probability of the word in context (same units; larger is likelier English).</param>
+public readonly record struct Word(string Text, double StartSeconds, double EndSeconds, float AcousticScorePerFrame, int LanguageScore);
+
+/// <summary>The phones of a whole clip, in order and without gaps, the words they come from, and how well they explain the voice.</summary>
 public sealed class PhonemeTrack
 {
-    public PhonemeTrack(IReadOnlyList<Phone> phones, PhonemeConfidence confidence, double decodeSeconds)
+    public PhonemeTrack(IReadOnlyList<Phone> phones, IReadOnlyList<Word> words, PhonemeConfidence confidence, double decodeSeconds)
     {
         Phones = phones;
+        Words = words;
         Confidence = confidence;
         DecodeSeconds = decodeSeconds;
     }
 
     public IReadOnlyList<Phone> Phones { get; }
+
+    public IReadOnlyList<Word> Words { get; }
 
     /// <summary>Measures of how well English phones fit this voice (see <see cref="PhonemeConfidence"/>).</summary>
     public PhonemeConfidence Confidence { get; }
@@ -76,6 +87,7 @@ public static class PhonemeAnalyzer
         var pcm = PocketSphinxDecoder.ToPcm16(clip.Samples);
         var pieces = Cut(features, clip.Samples.Length, options);
         var results = new List<DecodedSegment>[pieces.Count];
+        var words = new List<DecodedSegment>[pieces.Count];
         var workers = Math.Clamp(options.DegreeOfParallelism, 1, pieces.Count);
         var next = -1;
         var threads = new Thread[workers];
@@ -93,20 +105,7 @@ public static class PhonemeAnalyzer
                     while ((i = Interlocked.Increment(ref next)) < pieces.Count && Volatile.Read(ref failure) is null)
                     {
                         ct.ThrowIfCancellationRequested();
-                        var piece = pcm.AsSpan(pieces[i].Start, pieces[i].Length);
-                        List<DecodedSegment> segments;
-                        using (var decoder = PocketSphinxDecoder.CreateAllPhone(PocketSphinxDecoder.FastBeam, options.ModelDirectory))
-                        {
-                            segments = decoder.Decode(piece);
-                        }
-
-                        if (LostItsWay(segments))
-                        {
-                            using var decoder = PocketSphinxDecoder.CreateAllPhone(PocketSphinxDecoder.SafeBeam, options.ModelDirectory);
-                            segments = decoder.Decode(piece);
-                        }
-
-                        results[i] = segments;
+                        (results[i], words[i]) = DecodePiece(pcm.AsSpan(pieces[i].Start, pieces[i].Length), options.ModelDirectory);
                     }
                 }
                 catch (Exception e)
@@ -151,8 +150,20 @@ public static class PhonemeAnalyzer
             }
         }
 
-        var confidence = PhonemeConfidence.Measure(phones, features);
-        return new PhonemeTrack(phones, confidence, clock.Elapsed.TotalSeconds);
+        var recognised = new List<Word>();
+        for (var p = 0; p < pieces.Count; p++)
+        {
+            var offset = (double)pieces[p].Start / clip.SampleRateHz;
+            foreach (var w in words[p])
+            {
+                var text = w.Label.Contains('(') ? w.Label[..w.Label.IndexOf('(')] : w.Label;
+                recognised.Add(new Word(text, offset + ((double)w.StartFrame / PocketSphinxDecoder.FrameRateHz),
+                    offset + ((double)(w.EndFrame + 1) / PocketSphinxDecoder.FrameRateHz), (float)w.AcousticScore / Math.Max(1, w.FrameCount), w.LanguageScore));
+            }
+        }
+
+        var confidence = PhonemeConfidence.Measure(phones, recognised, features);
+        return new PhonemeTrack(phones, recognised, confidence, clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>Pieces (first sample, length) that tile the clip, cut in the middle of pauses.</summary>
@@ -220,12 +231,48 @@ public static class PhonemeAnalyzer
     }
 
     /// <summary>
-    /// A narrow beam sometimes prunes every good path; the search then holds one phone to the end
-    /// of the piece. Speech never holds a phone for over 1.5 s; a held sung note can, and then costs
-    /// only the slower second pass.
+    /// Two passes over one piece with one fresh decoder: the words (trigram model and CMUdict), then
+    /// a forced alignment of their phones, which gives each phone its own time. A piece without
+    /// words is silence; if the alignment finds no path, the phones share their word's time.
     /// </summary>
-    private static bool LostItsWay(List<DecodedSegment> segments) =>
-        segments.Any(s => s.FrameCount > 1.5 * PocketSphinxDecoder.FrameRateHz && s.Label is not "SIL" && !s.Label.StartsWith('+'));
+    private static (List<DecodedSegment> Phones, List<DecodedSegment> Words) DecodePiece(ReadOnlySpan<short> piece, string modelDirectory)
+    {
+        using var decoder = PocketSphinxDecoder.CreateWordRecognizer(modelDirectory);
+        var words = decoder.Decode(piece).Where(w => !IsFiller(w.Label)).ToList();
+        var dictionary = Pronunciations.For(modelDirectory);
+        var phones = new List<string>();
+        var spread = new List<DecodedSegment>();
+        foreach (var word in words)
+        {
+            if (!dictionary.TryGetValue(word.Label, out var pronunciation))
+            {
+                continue;
+            }
+
+            phones.AddRange(pronunciation);
+            // The fallback: phones share the word's frames evenly.
+            for (var k = 0; k < pronunciation.Length; k++)
+            {
+                var from = word.StartFrame + (k * word.FrameCount / pronunciation.Length);
+                var to = word.StartFrame + ((k + 1) * word.FrameCount / pronunciation.Length) - 1;
+                spread.Add(new DecodedSegment(pronunciation[k], from, Math.Max(from, to), 0, 0));
+            }
+        }
+
+        if (phones.Count == 0)
+        {
+            return ([], words);
+        }
+
+        decoder.UsePhoneAlignment(phones);
+        var aligned = decoder.Decode(piece)
+            .Select(s => s.Label.StartsWith("ph_", StringComparison.Ordinal) ? s with { Label = s.Label[3..].ToUpperInvariant() } : s with { Label = "SIL" })
+            .ToList();
+        return (aligned.Any(s => s.Label != "SIL") ? aligned : spread, words);
+    }
+
+    /// <summary>Sentence marks, silences and noises ("&lt;s&gt;", "&lt;sil&gt;", "[NOISE]", "+breath+").</summary>
+    private static bool IsFiller(string label) => label.Length == 0 || label[0] is '<' or '[' or '+';
 
     private static int Quietest(AudioFeatures features, int from, int to)
     {

@@ -9,15 +9,19 @@ namespace Parla.Audio.Phonemes;
 /// <param name="PhonesPerSecond">Speech phones per second of voice: about 10–15 for speech, far fewer for held sung notes.</param>
 /// <param name="LongestPhoneSeconds">The longest speech phone: speech rarely holds one over 0.3 s, singing does.</param>
 /// <param name="VoiceSeconds">Seconds of voice in the clip.</param>
+/// <param name="WordsPerSecond">Recognised words per second of voice: 2–4 for English speech.</param>
+/// <param name="MeanLanguageScorePerWord">Mean trigram log-probability of the recognised words (decoder units): English word sequences score higher than the word salad a foreign language is heard as.</param>
 public sealed record PhonemeConfidence(
     double MeanAcousticScorePerFrame,
     double ActivityAgreement,
     double PhonesPerSecond,
     double LongestPhoneSeconds,
-    double VoiceSeconds)
+    double VoiceSeconds,
+    double WordsPerSecond,
+    double MeanLanguageScorePerWord)
 {
-    /// <summary>Computes the measures from the decoded phones and the clip's features.</summary>
-    public static PhonemeConfidence Measure(IReadOnlyList<Phone> phones, AudioFeatures features)
+    /// <summary>Computes the measures from the decoded phones and words and the clip's features.</summary>
+    public static PhonemeConfidence Measure(IReadOnlyList<Phone> phones, IReadOnlyList<Word> words, AudioFeatures features)
     {
         var n = features.FrameCount;
         var rate = features.FrameRateHz;
@@ -57,6 +61,8 @@ public sealed record PhonemeConfidence(
             n > 0 ? (double)agree / n : 0,
             voiceSeconds > 0 ? speechPhones.Count / voiceSeconds : 0,
             speechPhones.Count > 0 ? speechPhones.Max(ph => ph.DurationSeconds) : 0,
-            voiceSeconds);
+            voiceSeconds,
+            voiceSeconds > 0 ? words.Count / voiceSeconds : 0,
+            words.Count > 0 ? words.Average(w => (double)w.LanguageScore) : 0);
     }
 }

@@ -19,7 +19,7 @@ internal readonly record struct DecodedSegment(string Label, int StartFrame, int
 /// loaded once, then any number of utterances are decoded. Not thread-safe: use one per thread.
 /// A decoder adapts its live cepstral normalisation from one utterance to the next, so a result
 /// depends on what the decoder heard before: for results that do not depend on scheduling, decode
-/// each independent piece with a fresh decoder (creating one costs about 0.2 s of CPU).
+/// each independent piece with a fresh decoder (creating one costs about 0.4 s of CPU).
 /// </summary>
 internal sealed class PocketSphinxDecoder : IDisposable
 {
@@ -41,30 +41,20 @@ internal sealed class PocketSphinxDecoder : IDisposable
     /// <summary>Debian's en-us model folder (package pocketsphinx-en-us).</summary>
     public const string DefaultModelDirectory = "/usr/share/pocketsphinx/model/en-us";
 
-    /// <summary>The beam of the fast all-phone pass; see <see cref="CreateAllPhone"/>.</summary>
-    public const double FastBeam = 1e-8;
-
-    /// <summary>The beam of the second pass over a piece where the fast pass lost its way.</summary>
-    public const double SafeBeam = 1e-10;
-
     /// <summary>
-    /// An all-phone decoder (phones with times, no words). Narrow beams make it fast: measured on
-    /// the LibriVox read (24.7 s, one core), 1e-8 takes 0.15–0.2 s of CPU per second of audio, 1e-10
-    /// 0.35, 1e-12 0.55, the default 1e-48 about 6 — with the same phones, except that at 1e-8 the
-    /// search now and then loses its way and holds one phone for seconds (the caller retries such a
-    /// piece at <see cref="SafeBeam"/>). The low language weight (2 instead of 6.5) lets the
-    /// acoustics, not the phone bigrams, pick the phones.
+    /// A word recogniser: the en-us acoustic model, the general English trigram model and CMUdict,
+    /// default beams. Measured on the LibriVox clips (one core): about 0.25 s of CPU per second of
+    /// audio plus 0.4 s to load — no slower than the all-phone decoder at usable beams (1e-10: 0.35 s
+    /// per second plus 1.1 s to load), and its phones are far better, because words constrain them:
+    /// the all-phone decoder heard "much" as W AH CH and "mister" as N AH S T ER (a third of the
+    /// word-initial p, b, m lost), the recogniser gets "much" and "mr".
     /// </summary>
-    public static PocketSphinxDecoder CreateAllPhone(double beam = FastBeam, string modelDirectory = DefaultModelDirectory)
+    public static PocketSphinxDecoder CreateWordRecognizer(string modelDirectory = DefaultModelDirectory)
     {
-        var beamText = beam.ToString("0.###e0", CultureInfo.InvariantCulture);
         var hmm = RequireModel(modelDirectory, "en-us");
-        var lm = RequireModel(modelDirectory, "en-us-phone.lm.bin");
-        return Create(
-        [
-            "-hmm", hmm, "-allphone", lm, "-backtrace", "no",
-            "-beam", beamText, "-pbeam", beamText, "-lw", "2.0",
-        ]);
+        var lm = RequireModel(modelDirectory, "en-us.lm.bin");
+        var dict = RequireModel(modelDirectory, "cmudict-en-us.dict");
+        return Create(["-hmm", hmm, "-lm", lm, "-dict", dict]);
     }
 
     /// <summary>A forced-alignment decoder: a JSGF grammar that accepts exactly <paramref name="words"/> in order, optional pauses between them.</summary>
@@ -74,6 +64,32 @@ internal sealed class PocketSphinxDecoder : IDisposable
         var dict = RequireModel(modelDirectory, "cmudict-en-us.dict");
         File.WriteAllText(grammarPath, "#JSGF V1.0;\ngrammar s;\npublic <s> = " + string.Join(' ', words) + ";\n");
         return Create(["-hmm", hmm, "-dict", dict, "-jsgf", grammarPath, "-bestpath", "no"]);
+    }
+
+    /// <summary>
+    /// Switches this decoder to a forced alignment of the given phones (ARPAbet, in order, optional
+    /// pauses between them): each phone becomes a one-phone word "ph_xx" in a one-sentence grammar.
+    /// The next <see cref="Decode"/> then returns the phones with their times.
+    /// </summary>
+    public void UsePhoneAlignment(IReadOnlyList<string> phones)
+    {
+        ObjectDisposedException.ThrowIf(_decoder == 0, this);
+        var grammar = new System.Text.StringBuilder("#JSGF V1.0;\ngrammar phones;\npublic <s> =");
+        var added = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var phone in phones)
+        {
+            var token = "ph_" + phone.ToLowerInvariant();
+            if (added.Add(token) && PocketSphinxNative.AddWord(_decoder, token, phone, 0) < 0)
+            {
+                throw new ToolException($"pocketsphinx does not know the phone {phone}.");
+            }
+
+            grammar.Append(' ').Append(token);
+        }
+
+        grammar.Append(";\n");
+        Check(PocketSphinxNative.SetJsgfString(_decoder, "phones", grammar.ToString()), "ps_set_jsgf_string");
+        Check(PocketSphinxNative.SetSearch(_decoder, "phones"), "ps_set_search");
     }
 
     /// <summary>Decodes one utterance of 16 kHz samples; the segments of the best path, in order.</summary>
@@ -91,9 +107,9 @@ internal sealed class PocketSphinxDecoder : IDisposable
         {
             fixed (short* data = samples)
             {
-                // In blocks, as pocketsphinx's own programs feed it. Handing over the whole utterance
-                // (full_utt) switches to batch normalisation, with which the narrow beams lose the
-                // search within a second or two.
+                // In blocks, as pocketsphinx's own programs feed it (live normalisation; handing over
+                // the whole utterance switches to batch normalisation, with which narrow all-phone
+                // beams were seen to lose the search).
                 for (var start = 0; start < samples.Length; start += BlockSamples)
                 {
                     var count = Math.Min(BlockSamples, samples.Length - start);
@@ -107,12 +123,16 @@ internal sealed class PocketSphinxDecoder : IDisposable
         }
 
         Check(PocketSphinxNative.EndUtterance(_decoder), "ps_end_utt");
+        // Some searches (the grammar search) number frames from the first utterance the decoder ever
+        // heard; the best path always starts at this utterance's first frame, so count from there.
+        var origin = -1;
         for (var seg = PocketSphinxNative.SegmentIterator(_decoder); seg != 0; seg = PocketSphinxNative.NextSegment(seg))
         {
             var label = Marshal.PtrToStringUTF8(PocketSphinxNative.SegmentWord(seg)) ?? "";
             PocketSphinxNative.SegmentFrames(seg, out var start, out var end);
             PocketSphinxNative.SegmentProbability(seg, out var ascr, out var lscr, out _);
-            segments.Add(new DecodedSegment(label, start, end, ascr, lscr));
+            origin = origin < 0 ? start : origin;
+            segments.Add(new DecodedSegment(label, start - origin, end - origin, ascr, lscr));
         }
 
         return segments;

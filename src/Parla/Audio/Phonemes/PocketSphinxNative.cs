@@ -33,6 +33,18 @@ internal static partial class PocketSphinxNative
     [LibraryImport(PocketSphinx, EntryPoint = "ps_free")]
     public static partial int Free(nint decoder);
 
+    /// <summary>ps_add_word(ps, word, phones, update): adds a pronunciation; returns the word id or a negative value.</summary>
+    [LibraryImport(PocketSphinx, EntryPoint = "ps_add_word", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int AddWord(nint decoder, string word, string phones, int update);
+
+    /// <summary>ps_set_jsgf_string(ps, name, grammar): adds a grammar search; 0 on success.</summary>
+    [LibraryImport(PocketSphinx, EntryPoint = "ps_set_jsgf_string", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int SetJsgfString(nint decoder, string name, string grammar);
+
+    /// <summary>ps_set_search(ps, name): makes a search the active one; 0 on success.</summary>
+    [LibraryImport(PocketSphinx, EntryPoint = "ps_set_search", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int SetSearch(nint decoder, string name);
+
     [LibraryImport(PocketSphinx, EntryPoint = "ps_start_utt")]
     public static partial int StartUtterance(nint decoder);
 
