@@ -50,6 +50,11 @@ internal static class VisemeMouthModel
         }
 
         var loudness = Loudness(features);
+        // The acoustic jaw (the loudness envelope shaped by a vowel cue, syllable by syllable) carries
+        // the timing and size of each opening; the visemes carry its shape. Measured on the LibriVox
+        // read: viseme targets alone follow the sound's envelope with r 0.26 (yardstick), the acoustic
+        // jaw with 0.77; their blend keeps both the phones' shapes and the envelope's rhythm.
+        var acoustic = MouthModel.Compute(features, options);
         var style = StyleProfile.Of(options.Style);
         var jawGain = (float)((0.55 + (0.45 * options.Expressiveness)) * style.JawScale);
         var lipGain = (float)((0.5 + (0.5 * options.Expressiveness)) * style.LipScale);
@@ -81,7 +86,8 @@ internal static class VisemeMouthModel
             if (jW > 1e-9)
             {
                 // JALI's jaw axis: quiet speech barely opens, loud speech opens fully.
-                jaw[i] = Math.Clamp((float)(jSum / jW) * jawGain * (0.45f + (0.75f * loudness[i])), 0f, 1f);
+                var shaped = (float)(jSum / jW) * jawGain * (0.3f + (0.9f * loudness[i]));
+                jaw[i] = Math.Clamp((0.35f * shaped) + (0.75f * acoustic.JawOpen[i] * (float)style.JawScale), 0f, 1f);
             }
 
             if (lW > 1e-9)

@@ -59,25 +59,3 @@ public sealed class LipSyncTests
         return LipSync.Score(track, words);
     }
 }
-public sealed class LipSyncDebug
-{
-    private readonly ITestOutputHelper _o;
-    public LipSyncDebug(ITestOutputHelper o) => _o = o;
-    [Fact]
-    [Trait("Category", "Debug")]
-    public void Dump()
-    {
-        foreach (var clip in new[] { "0870", "0890", "0920" })
-        {
-            var audio = AudioDecoder.Decode(TestData.Voice($"librivox_{clip}.wav"));
-            var features = AudioAnalyzer.Analyze(audio);
-            var words = LipSync.Align(audio, LipSync.Transcript(clip));
-            var phones = PhonemeAnalyzer.Analyze(audio, features).Phones;
-            foreach (var w in words.Where(w => w.Word[0] is 'm' or 'b' or 'p'))
-            {
-                var near = phones.Where(p => p.EndSeconds > w.StartSeconds - 0.15 && p.StartSeconds < w.StartSeconds + 0.15);
-                _o.WriteLine($"{clip} {w.Word} {w.StartSeconds:0.00}: " + string.Join(" ", near.Select(p => $"{p.Symbol}@{p.StartSeconds:0.00}")));
-            }
-        }
-    }
-}
