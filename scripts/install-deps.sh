@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Installs the system programs Parla needs (ffmpeg; npm to fetch the face models) from Debian's
+# Installs the system programs Parla needs (ffmpeg; npm to fetch the face models; pocketsphinx
+# for English phoneme timing) from Debian's
 # packages when they are missing. As root it installs them; otherwise it names the packages.
 # usage: scripts/install-deps.sh [--quiet] [extra Debian packages...]
 set -euo pipefail
 quiet=0
 if [ "${1:-}" = "--quiet" ]; then quiet=1; shift; fi
 declare -A bin_of=([ffmpeg]=ffmpeg [npm]=npm)
+# fonts-dejavu-core: the disclosure label. libpocketsphinx3 + pocketsphinx-en-us: English phoneme timing (in process).
 missing=()
-for pkg in ffmpeg npm fonts-dejavu-core "$@"; do
+for pkg in ffmpeg npm fonts-dejavu-core libpocketsphinx3 pocketsphinx-en-us "$@"; do
   bin="${bin_of[$pkg]:-$pkg}"
   if [ "$pkg" = "${bin}" ] && command -v "$bin" >/dev/null 2>&1; then continue; fi
   if [ "$pkg" != "$bin" ] && command -v "$bin" >/dev/null 2>&1; then continue; fi

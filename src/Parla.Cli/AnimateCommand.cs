@@ -17,11 +17,18 @@ internal static class AnimateCommand
         var motionJson = new Option<string?>("--motion-json") { Description = "Also write the per-frame face state (jaw, lips, blinks, head) to this JSON file." };
         var consent = new Option<string?>("--consent") { Description = $"Your statement that the person shown agreed, e.g. \"I am the person shown\" or \"I have the subject's written permission\" (or set {ConsentStatement.EnvironmentVariable}). Required; recorded in the signed manifest." };
         var label = new LabelArguments();
+        var language = new Option<string>("--language") { Description = "Mouth from English phones (en), from the sound alone for any language or singing (none), or English when the voice is confidently English speech (auto).", DefaultValueFactory = _ => "auto" };
+        language.AcceptOnlyFromAmong("auto", "en", "none");
+        var style = new Option<string>("--style") { Description = "Performance style: neutral, calm, happy, energetic, singing, or auto (singing when the voice holds notes).", DefaultValueFactory = _ => "auto" };
+        style.AcceptOnlyFromAmong("auto", "neutral", "calm", "happy", "energetic", "singing");
+        var expressiveness = new Option<double>("--expressiveness") { Description = "How strongly the face acts, 0..2 (mouth, brows, nods, gaze).", DefaultValueFactory = _ => 1 };
+        var headMotion = new Option<double>("--head-motion") { Description = "How much the head moves, 0 (still) .. 2.", DefaultValueFactory = _ => 1 };
+        var motionIn = new Option<string?>("--motion-in") { Description = "Render this per-frame face state (parla.motion JSON, as --motion-json writes) instead of generating one from the voice." };
         var verbose = Program.VerboseOption();
 
         var command = new Command("animate", "Animate a portrait with a voice recording and write a talking-head MP4.")
         {
-            image, audio, outPath, fps, seed, motionJson, consent, verbose,
+            image, audio, outPath, fps, seed, motionJson, consent, language, style, expressiveness, headMotion, motionIn, verbose,
         };
         label.AddTo(command);
         var portrait = new PortraitArguments();
@@ -35,6 +42,11 @@ internal static class AnimateCommand
                 Seed = parse.GetValue(seed),
                 Label = label.Read(parse),
                 MotionJsonPath = parse.GetValue(motionJson),
+                Language = parse.GetValue(language) switch { "en" => LanguageMode.English, "none" => LanguageMode.None, _ => LanguageMode.Auto },
+                Style = parse.GetValue(style) is { } s && s != "auto" ? Enum.Parse<Parla.Motion.MotionStyle>(s, ignoreCase: true) : null,
+                Expressiveness = parse.GetValue(expressiveness),
+                HeadMotion = parse.GetValue(headMotion),
+                MotionInPath = parse.GetValue(motionIn),
             };
             var problems = options.Validate();
             if (problems.Count > 0)

@@ -53,21 +53,25 @@ internal static class BlinkModel
 
         var phraseEnds = PhraseEnds(features);
         // A double blink counts as two, so single-blink events are spaced a little wider.
-        var meanInterval = 60.0 / options.BlinksPerMinute * (1 + DoubleBlinkProbability);
+        var meanInterval = 60.0 / (options.BlinksPerMinute * StyleProfile.Of(options.Style).BlinkRateScale) * (1 + DoubleBlinkProbability);
         var fps = options.FramesPerSecond;
         var t = 0.3 + (random.NextDouble() * meanInterval * 0.8);
         var pauseIndex = 0;
+        var previousEnd = double.NegativeInfinity;
         while (t < durationSeconds)
         {
             var duration = 0.15 + (random.NextDouble() * 0.1);
+            t = Math.Max(OutOfWords(features, t, duration), previousEnd + 0.2);
             var blink = AlignPeak(new Blink(t, duration), fps);
             blinks.Add(blink);
             var last = blink.EndSeconds;
+            previousEnd = last;
             if (random.NextDouble() < DoubleBlinkProbability)
             {
                 var second = AlignPeak(new Blink(blink.EndSeconds + 0.08 + (random.NextDouble() * 0.07), 0.15 + (random.NextDouble() * 0.05)), fps);
                 blinks.Add(second);
                 last = second.EndSeconds;
+                previousEnd = last;
             }
 
             // Intervals 0.7..1.3 times the mean (2.6–4.9 s at 17 a minute). A pause within a second
@@ -90,6 +94,49 @@ internal static class BlinkModel
         }
 
         return blinks;
+    }
+
+    /// <summary>
+    /// People do not blink in the middle of a word: a blink that would close the eyes over loud voice
+    /// moves (at most 0.5 s either way) to start at the quietest moment near it — a pause or the dip
+    /// between words.
+    /// </summary>
+    internal static double OutOfWords(AudioFeatures features, double start, double duration)
+    {
+        var rate = features.FrameRateHz;
+        var n = features.FrameCount;
+        int At(double seconds) => Math.Clamp((int)Math.Round(seconds * rate), 0, Math.Max(0, n - 1));
+        if (n == 0 || !features.IsSpeech(At(start + (Blink.CloseFraction * duration))))
+        {
+            return start;
+        }
+
+        var best = start;
+        var bestCost = double.MaxValue;
+        for (var offset = -0.5; offset <= 0.5; offset += 0.01)
+        {
+            var candidate = start + offset;
+            if (candidate < 0.1)
+            {
+                continue;
+            }
+
+            // Loudness over the blink's closed part, plus a little for moving far.
+            var cost = 0.0;
+            for (var x = candidate; x <= candidate + (0.6 * duration); x += 0.02)
+            {
+                cost += features.SpeechProbability[At(x)] * Math.Max(0, features.EnergyDb[At(x)] - features.NoiseFloorDb);
+            }
+
+            cost += 2 * Math.Abs(offset);
+            if (cost < bestCost)
+            {
+                bestCost = cost;
+                best = candidate;
+            }
+        }
+
+        return best;
     }
 
     /// <summary>Times where speech stops for at least <see cref="MinPauseSeconds"/>.</summary>

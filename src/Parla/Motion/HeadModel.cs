@@ -37,12 +37,16 @@ internal sealed class HeadModel
     private readonly float[] _nodDegrees;
     private readonly float[] _brow;
     private readonly float[] _speechEnvelope;
+    private readonly float[] _tiltDegrees;
+    private readonly float[] _melody;
+    private readonly StyleProfile _style;
     private readonly double _featureRateHz;
     private readonly MotionOptions _options;
 
     private HeadModel(AudioFeatures features, MotionOptions options, Random random)
     {
         _options = options;
+        _style = StyleProfile.Of(options.Style);
         _featureRateHz = features.FrameRateHz;
         _yaw = new Sway(random);
         _pitch = new Sway(random);
@@ -53,6 +57,8 @@ internal sealed class HeadModel
         _nodDegrees = new float[n];
         _brow = new float[n];
         _speechEnvelope = new float[n];
+        _tiltDegrees = new float[n];
+        _melody = Melody(features);
 
         // Slow speech envelope: the head moves a little more while talking than while listening.
         var k = (float)(1 - Math.Exp(-1 / (_featureRateHz * 0.6)));
@@ -69,6 +75,24 @@ internal sealed class HeadModel
             AddBump(_nodDegrees, accent.TimeSeconds - NodRiseSeconds, NodRiseSeconds, NodFallSeconds, NodPeakDegrees * accent.Strength);
             AddBump(_brow, accent.TimeSeconds - BrowRiseSeconds, BrowRiseSeconds, BrowFallSeconds, BrowPeak * accent.PitchStrength);
         }
+
+        // At the end of a phrase the head settles: a slower, smaller nod and a tilt to one side
+        // (alternating at random), easing back over the pause.
+        foreach (var end in BlinkModel.PhraseEnds(features))
+        {
+            AddBump(_nodDegrees, end - 0.25, 0.25, 0.6, 0.6 * NodPeakDegrees);
+            var side = random.NextDouble() < 0.5 ? -1 : 1;
+            AddBump(_tiltDegrees, end - 0.3, 0.3, 0.8, 0.8 + (0.4 * random.NextDouble()));
+            if (side < 0)
+            {
+                var from = Math.Max(0, (int)Math.Ceiling((end - 0.3) * _featureRateHz));
+                var to = Math.Min(n - 1, (int)Math.Floor((end + 0.8) * _featureRateHz));
+                for (var i = from; i <= to; i++)
+                {
+                    _tiltDegrees[i] = -Math.Abs(_tiltDegrees[i]);
+                }
+            }
+        }
     }
 
     public static HeadModel Create(AudioFeatures features, MotionOptions options, Random random) => new(features, options, random);
@@ -80,13 +104,18 @@ internal sealed class HeadModel
         var motion = (float)_options.HeadMotion;
         var expressive = (float)_options.Expressiveness;
         var breathing = (float)Math.Sin((2 * Math.PI * BreathingHz * t) + _breathingPhase);
+        var idle = (float)_style.HeadScale * liveliness;
+        var nods = (float)(_style.NodScale * expressive);
+        var ts = t * _style.SwaySpeed;
+        // Singing: the head lifts with high notes and leans with the melody (semitones from the median, smoothed).
+        var melody = (float)_style.MelodyFollow * expressive * Sample(_melody, t);
 
-        var yaw = motion * IdleShare * YawLimitDegrees * liveliness * _yaw.At(t);
-        var pitch = motion * ((IdleShare * PitchLimitDegrees * liveliness * _pitch.At(t)) + (0.25f * breathing) + (expressive * Sample(_nodDegrees, t)));
-        var roll = motion * IdleShare * RollLimitDegrees * liveliness * _roll.At(t);
-        var shiftX = motion * 0.006f * _shift.At(t);
+        var yaw = motion * IdleShare * YawLimitDegrees * idle * _yaw.At(ts);
+        var pitch = motion * ((IdleShare * PitchLimitDegrees * idle * _pitch.At(ts)) + (0.25f * breathing) + (nods * Sample(_nodDegrees, t)) - (0.25f * melody));
+        var roll = motion * ((IdleShare * RollLimitDegrees * idle * _roll.At(ts)) + (nods * Sample(_tiltDegrees, t)) + (0.2f * melody));
+        var shiftX = motion * 0.006f * _shift.At(ts);
         var shiftY = motion * 0.003f * breathing;
-        var brow = Math.Clamp(expressive * Sample(_brow, t), -1f, 1f);
+        var brow = Math.Clamp((expressive * ((float)_style.BrowScale * Sample(_brow, t) + _style.BrowOffset)) + (0.05f * Math.Max(0, melody)), -1f, 1f);
         return new HeadPose(
             SoftLimit(yaw, motion * YawLimitDegrees),
             SoftLimit(pitch, motion * PitchLimitDegrees),
@@ -94,6 +123,38 @@ internal sealed class HeadModel
             shiftX,
             shiftY,
             brow);
+    }
+
+    /// <summary>The melody: pitch in semitones from the voice's median, held through unvoiced gaps, smoothed over 150 ms, and easing to 0 in pauses.</summary>
+    private static float[] Melody(AudioFeatures features)
+    {
+        var n = features.FrameCount;
+        var melody = new float[n];
+        var voiced = features.PitchHz.Where(f => f > 0).ToArray();
+        if (voiced.Length == 0)
+        {
+            return melody;
+        }
+
+        var median = Statistics.Percentile(voiced, 50);
+        var k = (float)(1 - Math.Exp(-1 / (features.FrameRateHz * 0.15)));
+        float held = 0, state = 0;
+        for (var i = 0; i < n; i++)
+        {
+            if (features.PitchHz[i] > 0)
+            {
+                held = Math.Clamp(12 * MathF.Log2(features.PitchHz[i] / median), -6f, 6f);
+            }
+            else if (!features.IsSpeech(i))
+            {
+                held *= 0.97f;
+            }
+
+            state += k * (held - state);
+            melody[i] = state;
+        }
+
+        return melody;
     }
 
     /// <summary>Accents: peaks of an emphasis signal (energy above its slow average, pitch above the speaker's median), at least 350 ms apart.</summary>

@@ -1,4 +1,5 @@
 using Parla.Audio;
+using Parla.Audio.Phonemes;
 
 namespace Parla.Motion;
 
@@ -13,7 +14,15 @@ public static class MotionGenerator
     /// Generates <paramref name="frameCount"/> face states at <see cref="MotionOptions.FramesPerSecond"/>
     /// (the caller gives ceil(duration × fps)). Frames past the end of the features are silence.
     /// </summary>
-    public static MotionTrack Generate(AudioFeatures features, int frameCount, MotionOptions options)
+    public static MotionTrack Generate(AudioFeatures features, int frameCount, MotionOptions options) =>
+        Generate(features, null, frameCount, options);
+
+    /// <summary>
+    /// As <see cref="Generate(AudioFeatures, int, MotionOptions)"/>, with the mouth from timed phones
+    /// (visemes with coarticulation) when <paramref name="phones"/> is given, and from the acoustic
+    /// model (any language, singing) when it is null.
+    /// </summary>
+    public static MotionTrack Generate(AudioFeatures features, IReadOnlyList<Phone>? phones, int frameCount, MotionOptions options)
     {
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(options);
@@ -26,7 +35,7 @@ public static class MotionGenerator
 
         // Each model draws from its own generator, so changing one (say, the blink rate) leaves
         // the others' random choices as they were.
-        var mouth = MouthModel.Compute(features, options);
+        var mouth = phones is null ? MouthModel.Compute(features, options) : VisemeMouthModel.Compute(features, phones, options);
         var blinks = BlinkModel.Schedule(features, duration, options, new Random(DeriveSeed(options.Seed, 1)));
         var head = HeadModel.Create(features, options, new Random(DeriveSeed(options.Seed, 2)));
         var fixations = GazeModel.Schedule(duration, options, new Random(DeriveSeed(options.Seed, 3)));

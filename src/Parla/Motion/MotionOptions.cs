@@ -17,6 +17,9 @@ public sealed record MotionOptions
     /// <summary>How much the head moves, 0 (still) .. 2; default 1 (roll ±2°, yaw ±3°, pitch ±2°).</summary>
     public double HeadMotion { get; init; } = 1;
 
+    /// <summary>How the voice is performed (neutral, calm, happy, energetic, singing); default neutral.</summary>
+    public MotionStyle Style { get; init; } = MotionStyle.Neutral;
+
     /// <summary>How far the mouth leads the sound, seconds; default 0.04 (mouth shapes form before the sound they make).</summary>
     public double MouthLeadSeconds { get; init; } = 0.04;
 

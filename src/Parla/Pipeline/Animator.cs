@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Parla.Audio;
+using Parla.Audio.Phonemes;
 using Parla.Face;
 using Parla.Media;
 using Parla.Motion;
@@ -42,8 +43,9 @@ public sealed class Animator
 
         progress?.Report(new PipelineProgress("voice", 0, 0));
         var clip = AudioDecoder.Decode(request.AudioPath, ct: cancellationToken);
-        var features = AudioAnalyzer.Analyze(clip);
         var frameCount = Math.Max(1, (int)Math.Ceiling(clip.DurationSeconds * options.FramesPerSecond - 1e-6));
+        // A given track is read before the slow stages, so that a bad file fails fast.
+        var given = options.MotionInPath is null ? null : MotionJson.Load(options.MotionInPath);
 
         progress?.Report(new PipelineProgress("face", 0, 0));
         using var portrait = RiggedPortrait.Load(request.ImagePath, options.Portrait, _models, cancellationToken);
@@ -51,11 +53,7 @@ public sealed class Animator
         var height = portrait.Image.Height;
 
         progress?.Report(new PipelineProgress("motion", 0, 0));
-        var motion = MotionGenerator.Generate(features, frameCount, new MotionOptions
-        {
-            FramesPerSecond = options.FramesPerSecond,
-            Seed = options.Seed,
-        });
+        var motion = given is null ? Generate(clip, frameCount, options, cancellationToken) : Fit(given, frameCount, options);
         if (options.MotionJsonPath is not null)
             OutputFile.WriteAllTextAtomic(options.MotionJsonPath, MotionJson.Serialize(motion));
 
@@ -108,6 +106,44 @@ public sealed class Animator
         {
             Warnings = portrait.Warning is null ? [] : [portrait.Warning],
         };
+    }
+
+    /// <summary>Features, phones when English is spoken, style, then the motion track.</summary>
+    private static MotionTrack Generate(AudioClip clip, int frameCount, AnimateOptions options, CancellationToken cancellationToken)
+    {
+        var features = AudioAnalyzer.Analyze(clip, ct: cancellationToken);
+        var style = options.Style ?? (VoiceCharacter.SoundsSung(features) ? MotionStyle.Singing : MotionStyle.Neutral);
+        IReadOnlyList<Phone>? phones = null;
+        // Auto skips the decoder for a voice that holds notes (singing): the acoustic model suits it, and it saves the decoding.
+        if (options.Language == LanguageMode.English || (options.Language == LanguageMode.Auto && !VoiceCharacter.SoundsSung(features)))
+        {
+            var track = PhonemeAnalyzer.Analyze(clip, features, ct: cancellationToken);
+            if (options.Language == LanguageMode.English || track.Confidence.IsConfident)
+                phones = track.Phones;
+        }
+
+        return MotionGenerator.Generate(features, phones, frameCount, new MotionOptions
+        {
+            FramesPerSecond = options.FramesPerSecond,
+            Seed = options.Seed,
+            Style = style,
+            Expressiveness = options.Expressiveness,
+            HeadMotion = options.HeadMotion,
+        });
+    }
+
+    /// <summary>A given track fitted to the video: it must have the video's fps; a short one holds its last frame, a long one is cut at the end of the voice.</summary>
+    private static MotionTrack Fit(MotionTrack given, int frameCount, AnimateOptions options)
+    {
+        var path = options.MotionInPath!;
+        if (Math.Abs(given.FramesPerSecond - options.FramesPerSecond) > 1e-6)
+            throw new InvalidInputException(path, $"is a track at {given.FramesPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture)} fps, but the video is made at {options.FramesPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture)} fps.", "Give the same --fps, or regenerate the track.");
+        if (given.FrameCount == 0)
+            throw new InvalidInputException(path, "has no frames.");
+        var frames = new FaceState[frameCount];
+        for (var k = 0; k < frameCount; k++)
+            frames[k] = given.Frames[Math.Min(k, given.FrameCount - 1)];
+        return new MotionTrack(given.FramesPerSecond, frames);
     }
 
     /// <summary>The generation parameters recorded in the signed manifest.</summary>

@@ -1,0 +1,290 @@
+using System.Diagnostics;
+using Parla.Media;
+
+namespace Parla.Audio.Phonemes;
+
+/// <summary>One recognised phone: ARPAbet symbol (as in CMUdict, without stress; "SIL" for silence) and its time span.</summary>
+/// <param name="Symbol">"AA", "B", … or "SIL", "+NSN+" (noise) as pocketsphinx names them.</param>
+/// <param name="StartSeconds">Start of the phone.</param>
+/// <param name="EndSeconds">End of the phone (the start of the next one).</param>
+/// <param name="AcousticScorePerFrame">The decoder's acoustic log-likelihood over the phone divided by its frames (integer log base 1.0001, scaled by 2^-10; larger is better).</param>
+public readonly record struct Phone(string Symbol, double StartSeconds, double EndSeconds, float AcousticScorePerFrame)
+{
+    /// <summary>Whether this is a silence or noise filler rather than a speech sound.</summary>
+    public bool IsSilence => Symbol is "SIL" || Symbol.StartsWith('+');
+
+    public double DurationSeconds => EndSeconds - StartSeconds;
+}
+
+/// <summary>One recognised English word and its time span.</summary>
+/// <param name="Text">The word as CMUdict spells it, lower case.</param>
+/// <param name="StartSeconds">Start of the word.</param>
+/// <param name="EndSeconds">End of the word.</param>
+/// <param name="AcousticScorePerFrame">Acoustic log-likelihood per frame (as for <see cref="Phone"/>).</param>
+/// <param name="LanguageScore">The trigram model's log-probability of the word in context (same units; larger is likelier English).</param>
+public readonly record struct Word(string Text, double StartSeconds, double EndSeconds, float AcousticScorePerFrame, int LanguageScore);
+
+/// <summary>The phones of a whole clip, in order and without gaps, the words they come from, and how well they explain the voice.</summary>
+public sealed class PhonemeTrack
+{
+    public PhonemeTrack(IReadOnlyList<Phone> phones, IReadOnlyList<Word> words, PhonemeConfidence confidence, double decodeSeconds)
+    {
+        Phones = phones;
+        Words = words;
+        Confidence = confidence;
+        DecodeSeconds = decodeSeconds;
+    }
+
+    public IReadOnlyList<Phone> Phones { get; }
+
+    public IReadOnlyList<Word> Words { get; }
+
+    /// <summary>Measures of how well English phones fit this voice (see <see cref="PhonemeConfidence"/>).</summary>
+    public PhonemeConfidence Confidence { get; }
+
+    /// <summary>Wall-clock time the decoding took, seconds (for the ×real-time figure; not part of the result's identity).</summary>
+    public double DecodeSeconds { get; }
+}
+
+/// <summary>Settings of <see cref="PhonemeAnalyzer"/>.</summary>
+public sealed record PhonemeAnalysisOptions
+{
+    /// <summary>Folder of the pocketsphinx en-us model; default Debian's (package pocketsphinx-en-us).</summary>
+    public string ModelDirectory { get; init; } = PocketSphinxDecoder.DefaultModelDirectory;
+
+    /// <summary>Decoders run side by side (each holds its own copy of the model, about 25 MB); default: all cores.</summary>
+    public int DegreeOfParallelism { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>A piece is cut at the first pause after this many seconds; default 4 (shorter pieces parallelise better, but batch normalisation wants a second or two of voice).</summary>
+    public double MinPieceSeconds { get; init; } = 4;
+
+    /// <summary>Without a pause, a piece is cut at its quietest frame before this length; default 15 s.</summary>
+    public double MaxPieceSeconds { get; init; } = 15;
+
+    /// <summary>A pause at least this long can take a cut; default 0.2 s.</summary>
+    public double MinPauseSeconds { get; init; } = 0.2;
+}
+
+/// <summary>
+/// English phoneme timing with pocketsphinx's all-phone decoder, in process. Long audio is cut in
+/// the middle of pauses and the pieces are decoded in parallel, one decoder per thread; each piece
+/// is decoded on its own, so the result does not depend on the number of threads.
+/// </summary>
+public static class PhonemeAnalyzer
+{
+    /// <summary>Decodes the phones of <paramref name="clip"/> (16 kHz mono); <paramref name="features"/> (same clip) places the cuts.</summary>
+    public static PhonemeTrack Analyze(AudioClip clip, AudioFeatures features, PhonemeAnalysisOptions? options = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(clip);
+        ArgumentNullException.ThrowIfNull(features);
+        options ??= new PhonemeAnalysisOptions();
+        if (clip.SampleRateHz != PocketSphinxDecoder.SampleRateHz)
+        {
+            throw new ArgumentException($"The phoneme decoder needs 16 kHz audio (got {clip.SampleRateHz} Hz).", nameof(clip));
+        }
+
+        var clock = Stopwatch.StartNew();
+        var pcm = PocketSphinxDecoder.ToPcm16(clip.Samples);
+        var pieces = Cut(features, clip.Samples.Length, options);
+        var results = new List<DecodedSegment>[pieces.Count];
+        var words = new List<DecodedSegment>[pieces.Count];
+        var workers = Math.Clamp(options.DegreeOfParallelism, 1, pieces.Count);
+        var next = -1;
+        var threads = new Thread[workers];
+        Exception? failure = null;
+        for (var w = 0; w < workers; w++)
+        {
+            // Plain threads taking pieces in turn; every piece gets a fresh decoder, because a
+            // decoder's live normalisation carries over from one utterance to the next, and the
+            // result must not depend on which thread took which piece.
+            threads[w] = new Thread(() =>
+            {
+                try
+                {
+                    int i;
+                    while ((i = Interlocked.Increment(ref next)) < pieces.Count && Volatile.Read(ref failure) is null)
+                    {
+                        ct.ThrowIfCancellationRequested();
+                        (results[i], words[i]) = DecodePiece(pcm.AsSpan(pieces[i].Start, pieces[i].Length), options.ModelDirectory);
+                    }
+                }
+                catch (Exception e)
+                {
+                    Interlocked.CompareExchange(ref failure, e, null);
+                }
+            }, maxStackSize: 4 << 20) { IsBackground = true, Name = "pocketsphinx" };
+            threads[w].Start();
+        }
+
+        foreach (var thread in threads)
+        {
+            thread.Join();
+        }
+
+        if (failure is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+        }
+
+        ct.ThrowIfCancellationRequested();
+        var phones = new List<Phone>();
+        for (var p = 0; p < pieces.Count; p++)
+        {
+            var offset = (double)pieces[p].Start / clip.SampleRateHz;
+            var pieceEnd = (double)(pieces[p].Start + pieces[p].Length) / clip.SampleRateHz;
+            var segments = results[p];
+            for (var s = 0; s < segments.Count; s++)
+            {
+                var seg = segments[s];
+                var start = offset + ((double)seg.StartFrame / PocketSphinxDecoder.FrameRateHz);
+                // Phones tile the piece: each ends where the next begins, the last at the piece's end.
+                var end = s + 1 < segments.Count
+                    ? offset + ((double)segments[s + 1].StartFrame / PocketSphinxDecoder.FrameRateHz)
+                    : pieceEnd;
+                phones.Add(new Phone(seg.Label, start, Math.Max(start, end), (float)seg.AcousticScore / Math.Max(1, seg.FrameCount)));
+            }
+
+            if (segments.Count == 0)
+            {
+                phones.Add(new Phone("SIL", offset, pieceEnd, 0));
+            }
+        }
+
+        var recognised = new List<Word>();
+        for (var p = 0; p < pieces.Count; p++)
+        {
+            var offset = (double)pieces[p].Start / clip.SampleRateHz;
+            foreach (var w in words[p])
+            {
+                var text = w.Label.Contains('(') ? w.Label[..w.Label.IndexOf('(')] : w.Label;
+                recognised.Add(new Word(text, offset + ((double)w.StartFrame / PocketSphinxDecoder.FrameRateHz),
+                    offset + ((double)(w.EndFrame + 1) / PocketSphinxDecoder.FrameRateHz), (float)w.AcousticScore / Math.Max(1, w.FrameCount), w.LanguageScore));
+            }
+        }
+
+        var confidence = PhonemeConfidence.Measure(phones, recognised, features);
+        return new PhonemeTrack(phones, recognised, confidence, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Pieces (first sample, length) that tile the clip, cut in the middle of pauses.</summary>
+    internal static List<(int Start, int Length)> Cut(AudioFeatures features, int sampleCount, PhonemeAnalysisOptions options)
+    {
+        var rate = features.FrameRateHz;
+        var samplesPerFrame = sampleCount / Math.Max(1.0, features.DurationSeconds * rate);
+        var n = features.FrameCount;
+        var minPause = Math.Max(1, (int)Math.Round(options.MinPauseSeconds * rate));
+        var minPiece = (int)Math.Round(options.MinPieceSeconds * rate);
+        var maxPiece = Math.Max(minPiece + 1, (int)Math.Round(options.MaxPieceSeconds * rate));
+        var cuts = new List<int>();
+        var pieceStart = 0;
+        var i = 0;
+        while (i < n)
+        {
+            if (features.IsSpeech(i))
+            {
+                if (i - pieceStart >= maxPiece)
+                {
+                    var cut = Quietest(features, pieceStart + minPiece, i);
+                    cuts.Add(cut);
+                    pieceStart = cut;
+                }
+
+                i++;
+                continue;
+            }
+
+            var end = i;
+            while (end < n && !features.IsSpeech(end))
+            {
+                end++;
+            }
+
+            var middle = (i + end) / 2;
+            if (end - i >= minPause && end < n && middle - pieceStart >= minPiece)
+            {
+                cuts.Add(middle);
+                pieceStart = middle;
+            }
+
+            i = end;
+        }
+
+        var pieces = new List<(int, int)>();
+        var previous = 0;
+        foreach (var frame in cuts.Append(-1))
+        {
+            var sample = frame < 0 ? sampleCount : Math.Clamp((int)Math.Round(frame * samplesPerFrame), previous, sampleCount);
+            if (sample > previous)
+            {
+                pieces.Add((previous, sample - previous));
+            }
+
+            previous = sample;
+        }
+
+        if (pieces.Count == 0)
+        {
+            pieces.Add((0, sampleCount));
+        }
+
+        return pieces;
+    }
+
+    /// <summary>
+    /// Two passes over one piece with one fresh decoder: the words (trigram model and CMUdict), then
+    /// a forced alignment of their phones, which gives each phone its own time. A piece without
+    /// words is silence; if the alignment finds no path, the phones share their word's time.
+    /// </summary>
+    private static (List<DecodedSegment> Phones, List<DecodedSegment> Words) DecodePiece(ReadOnlySpan<short> piece, string modelDirectory)
+    {
+        using var decoder = PocketSphinxDecoder.CreateWordRecognizer(modelDirectory);
+        var words = decoder.Decode(piece).Where(w => !IsFiller(w.Label)).ToList();
+        var dictionary = Pronunciations.For(modelDirectory);
+        var phones = new List<string>();
+        var spread = new List<DecodedSegment>();
+        foreach (var word in words)
+        {
+            if (!dictionary.TryGetValue(word.Label, out var pronunciation))
+            {
+                continue;
+            }
+
+            phones.AddRange(pronunciation);
+            // The fallback: phones share the word's frames evenly.
+            for (var k = 0; k < pronunciation.Length; k++)
+            {
+                var from = word.StartFrame + (k * word.FrameCount / pronunciation.Length);
+                var to = word.StartFrame + ((k + 1) * word.FrameCount / pronunciation.Length) - 1;
+                spread.Add(new DecodedSegment(pronunciation[k], from, Math.Max(from, to), 0, 0));
+            }
+        }
+
+        if (phones.Count == 0)
+        {
+            return ([], words);
+        }
+
+        decoder.UsePhoneAlignment(phones);
+        var aligned = decoder.Decode(piece)
+            .Select(s => s.Label.StartsWith("ph_", StringComparison.Ordinal) ? s with { Label = s.Label[3..].ToUpperInvariant() } : s with { Label = "SIL" })
+            .ToList();
+        return (aligned.Any(s => s.Label != "SIL") ? aligned : spread, words);
+    }
+
+    /// <summary>Sentence marks, silences and noises ("&lt;s&gt;", "&lt;sil&gt;", "[NOISE]", "+breath+").</summary>
+    private static bool IsFiller(string label) => label.Length == 0 || label[0] is '<' or '[' or '+';
+
+    private static int Quietest(AudioFeatures features, int from, int to)
+    {
+        var best = from;
+        for (var i = from; i < to; i++)
+        {
+            if (features.EnergyDb[i] < features.EnergyDb[best])
+            {
+                best = i;
+            }
+        }
+
+        return best;
+    }
+}

@@ -1,0 +1,79 @@
+using System.Runtime.InteropServices;
+
+namespace Parla.Audio.Phonemes;
+
+/// <summary>
+/// The few functions of Debian's libpocketsphinx3 (0.8+5prealpha) and libsphinxbase3 that the
+/// phoneme decoder needs. Signatures follow pocketsphinx.h and cmd_ln.h of that version; only
+/// <see cref="PocketSphinxDecoder"/> calls them.
+/// </summary>
+internal static partial class PocketSphinxNative
+{
+    public const string PocketSphinx = "libpocketsphinx.so.3";
+    public const string SphinxBase = "libsphinxbase.so.3";
+
+    [LibraryImport(PocketSphinx, EntryPoint = "ps_args")]
+    public static partial nint Args();
+
+    /// <summary>cmd_ln_parse_r(NULL, defn, argc, argv, strict): a new configuration, or 0 on a bad argument.</summary>
+    [LibraryImport(SphinxBase, EntryPoint = "cmd_ln_parse_r")]
+    public static partial nint ParseConfig(nint inout, nint definitions, int argc, nint argv, int strict);
+
+    [LibraryImport(SphinxBase, EntryPoint = "cmd_ln_free_r")]
+    public static partial int FreeConfig(nint config);
+
+    /// <summary>err_set_logfp(NULL) silences the libraries' logging to stderr (process-wide).</summary>
+    [LibraryImport(SphinxBase, EntryPoint = "err_set_logfp")]
+    public static partial void SetLogFile(nint file);
+
+    /// <summary>ps_init: a decoder that keeps its own reference to the configuration; 0 on failure (a missing model file).</summary>
+    [LibraryImport(PocketSphinx, EntryPoint = "ps_init")]
+    public static partial nint Init(nint config);
+
+    [LibraryImport(PocketSphinx, EntryPoint = "ps_free")]
+    public static partial int Free(nint decoder);
+
+    /// <summary>ps_add_word(ps, word, phones, update): adds a pronunciation; returns the word id or a negative value.</summary>
+    [LibraryImport(PocketSphinx, EntryPoint = "ps_add_word", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int AddWord(nint decoder, string word, string phones, int update);
+
+    /// <summary>ps_set_jsgf_string(ps, name, grammar): adds a grammar search; 0 on success.</summary>
+    [LibraryImport(PocketSphinx, EntryPoint = "ps_set_jsgf_string", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int SetJsgfString(nint decoder, string name, string grammar);
+
+    /// <summary>ps_set_search(ps, name): makes a search the active one; 0 on success.</summary>
+    [LibraryImport(PocketSphinx, EntryPoint = "ps_set_search", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int SetSearch(nint decoder, string name);
+
+    [LibraryImport(PocketSphinx, EntryPoint = "ps_start_utt")]
+    public static partial int StartUtterance(nint decoder);
+
+    [LibraryImport(PocketSphinx, EntryPoint = "ps_process_raw")]
+    public static unsafe partial int ProcessRaw(nint decoder, short* data, nuint sampleCount, int noSearch, int fullUtterance);
+
+    [LibraryImport(PocketSphinx, EntryPoint = "ps_end_utt")]
+    public static partial int EndUtterance(nint decoder);
+
+    [LibraryImport(PocketSphinx, EntryPoint = "ps_get_n_frames")]
+    public static partial int FrameCount(nint decoder);
+
+    /// <summary>ps_seg_iter: the best path's first segment, or 0 when there is none; the iterator frees itself at the end.</summary>
+    [LibraryImport(PocketSphinx, EntryPoint = "ps_seg_iter")]
+    public static partial nint SegmentIterator(nint decoder);
+
+    [LibraryImport(PocketSphinx, EntryPoint = "ps_seg_next")]
+    public static partial nint NextSegment(nint segment);
+
+    /// <summary>ps_seg_word: a string owned by the decoder, valid until the next call on it.</summary>
+    [LibraryImport(PocketSphinx, EntryPoint = "ps_seg_word")]
+    public static partial nint SegmentWord(nint segment);
+
+    [LibraryImport(PocketSphinx, EntryPoint = "ps_seg_frames")]
+    public static partial void SegmentFrames(nint segment, out int startFrame, out int endFrame);
+
+    [LibraryImport(PocketSphinx, EntryPoint = "ps_seg_prob")]
+    public static partial int SegmentProbability(nint segment, out int acousticScore, out int languageScore, out int languageBackoff);
+
+    [LibraryImport(PocketSphinx, EntryPoint = "ps_seg_free")]
+    public static partial void FreeSegment(nint segment);
+}

@@ -1,0 +1,252 @@
+using Parla.Audio;
+using Parla.Audio.Phonemes;
+
+namespace Parla.Motion;
+
+/// <summary>
+/// The mouth from timed phones: each phone's viseme has a target shape (jaw, rounding, spread,
+/// press) and a dominance that rises to its full strength inside the phone and decays outside it
+/// (Cohen and Massaro, 1993); the mouth at any moment is the dominance-weighted mean of the
+/// targets around it, so shapes overlap and anticipate rather than snap. Jaw and lips are blended
+/// with separate dominances (a t or a k leaves the lips free to take the next vowel's rounding,
+/// as in JALI), and the jaw's amplitude follows the loudness of the voice (JALI's jaw axis: the
+/// same words mumbled or shouted). Bilabial closures are then enforced: whatever the blend, the
+/// lips meet over every p, b and m.
+/// </summary>
+internal static class VisemeMouthModel
+{
+    /// <summary>The shape a viseme aims for and how strongly it holds jaw and lips against its neighbours.</summary>
+    internal readonly record struct Target(float Jaw, float Round, float Width, float Press, float JawDominance, float LipDominance);
+
+    // Targets at expressiveness 1 (the renderer's units: jaw 1 = wide open). Dominance 1 for shapes the
+    // listener must see (vowels, lip closures, f/v), low for consonants made inside the mouth.
+    private static readonly Target[] Targets = BuildTargets();
+
+    // Dominance decay outside a phone, seconds (e-folding). Lips anticipate further than they carry
+    // over (rounding starts up to ~150 ms before a rounded vowel); the jaw is quicker.
+    private const double JawAnticipationSeconds = 0.05;
+    private const double JawCarryoverSeconds = 0.04;
+    private const double LipAnticipationSeconds = 0.09;
+    private const double LipCarryoverSeconds = 0.06;
+    private const double ReachSeconds = 0.5;
+
+    // A bilabial closure is held at least this long (so that a 25 fps frame always sees it), with
+    // ramps of this length either side.
+    private const double MinClosureSeconds = 0.05;
+    private const double ClosureRampSeconds = 0.03;
+    private const float ClosedJaw = 0.02f;
+
+    public static MouthCurves Compute(AudioFeatures features, IReadOnlyList<Phone> phones, MotionOptions options)
+    {
+        var n = features.FrameCount;
+        var jaw = new float[n];
+        var round = new float[n];
+        var width = new float[n];
+        var press = new float[n];
+        var segments = Segments(phones);
+        if (n == 0 || segments.Count == 0)
+        {
+            return new MouthCurves(jaw, round, width, press);
+        }
+
+        var loudness = Loudness(features);
+        // The acoustic jaw (the loudness envelope shaped by a vowel cue, syllable by syllable) carries
+        // the timing and size of each opening; the visemes carry its shape. Measured on the LibriVox
+        // read: viseme targets alone follow the sound's envelope with r 0.26 (yardstick), the acoustic
+        // jaw with 0.77; their blend keeps both the phones' shapes and the envelope's rhythm.
+        var acoustic = MouthModel.Compute(features, options);
+        var style = StyleProfile.Of(options.Style);
+        var jawGain = (float)((0.55 + (0.45 * options.Expressiveness)) * style.JawScale);
+        var lipGain = (float)((0.5 + (0.5 * options.Expressiveness)) * style.LipScale);
+        var rate = features.FrameRateHz;
+        var first = 0;
+        for (var i = 0; i < n; i++)
+        {
+            var t = i / rate;
+            while (first < segments.Count && segments[first].End < t - ReachSeconds)
+            {
+                first++;
+            }
+
+            double jSum = 0, jW = 0, rSum = 0, wSum = 0, pSum = 0, lW = 0;
+            for (var s = first; s < segments.Count && segments[s].Start <= t + ReachSeconds; s++)
+            {
+                var seg = segments[s];
+                var target = Targets[(int)seg.Viseme];
+                var dj = target.JawDominance * Decay(t, seg, JawAnticipationSeconds, JawCarryoverSeconds);
+                var dl = target.LipDominance * Decay(t, seg, LipAnticipationSeconds, LipCarryoverSeconds);
+                jSum += dj * target.Jaw;
+                jW += dj;
+                rSum += dl * target.Round;
+                wSum += dl * target.Width;
+                pSum += dl * target.Press;
+                lW += dl;
+            }
+
+            if (jW > 1e-9)
+            {
+                // JALI's jaw axis: quiet speech barely opens, loud speech opens fully.
+                var shaped = (float)(jSum / jW) * jawGain * (0.3f + (0.9f * loudness[i]));
+                jaw[i] = Math.Clamp((0.35f * shaped) + (0.75f * acoustic.JawOpen[i] * (float)style.JawScale), 0f, 1f);
+            }
+
+            if (lW > 1e-9)
+            {
+                round[i] = Math.Clamp((float)(rSum / lW) * lipGain, 0f, 1f);
+                width[i] = Math.Clamp(((float)(wSum / lW) * lipGain) + style.SmileOffset, -0.5f, 1f);
+                press[i] = Math.Clamp((float)(pSum / lW), 0f, 1f);
+            }
+        }
+
+        EnforceClosures(segments, rate, jaw, press);
+        return new MouthCurves(jaw, round, width, press);
+    }
+
+    /// <summary>The target of a viseme (for tests and documentation).</summary>
+    internal static Target TargetOf(Viseme viseme) => Targets[(int)viseme];
+
+    /// <summary>Phones as viseme segments; a diphthong becomes two halves, its glide in the second.</summary>
+    internal static List<(Viseme Viseme, double Start, double End)> Segments(IReadOnlyList<Phone> phones)
+    {
+        var segments = new List<(Viseme, double, double)>(phones.Count + 8);
+        foreach (var phone in phones)
+        {
+            if (phone.EndSeconds <= phone.StartSeconds)
+            {
+                continue;
+            }
+
+            var viseme = phone.IsSilence ? Viseme.Sil : VisemeMap.Of(phone.Symbol);
+            var glide = phone.IsSilence ? null : VisemeMap.Glide(phone.Symbol);
+            if (glide is { } second)
+            {
+                var middle = phone.StartSeconds + (0.55 * phone.DurationSeconds);
+                segments.Add((viseme, phone.StartSeconds, middle));
+                segments.Add((second, middle, phone.EndSeconds));
+            }
+            else
+            {
+                segments.Add((viseme, phone.StartSeconds, phone.EndSeconds));
+            }
+        }
+
+        return segments;
+    }
+
+    /// <summary>Full dominance inside the segment, exponential decay outside it.</summary>
+    private static double Decay(double t, (Viseme Viseme, double Start, double End) seg, double anticipation, double carryover)
+    {
+        if (t < seg.Start)
+        {
+            return Math.Exp(-(seg.Start - t) / anticipation);
+        }
+
+        return t > seg.End ? Math.Exp(-(t - seg.End) / carryover) : 1;
+    }
+
+    /// <summary>
+    /// Over every p, b, m the lips meet: press 1, jaw at most <see cref="ClosedJaw"/>, held at least
+    /// <see cref="MinClosureSeconds"/> with smooth ramps, whatever the neighbours' dominance left.
+    /// </summary>
+    private static void EnforceClosures(List<(Viseme Viseme, double Start, double End)> segments, double rate, float[] jaw, float[] press)
+    {
+        foreach (var seg in segments)
+        {
+            if (seg.Viseme != Viseme.PP)
+            {
+                continue;
+            }
+
+            var start = seg.Start;
+            var end = seg.End;
+            if (end - start < MinClosureSeconds)
+            {
+                var middle = 0.5 * (start + end);
+                start = middle - (MinClosureSeconds / 2);
+                end = middle + (MinClosureSeconds / 2);
+            }
+
+            var from = Math.Max(0, (int)Math.Floor((start - ClosureRampSeconds) * rate));
+            var to = Math.Min(jaw.Length - 1, (int)Math.Ceiling((end + ClosureRampSeconds) * rate));
+            for (var i = from; i <= to; i++)
+            {
+                var t = i / rate;
+                var outside = t < start ? start - t : t > end ? t - end : 0;
+                var u = Math.Clamp(1 - (outside / ClosureRampSeconds), 0, 1);
+                var w = (float)(u * u * (3 - (2 * u))); // smoothstep: 1 inside the closure, 0 a ramp away
+                press[i] = Math.Max(press[i], w);
+                jaw[i] = (jaw[i] * (1 - w)) + (Math.Min(jaw[i], ClosedJaw) * w);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Loudness 0..1 per frame: the energy between the clip's 10th and 95th voice percentiles, smoothed
+    /// over about 80 ms so that the jaw follows syllables and phrases, not vibrato or pitch pulses.
+    /// </summary>
+    private static float[] Loudness(AudioFeatures features)
+    {
+        var n = features.FrameCount;
+        var loud = new float[n];
+        var active = new List<float>(n);
+        for (var i = 0; i < n; i++)
+        {
+            if (features.IsSpeech(i))
+            {
+                active.Add(features.EnergyDb[i]);
+            }
+        }
+
+        if (active.Count == 0)
+        {
+            return loud;
+        }
+
+        active.Sort();
+        var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(active);
+        var high = Statistics.PercentileOfSorted(span, 95);
+        var low = Math.Min(Statistics.PercentileOfSorted(span, 10), high - 12f);
+        var k = (float)(1 - Math.Exp(-1 / (features.FrameRateHz * 0.04)));
+        float state = 0;
+        // Forward and backward passes: a zero-phase smoothing, so loudness does not lag the phones.
+        for (var i = 0; i < n; i++)
+        {
+            var x = Math.Clamp((features.EnergyDb[i] - low) / (high - low), 0f, 1f);
+            state += k * (x - state);
+            loud[i] = state;
+        }
+
+        state = loud[n - 1];
+        for (var i = n - 1; i >= 0; i--)
+        {
+            state += k * (loud[i] - state);
+            loud[i] = state;
+        }
+
+        return loud;
+    }
+
+    private static Target[] BuildTargets()
+    {
+        var t = new Target[15];
+        //                                Jaw    Round  Width  Press  JawDom LipDom
+        t[(int)Viseme.Sil] = new Target(0.00f, 0.00f, 0.00f, 0.00f, 0.6f, 0.4f);
+        t[(int)Viseme.PP] = new Target(0.00f, 0.00f, 0.00f, 1.00f, 1.0f, 1.0f);
+        // f, v: the renderer has no lower-lip tuck; a light press over an almost closed jaw reads as
+        // the lower lip touching the upper teeth.
+        t[(int)Viseme.FF] = new Target(0.06f, 0.00f, 0.05f, 0.60f, 0.9f, 0.9f);
+        t[(int)Viseme.TH] = new Target(0.18f, 0.00f, 0.10f, 0.00f, 0.5f, 0.2f);
+        t[(int)Viseme.DD] = new Target(0.16f, 0.00f, 0.08f, 0.00f, 0.5f, 0.15f);
+        t[(int)Viseme.Kk] = new Target(0.22f, 0.00f, 0.05f, 0.00f, 0.4f, 0.1f);
+        t[(int)Viseme.CH] = new Target(0.12f, 0.45f, -0.10f, 0.00f, 0.7f, 0.8f);
+        t[(int)Viseme.SS] = new Target(0.08f, 0.00f, 0.25f, 0.00f, 0.7f, 0.4f);
+        t[(int)Viseme.Nn] = new Target(0.16f, 0.00f, 0.08f, 0.00f, 0.4f, 0.15f);
+        t[(int)Viseme.RR] = new Target(0.20f, 0.35f, -0.05f, 0.00f, 0.5f, 0.6f);
+        t[(int)Viseme.Aa] = new Target(0.75f, 0.00f, 0.12f, 0.00f, 1.0f, 0.8f);
+        t[(int)Viseme.E] = new Target(0.48f, 0.00f, 0.35f, 0.00f, 1.0f, 0.8f);
+        t[(int)Viseme.Ih] = new Target(0.28f, 0.00f, 0.45f, 0.00f, 0.9f, 0.8f);
+        t[(int)Viseme.Oh] = new Target(0.55f, 0.60f, -0.15f, 0.00f, 1.0f, 1.0f);
+        t[(int)Viseme.Ou] = new Target(0.22f, 0.85f, -0.25f, 0.00f, 0.9f, 1.0f);
+        return t;
+    }
+}

@@ -1,0 +1,66 @@
+using Parla.Audio;
+using Parla.Audio.Phonemes;
+using Parla.Media;
+using Parla.Motion;
+using Xunit.Abstractions;
+
+namespace Parla.Tests.Motion;
+
+public sealed class LipSyncTests
+{
+    private readonly ITestOutputHelper _output;
+
+    public LipSyncTests(ITestOutputHelper output) => _output = output;
+
+    [Fact]
+    public void EnglishRead_ClosesTheLipsAtEveryWordOnPBM_AndOpensOpenVowels()
+    {
+        // "he might even have been made amiable himself": might, been, made.
+        var score = ScoreClip("0930", usePhones: true);
+
+        _output.WriteLine(score.ToString());
+        Assert.True(score.BilabialTotal >= 3);
+        Assert.Equal(score.BilabialTotal, score.BilabialClosed);
+        Assert.True(score.OpenVowelShare >= 0.75, score.ToString());
+    }
+
+    /// <summary>The lip-sync figures on every LibriVox clip, for the viseme path and the acoustic one (run with --filter Category=Evaluation).</summary>
+    [Fact]
+    [Trait("Category", "Evaluation")]
+    public void Evaluation_LibriVoxClips()
+    {
+        var visemes = new LipSyncScore(0, 0, 0, 0);
+        var acoustic = new LipSyncScore(0, 0, 0, 0);
+        foreach (var clip in new[] { "0870", "0880", "0890", "0920", "0930" })
+        {
+            var v = ScoreClip(clip, usePhones: true);
+            var a = ScoreClip(clip, usePhones: false);
+            _output.WriteLine($"{clip}: visemes {v}; acoustic {a}");
+            visemes += v;
+            acoustic += a;
+        }
+
+        _output.WriteLine($"all: visemes {visemes}");
+        _output.WriteLine($"all: acoustic {acoustic}");
+        File.WriteAllText(Path.Combine(TestData.OutputDirectory(), "lipsync-evaluation.txt"), $"visemes {visemes}\nacoustic {acoustic}\n");
+        // Measured 14/18 (78 %) with this strict test (the lips shut and pressed within one video frame
+        // of the onset); the yardstick's looser window (100 ms before to 40 ms after) finds 18/18 in
+        // the rendered video. The misses are recognition errors ("to be ill disposed" heard twice as
+        // "to the oldest", "prudently" as "greatly") and one m placed 130 ms late by the phone
+        // alignment ("much"). The floor keeps what was reached; docs/visemes.md has the figures.
+        Assert.True(visemes.BilabialShare >= 0.75, visemes.ToString());
+        Assert.True(visemes.OpenVowelShare >= 0.85, visemes.ToString());
+    }
+
+    private LipSyncScore ScoreClip(string clip, bool usePhones)
+    {
+        var audio = AudioDecoder.Decode(TestData.Voice($"librivox_{clip}.wav"));
+        var features = AudioAnalyzer.Analyze(audio);
+        var words = LipSync.Align(audio, LipSync.Transcript(clip));
+        Assert.NotEmpty(words);
+        var phones = usePhones ? PhonemeAnalyzer.Analyze(audio, features).Phones : null;
+        var frames = (int)Math.Ceiling(audio.DurationSeconds * 25);
+        var track = MotionGenerator.Generate(features, phones, frames, new MotionOptions());
+        return LipSync.Score(track, words);
+    }
+}

@@ -1,0 +1,132 @@
+using Parla.Audio;
+using Parla.Audio.Phonemes;
+using Parla.Media;
+using Parla.Motion;
+using Parla.Tests.Audio;
+
+namespace Parla.Tests.Motion;
+
+public sealed class VisemeTests
+{
+    private const int Rate = 16000;
+
+    [Theory]
+    [InlineData("P", Viseme.PP)]
+    [InlineData("B", Viseme.PP)]
+    [InlineData("M", Viseme.PP)]
+    [InlineData("F", Viseme.FF)]
+    [InlineData("V", Viseme.FF)]
+    [InlineData("DH", Viseme.TH)]
+    [InlineData("T", Viseme.DD)]
+    [InlineData("NG", Viseme.Kk)]
+    [InlineData("SH", Viseme.CH)]
+    [InlineData("Z", Viseme.SS)]
+    [InlineData("L", Viseme.Nn)]
+    [InlineData("ER", Viseme.RR)]
+    [InlineData("AA1", Viseme.Aa)]
+    [InlineData("EY", Viseme.E)]
+    [InlineData("IY", Viseme.Ih)]
+    [InlineData("OW", Viseme.Oh)]
+    [InlineData("W", Viseme.Ou)]
+    [InlineData("SIL", Viseme.Sil)]
+    [InlineData("+NSN+", Viseme.Sil)]
+    public void Arpabet_MapsToOculusVisemes(string phone, Viseme expected) => Assert.Equal(expected, VisemeMap.Of(phone));
+
+    [Fact]
+    public void EveryArpabetPhone_HasASpeechViseme()
+    {
+        string[] phones = ["AA", "AE", "AH", "AO", "AW", "AY", "B", "CH", "D", "DH", "EH", "ER", "EY", "F", "G", "HH", "IH", "IY", "JH", "K", "L", "M", "N", "NG", "OW", "OY", "P", "R", "S", "SH", "T", "TH", "UH", "UW", "V", "W", "Y", "Z", "ZH"];
+        Assert.All(phones, p => Assert.NotEqual(Viseme.Sil, VisemeMap.Of(p)));
+    }
+
+    [Fact]
+    public void KnownPhoneTiming_GivesTheShapesAtTheirTimes_LeadingTheSound()
+    {
+        // "ma-poo" on a steady voiced tone: m 0.50–0.58, aa 0.58–0.80, p 0.80–0.86, uw 0.86–1.10.
+        var voice = Voiced(1.6);
+        Array.Clear(voice, 0, (int)(0.5 * Rate));
+        Array.Clear(voice, (int)(1.1 * Rate), voice.Length - (int)(1.1 * Rate));
+        var features = AudioAnalyzer.Analyze(new AudioClip(voice, Rate));
+        Phone[] phones =
+        [
+            new("SIL", 0, 0.5, 0), new("M", 0.5, 0.58, 0), new("AA", 0.58, 0.8, 0), new("P", 0.8, 0.86, 0),
+            new("UW", 0.86, 1.1, 0), new("SIL", 1.1, 1.6, 0),
+        ];
+        var options = new MotionOptions { FramesPerSecond = 100 };
+        var track = MotionGenerator.Generate(features, phones, 160, options);
+        FaceState At(double t) => track.Frames[(int)Math.Round((t - options.MouthLeadSeconds) * 100)];
+
+        Assert.True(At(0.2).JawOpen < 0.02f, "silence keeps the mouth closed");
+        foreach (var closure in new[] { 0.54, 0.83 })
+        {
+            Assert.Equal(1f, At(closure).LipPress);
+            Assert.True(At(closure).JawOpen <= 0.02f, $"jaw {At(closure).JawOpen} at the closure {closure}");
+        }
+
+        Assert.True(At(0.7).JawOpen > 0.3f, $"aa opens the jaw ({At(0.7).JawOpen})");
+        Assert.True(At(0.7).LipRound < 0.1f);
+        Assert.True(At(1.0).LipRound > 0.5f, $"uw rounds the lips ({At(1.0).LipRound})");
+        Assert.True(At(1.0).JawOpen < At(0.7).JawOpen);
+        // Coarticulation: rounding for the uw begins before the p releases into it.
+        Assert.True(At(0.84).LipRound > 0.1f, $"anticipatory rounding {At(0.84).LipRound}");
+        Assert.True(At(1.5).JawOpen < 0.02f && At(1.5).LipRound < 0.02f, "the mouth closes again in the pause");
+    }
+
+    [Fact]
+    public void SilentPhones_KeepTheMouthClosed()
+    {
+        var features = AudioAnalyzer.Analyze(new AudioClip(new float[2 * Rate], Rate));
+        var track = MotionGenerator.Generate(features, [new Phone("SIL", 0, 2, 0)], 50, new MotionOptions());
+        Assert.All(track.Frames, s => Assert.True(s.JawOpen == 0 && s.LipPress == 0 && s.LipRound == 0));
+    }
+
+    [Fact]
+    public void SustainedVowelWithVibrato_SoundsSung_SpeechDoesNot()
+    {
+        var sung = AudioAnalyzer.Analyze(new AudioClip(Voiced(3.0, vibratoHz: 6), Rate));
+        var speech = AudioAnalyzer.Analyze(AudioDecoder.Decode(TestData.Voice("librivox_0870.wav")));
+
+        Assert.True(VoiceCharacter.SoundsSung(sung), $"held share {VoiceCharacter.HeldNoteShare(sung):0.00}");
+        Assert.False(VoiceCharacter.SoundsSung(speech), $"held share {VoiceCharacter.HeldNoteShare(speech):0.00}");
+    }
+
+    [Fact]
+    public void EnglishRead_IsConfidentEnglish_AndDecodesTheSameOnOneThreadOrTwo()
+    {
+        var clip = AudioDecoder.Decode(TestData.Voice("librivox_0870.wav"));
+        var features = AudioAnalyzer.Analyze(clip);
+        // Short pieces, so that even this 7 s clip is cut and decoded in parallel.
+        var options = new PhonemeAnalysisOptions { MinPieceSeconds = 1.5, MinPauseSeconds = 0.05 };
+
+        var two = PhonemeAnalyzer.Analyze(clip, features, options with { DegreeOfParallelism = 2 });
+        var one = PhonemeAnalyzer.Analyze(clip, features, options with { DegreeOfParallelism = 1 });
+
+        Assert.True(PhonemeAnalyzer.Cut(features, clip.Samples.Length, options).Count >= 2);
+        Assert.Equal(one.Phones, two.Phones);
+        Assert.True(two.Confidence.IsConfident, two.Confidence.ToString());
+        Assert.Contains(two.Words, w => w.Text == "consider");
+    }
+
+    /// <summary>A harmonic tone at 180 Hz with a first formant near 700 Hz (an open vowel), optionally with ±2 % vibrato.</summary>
+    private static float[] Voiced(double seconds, double vibratoHz = 0)
+    {
+        var samples = new float[(int)(seconds * Rate)];
+        double phase = 0;
+        for (var n = 0; n < samples.Length; n++)
+        {
+            var t = (double)n / Rate;
+            var f0 = 180 * (1 + (vibratoHz > 0 ? 0.02 * Math.Sin(2 * Math.PI * vibratoHz * t) : 0));
+            phase += 2 * Math.PI * f0 / Rate;
+            double s = 0;
+            for (var k = 1; k <= 20; k++)
+            {
+                s += Math.Exp(-Math.Pow(((k * 180) - 700) / 300.0, 2)) * Math.Sin(k * phase) / Math.Sqrt(k);
+            }
+
+            var edge = Math.Min(1, Math.Min(t / 0.05, (seconds - t) / 0.05));
+            samples[n] = (float)(0.3 * s * edge);
+        }
+
+        return samples;
+    }
+}
