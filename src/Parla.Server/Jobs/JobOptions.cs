@@ -5,15 +5,18 @@ using Parla.Pipeline;
 namespace Parla.Server.Jobs;
 
 /// <summary>
-/// The options of one job as the API takes them (<c>options</c> form field, JSON). The members the
-/// pipeline knows map onto <see cref="AnimateOptions"/>; the rest (<c>style</c>, <c>expressiveness</c>,
-/// <c>headMotion</c> and anything newer) are kept in <see cref="Extras"/> and handed to the renderer
-/// unchanged, so a stage that learns them later needs no API change.
+/// The options of one job as the API takes them (<c>options</c> form field, JSON), mapped onto
+/// <see cref="AnimateOptions"/>. The motion options (<c>style</c>, <c>expressiveness</c>, <c>headMotion</c>,
+/// <c>language</c>) and anything newer are stored as given in <see cref="Extras"/>, so the job store's
+/// schema does not change when an option is added.
 /// </summary>
 public sealed record JobOptions
 {
     /// <summary>Names the API documents; an option outside this list is kept in <see cref="Extras"/> but not promised to do anything.</summary>
-    public static readonly IReadOnlyList<string> KnownNames = ["fps", "maxSize", "seed", "face", "label", "style", "expressiveness", "headMotion"];
+    public static readonly IReadOnlyList<string> KnownNames = ["fps", "maxSize", "seed", "face", "label", "style", "expressiveness", "headMotion", "language"];
+
+    private static readonly string[] Styles = ["auto", "neutral", "calm", "happy", "energetic", "singing"];
+    private static readonly string[] Languages = ["auto", "en", "none"];
 
     /// <summary>Output frame rate (<c>fps</c>); default 25, as the CLI.</summary>
     [JsonPropertyName("fps")]
@@ -83,13 +86,14 @@ public sealed record JobOptions
                         if (v.ValueKind is JsonValueKind.True or JsonValueKind.False) options = options with { Label = v.GetBoolean() };
                         else errors.Add("options.label must be true or false.");
                         break;
-                    case "style":
-                        if (v.ValueKind != JsonValueKind.String) errors.Add("options.style must be a string such as \"calm\".");
+                    case "style" or "language":
+                        var allowed = member.Name == "style" ? Styles : Languages;
+                        if (v.ValueKind != JsonValueKind.String || !allowed.Contains(v.GetString()))
+                            errors.Add($"options.{member.Name} must be one of {string.Join(", ", allowed)}.");
                         else extras[member.Name] = v.Clone();
                         break;
                     case "expressiveness" or "headMotion":
-                        if (Number(v, member.Name, errors) is { } n && !(n is >= 0 and <= 4)) errors.Add($"options.{member.Name} must be between 0 and 4 (got {n}).");
-                        else extras[member.Name] = v.Clone();
+                        if (Number(v, member.Name, errors) is not null) extras[member.Name] = v.Clone();
                         break;
                     default:
                         // Not wired yet (or a newer client): kept, passed on, ignored by today's pipeline.
@@ -108,6 +112,13 @@ public sealed record JobOptions
     {
         FramesPerSecond = FramesPerSecond,
         Seed = Seed,
+        Style = Extras.TryGetValue("style", out var style) && style.ValueKind == JsonValueKind.String && style.GetString() is { } s && s != "auto"
+            && Enum.TryParse<Parla.Motion.MotionStyle>(s, ignoreCase: true, out var parsed) ? parsed : null,
+        Language = Extras.TryGetValue("language", out var language) && language.ValueKind == JsonValueKind.String
+            ? language.GetString() switch { "en" => LanguageMode.English, "none" => LanguageMode.None, _ => LanguageMode.Auto }
+            : LanguageMode.Auto,
+        Expressiveness = Extras.TryGetValue("expressiveness", out var e) && e.TryGetDouble(out var ev) ? ev : 1,
+        HeadMotion = Extras.TryGetValue("headMotion", out var h) && h.TryGetDouble(out var hv) ? hv : 1,
         DegreeOfParallelism = renderThreads,
         Portrait = new PortraitOptions
         {
@@ -121,7 +132,9 @@ public sealed record JobOptions
     private static string ApiWords(string message) => message
         .Replace("--fps", "options.fps", StringComparison.Ordinal)
         .Replace("--max-size", "options.maxSize", StringComparison.Ordinal)
-        .Replace("--face", "options.face", StringComparison.Ordinal);
+        .Replace("--face", "options.face", StringComparison.Ordinal)
+        .Replace("--expressiveness", "options.expressiveness", StringComparison.Ordinal)
+        .Replace("--head-motion", "options.headMotion", StringComparison.Ordinal);
 
     private static double? Number(JsonElement v, string name, List<string> errors)
     {
