@@ -130,7 +130,7 @@ public static class RigDeformer
         var rest = rig.Positions;
         var mid = r.InnerLipUpper.Length / 2;
         var restGap = Vector2.Dot(rest[r.InnerLipLower[mid]] - rest[r.InnerLipUpper[mid]], rig.Frame.Down);
-        return Math.Max(0, restGap - 0.02f * rig.Frame.EyeDistancePixels);
+        return Math.Max(0, restGap - 0.015f * rig.Frame.EyeDistancePixels);
     }
 
     /// <summary>The motion model itself, for an already clamped state, without the fold safety net.</summary>
