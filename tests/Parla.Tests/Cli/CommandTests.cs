@@ -86,4 +86,24 @@ public sealed class CommandTests : IDisposable
             Assert.Contains($"parla {command}", output);
         }
     }
+
+    [Fact]
+    public void Animate_WithFivePoints_MakesAVideoEvenWhereNoFaceIsDetected()
+    {
+        // A plain grey picture: the detector finds nothing, five hand-placed points still give a video.
+        var blank = Path.Combine(_dir, "blank.png");
+        using (var bitmap = new SkiaSharp.SKBitmap(320, 400))
+        {
+            bitmap.Erase(new SkiaSharp.SKColor(200, 170, 150));
+            using var data = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+            File.WriteAllBytes(blank, data.ToArray());
+        }
+        var points = Path.Combine(_dir, "points5.json");
+        File.WriteAllText(points, "{\"points5\": [[130, 170], [190, 170], [160, 210], [135, 250], [185, 250]]}");
+        var video = Path.Combine(_dir, "five.mp4");
+        var (code, _, error) = Run("animate", blank, TestData.Voice("librivox_0930.wav"), "--landmarks", points, "-o", video,
+            "--consent", "Synthetic test picture, no person shown.");
+        Assert.True(code == ExitCodes.Success, error);
+        Assert.Contains("codec_name=h264", MediaProbe.Run(video));
+    }
 }
