@@ -29,7 +29,8 @@ for size in 512 1080; do
   img="$work/p$size.png"
   : > "$work/t_parla"; : > "$work/t_floor"; : > "$work/rss"
   for r in $(seq "$REPEATS"); do
-    /usr/bin/time -f "%e %M" -o "$work/time" ./parla animate "$img" "$work/voice.wav" -o "$work/out.mp4" --max-size 4096 >/dev/null 2>&1
+    /usr/bin/time -f "%e %M" -o "$work/time" ./parla animate "$img" "$work/voice.wav" -o "$work/out.mp4" --max-size 4096 \
+      --consent "Benchmark on the public-domain demo portrait and voice." >/dev/null 2>"$work/err" || { cat "$work/err" >&2; exit 1; }
     read -r secs kb < "$work/time"
     echo "$secs" >> "$work/t_parla"; echo "$kb" >> "$work/rss"
     # The floor: the same frames count, raw yuv420p from the first 2 s of the output looped, same x264 settings.
