@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Parla.Media;
 
 namespace Parla.Rendering;
@@ -131,13 +132,15 @@ internal static class MeshWarp
     /// </remarks>
     public static void SampleRow(Frame source, Span<byte> output, float sx, float sy, float dx, float dy)
     {
-        var src = source.Buffer;
         var stride = source.Stride;
         var maxX = (source.Width - 1) * 256;
         var maxY = (source.Height - 1) * 256;
         var lastColumn = source.Width - 1;
         var lastRow = source.Height - 1;
         var count = output.Length / 4;
+        // Indices below are clamped to the source, so reads stay inside its buffer without bounds checks.
+        ref var src = ref MemoryMarshal.GetArrayDataReference(source.Buffer);
+        ref var dst = ref MemoryMarshal.GetReference(output);
         // Fixed-point positions relative to the pixel grid (centre of pixel 0 at 0).
         float fx = sx * 256 - 128, fy = sy * 256 - 128, fdx = dx * 256, fdy = dy * 256;
         for (var i = 0; i < count; i++)
@@ -148,12 +151,22 @@ internal static class MeshWarp
             int wx = ix & 255, wy = iy & 255;
             var x1 = Math.Min(x0 + 1, lastColumn);
             var y1 = Math.Min(y0 + 1, lastRow);
-            int o00 = y0 * stride + x0 * 4, o01 = y0 * stride + x1 * 4;
-            int o10 = y1 * stride + x0 * 4, o11 = y1 * stride + x1 * 4;
-            int w00 = (256 - wx) * (256 - wy), w01 = wx * (256 - wy), w10 = (256 - wx) * wy, w11 = wx * wy;
-            var o = i * 4;
-            for (var c = 0; c < 4; c++)
-                output[o + c] = (byte)((src[o00 + c] * w00 + src[o01 + c] * w01 + src[o10 + c] * w10 + src[o11 + c] * w11 + 32768) >> 16);
+            var p00 = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref src, y0 * stride + x0 * 4));
+            var p01 = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref src, y0 * stride + x1 * 4));
+            var p10 = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref src, y1 * stride + x0 * 4));
+            var p11 = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref src, y1 * stride + x1 * 4));
+            // Weights in 1/256 that sum to exactly 256, so a flat area stays flat and a pixel centre
+            // (wx = wy = 0) returns its pixel unchanged.
+            var w00 = (uint)(((256 - wx) * (256 - wy) + 128) >> 8);
+            var w01 = (uint)((wx * (256 - wy) + 128) >> 8);
+            var w10 = (uint)(((256 - wx) * wy + 128) >> 8);
+            var w11 = 256 - w00 - w01 - w10;
+            // Two channels per 32-bit lane pair (R and B, then G and A): each weighted sum is at most
+            // 255 × 256 and fits its 16 bits, so the lanes never carry into each other.
+            const uint Mask = 0x00FF00FF;
+            var rb = ((p00 & Mask) * w00 + (p01 & Mask) * w01 + (p10 & Mask) * w10 + (p11 & Mask) * w11 + 0x00800080) >> 8;
+            var ga = ((p00 >> 8) & Mask) * w00 + ((p01 >> 8) & Mask) * w01 + ((p10 >> 8) & Mask) * w10 + ((p11 >> 8) & Mask) * w11 + 0x00800080;
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref dst, i * 4), (rb & Mask) | (ga & ~Mask));
         }
     }
 }
