@@ -2,12 +2,13 @@
 # End-to-end benchmark: times `parla animate` on a 60-second voice at 512×512 and 1920×1080 and, in
 # the same run, the floor: ffmpeg encoding the same number of frames of raw video with the same
 # encoder settings. Prints seconds, real-time factor, the ratio to the floor and peak memory.
-# usage: benchmarks/e2e.sh [seconds-of-voice (60)] [repeats (3)]
+# usage: benchmarks/e2e.sh [seconds-of-voice (60)] [repeats (3)] [extra animate options, e.g. --language none]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 SECONDS_OF_VOICE="${1:-60}"
 REPEATS="${2:-3}"
+EXTRA=("${@:3}")
 FPS=25
 scripts/install-deps.sh sox time >/dev/null
 work=$(mktemp -d /tmp/parla-bench.XXXXXX)
@@ -29,7 +30,7 @@ for size in 512 1080; do
   img="$work/p$size.png"
   : > "$work/t_parla"; : > "$work/t_floor"; : > "$work/rss"
   for r in $(seq "$REPEATS"); do
-    /usr/bin/time -f "%e %M" -o "$work/time" ./parla animate "$img" "$work/voice.wav" -o "$work/out.mp4" --max-size 4096 \
+    /usr/bin/time -f "%e %M" -o "$work/time" ./parla animate "$img" "$work/voice.wav" -o "$work/out.mp4" --max-size 4096 "${EXTRA[@]}" \
       --consent "Benchmark on the public-domain demo portrait and voice." >/dev/null 2>"$work/err" || { cat "$work/err" >&2; exit 1; }
     read -r secs kb < "$work/time"
     echo "$secs" >> "$work/t_parla"; echo "$kb" >> "$work/rss"
