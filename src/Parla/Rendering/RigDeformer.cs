@@ -16,6 +16,7 @@ public static class RigDeformer
     // of real portraits: larger values stretch the skin visibly.
     private const float JawTravelOfNoseToChin = 0.40f;  // FaceState.JawOpen = 1
     private const float UpperLipLiftOfJawTravel = 0.10f;
+    private const float CornerHoldOfMouthWidth = 0.22f;  // how far from a mouth corner the jaw's pull fades in
     private const float CornerSpreadOfMouthWidth = 0.12f; // LipWidth = 1
     private const float CornerLiftOfMouthWidth = 0.05f;   // LipWidth = 1 (smile)
     private const float CornerPinchOfMouthWidth = 0.16f;  // LipRound = 1
@@ -161,11 +162,24 @@ public static class RigDeformer
         var uw = rig.UpperLipWeight;
         var lowerMid = Math.Max(jw[r.InnerLipLower[mid]], 0.5f);
         var upperMid = Math.Max(uw[r.InnerLipUpper[mid]], 0.5f);
-        var lowerTravel = jawTravel - 0.75f * closing / lowerMid;
-        var upperTravel = -liftTravel + 0.25f * closing / upperMid;
-        if (lowerTravel != 0 || upperTravel != 0)
+        // Opening (held at the corners, below) and closing (the lips' own fields) are applied apart.
+        var lowerClose = -0.75f * closing / lowerMid;
+        var upperClose = 0.25f * closing / upperMid;
+        if (jawTravel != 0 || closing != 0)
         {
-            for (var v = 0; v < positions.Length; v++) positions[v] += (jw[v] * lowerTravel + uw[v] * upperTravel) * down;
+            // The mouth corners are where the lips' fields meet: they stay nearly put as the jaw opens
+            // (as a real mouth's corners do), and the fields fade into them, so the thin triangles
+            // around the corners are never pulled across each other.
+            var cornerL = rest[r.InnerLipUpper[0]];
+            var cornerR = rest[r.InnerLipUpper[^1]];
+            var reach = CornerHoldOfMouthWidth * Vector2.Distance(cornerL, cornerR);
+            for (var v = 0; v < positions.Length; v++)
+            {
+                if (jw[v] == 0 && uw[v] == 0) continue;
+                var near = Math.Min(Vector2.Distance(rest[v], cornerL), Vector2.Distance(rest[v], cornerR));
+                var hold = FaceRig.SmoothStep(0, reach, near);
+                positions[v] += (jw[v] * (hold * jawTravel + lowerClose) + uw[v] * (upperClose - hold * liftTravel)) * down;
+            }
         }
 
         var outerL = rest[r.OuterLipUpper[0]];
