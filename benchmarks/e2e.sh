@@ -17,9 +17,9 @@ trap 'rm -rf "$work"' EXIT
 # The voice: the demo read, repeated and cut to length.
 sox demo/voice.flac demo/voice.flac demo/voice.flac demo/voice.flac demo/voice.flac demo/voice.flac \
     "$work/voice.wav" trim 0 "$SECONDS_OF_VOICE"
-# The portraits: the demo portrait as is (512²), and centred on a 1920×1080 canvas scaled to fill its height.
-cp demo/portrait.png "$work/p512.png"
-ffmpeg -v error -y -i demo/portrait.png -vf "scale=1080:1080:flags=lanczos,pad=1920:1080:420:0:color=0xd8d4d0" "$work/p1080.png"
+# The portraits: the astronaut test portrait as is (512²), and centred on a 1920×1080 canvas scaled to fill its height.
+cp tests/data/portraits/astronaut.png "$work/p512.png"
+ffmpeg -v error -y -i tests/data/portraits/astronaut.png -vf "scale=1080:1080:flags=lanczos,pad=1920:1080:420:0:color=0xd8d4d0" "$work/p1080.png"
 ./parla --help >/dev/null   # build before timing
 
 frames=$(python3 -c "import math; print(math.ceil($SECONDS_OF_VOICE*$FPS))")

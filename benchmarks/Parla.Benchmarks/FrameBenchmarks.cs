@@ -10,7 +10,7 @@ using SkiaSharp;
 namespace Parla.Benchmarks;
 
 /// <summary>
-/// The per-frame kernels of a video at 512×512 (the demo portrait) and 1920×1080 (the same portrait
+/// The per-frame kernels of a video at 512×512 (the astronaut test portrait) and 1920×1080 (the same portrait
 /// filling the height of a wide frame): the mesh warp of a talking state (whole frame, and only the
 /// moving region as the pipeline does), yuv420p conversion, and the provenance stamp.
 /// </summary>
@@ -36,7 +36,7 @@ public class FrameBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var demo = Path.Combine(FindRoot(), "demo", "portrait.png");
+        var demo = Path.Combine(FindRoot(), "tests", "data", "portraits", "astronaut.png");
         _image = demo;
         if (Height != 512)
         {
