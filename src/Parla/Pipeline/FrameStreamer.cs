@@ -11,6 +11,9 @@ public delegate void RenderFrame(int index, Frame destination);
 /// </summary>
 public static class FrameStreamer
 {
+    /// <summary>Memory the frame slots may take together; at 1080p it allows the full batch, at 4K one frame per batch.</summary>
+    public const long FrameMemoryBudgetBytes = 256L << 20;
+
     /// <summary>
     /// Renders frames 0..<paramref name="frameCount"/>-1 with <paramref name="render"/> and writes them to
     /// <paramref name="sink"/> in order. A batch of frames is rendered and prepared (converted to the
@@ -32,7 +35,12 @@ public static class FrameStreamer
             throw new ArgumentException("The background's size differs from the video's.", nameof(background));
         var full = PixelRect.Full(width, height);
         var region = background is null ? full : (changing ?? full);
-        var batchSize = Math.Max(2, degreeOfParallelism * 2);
+        // Two batches of frame slots (each an RGBA frame and its prepared twin) are alive at once: as
+        // many frames per batch as keeps every core busy, but no more than fit the memory budget, so a
+        // 4K portrait does not hold gigabytes of frames.
+        var slotBytes = (long)width * height * Frame.BytesPerPixel + sink.PreparedLength;
+        var affordable = (int)Math.Clamp(FrameMemoryBudgetBytes / (2 * slotBytes), 1, int.MaxValue);
+        var batchSize = Math.Min(Math.Max(2, degreeOfParallelism * 2), affordable);
         var batches = new[] { Allocate(batchSize, width, height, background), Allocate(batchSize, width, height, background) };
         // Each frame slot has its prepared (wire-format) twin; preparing runs in the parallel section.
         // A twin is converted whole the first time, then only where frames change.
