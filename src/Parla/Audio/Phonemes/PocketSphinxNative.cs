@@ -45,6 +45,10 @@ internal static partial class PocketSphinxNative
     [LibraryImport(PocketSphinx, EntryPoint = "ps_set_search", StringMarshalling = StringMarshalling.Utf8)]
     public static partial int SetSearch(nint decoder, string name);
 
+    /// <summary>ps_start_stream: a new stream; resets what the front end keeps across utterances (its noise estimate, the frame count).</summary>
+    [LibraryImport(PocketSphinx, EntryPoint = "ps_start_stream")]
+    public static partial int StartStream(nint decoder);
+
     [LibraryImport(PocketSphinx, EntryPoint = "ps_start_utt")]
     public static partial int StartUtterance(nint decoder);
 
