@@ -110,7 +110,7 @@ public static class PhonemeAnalyzer
                         ct.ThrowIfCancellationRequested();
                         recognizer ??= PocketSphinxDecoder.CreateWordRecognizer(options.ModelDirectory);
                         aligner ??= PocketSphinxDecoder.CreatePhoneAligner(options.ModelDirectory);
-                        (results[i], words[i]) = DecodePiece(pcm.AsSpan(pieces[i].Start, pieces[i].Length), recognizer, aligner, options.ModelDirectory);
+                        (results[i], words[i]) = DecodePiece(pcm.AsSpan(pieces[i].Start, pieces[i].Length), recognizer, aligner);
                     }
                 }
                 catch (Exception e)
@@ -247,15 +247,15 @@ public static class PhonemeAnalyzer
     /// alignment finds no path, the phones share their word's time.
     /// </summary>
     private static (List<DecodedSegment> Phones, List<DecodedSegment> Words) DecodePiece(
-        ReadOnlySpan<short> piece, PocketSphinxDecoder recognizer, PocketSphinxDecoder aligner, string modelDirectory)
+        ReadOnlySpan<short> piece, PocketSphinxDecoder recognizer, PocketSphinxDecoder aligner)
     {
         var words = recognizer.Decode(piece, wholeUtterance: true).Where(w => !IsFiller(w.Label)).ToList();
-        var dictionary = Pronunciations.For(modelDirectory);
         var phones = new List<string>();
         var spread = new List<DecodedSegment>();
         foreach (var word in words)
         {
-            if (!dictionary.TryGetValue(word.Label, out var pronunciation))
+            // The recogniser's own CMUdict, in the variant it picked.
+            if (recognizer.Pronunciation(word.Label) is not { Length: > 0 } pronunciation)
             {
                 continue;
             }

@@ -107,6 +107,26 @@ internal sealed class PocketSphinxDecoder : IDisposable
         Check(PocketSphinxNative.SetSearch(_decoder, "phones"), "ps_set_search");
     }
 
+    /// <summary>The pronunciation of a word of this decoder's dictionary ("read(2)" for a variant), ARPAbet phones; null if it has none.</summary>
+    public string[]? Pronunciation(string word)
+    {
+        ObjectDisposedException.ThrowIf(_decoder == 0, this);
+        var phones = PocketSphinxNative.LookupWord(_decoder, word);
+        if (phones == 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            return (Marshal.PtrToStringUTF8(phones) ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        }
+        finally
+        {
+            PocketSphinxNative.FreeMemory(phones);
+        }
+    }
+
     /// <summary>
     /// Decodes one utterance of 16 kHz samples; the segments of the best path, in order. With
     /// <paramref name="wholeUtterance"/> the samples go to the decoder in one call, and the cepstral
