@@ -52,7 +52,7 @@ public sealed record PhonemeAnalysisOptions
     /// <summary>Folder of the pocketsphinx en-us model; default Debian's (package pocketsphinx-en-us).</summary>
     public string ModelDirectory { get; init; } = PocketSphinxDecoder.DefaultModelDirectory;
 
-    /// <summary>Decoders run side by side (each holds its own copy of the model, about 25 MB); default: all cores.</summary>
+    /// <summary>Decoders run side by side (each thread holds its own recogniser, about 100 MB); default: all cores.</summary>
     public int DegreeOfParallelism { get; init; } = Environment.ProcessorCount;
 
     /// <summary>A piece is cut at the first pause after this many seconds; default 4 (shorter pieces parallelise better, but batch normalisation wants a second or two of voice).</summary>
@@ -94,23 +94,33 @@ public static class PhonemeAnalyzer
         Exception? failure = null;
         for (var w = 0; w < workers; w++)
         {
-            // Plain threads taking pieces in turn; every piece gets a fresh decoder, because a
-            // decoder's live normalisation carries over from one utterance to the next, and the
-            // result must not depend on which thread took which piece.
+            // Plain threads taking pieces in turn, each with its own recogniser and aligner, loaded
+            // once and reused: pieces are decoded whole, with batch normalisation, so nothing carries
+            // over from one piece to the next and the result does not depend on which thread took
+            // which piece.
             threads[w] = new Thread(() =>
             {
+                PocketSphinxDecoder? recognizer = null;
+                PocketSphinxDecoder? aligner = null;
                 try
                 {
                     int i;
                     while ((i = Interlocked.Increment(ref next)) < pieces.Count && Volatile.Read(ref failure) is null)
                     {
                         ct.ThrowIfCancellationRequested();
-                        (results[i], words[i]) = DecodePiece(pcm.AsSpan(pieces[i].Start, pieces[i].Length), options.ModelDirectory);
+                        recognizer ??= PocketSphinxDecoder.CreateWordRecognizer(options.ModelDirectory);
+                        aligner ??= PocketSphinxDecoder.CreatePhoneAligner(options.ModelDirectory);
+                        (results[i], words[i]) = DecodePiece(pcm.AsSpan(pieces[i].Start, pieces[i].Length), recognizer, aligner);
                     }
                 }
                 catch (Exception e)
                 {
                     Interlocked.CompareExchange(ref failure, e, null);
+                }
+                finally
+                {
+                    recognizer?.Dispose();
+                    aligner?.Dispose();
                 }
             }, maxStackSize: 4 << 20) { IsBackground = true, Name = "pocketsphinx" };
             threads[w].Start();
@@ -231,20 +241,21 @@ public static class PhonemeAnalyzer
     }
 
     /// <summary>
-    /// Two passes over one piece with one fresh decoder: the words (trigram model and CMUdict), then
-    /// a forced alignment of their phones, which gives each phone its own time. A piece without
-    /// words is silence; if the alignment finds no path, the phones share their word's time.
+    /// Two passes over one piece: the words (trigram model and CMUdict), then a forced alignment of
+    /// their phones (a second decoder, so that the phone words never reach the recogniser's language
+    /// model), which gives each phone its own time. A piece without words is silence; if the
+    /// alignment finds no path, the phones share their word's time.
     /// </summary>
-    private static (List<DecodedSegment> Phones, List<DecodedSegment> Words) DecodePiece(ReadOnlySpan<short> piece, string modelDirectory)
+    private static (List<DecodedSegment> Phones, List<DecodedSegment> Words) DecodePiece(
+        ReadOnlySpan<short> piece, PocketSphinxDecoder recognizer, PocketSphinxDecoder aligner)
     {
-        using var decoder = PocketSphinxDecoder.CreateWordRecognizer(modelDirectory);
-        var words = decoder.Decode(piece).Where(w => !IsFiller(w.Label)).ToList();
-        var dictionary = Pronunciations.For(modelDirectory);
+        var words = recognizer.Decode(piece, wholeUtterance: true).Where(w => !IsFiller(w.Label)).ToList();
         var phones = new List<string>();
         var spread = new List<DecodedSegment>();
         foreach (var word in words)
         {
-            if (!dictionary.TryGetValue(word.Label, out var pronunciation))
+            // The recogniser's own CMUdict, in the variant it picked.
+            if (recognizer.Pronunciation(word.Label) is not { Length: > 0 } pronunciation)
             {
                 continue;
             }
@@ -264,8 +275,8 @@ public static class PhonemeAnalyzer
             return ([], words);
         }
 
-        decoder.UsePhoneAlignment(phones);
-        var aligned = decoder.Decode(piece)
+        aligner.UsePhoneAlignment(phones);
+        var aligned = aligner.Decode(piece, wholeUtterance: true)
             .Select(s => s.Label.StartsWith("ph_", StringComparison.Ordinal) ? s with { Label = s.Label[3..].ToUpperInvariant() } : s with { Label = "SIL" })
             .ToList();
         return (aligned.Any(s => s.Label != "SIL") ? aligned : spread, words);

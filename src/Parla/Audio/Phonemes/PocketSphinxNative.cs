@@ -45,6 +45,18 @@ internal static partial class PocketSphinxNative
     [LibraryImport(PocketSphinx, EntryPoint = "ps_set_search", StringMarshalling = StringMarshalling.Utf8)]
     public static partial int SetSearch(nint decoder, string name);
 
+    /// <summary>ps_start_stream: a new stream; resets what the front end keeps across utterances (its noise estimate, the frame count).</summary>
+    [LibraryImport(PocketSphinx, EntryPoint = "ps_start_stream")]
+    public static partial int StartStream(nint decoder);
+
+    /// <summary>ps_lookup_word(ps, word): the word's phones separated by spaces, allocated for the caller (free with <see cref="FreeMemory"/>), or 0 if the dictionary lacks it.</summary>
+    [LibraryImport(PocketSphinx, EntryPoint = "ps_lookup_word", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial nint LookupWord(nint decoder, string word);
+
+    /// <summary>ckd_free: frees memory the libraries allocated for the caller.</summary>
+    [LibraryImport(SphinxBase, EntryPoint = "ckd_free")]
+    public static partial void FreeMemory(nint memory);
+
     [LibraryImport(PocketSphinx, EntryPoint = "ps_start_utt")]
     public static partial int StartUtterance(nint decoder);
 
