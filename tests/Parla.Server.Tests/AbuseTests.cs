@@ -106,8 +106,8 @@ public sealed class AbuseTests
     public async Task Cancel_during_a_render_stops_it_within_a_second_and_removes_its_files()
     {
         await using var server = await ServerHost.StartAsync();
-        // About 7 s of voice at 512 px and 25 fps: several seconds of rendering on two cores.
-        var id = await server.SubmitAsync(ServerHost.JobForm(voice: "librivox_0870.wav", options: new { maxSize = 512, fps = 25 }));
+        // About 7 s of voice at 512 px and 120 fps (840 frames): a few seconds of rendering on two cores.
+        var id = await server.SubmitAsync(ServerHost.JobForm(voice: "librivox_0870.wav", options: new { maxSize = 512, fps = 120 }));
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
         {
