@@ -4,13 +4,16 @@ using System.Runtime.CompilerServices;
 namespace Parla.Media;
 
 /// <summary>
-/// An 8-bit RGBA image (R, G, B, A bytes per pixel, rows packed without padding) whose memory is
-/// rented from the shared array pool. The frame owns its buffer: spans from <see cref="Pixels"/> or
-/// <see cref="GetRowSpan"/> stay valid until <see cref="Dispose"/>.
+/// An 8-bit RGBA image (R, G, B, A bytes per pixel, rows packed without padding). Small frames rent
+/// their memory from the shared array pool; large ones (video frames, portraits) get an array of
+/// exactly their size, because the pool rounds up to a power of two (a 1080p frame would take 16 MB
+/// instead of 8.3) and video frame buffers live for the whole run anyway. The frame owns its buffer:
+/// spans from <see cref="Pixels"/> or <see cref="GetRowSpan"/> stay valid until <see cref="Dispose"/>.
 /// </summary>
 public sealed class Frame : IDisposable
 {
     public const int BytesPerPixel = 4;
+    private const int LargestPooledBytes = 1 << 20;
     private byte[]? _buffer;
 
     public Frame(int width, int height)
@@ -19,7 +22,8 @@ public sealed class Frame : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
         Width = width;
         Height = height;
-        _buffer = ArrayPool<byte>.Shared.Rent(checked(width * height * BytesPerPixel));
+        var length = checked(width * height * BytesPerPixel);
+        _buffer = length <= LargestPooledBytes ? ArrayPool<byte>.Shared.Rent(length) : GC.AllocateUninitializedArray<byte>(length);
     }
 
     public int Width { get; }
@@ -54,6 +58,6 @@ public sealed class Frame : IDisposable
     public void Dispose()
     {
         var buffer = Interlocked.Exchange(ref _buffer, null);
-        if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
+        if (buffer is not null && Length <= LargestPooledBytes) ArrayPool<byte>.Shared.Return(buffer);
     }
 }
