@@ -21,7 +21,7 @@ public static class Program
         root.Subcommands.Add(LandmarksCommand.Create(output, error));
         root.Subcommands.Add(RigCommand.Create(output, error));
         root.Subcommands.Add(PoseCommand.Create(output, error));
-        root.Subcommands.Add(VerifyCommand.Create());
+        root.Subcommands.Add(VerifyCommand.Create(output, error));
         root.Subcommands.Add(DemoCommand.Create(output, error));
         root.Subcommands.Add(ServeCommand.Create(output, error));
 

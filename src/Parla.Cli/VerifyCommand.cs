@@ -10,7 +10,7 @@ namespace Parla.Cli;
 /// </summary>
 public static class VerifyCommand
 {
-    public static Command Create()
+    public static Command Create(TextWriter output, TextWriter error)
     {
         var video = new Argument<FileInfo>("video") { Description = "The video to check (MP4, or any format ffmpeg reads for the watermark)." };
         var manifest = new Option<FileInfo?>("--manifest")
@@ -23,7 +23,7 @@ public static class VerifyCommand
             video, manifest, json,
         };
         command.SetAction((parse, cancellationToken) => Task.FromResult(Run(
-            parse.GetValue(video)!.FullName, parse.GetValue(manifest)?.FullName, parse.GetValue(json), Console.Out, Console.Error, cancellationToken)));
+            parse.GetValue(video)!.FullName, parse.GetValue(manifest)?.FullName, parse.GetValue(json), output, error, cancellationToken)));
         return command;
     }
 
