@@ -16,8 +16,8 @@ public sealed class RestartTests
             await using (var first = await ServerHost.StartAsync(o => o with { Workers = 1 }, keepData: true, dataDirectory: data))
             {
                 for (var i = 0; i < 4; i++)
-                    ids.Add(await first.SubmitAsync(ServerHost.JobForm(voice: "librivox_0870.wav", options: new { maxSize = 256, fps = 25 })));
-                // Stop while the first renders and the others wait.
+                    ids.Add(await first.SubmitAsync(ServerHost.JobForm(voice: "librivox_0870.wav", options: new { maxSize = 512, fps = 120, language = "none" })));
+                // Stop while the first renders (840 frames: seconds, not milliseconds) and the others wait.
                 await Task.Delay(300);
             }
             var store = new SqliteJobStore(Path.Combine(data, "jobs.db"));
