@@ -8,6 +8,19 @@ public readonly record struct BoxF(float X, float Y, float Width, float Height)
     public float CenterX => X + Width / 2;
     public float CenterY => Y + Height / 2;
     public float Area => Width * Height;
+
+    /// <summary>The smallest box holding the points' x and y.</summary>
+    public static BoxF Around(ReadOnlySpan<Vector3> points)
+    {
+        var min = new Vector2(float.MaxValue);
+        var max = new Vector2(float.MinValue);
+        foreach (var p in points)
+        {
+            min = Vector2.Min(min, new Vector2(p.X, p.Y));
+            max = Vector2.Max(max, new Vector2(p.X, p.Y));
+        }
+        return new BoxF(min.X, min.Y, max.X - min.X, max.Y - min.Y);
+    }
 }
 
 /// <summary>

@@ -211,7 +211,7 @@ public sealed class FaceAnalyzer : IDisposable
             // Two passes can reach the same face from detections too far apart to merge; keep the better.
             var faces = new List<DetectedFace>();
             foreach (var face in _found.Where(f => f.Face is not null).Select(f => f.Face!).OrderByDescending(f => f.Score))
-                if (!faces.Any(kept => Iou(PointsBox(kept.Points), PointsBox(face.Points)) > SameMeshIou)) faces.Add(face);
+                if (!faces.Any(kept => Iou(BoxF.Around(kept.Points), BoxF.Around(face.Points)) > SameMeshIou)) faces.Add(face);
             faces.Sort((a, b) => b.Box.Area.CompareTo(a.Box.Area));
             return faces;
         }
@@ -283,18 +283,6 @@ public sealed class FaceAnalyzer : IDisposable
     }
 
     private readonly record struct Found(FaceDetection Detection, DetectedFace? Face, bool Meshed);
-
-    private static BoxF PointsBox(Vector3[] points)
-    {
-        var min = new Vector2(float.MaxValue);
-        var max = new Vector2(float.MinValue);
-        foreach (var p in points)
-        {
-            min = Vector2.Min(min, new Vector2(p.X, p.Y));
-            max = Vector2.Max(max, new Vector2(p.X, p.Y));
-        }
-        return new BoxF(min.X, min.Y, max.X - min.X, max.Y - min.Y);
-    }
 
     private static float Iou(BoxF a, BoxF b)
     {

@@ -245,7 +245,7 @@ public sealed class FaceTemplate
             }
             points[i] = new Vector3(v + shift, _depth[i] * scale);
         }
-        return new DetectedFace(1f, BoundingBox(points), points);
+        return new DetectedFace(1f, BoxF.Around(points), points);
     }
 
     private Vector2[] FivePoints(Vector2[] flat) =>
@@ -304,18 +304,6 @@ public sealed class FaceTemplate
         ArgumentNullException.ThrowIfNull(region, name);
         if (region.Count == 0 || region.Any(i => (uint)i >= DetectedFace.LandmarkCount))
             throw new ArgumentException($"The region must list landmark indices 0–{DetectedFace.LandmarkCount - 1}.", name);
-    }
-
-    private static BoxF BoundingBox(Vector3[] points)
-    {
-        var min = new Vector2(float.MaxValue);
-        var max = new Vector2(float.MinValue);
-        foreach (var p in points)
-        {
-            min = Vector2.Min(min, new Vector2(p.X, p.Y));
-            max = Vector2.Max(max, new Vector2(p.X, p.Y));
-        }
-        return new BoxF(min.X, min.Y, max.X - min.X, max.Y - min.Y);
     }
 
     private static Vector2 Mean(IEnumerable<Vector2> points)

@@ -374,10 +374,10 @@ public sealed partial record FaceRig
         // Brows drag the forehead and the skin between brow and lid along, less with every hop.
         ReadOnlySpan<float> browFalloff = [1f, 0.55f, 0.25f, 0.08f];
         var eyeLine = (frame.ToFace(p[ImageLeftOuterEyeCorner]).Y + frame.ToFace(p[ImageRightOuterEyeCorner]).Y) / 2;
-        var hops = Hops(topology, brows, browFalloff.Length - 1, eyes);
+        var hops = topology.HopDistances(brows, browFalloff.Length - 1, eyes);
         for (var i = 0; i < topology.VertexCount; i++)
         {
-            if (hops[i] < 0 || eyes.Contains(i)) continue;
+            if (hops[i] == int.MaxValue || eyes.Contains(i)) continue;
             // Only above the eyes; the nose below the eye line keeps still.
             if (frame.ToFace(p[i]).Y > eyeLine - 0.02f * frame.EyeDistancePixels && !browSet.Contains(i)) continue;
             brow[i] = browFalloff[hops[i]];
@@ -392,10 +392,10 @@ public sealed partial record FaceRig
         })
         {
             var interior = lid[1..^1];
-            var ring = Hops(topology, interior, 2, eyes);
+            var ring = topology.HopDistances(interior, 2, eyes);
             for (var i = 0; i < topology.VertexCount; i++)
             {
-                if (ring[i] <= 0 || eyes.Contains(i) || browSet.Contains(i)) continue;
+                if (ring[i] == 0 || ring[i] == int.MaxValue || eyes.Contains(i) || browSet.Contains(i)) continue;
                 var weight = ring[i] == 1 ? near : far;
                 if (weight <= lidWeight[i]) continue;
                 var best = interior.MinBy(j => Vector2.DistanceSquared(p[j], p[i]));
@@ -404,32 +404,6 @@ public sealed partial record FaceRig
             }
         }
         return (brow, lidIndex, lidWeight);
-    }
-
-    /// <summary>Hops from <paramref name="sources"/> in the tessellation, up to <paramref name="maxHops"/> (−1 beyond); walls are not crossed.</summary>
-    private static int[] Hops(FaceTopology topology, IEnumerable<int> sources, int maxHops, HashSet<int> walls)
-    {
-        var dist = new int[topology.VertexCount];
-        Array.Fill(dist, -1);
-        var queue = new Queue<int>();
-        foreach (var s in sources)
-        {
-            if (dist[s] == 0) continue;
-            dist[s] = 0;
-            queue.Enqueue(s);
-        }
-        while (queue.Count > 0)
-        {
-            var v = queue.Dequeue();
-            if (dist[v] == maxHops) continue;
-            foreach (var nb in topology.Neighbours[v])
-            {
-                if (dist[nb] >= 0 || walls.Contains(nb)) continue;
-                dist[nb] = dist[v] + 1;
-                queue.Enqueue(nb);
-            }
-        }
-        return dist;
     }
 
     private static RigRegions MakeRegions(List<Vector2> p, FaceFrame frame, FaceTopology topology)

@@ -173,7 +173,11 @@ public sealed class FaceTopology
 
     private IEnumerable<int> Vertices(string group) => Groups[group].SelectMany(e => new[] { e.A, e.B }).Distinct();
 
-    private int[] HopDistances(IEnumerable<int> sources)
+    /// <summary>
+    /// Mesh-edge hops from the nearest of <paramref name="sources"/> to every vertex, walking no further
+    /// than <paramref name="maxHops"/> and never through <paramref name="walls"/>; int.MaxValue where not reached.
+    /// </summary>
+    internal int[] HopDistances(IEnumerable<int> sources, int maxHops = int.MaxValue, IReadOnlySet<int>? walls = null)
     {
         var dist = new int[VertexCount];
         Array.Fill(dist, int.MaxValue);
@@ -187,9 +191,10 @@ public sealed class FaceTopology
         while (queue.Count > 0)
         {
             var v = queue.Dequeue();
+            if (dist[v] >= maxHops) continue;
             foreach (var n in Neighbours[v])
             {
-                if (dist[n] != int.MaxValue) continue;
+                if (dist[n] != int.MaxValue || (walls is not null && walls.Contains(n))) continue;
                 dist[n] = dist[v] + 1;
                 queue.Enqueue(n);
             }
