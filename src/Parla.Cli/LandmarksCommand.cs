@@ -34,7 +34,7 @@ internal static class LandmarksCommand
                 if (overlayPath is not null)
                 {
                     // The overlay shows what will move: each face's rig, built as animate builds it.
-                    var topology = FaceTopology.Load(Path.Combine(models.EnsureFaceMeshPackage(cancellationToken), "face_mesh.js"));
+                    var topology = FaceTopology.Load(models, cancellationToken);
                     var rigs = faces.Select(f => FaceRig.Build(f, frame.Width, frame.Height, topology, frame)).ToList();
                     LandmarksOverlay.Draw(frame, faces, overlayPath, rigs);
                 }

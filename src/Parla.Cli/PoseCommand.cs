@@ -44,9 +44,9 @@ internal static class PoseCommand
                 using var renderer = new FaceRenderer(rigged.Image, rigged.Rig);
                 using var frame = new Frame(rigged.Image.Width, rigged.Image.Height);
                 renderer.Render(faceState, frame);
-                var temp = target + ".partial.png";
-                FrameIo.SavePng(frame, temp);
-                File.Move(temp, target, overwrite: true);
+                using var png = new MemoryStream();
+                FrameIo.SavePng(frame, png);
+                OutputFile.WriteAllBytesAtomic(target, png.GetBuffer().AsSpan(0, (int)png.Length));
                 output.WriteLine($"parla: wrote {target}");
                 return Task.FromResult(ExitCodes.Success);
             }

@@ -37,6 +37,16 @@ internal static class TestData
     /// <summary>Decodes a test portrait into an RGBA frame.</summary>
     public static Frame LoadImage(string file) => ImageLoader.Load(Portrait(file));
 
+    /// <summary>Writes a one-colour PNG (a picture with no face in it) to <paramref name="path"/>.</summary>
+    public static string WriteSolidPng(string path, int width, int height, byte r, byte g, byte b)
+    {
+        using var bitmap = new SkiaSharp.SKBitmap(width, height);
+        bitmap.Erase(new SkiaSharp.SKColor(r, g, b));
+        using var data = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+        System.IO.File.WriteAllBytes(path, data.ToArray());
+        return path;
+    }
+
     /// <summary>A folder for images a test writes for people to look at (kept after the run).</summary>
     public static string OutputDirectory()
     {

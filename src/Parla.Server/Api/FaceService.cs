@@ -39,7 +39,7 @@ public sealed class FaceService(FaceModelStore models) : IDisposable
             return await Task.Run(() =>
             {
                 _analyzer ??= FaceAnalyzer.Create(models, cancellationToken: cancellationToken);
-                _topology ??= FaceTopology.Load(Path.Combine(models.EnsureFaceMeshPackage(cancellationToken), "face_mesh.js"));
+                _topology ??= FaceTopology.Load(models, cancellationToken);
                 var faces = _analyzer.Detect(image);
                 using var buffer = new MemoryStream();
                 LandmarksJson.Write(faces, buffer);

@@ -14,19 +14,7 @@ public static class LandmarksOverlay
     /// <exception cref="OutputException">The file cannot be written.</exception>
     public static void Draw(Frame image, IReadOnlyList<DetectedFace> faces, string pngPath, IReadOnlyList<FaceRig>? rigs = null)
     {
-        var png = Render(image, faces, rigs);
-        var full = Path.GetFullPath(pngPath);
-        var temporary = full + ".partial";
-        try
-        {
-            File.WriteAllBytes(temporary, png);
-            File.Move(temporary, full, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            try { File.Delete(temporary); } catch (IOException) { }
-            throw new OutputException(pngPath, $"cannot be written ({e.Message}).", e);
-        }
+        OutputFile.WriteAllBytesAtomic(pngPath, Render(image, faces, rigs));
     }
 
     /// <summary>The overlay as PNG bytes.</summary>

@@ -24,14 +24,19 @@ public static class OutputFile
             throw new OutputException(path, "exists and is read-only.");
     }
 
-    /// <summary>Writes a text file atomically: to a temporary file first, then renamed into place.</summary>
-    public static void WriteAllTextAtomic(string path, string contents)
+    /// <summary>Writes a text file (UTF-8) atomically: to a temporary file first, then renamed into place.</summary>
+    public static void WriteAllTextAtomic(string path, string contents) =>
+        WriteAllBytesAtomic(path, System.Text.Encoding.UTF8.GetBytes(contents));
+
+    /// <summary>Writes a file atomically: to a temporary file first, then renamed into place.</summary>
+    /// <exception cref="OutputException">The file cannot be written; no partial file is left.</exception>
+    public static void WriteAllBytesAtomic(string path, ReadOnlySpan<byte> contents)
     {
         var full = Path.GetFullPath(path);
         var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.partial");
         try
         {
-            File.WriteAllText(temp, contents);
+            File.WriteAllBytes(temp, contents);
             File.Move(temp, full, overwrite: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

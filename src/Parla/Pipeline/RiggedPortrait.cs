@@ -64,7 +64,7 @@ public sealed class RiggedPortrait : IDisposable
                 return new RiggedPortrait(image, FaceOf(saved), saved);
             }
             var (face, warning) = FindFace(imagePath, image, scale, options, models, cancellationToken);
-            var topology = FaceTopology.Load(Path.Combine(models.EnsureFaceMeshPackage(cancellationToken), "face_mesh.js"));
+            var topology = FaceTopology.Load(models, cancellationToken);
             var rig = FaceRig.Build(face, image.Width, image.Height, topology, image);
             return new RiggedPortrait(image, face, rig, warning);
         }

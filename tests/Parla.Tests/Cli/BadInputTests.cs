@@ -87,13 +87,7 @@ public sealed class BadInputTests : IDisposable
     [Fact]
     public void ImageWithoutFace()
     {
-        var blank = Path.Combine(_dir, "wall.png");
-        using (var bitmap = new SkiaSharp.SKBitmap(320, 240))
-        {
-            bitmap.Erase(new SkiaSharp.SKColor(120, 130, 140));
-            using var data = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
-            File.WriteAllBytes(blank, data.ToArray());
-        }
+        var blank = TestData.WriteSolidPng(Path.Combine(_dir, "wall.png"), 320, 240, 120, 130, 140);
         AssertRefused(Animate(blank, TestData.Voice("librivox_0930.wav")), blank, "No face found", "--landmarks");
     }
 

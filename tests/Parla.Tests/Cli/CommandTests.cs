@@ -91,13 +91,7 @@ public sealed class CommandTests : IDisposable
     public void Animate_WithFivePoints_MakesAVideoEvenWhereNoFaceIsDetected()
     {
         // A plain grey picture: the detector finds nothing, five hand-placed points still give a video.
-        var blank = Path.Combine(_dir, "blank.png");
-        using (var bitmap = new SkiaSharp.SKBitmap(320, 400))
-        {
-            bitmap.Erase(new SkiaSharp.SKColor(200, 170, 150));
-            using var data = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
-            File.WriteAllBytes(blank, data.ToArray());
-        }
+        var blank = TestData.WriteSolidPng(Path.Combine(_dir, "blank.png"), 320, 400, 200, 170, 150);
         var points = Path.Combine(_dir, "points5.json");
         File.WriteAllText(points, "{\"points5\": [[130, 170], [190, 170], [160, 210], [135, 250], [185, 250]]}");
         var video = Path.Combine(_dir, "five.mp4");

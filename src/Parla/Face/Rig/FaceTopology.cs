@@ -120,6 +120,10 @@ public sealed class FaceTopology
         return Parse(File.ReadAllText(faceMeshJsPath));
     }
 
+    /// <summary>Reads the groups from the pinned face_mesh package of <paramref name="models"/> (fetched on first use).</summary>
+    public static FaceTopology Load(FaceModelStore models, CancellationToken cancellationToken = default) =>
+        Load(Path.Combine(models.EnsureFaceMeshPackage(cancellationToken), "face_mesh.js"));
+
     /// <summary>Reads the groups from the text of a <c>face_mesh.js</c> script.</summary>
     public static FaceTopology Parse(string script)
     {
