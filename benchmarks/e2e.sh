@@ -14,9 +14,9 @@ scripts/install-deps.sh sox time >/dev/null
 work=$(mktemp -d /tmp/parla-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-# The voice: the demo read, repeated and cut to length.
-sox demo/voice.flac demo/voice.flac demo/voice.flac demo/voice.flac demo/voice.flac demo/voice.flac \
-    "$work/voice.wav" trim 0 "$SECONDS_OF_VOICE"
+# The voice: the demo read, repeated as often as needed and cut to length.
+repeats_of_demo=$(awk -v s="$SECONDS_OF_VOICE" -v d="$(soxi -D demo/voice.flac)" 'BEGIN {print int(s / d) + 1}')
+sox demo/voice.flac "$work/voice.wav" repeat $((repeats_of_demo - 1)) trim 0 "$SECONDS_OF_VOICE"
 # The portraits: the astronaut test portrait as is (512²), and centred on a 1920×1080 canvas scaled to fill its height.
 cp tests/data/portraits/astronaut.png "$work/p512.png"
 ffmpeg -v error -y -i tests/data/portraits/astronaut.png -vf "scale=1080:1080:flags=lanczos,pad=1920:1080:420:0:color=0xd8d4d0" "$work/p1080.png"
