@@ -75,7 +75,7 @@ public static class AudioDecoder
         {
             // stderr is drained on its own task: a full stderr pipe would block ffmpeg while we wait on stdout.
             var stderrTask = process.StandardError.ReadToEndAsync(CancellationToken.None);
-            List<float> samples;
+            float[] samples;
             try
             {
                 using var registration = ct.Register(static state => TryKill((Process)state!), process);
@@ -95,12 +95,12 @@ public static class AudioDecoder
                 throw DescribeFailure(path, process.ExitCode, stderr);
             }
 
-            if (samples.Count == 0)
+            if (samples.Length == 0)
             {
                 throw new InvalidInputException(path, "contains no audio samples (zero length).", "Give a recording that contains sound.");
             }
 
-            return new AudioClip(samples.ToArray(), sampleRateHz);
+            return new AudioClip(samples, sampleRateHz);
         }
     }
 
@@ -154,10 +154,22 @@ public static class AudioDecoder
         return string.Empty;
     }
 
-    /// <summary>Reads little-endian float32 samples until the end of the stream; a chunk may split a sample, so the tail is carried over.</summary>
-    private static List<float> ReadFloats(Stream stream, CancellationToken ct)
+    /// <summary>
+    /// Reads little-endian float32 samples until the end of the stream into blocks of a fixed size,
+    /// then copies them once into an array of the exact length: a growing list would hold its old
+    /// and new buffers (and then the copy) at once, about three times the clip (a 10-minute voice is
+    /// 38 MB). A chunk may split a sample, so the tail is carried over.
+    /// </summary>
+    private static float[] ReadFloats(Stream stream, CancellationToken ct)
     {
-        var samples = new List<float>(16000 * 10);
+        if (!BitConverter.IsLittleEndian)
+        {
+            throw new PlatformNotSupportedException("Parla reads ffmpeg's f32le output and needs a little-endian machine.");
+        }
+
+        const int BlockSamples = 1 << 20;
+        var blocks = new List<float[]>();
+        var filled = BlockSamples; // samples in the last block
         var buffer = new byte[ReadChunkBytes];
         var carried = 0;
         int read;
@@ -166,15 +178,42 @@ public static class AudioDecoder
             ct.ThrowIfCancellationRequested();
             var available = carried + read;
             var whole = available / sizeof(float);
-            var floats = MemoryMarshal.Cast<byte, float>(buffer.AsSpan(0, whole * sizeof(float)));
-            if (!BitConverter.IsLittleEndian)
+            ReadOnlySpan<float> floats = MemoryMarshal.Cast<byte, float>(buffer.AsSpan(0, whole * sizeof(float)));
+            while (!floats.IsEmpty)
             {
-                throw new PlatformNotSupportedException("Parla reads ffmpeg's f32le output and needs a little-endian machine.");
+                if (filled == BlockSamples)
+                {
+                    blocks.Add(new float[BlockSamples]);
+                    filled = 0;
+                }
+
+                var take = Math.Min(floats.Length, BlockSamples - filled);
+                floats[..take].CopyTo(blocks[^1].AsSpan(filled));
+                filled += take;
+                floats = floats[take..];
             }
 
-            samples.AddRange(floats);
             carried = available - (whole * sizeof(float));
             buffer.AsSpan(whole * sizeof(float), carried).CopyTo(buffer);
+        }
+
+        if (blocks.Count == 0)
+        {
+            return [];
+        }
+
+        var samples = new float[((blocks.Count - 1) * BlockSamples) + filled];
+        for (var b = 0; b < blocks.Count; b++)
+        {
+            blocks[b].AsSpan(0, b == blocks.Count - 1 ? filled : BlockSamples).CopyTo(samples.AsSpan(b * BlockSamples));
+            blocks[b] = [];
+        }
+
+        if (blocks.Count > 8)
+        {
+            // The blocks of a long voice (tens of megabytes) are garbage now; hand them back before
+            // the decoders and the renderer allocate, which cannot reuse the managed heap's free space.
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         }
 
         return samples;

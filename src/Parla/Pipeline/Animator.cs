@@ -15,6 +15,9 @@ public sealed record AnimateRequest(string ImagePath, string AudioPath, string O
 /// <summary>What an animation produced.</summary>
 public sealed record AnimateResult(string OutputPath, int FrameCount, int Width, int Height, double DurationSeconds, double ElapsedSeconds, MotionTrack Motion)
 {
+    /// <summary>Seconds from the start of the run until the first frame reached the encoder.</summary>
+    public double FirstFrameSeconds { get; init; }
+
     /// <summary>Things the user should know (an uncertain face fit), one sentence each.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 }
@@ -65,6 +68,7 @@ public sealed class Animator
         using var background = portrait.Image.Clone();
         stamp.Apply(background, 0);
         var moving = renderer.MovingBounds;
+        var firstFrameSeconds = 0.0;
         using (var encoder = new VideoEncoder(new VideoEncoderOptions
         {
             OutputPath = request.OutputPath,
@@ -83,7 +87,11 @@ public sealed class Animator
                     renderer.RenderMoving(frames[i], destination);
                     stamp.Apply(destination, i, moving);
                 },
-                encoder, options.DegreeOfParallelism, new SynchronousProgress(n => progress?.Report(new PipelineProgress("render", n, frameCount))),
+                encoder, options.DegreeOfParallelism, new SynchronousProgress(n =>
+                {
+                    if (n == 1) firstFrameSeconds = clock.Elapsed.TotalSeconds;
+                    progress?.Report(new PipelineProgress("render", n, frameCount));
+                }),
                 cancellationToken, background: background, changing: moving);
             encoder.Complete();
         }
@@ -105,6 +113,7 @@ public sealed class Animator
             frameCount / options.FramesPerSecond, clock.Elapsed.TotalSeconds, motion)
         {
             Warnings = portrait.Warning is null ? [] : [portrait.Warning],
+            FirstFrameSeconds = firstFrameSeconds,
         };
     }
 

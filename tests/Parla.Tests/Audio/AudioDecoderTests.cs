@@ -24,6 +24,31 @@ public sealed class AudioDecoderTests : IDisposable
     }
 
     [Fact]
+    public void Decode_LongerThanOneReadBlock_KeepsEverySampleInOrder()
+    {
+        // 70 s of 16-bit PCM whose sample n is n mod 20000 (scaled): more than one 2^20-sample block,
+        // so the join between blocks is checked sample by sample.
+        const int rate = 16000, count = 70 * rate;
+        var path = Path.Combine(_temp, "ramp.wav");
+        using (var file = File.Create(path))
+        using (var w = new BinaryWriter(file))
+        {
+            w.Write("RIFF"u8); w.Write(36 + (count * 2)); w.Write("WAVEfmt "u8); w.Write(16); w.Write((short)1); w.Write((short)1);
+            w.Write(rate); w.Write(rate * 2); w.Write((short)2); w.Write((short)16); w.Write("data"u8); w.Write(count * 2);
+            for (var n = 0; n < count; n++) w.Write((short)((n % 20000) - 10000));
+        }
+
+        var clip = AudioDecoder.Decode(path);
+
+        Assert.Equal(count, clip.Samples.Length);
+        for (var n = 0; n < count; n++)
+        {
+            if (Math.Abs((clip.Samples[n] * 32768f) - ((n % 20000) - 10000)) > 0.5f)
+                Assert.Fail($"sample {n} is {clip.Samples[n] * 32768f}, expected {(n % 20000) - 10000}");
+        }
+    }
+
+    [Fact]
     public void Decode_AtAnotherRate_Resamples()
     {
         var clip = AudioDecoder.Decode(AudioTestData.Voice("librivox_0930.wav"), sampleRateHz: 8000);

@@ -72,6 +72,7 @@ public sealed record PhonemeAnalysisOptions
 /// </summary>
 public static class PhonemeAnalyzer
 {
+
     /// <summary>Decodes the phones of <paramref name="clip"/> (16 kHz mono); <paramref name="features"/> (same clip) places the cuts.</summary>
     public static PhonemeTrack Analyze(AudioClip clip, AudioFeatures features, PhonemeAnalysisOptions? options = null, CancellationToken ct = default)
     {
@@ -84,7 +85,6 @@ public static class PhonemeAnalyzer
         }
 
         var clock = Stopwatch.StartNew();
-        var pcm = PocketSphinxDecoder.ToPcm16(clip.Samples);
         var pieces = Cut(features, clip.Samples.Length, options);
         var results = new List<DecodedSegment>[pieces.Count];
         var words = new List<DecodedSegment>[pieces.Count];
@@ -102,6 +102,10 @@ public static class PhonemeAnalyzer
             {
                 PocketSphinxDecoder? recognizer = null;
                 PocketSphinxDecoder? aligner = null;
+                // One 16-bit buffer per thread, reused for every piece: a new one per piece would
+                // leave the large-object heap a few hundred kilobytes of garbage each time, tens of
+                // megabytes over a long voice before a full collection takes them.
+                var pcm = Array.Empty<short>();
                 try
                 {
                     int i;
@@ -109,8 +113,16 @@ public static class PhonemeAnalyzer
                     {
                         ct.ThrowIfCancellationRequested();
                         recognizer ??= PocketSphinxDecoder.CreateWordRecognizer(options.ModelDirectory);
+
                         aligner ??= PocketSphinxDecoder.CreatePhoneAligner(options.ModelDirectory);
-                        (results[i], words[i]) = DecodePiece(pcm.AsSpan(pieces[i].Start, pieces[i].Length), recognizer, aligner);
+                        // Each piece is converted to 16-bit samples on its own: no second copy of a long voice.
+                        var length = pieces[i].Length;
+                        if (pcm.Length < length) pcm = new short[length];
+                        PocketSphinxDecoder.ToPcm16(clip.Samples.AsSpan(pieces[i].Start, length), pcm);
+                        (results[i], words[i]) = DecodePiece(pcm.AsSpan(0, length), recognizer, aligner);
+                        // A piece's search leaves its memory free but held by glibc: give it back, so
+                        // that a long voice does not grow the process piece by piece.
+                        PocketSphinxDecoder.ReleaseFreeNativeMemory();
                     }
                 }
                 catch (Exception e)
@@ -130,6 +142,9 @@ public static class PhonemeAnalyzer
         {
             thread.Join();
         }
+
+        // The recognisers are gone; the renderer should not start on top of their freed heap.
+        PocketSphinxDecoder.ReleaseFreeNativeMemory();
 
         if (failure is not null)
         {

@@ -196,12 +196,36 @@ internal sealed class PocketSphinxDecoder : IDisposable
     public static short[] ToPcm16(ReadOnlySpan<float> samples)
     {
         var pcm = new short[samples.Length];
+        ToPcm16(samples, pcm);
+        return pcm;
+    }
+
+    /// <summary>As <see cref="ToPcm16(ReadOnlySpan{float})"/>, into the start of <paramref name="destination"/>.</summary>
+    public static void ToPcm16(ReadOnlySpan<float> samples, Span<short> destination)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(destination.Length, samples.Length, nameof(destination));
         for (var i = 0; i < samples.Length; i++)
         {
-            pcm[i] = (short)Math.Clamp(MathF.Round(samples[i] * 32767f), -32768f, 32767f);
+            destination[i] = (short)Math.Clamp(MathF.Round(samples[i] * 32767f), -32768f, 32767f);
+        }
+    }
+
+    /// <summary>Returns the native heap's free memory to the system (glibc); nothing elsewhere.</summary>
+    public static void ReleaseFreeNativeMemory()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
         }
 
-        return pcm;
+        try
+        {
+            PocketSphinxNative.MallocTrim(0);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // Not glibc (musl): nothing to trim.
+        }
     }
 
     public void Dispose()

@@ -88,4 +88,11 @@ internal static partial class PocketSphinxNative
 
     [LibraryImport(PocketSphinx, EntryPoint = "ps_seg_free")]
     public static partial void FreeSegment(nint segment);
+
+    /// <summary>
+    /// glibc's malloc_trim: hands free heap memory back to the system. The decoders allocate and free
+    /// hundreds of megabytes in per-thread arenas that glibc otherwise keeps for the rest of the run.
+    /// </summary>
+    [LibraryImport("libc.so.6", EntryPoint = "malloc_trim")]
+    public static partial int MallocTrim(nuint pad);
 }
