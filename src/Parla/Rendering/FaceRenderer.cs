@@ -70,8 +70,9 @@ public sealed class FaceRenderer : IDisposable
             RigDeformer.Deform(rig, state, deformed);
             CopyRegion(source, destination, restore);
             WarpMoved(rig, source, deformed, destination);
-            MouthPainter.Paint(rig, deformed, source, destination);
             var clamped = RigDeformer.Clamp(state);
+            GazePainter.Paint(rig, deformed, destination, clamped);
+            MouthPainter.Paint(rig, deformed, source, destination);
             EyelidPainter.Paint(rig, deformed, source, destination, clamped.BlinkLeft, clamped.BlinkRight);
         }
         finally

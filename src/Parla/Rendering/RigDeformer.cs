@@ -67,7 +67,7 @@ public static class RigDeformer
     /// triangle over, it is scaled back until none folds; the return value is the fraction of the
     /// motion applied (1 for every state within the clamped ranges on a sound rig).
     /// </summary>
-    /// <remarks>Gaze is not shown: the 468-landmark mesh has no iris points to move.</remarks>
+    /// <remarks>Gaze moves no vertex (the 468-landmark mesh has no iris points): the renderer shifts the eye's interior afterwards (<see cref="GazePainter"/>).</remarks>
     public static float Deform(FaceRig rig, in FaceState state, Span<Vector2> positions)
     {
         ArgumentNullException.ThrowIfNull(rig);

@@ -211,6 +211,67 @@ public class FaceRendererTests(ITestOutputHelper output)
         return inside;
     }
 
+    [Theory]
+    [InlineData("astronaut")]
+    [InlineData("grace_hopper")]
+    public void Gaze_MovesTheIrisWithinTheEye_AndNothingOutsideIt(string name)
+    {
+        // The iris is the eye's darkest part: the centroid of the darkest quarter of the pixels
+        // between the lid margins moves with the gaze, to the image's right for gazeX > 0.
+        var (image, rig) = RenderFixture.Get(name);
+        using var renderer = new FaceRenderer(image, rig);
+        using var frame = new Frame(image.Width, image.Height);
+        var rest = RigDeformer.RestJawOpen(rig);
+        var eye = rig.Regions.ImageLeftEyeUpper.Concat(rig.Regions.ImageLeftEyeLower).Select(i => rig.Positions[i]).ToArray();
+        int x0 = (int)eye.Min(p => p.X), x1 = (int)eye.Max(p => p.X), y0 = (int)eye.Min(p => p.Y), y1 = (int)eye.Max(p => p.Y);
+        var eyeWidth = eye.Max(p => p.X) - eye.Min(p => p.X);
+        double IrisX(float gaze)
+        {
+            renderer.Render(new FaceState { JawOpen = rest, GazeX = gaze }, frame);
+            var pixels = new List<(double Luma, int X)>();
+            for (var y = y0; y <= y1; y++)
+            {
+                var row = frame.GetRowSpan(y);
+                for (var x = x0; x <= x1; x++)
+                    pixels.Add((0.3 * row[4 * x] + 0.59 * row[4 * x + 1] + 0.11 * row[4 * x + 2], x));
+            }
+            return pixels.OrderBy(p => p.Luma).Take(pixels.Count / 4).Average(p => p.X);
+        }
+
+        var left = IrisX(-0.3f);
+        var centre = IrisX(0);
+        var right = IrisX(0.3f);
+        output.WriteLine($"{name}: iris x {left:0.0} / {centre:0.0} / {right:0.0} (eye width {eyeWidth:0.0} px)");
+        Assert.True(right - centre > 0.03 * eyeWidth, $"gaze right moved the iris {right - centre:0.0} px");
+        Assert.True(centre - left > 0.03 * eyeWidth, $"gaze left moved the iris {centre - left:0.0} px");
+
+        // Outside the eyes, a gaze changes nothing: compare with the same state looking ahead.
+        using var ahead = new Frame(image.Width, image.Height);
+        renderer.Render(new FaceState { JawOpen = rest }, ahead);
+        renderer.Render(new FaceState { JawOpen = rest, GazeX = 0.3f, GazeY = -0.2f }, frame);
+        var eyes = rig.Regions.ImageLeftEyeUpper.Concat(rig.Regions.ImageLeftEyeLower)
+            .Concat(rig.Regions.ImageRightEyeUpper).Concat(rig.Regions.ImageRightEyeLower).Select(i => rig.Positions[i]).ToArray();
+        var changed = 0;
+        var outside = 0;
+        for (var y = 0; y < image.Height; y++)
+        {
+            var a = ahead.GetRowSpan(y);
+            var b = frame.GetRowSpan(y);
+            for (var x = 0; x < image.Width; x++)
+            {
+                if (!a.Slice(4 * x, 3).SequenceEqual(b.Slice(4 * x, 3)))
+                {
+                    changed++;
+                    // Within the eyes' boxes (one pixel of anti-aliasing aside).
+                    var inEye = eyes.Chunk(eyes.Length / 2).Any(e => x >= e.Min(p => p.X) - 1 && x <= e.Max(p => p.X) + 1 && y >= e.Min(p => p.Y) - 1 && y <= e.Max(p => p.Y) + 1);
+                    if (!inEye) outside++;
+                }
+            }
+        }
+        Assert.True(changed > 0);
+        Assert.Equal(0, outside);
+    }
+
     [Fact]
     public void Blink_CoversTheEyeWithLidSkin()
     {
