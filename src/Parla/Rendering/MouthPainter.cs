@@ -6,8 +6,9 @@ namespace Parla.Rendering;
 
 /// <summary>
 /// Paints what the portrait does not show when the mouth opens: the dark cavity inside the
-/// deformed inner-lip contour (darkest in its middle, a hint of tongue low down) and a band of
-/// upper teeth under the upper lip once the mouth is open enough. The edge is anti-aliased over
+/// deformed inner-lip contour (darkest in its middle, a hint of tongue low down), a band of
+/// upper teeth under the upper lip once the mouth is open enough, and lower teeth on the lower
+/// lip (so they move with the jaw) once it is wide open. The edge is anti-aliased over
 /// about one pixel.
 /// </summary>
 internal static class MouthPainter
@@ -82,6 +83,9 @@ internal static class MouthPainter
         var y0 = Math.Max(0, (int)MathF.Floor(minY) - 1);
         var y1 = Math.Min(destination.Height, (int)MathF.Ceiling(maxY) + 1);
         var teethDepth = 0.10f * width; // visible height of the upper incisors when the mouth is wide open
+        // The lower incisors show only once the jaw has dropped well: the lower lip hides them before.
+        var lowerTeethDepth = 0.06f * width;
+        var lowerTeethAlpha = FaceRig.SmoothStep(0.12f * width, 0.25f * width, gap);
         for (var y = y0; y < y1; y++)
         {
             var row = destination.GetRowSpan(y);
@@ -123,6 +127,24 @@ internal static class MouthPainter
                     MeshWarp.SampleRow(source, sample, src.X, src.Y, 0, 0);
                     var own = Math.Clamp(half - (fromUpper ? du : dl) + 0.5f, 0, 1);
                     cr += own * (sample[0] - cr); cg += own * (sample[1] - cg); cb += own * (sample[2] - cb);
+                }
+
+                if (lowerTeethAlpha * syntheticTeeth > 0)
+                {
+                    // Lower teeth: a lower, narrower band standing on the lower lip, so they ride with
+                    // the jaw; in the mouth's shadow, lit at their edges.
+                    var band = Math.Min(lowerTeethDepth, 0.3f * h) * (1 - 1.2f * s * s);
+                    var depthIn = bl - b;
+                    var inBand = Math.Clamp(band - depthIn + 0.5f, 0, 1) * FaceRig.SmoothStep(0.45f, 0.75f, 1 - MathF.Abs(s));
+                    if (inBand > 0)
+                    {
+                        var lit = (0.5f + 0.35f * (1 - s * s)) * (0.7f + 0.3f * FaceRig.SmoothStep(0.4f * band, band + 0.5f, depthIn));
+                        var tooth = s * 3.5f;
+                        var seam = MathF.Abs(tooth - MathF.Round(tooth));
+                        lit *= 0.8f + 0.2f * FaceRig.SmoothStep(0.03f, 0.12f, seam);
+                        var ta = lowerTeethAlpha * syntheticTeeth * inBand;
+                        cr += ta * (teeth.R * lit - cr); cg += ta * (teeth.G * lit - cg); cb += ta * (teeth.B * lit - cb);
+                    }
                 }
 
                 if (teethAlpha * syntheticTeeth > 0)

@@ -273,6 +273,53 @@ public class FaceRendererTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void WideOpenMouth_ShowsLowerTeethThatRideOnTheLowerLip()
+    {
+        // Grace Hopper's mouth is closed in the portrait, so the teeth are painted. Lower teeth are the
+        // light pixels in the lower third of the open mouth; they move down with the jaw.
+        var (image, rig) = RenderFixture.Get("grace_hopper");
+        using var renderer = new FaceRenderer(image, rig);
+        using var frame = new Frame(image.Width, image.Height);
+        var positions = new Vector2[rig.VertexCount];
+        var teeth = rig.TeethColor.Luma;
+        (int Count, double MeanY, double LipY) LowerTeeth(float jaw)
+        {
+            var state = new FaceState { JawOpen = jaw };
+            RigDeformer.Deform(rig, state, positions);
+            renderer.Render(state, frame);
+            var upper = rig.Regions.InnerLipUpper.Select(i => positions[i]).ToArray();
+            var lower = rig.Regions.InnerLipLower.Select(i => positions[i]).ToArray();
+            var mid = lower.Length / 2;
+            float top = upper[mid].Y, bottom = lower[mid].Y;
+            float left = upper[0].X, right = upper[^1].X;
+            int count = 0;
+            double sumY = 0;
+            for (var y = (int)(bottom - (0.33f * (bottom - top))); y <= (int)bottom; y++)
+            {
+                var row = frame.GetRowSpan(y);
+                for (var x = (int)(left + (0.3f * (right - left))); x <= (int)(right - (0.3f * (right - left))); x++)
+                {
+                    if (0.299 * row[4 * x] + 0.587 * row[4 * x + 1] + 0.114 * row[4 * x + 2] > 0.55 * teeth)
+                    {
+                        count++;
+                        sumY += y;
+                    }
+                }
+            }
+            return (count, count > 0 ? sumY / count : double.NaN, bottom);
+        }
+
+        var shut = LowerTeeth(0);
+        var half = LowerTeeth(0.7f);
+        var wide = LowerTeeth(1);
+        output.WriteLine($"lower teeth pixels: jaw 0 {shut.Count}, 0.7 {half.Count} at y {half.MeanY:0.0} (lip {half.LipY:0.0}), 1 {wide.Count} at y {wide.MeanY:0.0} (lip {wide.LipY:0.0})");
+        // Measured 85 and 80 pixels with teeth; the lower lip's inner edge alone gives under 30.
+        Assert.True(half.Count >= 50 && wide.Count >= 50, "no lower teeth in an open mouth");
+        Assert.True(wide.MeanY > half.MeanY, "the lower teeth did not move down with the jaw");
+        Assert.InRange(wide.LipY - wide.MeanY, 0, 0.1 * rig.Frame.FaceWidthPixels);
+    }
+
+    [Fact]
     public void Blink_CoversTheEyeWithLidSkin()
     {
         // On the astronaut, whose open eyes are clearly lit. (Grace Hopper's eyes sit in the shadow of
