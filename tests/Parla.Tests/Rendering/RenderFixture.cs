@@ -13,7 +13,7 @@ internal static class RenderFixture
 
     public static FaceTopology Topology => LazyTopology.Value;
 
-    public static string ImageFile(string name) => name == "astronaut" ? "astronaut.png" : "grace_hopper.jpg";
+    public static string ImageFile(string name) => name == "astronaut" ? "astronaut.png" : name == "sylvie_anime" ? "sylvie_anime.png" : "grace_hopper.jpg";
 
     /// <summary>The portrait (shared: do not dispose or modify) and its rig.</summary>
     public static (Frame Image, FaceRig Rig) Get(string name)

@@ -84,6 +84,29 @@ public class RigDeformerTests
     }
 
     [Fact]
+    public void Deform_JawOpen_OpensLipsDrawnAsOneLine_InAnOvalWithoutAPinch()
+    {
+        // The anime sprite's mouth is a single curved stroke: the mesh's lip points lie within a pixel
+        // of each other. The mouth must still open fully and widest in the middle (it once opened as
+        // a bow tie: one lower-lip point held back by the weights' fold limit, then the guard).
+        var (_, rig) = RenderFixture.Get("sylvie_anime");
+        var p = new Vector2[rig.VertexCount];
+        var applied = RigDeformer.Deform(rig, new FaceState { JawOpen = 0.6f }, p);
+        var r = rig.Regions;
+        var gaps = r.InnerLipUpper.Zip(r.InnerLipLower).Select(t => Vector2.Dot(p[t.Second] - p[t.First], rig.Frame.Down)).ToArray();
+        Assert.Equal(1f, applied);
+        var widest = gaps.Max();
+        Assert.True(widest > 0.1f * rig.Frame.EyeDistancePixels, $"gaps {string.Join(" ", gaps.Select(g => g.ToString("0.0")))}");
+        // From the widest point to each corner the gap only narrows (allowing half a pixel of wobble).
+        var top = Array.IndexOf(gaps, widest);
+        for (var i = 1; i < gaps.Length; i++)
+        {
+            var towardsCorner = i <= top ? gaps[i - 1] <= gaps[i] + 0.5f : gaps[i] <= gaps[i - 1] + 0.5f;
+            Assert.True(towardsCorner, $"the opening pinches at {i}: {string.Join(" ", gaps.Select(g => g.ToString("0.0")))}");
+        }
+    }
+
+    [Fact]
     public void Deform_JawOpenZero_ShutsLipsPhotographedApart()
     {
         var (_, rig) = RenderFixture.Get("astronaut"); // photographed smiling, teeth showing

@@ -48,6 +48,7 @@ public sealed partial record FaceRig
         KeepGap(p, frame, topology.InnerLips, minGap);
         KeepGap(p, frame, topology.ImageLeftEye, minGap);
         KeepGap(p, frame, topology.ImageRightEye, minGap);
+        KeepLipsThick(p, lm.Length, frame, topology, 0.04f * eye);
 
         var pivot = new Vector3((p[ImageLeftEar] + p[ImageRightEar]) / 2, (lm[ImageLeftEar].Z + lm[ImageRightEar].Z) / 2);
 
@@ -200,6 +201,63 @@ public sealed partial record FaceRig
         {
             var gap = Vector2.Dot(p[pair.Lower[i]] - p[pair.Upper[i]], frame.Down);
             if (gap < minGap) p[pair.Lower[i]] += (minGap - gap) * frame.Down;
+        }
+    }
+
+    /// <summary>
+    /// Gives lips drawn as a single line (an illustration) some thickness in the mesh: the points of
+    /// the upper lip within <paramref name="thickness"/> of the inner upper contour are spread upwards
+    /// (the band three thicknesses deep is squeezed into the upper two, keeping their order), the
+    /// lower lip's downwards, tapering to nothing at the corners. Photographed lips are thicker than
+    /// this and are left alone. Without it the jaw's pull, which must change from nothing to full
+    /// across the inner contour, would change across triangles a pixel tall and fold them; only the
+    /// mesh moves, not the picture, so the portrait at rest is unchanged.
+    /// </summary>
+    private static void KeepLipsThick(List<Vector2> p, int landmarkCount, FaceFrame frame, FaceTopology topology, float thickness)
+    {
+        var inner = topology.InnerLips;
+        var n = Math.Min(inner.Upper.Length, inner.Lower.Length);
+        if (n < 3 || thickness <= 0) return;
+        var ux = new float[n];
+        var uy = new float[n];
+        var lx = new float[n];
+        var ly = new float[n];
+        for (var i = 0; i < n; i++)
+        {
+            var u = frame.ToFace(p[inner.Upper[i]]);
+            var l = frame.ToFace(p[inner.Lower[i]]);
+            (ux[i], uy[i], lx[i], ly[i]) = (u.X, u.Y, l.X, l.Y);
+        }
+        var left = ux[0];
+        var right = ux[^1];
+        if (right - left < 1) return;
+        var centre = (left + right) / 2;
+        var half = (right - left) / 2;
+        var onContour = new HashSet<int>(inner.Upper.Concat(inner.Lower));
+        for (var v = 0; v < landmarkCount; v++)
+        {
+            if (onContour.Contains(v)) continue;
+            var f = frame.ToFace(p[v]);
+            if (f.X <= left || f.X >= right) continue;
+            var across = (f.X - centre) / half;
+            var need = thickness * (1 - across * across);
+            if (need < 0.05f) continue;
+            var up = InterpolateClamped(ux, uy, f.X);
+            var down = InterpolateClamped(lx, ly, f.X);
+            var mid = (up + down) / 2;
+            float target;
+            if (f.Y < mid)
+            {
+                if (f.Y <= up - 3 * need) continue;
+                // [up − 3 need, up] → [up − 3 need, up − need]; anything between the contour and the middle to its top.
+                target = f.Y >= up ? up - need : up - 3 * need + ((f.Y - (up - 3 * need)) * 2 / 3);
+            }
+            else
+            {
+                if (f.Y >= down + 3 * need) continue;
+                target = f.Y <= down ? down + need : down + 3 * need - ((down + 3 * need - f.Y) * 2 / 3);
+            }
+            p[v] += (target - f.Y) * frame.Down;
         }
     }
 
