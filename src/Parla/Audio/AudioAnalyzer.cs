@@ -8,20 +8,16 @@ namespace Parla.Audio;
 /// </summary>
 public static class AudioAnalyzer
 {
-    /// <summary>Analyses a whole clip; same result as pushing it through an <see cref="AudioFeatureStream"/> in any chunks.</summary>
-    public static AudioFeatures Analyze(AudioClip clip, AudioAnalysisOptions? options = null, CancellationToken ct = default)
+    /// <summary>
+    /// Analyses a whole clip, its frames in parallel on <paramref name="degreeOfParallelism"/> threads
+    /// (default: all cores); the same result, bit for bit, as pushing it through an
+    /// <see cref="AudioFeatureStream"/> in any chunks.
+    /// </summary>
+    public static AudioFeatures Analyze(AudioClip clip, AudioAnalysisOptions? options = null, CancellationToken ct = default, int degreeOfParallelism = 0)
     {
         ArgumentNullException.ThrowIfNull(clip);
         var stream = new AudioFeatureStream(clip.SampleRateHz, options);
-        const int Chunk = 1 << 16;
-        var samples = clip.Samples.AsSpan();
-        for (var start = 0; start < samples.Length; start += Chunk)
-        {
-            ct.ThrowIfCancellationRequested();
-            stream.Push(samples.Slice(start, Math.Min(Chunk, samples.Length - start)));
-        }
-
-        return stream.Complete();
+        return stream.AnalyzeWhole(clip.Samples, degreeOfParallelism > 0 ? degreeOfParallelism : Environment.ProcessorCount, ct);
     }
 }
 
@@ -84,6 +80,54 @@ public sealed class AudioFeatureStream
             samples = samples[take..];
             DrainFrames(long.MaxValue);
         }
+    }
+
+    /// <summary>
+    /// Analyses a whole clip at once on a fresh stream: the high-pass filter runs over it in order (it
+    /// has state), then the frames, which depend only on their own span, are analysed in parallel,
+    /// each worker with its own analyser. The filtered copy lives in native memory and is released at
+    /// once (a 10-minute voice would otherwise leave 38 MB to the garbage collector).
+    /// </summary>
+    internal unsafe AudioFeatures AnalyzeWhole(ReadOnlySpan<float> samples, int degreeOfParallelism, CancellationToken ct)
+    {
+        ObjectDisposedException.ThrowIf(_completed, this);
+        if (_samplesPushed != 0) throw new InvalidOperationException("AnalyzeWhole needs a fresh stream.");
+        var span = _analyzer.SpanLength;
+        var lead = _pendingCount; // the half span of silence before sample 0
+        var frameCount = (samples.Length + _hop - 1) / _hop;
+        // Frame i reads padded[i·hop, i·hop + span): silence, the filtered clip, silence.
+        var paddedLength = (long)Math.Max(lead + samples.Length, ((long)Math.Max(frameCount - 1, 0) * _hop) + span);
+        var padded = (float*)System.Runtime.InteropServices.NativeMemory.AllocZeroed((nuint)paddedLength, sizeof(float));
+        try
+        {
+            var clip = new Span<float>(padded + lead, samples.Length);
+            if (_highPass is null) samples.CopyTo(clip);
+            else _highPass.Process(samples, clip);
+
+            var frames = new FrameValues[frameCount];
+            const int Block = 512;
+            var blocks = (frameCount + Block - 1) / Block;
+            var source = (nint)padded;
+            Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, degreeOfParallelism), CancellationToken = ct },
+                () => new FrameAnalyzer(_options, _sampleRateHz),
+                (b, _, analyzer) =>
+                {
+                    var end = Math.Min(frameCount, (b + 1) * Block);
+                    for (var i = b * Block; i < end; i++)
+                        frames[i] = analyzer.Analyze(new ReadOnlySpan<float>((float*)source + ((long)i * _hop), span));
+                    return analyzer;
+                },
+                _ => { });
+            _samplesPushed = samples.Length;
+            _frames.AddRange(frames);
+        }
+        finally
+        {
+            System.Runtime.InteropServices.NativeMemory.Free(padded);
+        }
+
+        _completed = true;
+        return Finish();
     }
 
     /// <summary>Pads the end with silence, finishes the last frames and computes activity. The stream cannot be used afterwards.</summary>

@@ -50,13 +50,26 @@ public sealed class Animator
         // A given track is read before the slow stages, so that a bad file fails fast.
         var given = options.MotionInPath is null ? null : MotionJson.Load(options.MotionInPath);
 
+        // The face is found and rigged while the motion is computed: the two do not depend on each
+        // other, and on a long voice both take a while before the first frame can be drawn.
         progress?.Report(new PipelineProgress("face", 0, 0));
-        using var portrait = RiggedPortrait.Load(request.ImagePath, options.Portrait, _models, cancellationToken);
+        var loading = Task.Run(() => RiggedPortrait.Load(request.ImagePath, options.Portrait, _models, cancellationToken), cancellationToken);
+        progress?.Report(new PipelineProgress("motion", 0, 0));
+        MotionTrack motion;
+        try
+        {
+            motion = given is null ? Generate(clip, frameCount, options, cancellationToken) : Fit(given, frameCount, options);
+        }
+        catch
+        {
+            // Wait for the portrait so that it is released, whatever became of it; the motion's error is the one reported.
+            try { loading.GetAwaiter().GetResult().Dispose(); } catch (Exception) { }
+            throw;
+        }
+
+        using var portrait = loading.GetAwaiter().GetResult();
         var width = portrait.Image.Width;
         var height = portrait.Image.Height;
-
-        progress?.Report(new PipelineProgress("motion", 0, 0));
-        var motion = given is null ? Generate(clip, frameCount, options, cancellationToken) : Fit(given, frameCount, options);
         if (options.MotionJsonPath is not null)
             OutputFile.WriteAllTextAtomic(options.MotionJsonPath, MotionJson.Serialize(motion));
 

@@ -111,8 +111,12 @@ public sealed class AudioAnalyzerTests
     [Fact]
     public void Streaming_InChunksOfAnySize_EqualsBatch()
     {
-        var samples = Speechlike(seconds: 3.0, seed: 5);
-        var batch = AudioAnalyzer.Analyze(new AudioClip(samples, Rate));
+        // Long enough that the batch analysis splits its frames between threads.
+        var samples = Speechlike(seconds: 12.0, seed: 5);
+        var batch = AudioAnalyzer.Analyze(new AudioClip(samples, Rate), degreeOfParallelism: 2);
+        var serial = AudioAnalyzer.Analyze(new AudioClip(samples, Rate), degreeOfParallelism: 1);
+        Assert.Equal(serial.EnergyDb, batch.EnergyDb);
+        Assert.Equal(serial.PitchHz, batch.PitchHz);
 
         var stream = new AudioFeatureStream(Rate);
         var random = new Random(17);
