@@ -31,12 +31,12 @@ internal static class EyelidPainter
         var n = upper.Length;
 
         // The eye's frame from its deformed corners (the head may have rolled).
-        var c0 = positions[upper[0]];
-        var axis = positions[upper[^1]] - c0;
-        var width = axis.Length();
+        var eye = new ContourFrame(positions[upper[0]], positions[upper[^1]]);
+        var c0 = eye.Origin;
+        var width = eye.Width;
         if (width < 3) return;
-        var ax = axis / width;
-        var down = new Vector2(-ax.Y, ax.X);
+        var ax = eye.Axis;
+        var down = eye.Down;
         var restC0 = rest[upper[0]];
         var restAxis = rest[upper[^1]] - restC0;
         var restWidth = restAxis.Length();
@@ -90,10 +90,8 @@ internal static class EyelidPainter
             var row = destination.GetRowSpan(y);
             for (var x = x0; x < x1; x++)
             {
-                var d = new Vector2(x + 0.5f, y + 0.5f) - c0;
-                var a = Vector2.Dot(d, ax);
+                var (a, b) = eye.OfPixel(x, y);
                 if (a <= 0 || a >= width) continue;
-                var b = Vector2.Dot(d, down);
                 var top = MouthPainter.Interpolate(ta, tb, a);
                 var bottom = MouthPainter.Interpolate(ba, bb, a);
                 var s = 2 * a / width - 1; // -1 .. 1 across the eye

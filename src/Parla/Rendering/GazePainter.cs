@@ -34,12 +34,11 @@ internal static class GazePainter
         if (upper.Length < 3 || lower.Length < 3 || upper.Length > MaxChain || lower.Length > MaxChain) return;
         // A closing lid covers the eye: the shift fades out as it closes (the lid painter takes over).
         var open = 1 - FaceRig.SmoothStep(0.2f, 0.7f, blink);
-        var c0 = positions[upper[0]];
-        var axis = positions[upper[^1]] - c0;
-        var width = axis.Length();
+        var eye = new ContourFrame(positions[upper[0]], positions[upper[^1]]);
+        var width = eye.Width;
         if (width < 6 || open <= 0) return;
-        var ax = axis / width;
-        var down = new Vector2(-ax.Y, ax.X);
+        var ax = eye.Axis;
+        var down = eye.Down;
         // Horizontal gaze moves the iris along the eye; vertical gaze half as far (the lids hide most of it).
         var shift = open * ShiftOfEyeWidth * width * ((gazeX * ax) + (0.5f * gazeY * down));
         // Beyond about a seventh of the eye's width the field would squeeze the white ahead of the
@@ -50,23 +49,17 @@ internal static class GazePainter
 
         Span<float> ua = stackalloc float[upper.Length], ub = stackalloc float[upper.Length];
         Span<float> la = stackalloc float[lower.Length], lb = stackalloc float[lower.Length];
+        eye.Project(positions, upper, ua, ub);
+        eye.Project(positions, lower, la, lb);
         float minX = float.MaxValue, minY = float.MaxValue, maxX = float.MinValue, maxY = float.MinValue;
+        foreach (var v in upper.Concat(lower))
+        {
+            minX = Math.Min(minX, positions[v].X); maxX = Math.Max(maxX, positions[v].X);
+            minY = Math.Min(minY, positions[v].Y); maxY = Math.Max(maxY, positions[v].Y);
+        }
         var aperture = 0f;
-        for (var i = 0; i < upper.Length; i++)
-        {
-            var d = positions[upper[i]] - c0;
-            ua[i] = Vector2.Dot(d, ax); ub[i] = Vector2.Dot(d, down);
-            minX = Math.Min(minX, positions[upper[i]].X); maxX = Math.Max(maxX, positions[upper[i]].X);
-            minY = Math.Min(minY, positions[upper[i]].Y); maxY = Math.Max(maxY, positions[upper[i]].Y);
-        }
         for (var i = 0; i < lower.Length; i++)
-        {
-            var d = positions[lower[i]] - c0;
-            la[i] = Vector2.Dot(d, ax); lb[i] = Vector2.Dot(d, down);
-            minX = Math.Min(minX, positions[lower[i]].X); maxX = Math.Max(maxX, positions[lower[i]].X);
-            minY = Math.Min(minY, positions[lower[i]].Y); maxY = Math.Max(maxY, positions[lower[i]].Y);
             aperture = Math.Max(aperture, lb[i] - MouthPainter.Interpolate(ua, ub, la[i]));
-        }
         if (aperture < 2) return;
 
         var x0 = Math.Max(0, (int)MathF.Floor(minX) - 1);
@@ -90,10 +83,8 @@ internal static class GazePainter
                 var row = destination.GetRowSpan(y);
                 for (var x = x0; x < x1; x++)
                 {
-                    var d = new Vector2(x + 0.5f, y + 0.5f) - c0;
-                    var a = Vector2.Dot(d, ax);
+                    var (a, b) = eye.OfPixel(x, y);
                     if (a <= 0 || a >= width) continue;
-                    var b = Vector2.Dot(d, down);
                     var top = MouthPainter.Interpolate(ua, ub, a);
                     var bottom = MouthPainter.Interpolate(la, lb, a);
                     var span = bottom - top;
