@@ -56,14 +56,7 @@ public sealed class FaceModelStore
     public string CacheDirectory { get; }
 
     /// <summary>The default model cache directory (environment variables as in the remarks of <see cref="FaceModelStore"/>).</summary>
-    public static string DefaultCacheDirectory()
-    {
-        var parla = Environment.GetEnvironmentVariable("PARLA_CACHE_DIR");
-        if (!string.IsNullOrEmpty(parla)) return Path.Combine(parla, "models");
-        var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-        if (!string.IsNullOrEmpty(xdg)) return Path.Combine(xdg, "parla", "models");
-        return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "parla", "models");
-    }
+    public static string DefaultCacheDirectory() => Path.Combine(ParlaCache.Root(), "models");
 
     /// <summary>
     /// Makes sure both packages are unpacked and both ONNX models are converted and intact, fetching

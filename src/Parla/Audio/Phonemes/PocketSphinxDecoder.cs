@@ -51,11 +51,16 @@ internal sealed class PocketSphinxDecoder : IDisposable
     /// the all-phone decoder heard "much" as W AH CH and "mister" as N AH S T ER (a third of the
     /// word-initial p, b, m lost), the recogniser gets "much" and "mr".
     /// </summary>
-    public static PocketSphinxDecoder CreateWordRecognizer(string modelDirectory = DefaultModelDirectory)
+    public static PocketSphinxDecoder CreateWordRecognizer(string modelDirectory = DefaultModelDirectory) =>
+        CreateWordRecognizer(modelDirectory, languageModelWordsOnly: true);
+
+    /// <summary>As <see cref="CreateWordRecognizer(string)"/>; with <paramref name="languageModelWordsOnly"/> false, with the whole of CMUdict (for comparison).</summary>
+    internal static PocketSphinxDecoder CreateWordRecognizer(string modelDirectory, bool languageModelWordsOnly)
     {
         var hmm = RequireModel(modelDirectory, "en-us");
         var lm = RequireModel(modelDirectory, "en-us.lm.bin");
         var dict = RequireModel(modelDirectory, "cmudict-en-us.dict");
+        if (languageModelWordsOnly) dict = RecognizerDictionary.For(dict, lm);
         // At most 3000 active HMMs a frame (default 30000): the search's cost falls by half on the
         // 60 s read, the lip-sync evaluation is unchanged (16/18, 23/23).
         return Create(["-hmm", hmm, "-lm", lm, "-dict", dict, "-maxhmmpf", "3000"]);

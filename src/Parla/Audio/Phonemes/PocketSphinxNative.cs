@@ -95,4 +95,24 @@ internal static partial class PocketSphinxNative
     /// </summary>
     [LibraryImport("libc.so.6", EntryPoint = "malloc_trim")]
     public static partial int MallocTrim(nuint pad);
+
+    [LibraryImport(SphinxBase, EntryPoint = "logmath_init")]
+    public static partial nint LogMathInit(double logBase, int shift, int useTable);
+
+    [LibraryImport(SphinxBase, EntryPoint = "logmath_free")]
+    public static partial int LogMathFree(nint logMath);
+
+    /// <summary>ngram_model_read(config, path, NGRAM_AUTO = 0, logmath); config may be null.</summary>
+    [LibraryImport(SphinxBase, EntryPoint = "ngram_model_read", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial nint NgramModelRead(nint config, string path, int fileType, nint logMath);
+
+    [LibraryImport(SphinxBase, EntryPoint = "ngram_model_free")]
+    public static partial int NgramModelFree(nint model);
+
+    /// <summary>The model's n-gram counts (uint32 per order; the first is the vocabulary size).</summary>
+    [LibraryImport(SphinxBase, EntryPoint = "ngram_model_get_counts")]
+    public static partial nint NgramModelGetCounts(nint model);
+
+    [LibraryImport(SphinxBase, EntryPoint = "ngram_word")]
+    public static partial nint NgramWord(nint model, int wordId);
 }
