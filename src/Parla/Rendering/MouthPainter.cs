@@ -41,7 +41,11 @@ internal static class MouthPainter
         var opened = gap - restGap;
         // Below half a pixel of extra opening the stretched lips still look like lips.
         var cavityAlpha = FaceRig.SmoothStep(0.5f, 2.5f, opened);
-        if (cavityAlpha <= 0) return;
+        // Lips photographed apart and pressed together (silence, p, b, m) would still show a thread of
+        // the teeth squeezed between them, which reads as a mouth ajar: the closing lips meet in a
+        // seam of shadowed lip colour instead.
+        var seamAlpha = restGap > 1.5f ? FaceRig.SmoothStep(0.4f, 0.9f, 1 - (gap / restGap)) : 0;
+        if (cavityAlpha <= 0 && seamAlpha <= 0) return;
         var teethAlpha = FaceRig.SmoothStep(0.04f * width, 0.12f * width, gap);
         // A portrait with parted lips shows its own teeth: those stay attached to their lip (upper
         // teeth to the upper lip, lower teeth to the lower) instead of being stretched, and the
@@ -102,6 +106,16 @@ internal static class MouthPainter
                 // Coverage from the vertical distance to the nearer lip, one pixel of ramp.
                 var coverage = Math.Clamp(Math.Min(b - bu, bl - b) + 0.5f, 0, 1);
                 if (coverage <= 0) continue;
+
+                if (cavityAlpha <= 0)
+                {
+                    var seam = coverage * seamAlpha;
+                    var so = x * 4;
+                    row[so] = (byte)(row[so] + seam * (lip.R * 0.55f - row[so]) + 0.5f);
+                    row[so + 1] = (byte)(row[so + 1] + seam * (lip.G * 0.45f - row[so + 1]) + 0.5f);
+                    row[so + 2] = (byte)(row[so + 2] + seam * (lip.B * 0.45f - row[so + 2]) + 0.5f);
+                    continue;
+                }
 
                 var s = 2 * a / width - 1;          // -1 left corner .. 1 right corner
                 var t = Math.Clamp((b - bu) / h, 0, 1); // 0 at the upper lip .. 1 at the lower

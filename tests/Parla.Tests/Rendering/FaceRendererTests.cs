@@ -320,6 +320,40 @@ public class FaceRendererTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ShutLips_OfAPortraitSmilingWithTeeth_MeetInALipSeamWithoutATeethThread()
+    {
+        // The astronaut smiles with her teeth showing. Shut (JawOpen 0), her lips meet; what is left
+        // between them must read as lips, not as a thread of teeth (which reads as a mouth ajar).
+        var (image, rig) = RenderFixture.Get("astronaut");
+        using var renderer = new FaceRenderer(image, rig);
+        using var frame = new Frame(image.Width, image.Height);
+        var positions = new Vector2[rig.VertexCount];
+        var state = new FaceState();
+        RigDeformer.Deform(rig, state, positions);
+        renderer.Render(state, frame);
+        var upper = rig.Regions.InnerLipUpper.Select(i => positions[i]).ToArray();
+        var lower = rig.Regions.InnerLipLower.Select(i => positions[i]).ToArray();
+        var teeth = rig.TeethColor.Luma;
+        // Column by column across the middle of the mouth, the darkest pixel from one lip contour to
+        // the other is the seam: shadowed lip, not teeth.
+        var columns = 0;
+        var threads = 0;
+        for (var k = 2; k < upper.Length - 2; k++, columns++)
+        {
+            var x = (int)upper[k].X;
+            var darkest = double.MaxValue;
+            for (var y = (int)MathF.Floor(Math.Min(upper[k].Y, lower[k].Y)); y <= (int)MathF.Ceiling(Math.Max(upper[k].Y, lower[k].Y)); y++)
+            {
+                var row = frame.GetRowSpan(y);
+                darkest = Math.Min(darkest, 0.299 * row[4 * x] + 0.587 * row[4 * x + 1] + 0.114 * row[4 * x + 2]);
+            }
+            if (darkest > 0.6 * teeth) threads++;
+        }
+        output.WriteLine($"columns whose gap between the shut lips is as light as teeth: {threads} of {columns}");
+        Assert.Equal(0, threads);
+    }
+
+    [Fact]
     public void Blink_CoversTheEyeWithLidSkin()
     {
         // On the astronaut, whose open eyes are clearly lit. (Grace Hopper's eyes sit in the shadow of
