@@ -161,6 +161,36 @@ public sealed class MotionGeneratorTests
 
         Assert.True(mean >= 0.6, $"jaw mean {mean:F3}: a sung open vowel should be open");
         Assert.True(std <= 0.05, $"jaw std {std:F4}: vibrato must not make the jaw wobble");
+        // Nor read as closures: the lips never press on a held note.
+        var press = MotionGenerator.Generate(features, 75, new MotionOptions()).Frames.Select(s => s.LipPress).ToArray();
+        Assert.All(press[13..62], p => Assert.Equal(0f, p));
+    }
+
+    [Fact]
+    public void VoicedMurmurMidPhrase_PressesTheLips()
+    {
+        // "a-ma-ma-ma": 250 ms vowels joined by 70 ms of a low voiced murmur 15 dB down (an m: voice
+        // with its energy below 900 Hz), never silent, so the quiet-gap rule does not see it.
+        var samples = new float[2 * Rate];
+        var vowel = VibratoVowel(0.25, vibratoDepth: 0, fadeSeconds: 0.01);
+        var murmur = (int)(0.07 * Rate);
+        var start = (int)(0.2 * Rate);
+        for (var syllable = 0; syllable < 4; syllable++, start += vowel.Length + murmur)
+        {
+            vowel.CopyTo(samples, start);
+            for (var n = 0; n < murmur; n++)
+            {
+                var t = (double)(start + vowel.Length + n) / Rate;
+                samples[start + vowel.Length + n] = (float)((0.04 * Math.Sin(2 * Math.PI * 220 * t)) + (0.02 * Math.Sin(2 * Math.PI * 440 * t)));
+            }
+        }
+
+        var features = AudioAnalyzer.Analyze(new AudioClip(samples, Rate));
+        var press = MotionGenerator.Generate(features, 50, new MotionOptions()).Frames.Select(s => s.LipPress).ToArray();
+        _output.WriteLine(string.Join(" ", press.Select(p => p.ToString("F2"))));
+
+        Assert.True(press.Count(p => p >= 0.5f) >= 3, "the lips never press on the murmurs");
+        Assert.All(press[..4], p => Assert.Equal(0f, p));
     }
 
     [Fact]
