@@ -188,7 +188,12 @@ internal static class MouthModel
             i = end + 1;
         }
 
-        VoicedClosures(features, amplitude, press);
+        // A sung note can swell and fade by several decibels within a vibrato cycle; there the rule
+        // would flap the lips at 6 Hz, so singing keeps only the quiet gaps.
+        if (options.Style != MotionStyle.Singing)
+        {
+            VoicedClosures(features, amplitude, press);
+        }
     }
 
     /// <summary>

@@ -194,6 +194,21 @@ public sealed class MotionGeneratorTests
     }
 
     [Fact]
+    public void SungNoteSwellingWithItsVibrato_NeverPressesTheLips()
+    {
+        // A held note whose loudness swings by 12 dB six times a second (a strong tremolo): sung, the
+        // lips stay open through it.
+        var note = VibratoVowel(3.0);
+        for (var n = 0; n < note.Length; n++) note[n] *= (float)(1 + (0.6 * Math.Sin(2 * Math.PI * 6 * n / Rate)));
+        var features = AudioAnalyzer.Analyze(new AudioClip(note, Rate));
+        var sung = MotionGenerator.Generate(features, 75, new MotionOptions { Style = MotionStyle.Singing }).Frames;
+        var spoken = MotionGenerator.Generate(features, 75, new MotionOptions()).Frames;
+        _output.WriteLine($"presses: sung {sung.Count(s => s.LipPress > 0)}, spoken {spoken.Count(s => s.LipPress > 0)}");
+
+        Assert.All(sung[13..62], s => Assert.Equal(0f, s.LipPress));
+    }
+
+    [Fact]
     public void AbruptClosureMidPhrase_PressesTheLips()
     {
         // "pa-pa-pa": 250 ms vowels separated by 80 ms of silence.
