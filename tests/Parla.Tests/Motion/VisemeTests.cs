@@ -107,6 +107,28 @@ public sealed class VisemeTests
         Assert.Contains(two.Words, w => w.Text == "consider");
     }
 
+    [Fact]
+    public void EnglishRead_InSteadyNoise_IsStillEnglish_ButNoiseThatDrownsItIsNot()
+    {
+        // The five LibriVox clips read as one, with white noise added: a little (about 20 dB under the
+        // voice) leaves it English; a lot (the activity track takes the noise for voice and the
+        // recogniser hears 11 words a second in it) must not pass for English.
+        var samples = new[] { "0870", "0880", "0890", "0920", "0930" }
+            .SelectMany(c => AudioDecoder.Decode(TestData.Voice($"librivox_{c}.wav")).Samples).ToArray();
+        PhonemeConfidence Confidence(double noiseRms)
+        {
+            var noise = Parla.Tests.Audio.AudioTestData.WhiteNoise(samples.Length / 16000.0, seed: 3, rms: noiseRms);
+            var clip = new AudioClip(samples.Select((x, i) => x + noise[i]).ToArray(), 16000);
+            return PhonemeAnalyzer.Analyze(clip, AudioAnalyzer.Analyze(clip)).Confidence;
+        }
+
+        var light = Confidence(0.006);
+        var heavy = Confidence(0.03);
+
+        Assert.True(light.IsConfident, light.ToString());
+        Assert.False(heavy.IsConfident, heavy.ToString());
+    }
+
     /// <summary>A harmonic tone at 180 Hz with a first formant near 700 Hz (an open vowel), optionally with ±2 % vibrato.</summary>
     private static float[] Voiced(double seconds, double vibratoHz = 0)
     {
