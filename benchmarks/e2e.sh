@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end benchmark: times `parla animate` on a 60-second voice at 512×512 and 1920×1080 and, in
 # the same run, the floor: ffmpeg encoding the same number of frames of raw video with the same
-# encoder settings. Prints seconds, real-time factor, the ratio to the floor and peak memory.
+# encoder settings. Prints seconds, real-time factor, the ratio to the floor, peak memory and when
+# the first frame reached the encoder.
 # usage: benchmarks/e2e.sh [seconds-of-voice (60)] [repeats (3)] [extra animate options, e.g. --language none]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -25,13 +26,15 @@ ffmpeg -v error -y -i tests/data/portraits/astronaut.png -vf "scale=1080:1080:fl
 frames=$(python3 -c "import math; print(math.ceil($SECONDS_OF_VOICE*$FPS))")
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-printf '%-10s %9s %8s %9s %8s %9s\n' size seconds "x real" floor_s ratio peak_MB
+printf '%-10s %9s %8s %9s %8s %9s %8s\n' size seconds "x real" floor_s ratio peak_MB first_s
 for size in 512 1080; do
   img="$work/p$size.png"
-  : > "$work/t_parla"; : > "$work/t_floor"; : > "$work/rss"
+  : > "$work/t_parla"; : > "$work/t_floor"; : > "$work/rss"; : > "$work/first"
   for r in $(seq "$REPEATS"); do
     /usr/bin/time -f "%e %M" -o "$work/time" ./parla animate "$img" "$work/voice.wav" -o "$work/out.mp4" --max-size 4096 "${EXTRA[@]}" \
-      --consent "Benchmark on the public-domain demo portrait and voice." >/dev/null 2>"$work/err" || { cat "$work/err" >&2; exit 1; }
+      --consent "Benchmark on the public-domain demo portrait and voice." >"$work/out" 2>"$work/err" || { cat "$work/err" >&2; exit 1; }
+    # parla's last line says when the first frame reached the encoder.
+    sed -nE 's/.*first frame after ([0-9.]+) s.*/\1/p' "$work/out" >> "$work/first"
     read -r secs kb < "$work/time"
     echo "$secs" >> "$work/t_parla"; echo "$kb" >> "$work/rss"
     # The floor: the same frames count, raw yuv420p from the first 2 s of the output looped, same x264 settings.
@@ -42,8 +45,8 @@ for size in 512 1080; do
       -c:v libx264 -preset veryfast -crf 18 -c:a aac -b:a 128k -ac 1 -movflags +faststart -f mp4 "$work/floor.mp4"
     cat "$work/time" >> "$work/t_floor"
   done
-  p=$(median < "$work/t_parla"); f=$(median < "$work/t_floor"); m=$(median < "$work/rss")
-  awk -v s="$size" -v p="$p" -v f="$f" -v m="$m" -v d="$SECONDS_OF_VOICE" -v w="$w" -v h="$h" \
-    'BEGIN {printf "%-10s %9.2f %8.1f %9.2f %8.2f %9.0f\n", w "x" h, p, d/p, f, p/f, m/1024}'
+  p=$(median < "$work/t_parla"); f=$(median < "$work/t_floor"); m=$(median < "$work/rss"); ff=$(median < "$work/first")
+  awk -v s="$size" -v p="$p" -v f="$f" -v m="$m" -v d="$SECONDS_OF_VOICE" -v w="$w" -v h="$h" -v ff="$ff" \
+    'BEGIN {printf "%-10s %9.2f %8.1f %9.2f %8.2f %9.0f %8.2f\n", w "x" h, p, d/p, f, p/f, m/1024, ff}'
 done
 echo "(medians of $REPEATS runs; $(nproc) cores; $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
