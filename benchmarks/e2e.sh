@@ -42,7 +42,7 @@ for size in 512 1080; do
     ffmpeg -v error -y -i "$work/out.mp4" -frames:v 50 -f rawvideo -pix_fmt yuv420p "$work/raw.yuv"
     /usr/bin/time -f "%e" -o "$work/time" ffmpeg -v error -y -stream_loop -1 -f rawvideo -pix_fmt yuv420p -s "${w}x${h}" -framerate $FPS \
       -i "$work/raw.yuv" -i "$work/voice.wav" -map 0:v -map 1:a -frames:v "$frames" \
-      -c:v libx264 -preset veryfast -crf 18 -c:a aac -b:a 128k -ac 1 -movflags +faststart -f mp4 "$work/floor.mp4"
+      -c:v libx264 -preset veryfast -crf 18 -threads "$(nproc)" -c:a aac -b:a 128k -ac 1 -movflags +faststart -f mp4 "$work/floor.mp4"
     cat "$work/time" >> "$work/t_floor"
   done
   p=$(median < "$work/t_parla"); f=$(median < "$work/t_floor"); m=$(median < "$work/rss"); ff=$(median < "$work/first")
