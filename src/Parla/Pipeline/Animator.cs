@@ -58,7 +58,7 @@ public sealed class Animator
         MotionTrack motion;
         try
         {
-            motion = given is null ? Generate(clip, frameCount, options, cancellationToken) : Fit(given, frameCount, options);
+            motion = given is null ? Generate(clip, frameCount, options, progress, cancellationToken) : Fit(given, frameCount, options);
         }
         catch
         {
@@ -131,7 +131,7 @@ public sealed class Animator
     }
 
     /// <summary>Features, phones when English is spoken, style, then the motion track.</summary>
-    private static MotionTrack Generate(AudioClip clip, int frameCount, AnimateOptions options, CancellationToken cancellationToken)
+    private static MotionTrack Generate(AudioClip clip, int frameCount, AnimateOptions options, IProgress<PipelineProgress>? progress, CancellationToken cancellationToken)
     {
         var features = AudioAnalyzer.Analyze(clip, ct: cancellationToken);
         var style = options.Style ?? (VoiceCharacter.SoundsSung(features) ? MotionStyle.Singing : MotionStyle.Neutral);
@@ -139,7 +139,9 @@ public sealed class Animator
         // Auto skips the decoder for a voice that holds notes (singing): the acoustic model suits it, and it saves the decoding.
         if (options.Language == LanguageMode.English || (options.Language == LanguageMode.Auto && !VoiceCharacter.SoundsSung(features)))
         {
-            var track = PhonemeAnalyzer.Analyze(clip, features, ct: cancellationToken);
+            // The longest wait on a long English voice: say how far it is.
+            var track = PhonemeAnalyzer.Analyze(clip, features, ct: cancellationToken,
+                piecesDone: (done, total) => progress?.Report(new PipelineProgress("phones", done, total)));
             if (options.Language == LanguageMode.English || track.Confidence.IsConfident)
                 phones = track.Phones;
         }

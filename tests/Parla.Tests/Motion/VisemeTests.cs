@@ -98,10 +98,15 @@ public sealed class VisemeTests
         // Short pieces, so that even this 7 s clip is cut and decoded in parallel.
         var options = new PhonemeAnalysisOptions { MinPieceSeconds = 1.5, MinPauseSeconds = 0.05 };
 
-        var two = PhonemeAnalyzer.Analyze(clip, features, options with { DegreeOfParallelism = 2 });
+        var reports = new System.Collections.Concurrent.ConcurrentBag<(int Done, int Total)>();
+        var two = PhonemeAnalyzer.Analyze(clip, features, options with { DegreeOfParallelism = 2 }, piecesDone: (d, t) => reports.Add((d, t)));
         var one = PhonemeAnalyzer.Analyze(clip, features, options with { DegreeOfParallelism = 1 });
 
-        Assert.True(PhonemeAnalyzer.Cut(features, clip.Samples.Length, options).Count >= 2);
+        var pieces = PhonemeAnalyzer.Cut(features, clip.Samples.Length, options).Count;
+        Assert.True(pieces >= 2);
+        // Progress: one report per piece, the counts 1..pieces, each of the same total.
+        Assert.Equal(Enumerable.Range(1, pieces), reports.Select(r => r.Done).Order());
+        Assert.All(reports, r => Assert.Equal(pieces, r.Total));
         Assert.Equal(one.Phones, two.Phones);
         Assert.True(two.Confidence.IsConfident, two.Confidence.ToString());
         Assert.Contains(two.Words, w => w.Text == "consider");

@@ -74,7 +74,13 @@ public static class PhonemeAnalyzer
 {
 
     /// <summary>Decodes the phones of <paramref name="clip"/> (16 kHz mono); <paramref name="features"/> (same clip) places the cuts.</summary>
-    public static PhonemeTrack Analyze(AudioClip clip, AudioFeatures features, PhonemeAnalysisOptions? options = null, CancellationToken ct = default)
+    /// <param name="clip">The voice, 16 kHz mono.</param>
+    /// <param name="features">The same clip's features; they place the cuts.</param>
+    /// <param name="options">Model folder, threads and how pieces are cut.</param>
+    /// <param name="ct">Stops the decoding between pieces.</param>
+    /// <param name="piecesDone">Called with (pieces decoded, pieces in all) as pieces finish, from the decoding threads.</param>
+    public static PhonemeTrack Analyze(AudioClip clip, AudioFeatures features, PhonemeAnalysisOptions? options = null, CancellationToken ct = default,
+        Action<int, int>? piecesDone = null)
     {
         ArgumentNullException.ThrowIfNull(clip);
         ArgumentNullException.ThrowIfNull(features);
@@ -90,6 +96,7 @@ public static class PhonemeAnalyzer
         var words = new List<DecodedSegment>[pieces.Count];
         var workers = Math.Clamp(options.DegreeOfParallelism, 1, pieces.Count);
         var next = -1;
+        var finished = 0;
         var threads = new Thread[workers];
         Exception? failure = null;
         for (var w = 0; w < workers; w++)
@@ -123,6 +130,7 @@ public static class PhonemeAnalyzer
                         // A piece's search leaves its memory free but held by glibc: give it back, so
                         // that a long voice does not grow the process piece by piece.
                         PocketSphinxDecoder.ReleaseFreeNativeMemory();
+                        piecesDone?.Invoke(Interlocked.Increment(ref finished), pieces.Count);
                     }
                 }
                 catch (Exception e)
