@@ -86,6 +86,7 @@ public sealed class ServerHost : IAsyncDisposable
         while (true)
         {
             var job = await JobAsync(id);
+            Assert.True(job.GetProperty("status").ValueKind == JsonValueKind.String, $"job {id} is gone: {job}");
             var status = job.GetProperty("status").GetString();
             if (status is "done" or "failed" or "cancelled") return job;
             Assert.True(DateTime.UtcNow < deadline, $"job {id} still {status} after {timeoutSeconds} s");

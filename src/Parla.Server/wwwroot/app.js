@@ -501,7 +501,7 @@ async function follow(job) {
   return last;
 }
 
-const STAGES = { queued: 'Waiting in the queue', starting: 'Starting', voice: 'Reading the voice', face: 'Fitting the face', motion: 'Planning the motion', render: 'Rendering frames', done: 'Done' };
+const STAGES = { queued: 'Waiting in the queue', starting: 'Starting', voice: 'Reading the voice', face: 'Fitting the face', motion: 'Planning the motion', phones: 'Hearing the words', render: 'Rendering frames', sign: 'Signing', done: 'Done' };
 
 function showProgress(job) {
   $('progress').value = job.progress || 0;
