@@ -77,7 +77,8 @@ public sealed class Animator
         using var renderer = new FaceRenderer(portrait.Image, portrait.Rig);
         // Disclosure label and watermark are the same in every frame: the background is stamped once,
         // each frame's moving region again after it is drawn.
-        var stamp = new ProvenanceStamp(width, height, new ProvenanceOptions { Label = options.Label });
+        var claims = ManifestClaims.ForInputs(request.ImagePath, request.AudioPath, consent, ManifestParameters(request));
+        var stamp = new ProvenanceStamp(width, height, new ProvenanceOptions { Label = options.Label, ManifestId = ManifestIdFor(claims, options) });
         using var background = portrait.Image.Clone();
         stamp.Apply(background, 0);
         var moving = renderer.MovingBounds;
@@ -112,7 +113,7 @@ public sealed class Animator
         progress?.Report(new PipelineProgress("sign", 0, 0));
         try
         {
-            stamp.Seal(request.OutputPath, ManifestClaims.ForInputs(request.ImagePath, request.AudioPath, consent, ManifestParameters(request)));
+            stamp.Seal(request.OutputPath, claims);
         }
         catch
         {
@@ -168,6 +169,33 @@ public sealed class Animator
         for (var k = 0; k < frameCount; k++)
             frames[k] = given.Frames[Math.Min(k, given.FrameCount - 1)];
         return new MotionTrack(given.FramesPerSecond, frames);
+    }
+
+    /// <summary>
+    /// The manifest id, and with it the watermark's payload, from everything that decides the video:
+    /// the inputs' hashes, the consent, every option that changes a pixel or a sound. The same inputs
+    /// and seed then give the same video stream, byte for byte (a random id would change the
+    /// watermark, and so every frame); only the signed record appended after it (time, signature)
+    /// differs between runs.
+    /// </summary>
+    private static string ManifestIdFor(ManifestClaims claims, AnimateOptions o)
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        static string HashOf(string? path) => path is null ? "-" : ManifestClaims.Sha256OfFile(path);
+        var material = new System.Text.StringBuilder()
+            .Append("parla-manifest-id-v1\n")
+            .Append(claims.SourceImageSha256).Append('\n')
+            .Append(claims.SourceAudioSha256).Append('\n')
+            .Append(claims.Consent?.Text).Append('\n');
+        foreach (var (key, value) in claims.Parameters.OrderBy(p => p.Key, StringComparer.Ordinal))
+            material.Append(key).Append('=').Append(value).Append('\n');
+        material.Append(inv, $"language={o.Language}\nstyle={o.Style}\nexpressiveness={o.Expressiveness:R}\nheadMotion={o.HeadMotion:R}\n")
+            .Append(inv, $"labelText={o.Label.Text}\nlabelPosition={o.Label.Position}\n")
+            .Append("landmarks=").Append(HashOf(o.Portrait.LandmarksPath)).Append('\n')
+            .Append("rig=").Append(HashOf(o.Portrait.RigPath)).Append('\n')
+            .Append("motionIn=").Append(HashOf(o.MotionInPath)).Append('\n');
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(material.ToString()));
+        return Convert.ToHexStringLower(hash.AsSpan(0, 16));
     }
 
     /// <summary>The generation parameters recorded in the signed manifest.</summary>
