@@ -51,11 +51,11 @@ public sealed class ServerHost : IAsyncDisposable
     /// <summary>A multipart submission of the given portrait and voice (test data names), consent given unless null.</summary>
     public static MultipartFormDataContent JobForm(string portrait = "grace_hopper.jpg", string voice = "librivox_0930.wav",
         object? options = null, string? consent = "I have the right to animate this portrait and voice; the video says it is synthetic.",
-        string? imageFileName = null, string? audioFileName = null)
+        string? imageFileName = null, string? audioFileName = null, string? portraitPath = null)
     {
         var form = new MultipartFormDataContent
         {
-            { File(TestData.Portrait(portrait)), "image", imageFileName ?? portrait },
+            { File(portraitPath ?? TestData.Portrait(portrait)), "image", imageFileName ?? portrait },
             { File(TestData.Voice(voice)), "audio", audioFileName ?? voice },
             { new StringContent(JsonSerializer.Serialize(options ?? new { maxSize = 96, fps = 10 })), "options" },
         };

@@ -167,8 +167,10 @@ public sealed class JobWorkers(
         {
             ["voice"] = (0.00, 0.05),
             ["face"] = (0.05, 0.15),
-            ["motion"] = (0.15, 0.20),
+            ["motion"] = (0.15, 0.17),
+            ["phones"] = (0.17, 0.20), // English phones, decoded within the motion stage
             ["render"] = (0.20, 1.00),
+            ["sign"] = (1.00, 1.00),
         };
         private string _stage = "";
         private TimeSpan _renderStart;
