@@ -177,12 +177,7 @@ internal static class MouthModel
             {
                 // A closure is a hold: ramp in and out over 20 ms each, pressed in between, so that
                 // even a 25 fps frame landing anywhere in a short gap sees the lips shut.
-                var ramp = Math.Max(1.0, 0.02 * rate);
-                for (var k = 0; k < length; k++)
-                {
-                    var edge = Math.Min(k + 1, length - k) / ramp;
-                    press[i + k] = Math.Max(press[i + k], amplitude * (float)Math.Min(1.0, edge));
-                }
+                HoldPressed(press, i, length, amplitude, rate);
             }
 
             i = end + 1;
@@ -212,7 +207,6 @@ internal static class MouthModel
         var minFrames = Math.Max(1, (int)Math.Round(0.02 * rate));
         var maxFrames = (int)Math.Round(0.15 * rate);
         var hold = Math.Max(1, (int)Math.Round(0.05 * rate));
-        var ramp = Math.Max(1.0, 0.02 * rate);
         for (var i = 1; i < n - 1; i++)
         {
             if (!features.IsSpeech(i) || energy[i] > energy[i - 1] || energy[i] > energy[i + 1] || features.BandRatioDb[i] < MurmurBandRatioDb)
@@ -246,11 +240,18 @@ internal static class MouthModel
                 length = to - from + 1;
             }
 
-            for (var k = 0; k < length; k++)
-            {
-                var edge = Math.Min(k + 1, length - k) / ramp;
-                press[from + k] = Math.Max(press[from + k], amplitude * (float)Math.Min(1.0, edge));
-            }
+            HoldPressed(press, from, length, amplitude, rate);
+        }
+    }
+
+    /// <summary>Presses the lips over <paramref name="length"/> frames from <paramref name="from"/>, ramping in and out over 20 ms each (never lowering a press already there).</summary>
+    private static void HoldPressed(float[] press, int from, int length, float amplitude, double rate)
+    {
+        var ramp = Math.Max(1.0, 0.02 * rate);
+        for (var k = 0; k < length; k++)
+        {
+            var edge = Math.Min(k + 1, length - k) / ramp;
+            press[from + k] = Math.Max(press[from + k], amplitude * (float)Math.Min(1.0, edge));
         }
     }
 

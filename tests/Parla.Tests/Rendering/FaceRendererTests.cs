@@ -182,6 +182,9 @@ public class FaceRendererTests(ITestOutputHelper output)
         output.WriteLine($"512x512 render: median {times[10]:0.00} ms (min {times[0]:0.00}, max {times[^1]:0.00})");
     }
 
+    /// <summary>BT.601 luma of pixel <paramref name="x"/> of an RGBA row.</summary>
+    private static double Luma(ReadOnlySpan<byte> row, int x) => 0.299 * row[4 * x] + 0.587 * row[4 * x + 1] + 0.114 * row[4 * x + 2];
+
     private static (double Mean, int Count) MeanLuma(Frame frame, Vector2[] polygon)
     {
         double sum = 0;
@@ -192,7 +195,7 @@ public class FaceRendererTests(ITestOutputHelper output)
             for (var x = 0; x < frame.Width; x++)
             {
                 if (!Inside(polygon, new Vector2(x + 0.5f, y + 0.5f))) continue;
-                sum += 0.299 * row[x * 4] + 0.587 * row[x * 4 + 1] + 0.114 * row[x * 4 + 2];
+                sum += Luma(row, x);
                 count++;
             }
         }
@@ -233,7 +236,7 @@ public class FaceRendererTests(ITestOutputHelper output)
             {
                 var row = frame.GetRowSpan(y);
                 for (var x = x0; x <= x1; x++)
-                    pixels.Add((0.3 * row[4 * x] + 0.59 * row[4 * x + 1] + 0.11 * row[4 * x + 2], x));
+                    pixels.Add((Luma(row, x), x));
             }
             return pixels.OrderBy(p => p.Luma).Take(pixels.Count / 4).Average(p => p.X);
         }
@@ -299,7 +302,7 @@ public class FaceRendererTests(ITestOutputHelper output)
                 var row = frame.GetRowSpan(y);
                 for (var x = (int)(left + (0.3f * (right - left))); x <= (int)(right - (0.3f * (right - left))); x++)
                 {
-                    if (0.299 * row[4 * x] + 0.587 * row[4 * x + 1] + 0.114 * row[4 * x + 2] > 0.55 * teeth)
+                    if (Luma(row, x) > 0.55 * teeth)
                     {
                         count++;
                         sumY += y;
@@ -345,7 +348,7 @@ public class FaceRendererTests(ITestOutputHelper output)
             for (var y = (int)MathF.Floor(Math.Min(upper[k].Y, lower[k].Y)); y <= (int)MathF.Ceiling(Math.Max(upper[k].Y, lower[k].Y)); y++)
             {
                 var row = frame.GetRowSpan(y);
-                darkest = Math.Min(darkest, 0.299 * row[4 * x] + 0.587 * row[4 * x + 1] + 0.114 * row[4 * x + 2]);
+                darkest = Math.Min(darkest, Luma(row, x));
             }
             if (darkest > 0.6 * teeth) threads++;
         }
@@ -375,7 +378,7 @@ public class FaceRendererTests(ITestOutputHelper output)
             {
                 var row = frame.GetRowSpan(y);
                 for (var x = x0; x <= x1; x++, all++)
-                    if (0.3 * row[4 * x] + 0.59 * row[4 * x + 1] + 0.11 * row[4 * x + 2] < 0.4 * skin) dark++;
+                    if (Luma(row, x) < 0.4 * skin) dark++;
             }
             return (double)dark / all;
         }

@@ -72,7 +72,6 @@ public sealed record PhonemeAnalysisOptions
 /// </summary>
 public static class PhonemeAnalyzer
 {
-
     /// <summary>Decodes the phones of <paramref name="clip"/> (16 kHz mono); <paramref name="features"/> (same clip) places the cuts.</summary>
     /// <param name="clip">The voice, 16 kHz mono.</param>
     /// <param name="features">The same clip's features; they place the cuts.</param>
@@ -120,7 +119,6 @@ public static class PhonemeAnalyzer
                     {
                         ct.ThrowIfCancellationRequested();
                         recognizer ??= PocketSphinxDecoder.CreateWordRecognizer(options.ModelDirectory);
-
                         aligner ??= PocketSphinxDecoder.CreatePhoneAligner(options.ModelDirectory);
                         // Each piece is converted to 16-bit samples on its own: no second copy of a long voice.
                         var length = pieces[i].Length;
