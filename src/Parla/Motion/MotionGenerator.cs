@@ -24,52 +24,13 @@ public static class MotionGenerator
     /// </summary>
     public static MotionTrack Generate(AudioFeatures features, IReadOnlyList<Phone>? phones, int frameCount, MotionOptions options)
     {
-        ArgumentNullException.ThrowIfNull(features);
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentOutOfRangeException.ThrowIfNegative(frameCount);
-        options.ThrowIfInvalid();
-
-        var fps = options.FramesPerSecond;
-        var duration = frameCount / fps;
-        var featureRate = features.FrameRateHz;
-
-        // Each model draws from its own generator, so changing one (say, the blink rate) leaves
-        // the others' random choices as they were.
-        var mouth = phones is null ? MouthModel.Compute(features, options) : VisemeMouthModel.Compute(features, phones, options);
-        var blinks = BlinkModel.Schedule(features, duration, options, new Random(DeriveSeed(options.Seed, 1)));
-        var head = HeadModel.Create(features, options, new Random(DeriveSeed(options.Seed, 2)));
-        var fixations = GazeModel.Schedule(duration, options, new Random(DeriveSeed(options.Seed, 3)));
-
-        var frames = new FaceState[frameCount];
-        var blinkCursor = 0;
-        var gazeCursor = 0;
-        for (var k = 0; k < frameCount; k++)
+        var builder = new MotionBuilder(features, frameCount, options, fromPhones: phones is not null);
+        if (phones is not null)
         {
-            var t = k / fps;
-            var mouthIndex = (t + options.MouthLeadSeconds) * featureRate;
-            var pose = head.At(t);
-            var (gazeX, gazeY) = GazeModel.At(fixations, t, ref gazeCursor);
-            var blink = BlinkAt(blinks, t, ref blinkCursor);
-            frames[k] = new FaceState
-            {
-                JawOpen = Sample(mouth.JawOpen, mouthIndex),
-                LipRound = Sample(mouth.LipRound, mouthIndex),
-                LipWidth = Sample(mouth.LipWidth, mouthIndex),
-                LipPress = Sample(mouth.LipPress, mouthIndex),
-                BlinkLeft = blink,
-                BlinkRight = blink,
-                BrowRaise = pose.BrowRaise,
-                HeadYawDegrees = pose.YawDegrees,
-                HeadPitchDegrees = pose.PitchDegrees,
-                HeadRollDegrees = pose.RollDegrees,
-                HeadShiftX = pose.ShiftX,
-                HeadShiftY = pose.ShiftY,
-                GazeX = gazeX,
-                GazeY = gazeY,
-            };
+            builder.Advance(phones, double.PositiveInfinity);
         }
 
-        return new MotionTrack(fps, frames);
+        return builder.ToTrack();
     }
 
     /// <summary>Linear interpolation of <paramref name="curve"/> at a fractional index; 0 outside the curve (silence).</summary>
@@ -102,21 +63,5 @@ public static class MotionGenerator
             x ^= x >> 13;
             return (int)(x & 0x7FFFFFFF);
         }
-    }
-
-    private static float BlinkAt(List<Blink> blinks, double t, ref int cursor)
-    {
-        while (cursor < blinks.Count && blinks[cursor].EndSeconds <= t)
-        {
-            cursor++;
-        }
-
-        var closure = 0f;
-        for (var i = cursor; i < blinks.Count && blinks[i].StartSeconds < t; i++)
-        {
-            closure = Math.Max(closure, blinks[i].ClosureAt(t));
-        }
-
-        return closure;
     }
 }

@@ -13,7 +13,7 @@ namespace Parla.Motion;
 /// same words mumbled or shouted). Bilabial closures are then enforced: whatever the blend, the
 /// lips meet over every p, b and m.
 /// </summary>
-internal static class VisemeMouthModel
+internal sealed class VisemeMouthModel
 {
     /// <summary>The shape a viseme aims for and how strongly it holds jaw and lips against its neighbours.</summary>
     internal readonly record struct Target(float Jaw, float Round, float Width, float Press, float JawDominance, float LipDominance);
@@ -36,40 +36,98 @@ internal static class VisemeMouthModel
     private const double ClosureRampSeconds = 0.03;
     private const float ClosedJaw = 0.02f;
 
-    public static MouthCurves Compute(AudioFeatures features, IReadOnlyList<Phone> phones, MotionOptions options)
+    private readonly float[] _loudness;
+    private readonly MouthCurves _acoustic;
+    private readonly double _jawScale;
+    private readonly float _jawGain;
+    private readonly float _lipGain;
+    private readonly float _smileOffset;
+    private readonly double _rate;
+    private readonly List<(Viseme Viseme, double Start, double End)> _segments = [];
+    private int _phonesTaken;
+    private int _first;
+    private int _firstClosure;
+
+    /// <summary>
+    /// A mouth to be computed from phones known from the start of the clip up to some time, in order
+    /// (<see cref="Advance"/>): every feature frame is computed once, when all the phones that can reach
+    /// it are known, and comes out the same as if all the phones had been given at once.
+    /// </summary>
+    public VisemeMouthModel(AudioFeatures features, MotionOptions options)
     {
         var n = features.FrameCount;
-        var jaw = new float[n];
-        var round = new float[n];
-        var width = new float[n];
-        var press = new float[n];
-        var segments = Segments(phones);
-        if (n == 0 || segments.Count == 0)
-        {
-            return new MouthCurves(jaw, round, width, press);
-        }
-
-        var loudness = Loudness(features);
+        Curves = new MouthCurves(new float[n], new float[n], new float[n], new float[n]);
+        _rate = features.FrameRateHz;
+        _loudness = Loudness(features);
         // The acoustic jaw (the loudness envelope shaped by a vowel cue, syllable by syllable) carries
         // the timing and size of each opening; the visemes carry its shape. Measured on the LibriVox
         // read: viseme targets alone follow the sound's envelope with r 0.26 (yardstick), the acoustic
         // jaw with 0.77; their blend keeps both the phones' shapes and the envelope's rhythm.
-        var acoustic = MouthModel.Compute(features, options);
+        _acoustic = MouthModel.Compute(features, options);
         var style = StyleProfile.Of(options.Style);
-        var jawGain = (float)((0.55 + (0.45 * options.Expressiveness)) * style.JawScale);
-        var lipGain = (float)((0.5 + (0.5 * options.Expressiveness)) * style.LipScale);
-        var rate = features.FrameRateHz;
-        var first = 0;
-        for (var i = 0; i < n; i++)
+        _jawScale = style.JawScale;
+        _jawGain = (float)((0.55 + (0.45 * options.Expressiveness)) * style.JawScale);
+        _lipGain = (float)((0.5 + (0.5 * options.Expressiveness)) * style.LipScale);
+        _smileOffset = style.SmileOffset;
+    }
+
+    /// <summary>The mouth curves; frames before <see cref="FramesDone"/> are final.</summary>
+    public MouthCurves Curves { get; }
+
+    /// <summary>Feature frames computed so far, from the start.</summary>
+    public int FramesDone { get; private set; }
+
+    /// <summary>The mouth of a whole clip from all its phones.</summary>
+    public static MouthCurves Compute(AudioFeatures features, IReadOnlyList<Phone> phones, MotionOptions options)
+    {
+        var model = new VisemeMouthModel(features, options);
+        model.Advance(phones, double.PositiveInfinity);
+        return model.Curves;
+    }
+
+    /// <summary>
+    /// Takes the phones known so far — <paramref name="phones"/> tile the clip from 0 to
+    /// <paramref name="knownUntilSeconds"/> (infinity: all of it), each call's list extending the
+    /// last's — and computes every frame they decide: those a blend's reach away from the unknown.
+    /// </summary>
+    public void Advance(IReadOnlyList<Phone> phones, double knownUntilSeconds)
+    {
+        for (; _phonesTaken < phones.Count; _phonesTaken++)
         {
-            var t = i / rate;
-            while (first < segments.Count && segments[first].End < t - ReachSeconds)
+            AddSegments(phones[_phonesTaken], _segments);
+        }
+
+        var n = _loudness.Length;
+        // A frame is final when no phone after the known span can reach it: a phone starts at or
+        // after the span's end, and its dominance reaches back ReachSeconds at most (a closure less).
+        var to = double.IsPositiveInfinity(knownUntilSeconds)
+            ? n
+            : Math.Clamp((int)Math.Floor((knownUntilSeconds - ReachSeconds) * _rate) - 1, FramesDone, n);
+        if (to <= FramesDone)
+        {
+            return;
+        }
+
+        Blend(FramesDone, to);
+        EnforceClosures(FramesDone, to);
+        FramesDone = to;
+    }
+
+    /// <summary>The dominance-weighted blend of the targets around each frame of [from, to).</summary>
+    private void Blend(int from, int to)
+    {
+        var (jaw, round, width, press) = Curves;
+        var segments = _segments;
+        for (var i = from; i < to; i++)
+        {
+            var t = i / _rate;
+            while (_first < segments.Count && segments[_first].End < t - ReachSeconds)
             {
-                first++;
+                _first++;
             }
 
             double jSum = 0, jW = 0, rSum = 0, wSum = 0, pSum = 0, lW = 0;
-            for (var s = first; s < segments.Count && segments[s].Start <= t + ReachSeconds; s++)
+            for (var s = _first; s < segments.Count && segments[s].Start <= t + ReachSeconds; s++)
             {
                 var seg = segments[s];
                 var target = Targets[(int)seg.Viseme];
@@ -86,20 +144,17 @@ internal static class VisemeMouthModel
             if (jW > 1e-9)
             {
                 // JALI's jaw axis: quiet speech barely opens, loud speech opens fully.
-                var shaped = (float)(jSum / jW) * jawGain * (0.3f + (0.9f * loudness[i]));
-                jaw[i] = Math.Clamp((0.35f * shaped) + (0.75f * acoustic.JawOpen[i] * (float)style.JawScale), 0f, 1f);
+                var shaped = (float)(jSum / jW) * _jawGain * (0.3f + (0.9f * _loudness[i]));
+                jaw[i] = Math.Clamp((0.35f * shaped) + (0.75f * _acoustic.JawOpen[i] * (float)_jawScale), 0f, 1f);
             }
 
             if (lW > 1e-9)
             {
-                round[i] = Math.Clamp((float)(rSum / lW) * lipGain, 0f, 1f);
-                width[i] = Math.Clamp(((float)(wSum / lW) * lipGain) + style.SmileOffset, -0.5f, 1f);
+                round[i] = Math.Clamp((float)(rSum / lW) * _lipGain, 0f, 1f);
+                width[i] = Math.Clamp(((float)(wSum / lW) * _lipGain) + _smileOffset, -0.5f, 1f);
                 press[i] = Math.Clamp((float)(pSum / lW), 0f, 1f);
             }
         }
-
-        EnforceClosures(segments, rate, jaw, press);
-        return new MouthCurves(jaw, round, width, press);
     }
 
     /// <summary>The target of a viseme (for tests and documentation).</summary>
@@ -111,26 +166,31 @@ internal static class VisemeMouthModel
         var segments = new List<(Viseme, double, double)>(phones.Count + 8);
         foreach (var phone in phones)
         {
-            if (phone.EndSeconds <= phone.StartSeconds)
-            {
-                continue;
-            }
-
-            var viseme = phone.IsSilence ? Viseme.Sil : VisemeMap.Of(phone.Symbol);
-            var glide = phone.IsSilence ? null : VisemeMap.Glide(phone.Symbol);
-            if (glide is { } second)
-            {
-                var middle = phone.StartSeconds + (0.55 * phone.DurationSeconds);
-                segments.Add((viseme, phone.StartSeconds, middle));
-                segments.Add((second, middle, phone.EndSeconds));
-            }
-            else
-            {
-                segments.Add((viseme, phone.StartSeconds, phone.EndSeconds));
-            }
+            AddSegments(phone, segments);
         }
 
         return segments;
+    }
+
+    private static void AddSegments(Phone phone, List<(Viseme Viseme, double Start, double End)> segments)
+    {
+        if (phone.EndSeconds <= phone.StartSeconds)
+        {
+            return;
+        }
+
+        var viseme = phone.IsSilence ? Viseme.Sil : VisemeMap.Of(phone.Symbol);
+        var glide = phone.IsSilence ? null : VisemeMap.Glide(phone.Symbol);
+        if (glide is { } second)
+        {
+            var middle = phone.StartSeconds + (0.55 * phone.DurationSeconds);
+            segments.Add((viseme, phone.StartSeconds, middle));
+            segments.Add((second, middle, phone.EndSeconds));
+        }
+        else
+        {
+            segments.Add((viseme, phone.StartSeconds, phone.EndSeconds));
+        }
     }
 
     /// <summary>Full dominance inside the segment, exponential decay outside it.</summary>
@@ -147,11 +207,22 @@ internal static class VisemeMouthModel
     /// <summary>
     /// Over every p, b, m the lips meet: press 1, jaw at most <see cref="ClosedJaw"/>, held at least
     /// <see cref="MinClosureSeconds"/> with smooth ramps, whatever the neighbours' dominance left.
+    /// Applied to the frames of [from, to) only, after their blend.
     /// </summary>
-    private static void EnforceClosures(List<(Viseme Viseme, double Start, double End)> segments, double rate, float[] jaw, float[] press)
+    private void EnforceClosures(int from, int to)
     {
-        foreach (var seg in segments)
+        var (jaw, _, _, press) = Curves;
+        var segments = _segments;
+        // A closure reaches at most half the minimum hold and a ramp beyond its phone.
+        const double reach = (MinClosureSeconds / 2) + ClosureRampSeconds + 0.01;
+        while (_firstClosure < segments.Count && segments[_firstClosure].End + reach < from / _rate)
         {
+            _firstClosure++;
+        }
+
+        for (var s = _firstClosure; s < segments.Count && segments[s].Start - reach <= to / _rate; s++)
+        {
+            var seg = segments[s];
             if (seg.Viseme != Viseme.PP)
             {
                 continue;
@@ -166,11 +237,11 @@ internal static class VisemeMouthModel
                 end = middle + (MinClosureSeconds / 2);
             }
 
-            var from = Math.Max(0, (int)Math.Floor((start - ClosureRampSeconds) * rate));
-            var to = Math.Min(jaw.Length - 1, (int)Math.Ceiling((end + ClosureRampSeconds) * rate));
-            for (var i = from; i <= to; i++)
+            var first = Math.Max(from, (int)Math.Floor((start - ClosureRampSeconds) * _rate));
+            var last = Math.Min(to - 1, (int)Math.Ceiling((end + ClosureRampSeconds) * _rate));
+            for (var i = first; i <= last; i++)
             {
-                var t = i / rate;
+                var t = i / _rate;
                 var outside = t < start ? start - t : t > end ? t - end : 0;
                 var u = Math.Clamp(1 - (outside / ClosureRampSeconds), 0, 1);
                 var w = (float)(u * u * (3 - (2 * u))); // smoothstep: 1 inside the closure, 0 a ramp away

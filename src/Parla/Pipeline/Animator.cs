@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Parla.Audio;
 using Parla.Audio.Phonemes;
 using Parla.Face;
@@ -55,10 +56,12 @@ public sealed class Animator
         progress?.Report(new PipelineProgress("face", 0, 0));
         var loading = Task.Run(() => RiggedPortrait.Load(request.ImagePath, options.Portrait, _models, cancellationToken), cancellationToken);
         progress?.Report(new PipelineProgress("motion", 0, 0));
-        MotionTrack motion;
+        // Once frames are being drawn, the phone decoding (going on behind them) no longer reports.
+        var rendering = new StrongBox<bool>();
+        MotionFeed feed;
         try
         {
-            motion = given is null ? Generate(clip, frameCount, options, progress, cancellationToken) : Fit(given, frameCount, options);
+            feed = given is null ? Generate(clip, frameCount, options, progress, rendering, cancellationToken) : new MotionFeed(Fit(given, frameCount, options));
         }
         catch
         {
@@ -67,11 +70,11 @@ public sealed class Animator
             throw;
         }
 
+        using var motionFeed = feed;
         using var portrait = loading.GetAwaiter().GetResult();
         var width = portrait.Image.Width;
         var height = portrait.Image.Height;
-        if (options.MotionJsonPath is not null)
-            OutputFile.WriteAllTextAtomic(options.MotionJsonPath, MotionJson.Serialize(motion));
+        feed.SetDecodersBesideRenderer(DecodersBeside(width, height));
 
         cancellationToken.ThrowIfCancellationRequested();
         using var renderer = new FaceRenderer(portrait.Image, portrait.Rig);
@@ -92,23 +95,31 @@ public sealed class Animator
             AudioPath = request.AudioPath,
         }))
         {
-            var frames = motion.Frames;
             // Frames differ from the portrait only inside the renderer's moving bounds: only that region
             // is re-rendered and re-converted per frame.
             FrameStreamer.Stream(frameCount, width, height,
                 (i, destination) =>
                 {
-                    renderer.RenderMoving(frames[i], destination);
+                    renderer.RenderMoving(feed.Frame(i, cancellationToken), destination);
                     stamp.Apply(destination, i, moving);
                 },
                 encoder, options.DegreeOfParallelism, new SynchronousProgress(n =>
                 {
-                    if (n == 1) firstFrameSeconds = clock.Elapsed.TotalSeconds;
+                    if (n == 1)
+                    {
+                        firstFrameSeconds = clock.Elapsed.TotalSeconds;
+                        Volatile.Write(ref rendering.Value, true);
+                    }
+
                     progress?.Report(new PipelineProgress("render", n, frameCount));
                 }),
                 cancellationToken, background: background, changing: moving);
             encoder.Complete();
         }
+
+        var motion = feed.Complete();
+        if (options.MotionJsonPath is not null)
+            OutputFile.WriteAllTextAtomic(options.MotionJsonPath, MotionJson.Serialize(motion));
 
         progress?.Report(new PipelineProgress("sign", 0, 0));
         try
@@ -131,30 +142,72 @@ public sealed class Animator
         };
     }
 
-    /// <summary>Features, phones when English is spoken, style, then the motion track.</summary>
-    private static MotionTrack Generate(AudioClip clip, int frameCount, AnimateOptions options, IProgress<PipelineProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Voice seconds from the start that are decoded by every core before frames are drawn, and that
+    /// <c>auto</c> decides on: enough for the decoder's confidence to settle (the espeak sentences of
+    /// the tests are 3–5 s), little enough that frames start soon. The prefix is fixed by the clip
+    /// alone (whole pieces), so the decision does not depend on the machine's speed; a shorter voice
+    /// is decided on all of it. The rest is decoded behind the renderer (see <see cref="DecodersBeside"/>).
+    /// </summary>
+    internal const double LanguageDecisionVoiceSeconds = 8;
+
+    /// <summary>
+    /// Decoders that go on beside the renderer: all of them for frames up to 720p, one for larger
+    /// frames. Measured on a 60-s voice: two recognisers beside 1080p frame buffers and the encoder
+    /// took the peak from 325 to 436 MB (one: 326 MB); at 512², one decoder left the renderer waiting
+    /// on it (10.6–11.9 s against 9.3–9.6 s decoding all first), two kept pace at about 320 MB.
+    /// </summary>
+    internal static int DecodersBeside(int width, int height) =>
+        (long)width * height <= 1280L * 720 ? Environment.ProcessorCount : 1;
+
+    /// <summary>
+    /// Features, style, then the motion: from English phones (decoded behind the renderer, the mouth
+    /// following the decoded prefix) when English is spoken, from the acoustic model otherwise.
+    /// </summary>
+    private static MotionFeed Generate(AudioClip clip, int frameCount, AnimateOptions options, IProgress<PipelineProgress>? progress,
+        StrongBox<bool> rendering, CancellationToken cancellationToken)
     {
         var features = AudioAnalyzer.Analyze(clip, ct: cancellationToken);
         var style = options.Style ?? (VoiceCharacter.SoundsSung(features) ? MotionStyle.Singing : MotionStyle.Neutral);
-        IReadOnlyList<Phone>? phones = null;
-        // Auto skips the decoder for a voice that holds notes (singing): the acoustic model suits it, and it saves the decoding.
-        if (options.Language == LanguageMode.English || (options.Language == LanguageMode.Auto && !VoiceCharacter.SoundsSung(features)))
-        {
-            // The longest wait on a long English voice: say how far it is.
-            var track = PhonemeAnalyzer.Analyze(clip, features, ct: cancellationToken,
-                piecesDone: (done, total) => progress?.Report(new PipelineProgress("phones", done, total)));
-            if (options.Language == LanguageMode.English || track.Confidence.IsConfident)
-                phones = track.Phones;
-        }
-
-        return MotionGenerator.Generate(features, phones, frameCount, new MotionOptions
+        var motionOptions = new MotionOptions
         {
             FramesPerSecond = options.FramesPerSecond,
             Seed = options.Seed,
             Style = style,
             Expressiveness = options.Expressiveness,
             HeadMotion = options.HeadMotion,
-        });
+        };
+        // Auto skips the decoder for a voice that holds notes (singing): the acoustic model suits it, and it saves the decoding.
+        if (options.Language == LanguageMode.English || (options.Language == LanguageMode.Auto && !VoiceCharacter.SoundsSung(features)))
+        {
+            // The longest wait on a long English voice: say how far it is, until frames are drawn.
+            var decoding = PhonemeAnalyzer.Start(clip, features, new PhonemeAnalysisOptions { ParallelPrefixVoiceSeconds = LanguageDecisionVoiceSeconds }, cancellationToken,
+                piecesDone: (done, total) =>
+                {
+                    if (!Volatile.Read(ref rendering.Value)) progress?.Report(new PipelineProgress("phones", done, total));
+                });
+            try
+            {
+                var decisive = decoding.ParallelPieces;
+                decoding.WaitForPrefix(decisive, cancellationToken);
+                var english = options.Language == LanguageMode.English || decoding.ConfidenceOf(decisive).IsConfident;
+
+                if (english)
+                {
+                    return new MotionFeed(new MotionBuilder(features, frameCount, motionOptions, fromPhones: true), decoding, cancellationToken);
+                }
+            }
+            catch
+            {
+                decoding.Dispose();
+                throw;
+            }
+
+            // Not English: the rest need not be decoded.
+            decoding.Dispose();
+        }
+
+        return new MotionFeed(MotionGenerator.Generate(features, frameCount, motionOptions));
     }
 
     /// <summary>A given track fitted to the video: it must have the video's fps; a short one holds its last frame, a long one is cut at the end of the voice.</summary>

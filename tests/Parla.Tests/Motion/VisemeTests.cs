@@ -113,6 +113,68 @@ public sealed class VisemeTests
     }
 
     [Fact]
+    public void DecodingInPrefixes_GivesTheWholeTrack_WhateverThreadsGoOnAfterThePrefix()
+    {
+        var clip = AudioDecoder.Decode(TestData.Voice("librivox_0870.wav"));
+        var features = AudioAnalyzer.Analyze(clip);
+        var options = new PhonemeAnalysisOptions { MinPieceSeconds = 1.5, MinPauseSeconds = 0.05, DegreeOfParallelism = 2 };
+        var whole = PhonemeAnalyzer.Analyze(clip, features, options);
+
+        foreach (var after in new[] { 1, 2 })
+        {
+            using var decoding = PhonemeAnalyzer.Start(clip, features, options with { ParallelPrefixVoiceSeconds = 2 });
+            Assert.InRange(decoding.ParallelPieces, 1, decoding.PieceCount - 1);
+            // The prefix both threads decode is there before anyone says how many go on.
+            var prefix = decoding.WaitForPrefix(decoding.ParallelPieces);
+            Assert.True(prefix.PieceCount >= decoding.ParallelPieces && !prefix.IsComplete);
+            Assert.Equal(whole.Phones.Take(prefix.Phones.Count), prefix.Phones);
+            Assert.Equal(prefix.EndSeconds, prefix.Phones[^1].EndSeconds, 6);
+            decoding.SetThreadsAfterPrefix(after);
+            var track = decoding.Complete();
+            Assert.Equal(whole.Phones, track.Phones);
+            Assert.Equal(whole.Words, track.Words);
+            Assert.Equal(whole.Confidence, track.Confidence);
+        }
+    }
+
+    [Fact]
+    public void MouthFromPhonesGivenInPrefixes_IsTheMouthFromAllOfThem_BitForBit()
+    {
+        // Ten seconds of phones (closures, rounded and open vowels, diphthongs, pauses) of random
+        // lengths, handed over in prefixes that end at random phone boundaries, as a decoding does.
+        var random = new Random(7);
+        string[] symbols = ["M", "AA", "P", "UW", "B", "AY", "S", "OW", "SIL", "F", "IY", "T", "EH"];
+        var phones = new List<Phone>();
+        for (var t = 0.0; t < 10;)
+        {
+            var d = 0.04 + (random.NextDouble() * 0.25);
+            phones.Add(new Phone(symbols[random.Next(symbols.Length)], t, t + d, 0));
+            t += d;
+        }
+
+        var voice = Voiced(phones[^1].EndSeconds);
+        var features = AudioAnalyzer.Analyze(new AudioClip(voice, Rate));
+        var frames = (int)Math.Ceiling(features.DurationSeconds * 25);
+        var whole = MotionGenerator.Generate(features, phones, frames, new MotionOptions()).Frames;
+
+        var builder = new MotionBuilder(features, frames, new MotionOptions(), fromPhones: true);
+        var ready = new List<int>();
+        for (var known = 0; known < phones.Count;)
+        {
+            known = Math.Min(phones.Count, known + 1 + random.Next(6));
+            var prefix = phones.Take(known).ToList();
+            builder.Advance(prefix, known == phones.Count ? double.PositiveInfinity : prefix[^1].EndSeconds);
+            ready.Add(builder.FramesReady);
+            // A frame is final only once no phone still unknown can reach it (half a second).
+            if (known < phones.Count) Assert.True(builder.FramesReady / 25.0 < prefix[^1].EndSeconds - 0.45, $"{builder.FramesReady} frames at {prefix[^1].EndSeconds:0.00} s");
+        }
+
+        Assert.True(ready.Count > 10 && ready[0] < frames / 2, "the frames became known bit by bit");
+        Assert.Equal(frames, builder.FramesReady);
+        Assert.Equal(whole, builder.ToTrack().Frames);
+    }
+
+    [Fact]
     public void EnglishRead_InSteadyNoise_IsStillEnglish_ButNoiseThatDrownsItIsNot()
     {
         // The five LibriVox clips read as one, with white noise added: a little (about 20 dB under the

@@ -61,14 +61,21 @@ public sealed record PhonemeAnalysisOptions
     /// <summary>Without a pause, a piece is cut at its quietest frame before this length; default 15 s.</summary>
     public double MaxPieceSeconds { get; init; } = 15;
 
+    /// <summary>
+    /// All threads decode the pieces that hold this many seconds of voice from the start; after
+    /// them one thread goes on alone, so that the others' recognisers are freed for whatever runs
+    /// beside it (the renderer). Default: all pieces by all threads.
+    /// </summary>
+    public double ParallelPrefixVoiceSeconds { get; init; } = double.PositiveInfinity;
+
     /// <summary>A pause at least this long can take a cut; default 0.2 s.</summary>
     public double MinPauseSeconds { get; init; } = 0.2;
 }
 
 /// <summary>
-/// English phoneme timing with pocketsphinx's all-phone decoder, in process. Long audio is cut in
-/// the middle of pauses and the pieces are decoded in parallel, one decoder per thread; each piece
-/// is decoded on its own, so the result does not depend on the number of threads.
+/// English phoneme timing with pocketsphinx, in process. Long audio is cut in the middle of pauses
+/// and the pieces are decoded in parallel, one decoder per thread; each piece is decoded on its own,
+/// so the result does not depend on the number of threads.
 /// </summary>
 public static class PhonemeAnalyzer
 {
@@ -81,6 +88,18 @@ public static class PhonemeAnalyzer
     public static PhonemeTrack Analyze(AudioClip clip, AudioFeatures features, PhonemeAnalysisOptions? options = null, CancellationToken ct = default,
         Action<int, int>? piecesDone = null)
     {
+        using var decoding = Start(clip, features, options, ct, piecesDone);
+        return decoding.Complete();
+    }
+
+    /// <summary>
+    /// Starts decoding in the background and returns at once: the phones become known piece by piece,
+    /// in order from the start of the clip (<see cref="PhonemeDecoding.WaitForPrefix"/>), so that
+    /// whatever follows them need not wait for the whole clip.
+    /// </summary>
+    public static PhonemeDecoding Start(AudioClip clip, AudioFeatures features, PhonemeAnalysisOptions? options = null, CancellationToken ct = default,
+        Action<int, int>? piecesDone = null)
+    {
         ArgumentNullException.ThrowIfNull(clip);
         ArgumentNullException.ThrowIfNull(features);
         options ??= new PhonemeAnalysisOptions();
@@ -89,112 +108,7 @@ public static class PhonemeAnalyzer
             throw new ArgumentException($"The phoneme decoder needs 16 kHz audio (got {clip.SampleRateHz} Hz).", nameof(clip));
         }
 
-        var clock = Stopwatch.StartNew();
-        var pieces = Cut(features, clip.Samples.Length, options);
-        var results = new List<DecodedSegment>[pieces.Count];
-        var words = new List<DecodedSegment>[pieces.Count];
-        var workers = Math.Clamp(options.DegreeOfParallelism, 1, pieces.Count);
-        var next = -1;
-        var finished = 0;
-        var threads = new Thread[workers];
-        Exception? failure = null;
-        for (var w = 0; w < workers; w++)
-        {
-            // Plain threads taking pieces in turn, each with its own recogniser and aligner, loaded
-            // once and reused: pieces are decoded whole, with batch normalisation, so nothing carries
-            // over from one piece to the next and the result does not depend on which thread took
-            // which piece.
-            threads[w] = new Thread(() =>
-            {
-                PocketSphinxDecoder? recognizer = null;
-                PocketSphinxDecoder? aligner = null;
-                // One 16-bit buffer per thread, reused for every piece: a new one per piece would
-                // leave the large-object heap a few hundred kilobytes of garbage each time, tens of
-                // megabytes over a long voice before a full collection takes them.
-                var pcm = Array.Empty<short>();
-                try
-                {
-                    int i;
-                    while ((i = Interlocked.Increment(ref next)) < pieces.Count && Volatile.Read(ref failure) is null)
-                    {
-                        ct.ThrowIfCancellationRequested();
-                        recognizer ??= PocketSphinxDecoder.CreateWordRecognizer(options.ModelDirectory);
-                        aligner ??= PocketSphinxDecoder.CreatePhoneAligner(options.ModelDirectory);
-                        // Each piece is converted to 16-bit samples on its own: no second copy of a long voice.
-                        var length = pieces[i].Length;
-                        if (pcm.Length < length) pcm = new short[length];
-                        PocketSphinxDecoder.ToPcm16(clip.Samples.AsSpan(pieces[i].Start, length), pcm);
-                        (results[i], words[i]) = DecodePiece(pcm.AsSpan(0, length), recognizer, aligner);
-                        // A piece's search leaves its memory free but held by glibc: give it back, so
-                        // that a long voice does not grow the process piece by piece.
-                        PocketSphinxDecoder.ReleaseFreeNativeMemory();
-                        piecesDone?.Invoke(Interlocked.Increment(ref finished), pieces.Count);
-                    }
-                }
-                catch (Exception e)
-                {
-                    Interlocked.CompareExchange(ref failure, e, null);
-                }
-                finally
-                {
-                    recognizer?.Dispose();
-                    aligner?.Dispose();
-                }
-            }, maxStackSize: 4 << 20) { IsBackground = true, Name = "pocketsphinx" };
-            threads[w].Start();
-        }
-
-        foreach (var thread in threads)
-        {
-            thread.Join();
-        }
-
-        // The recognisers are gone; the renderer should not start on top of their freed heap.
-        PocketSphinxDecoder.ReleaseFreeNativeMemory();
-
-        if (failure is not null)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
-        }
-
-        ct.ThrowIfCancellationRequested();
-        var phones = new List<Phone>();
-        for (var p = 0; p < pieces.Count; p++)
-        {
-            var offset = (double)pieces[p].Start / clip.SampleRateHz;
-            var pieceEnd = (double)(pieces[p].Start + pieces[p].Length) / clip.SampleRateHz;
-            var segments = results[p];
-            for (var s = 0; s < segments.Count; s++)
-            {
-                var seg = segments[s];
-                var start = offset + ((double)seg.StartFrame / PocketSphinxDecoder.FrameRateHz);
-                // Phones tile the piece: each ends where the next begins, the last at the piece's end.
-                var end = s + 1 < segments.Count
-                    ? offset + ((double)segments[s + 1].StartFrame / PocketSphinxDecoder.FrameRateHz)
-                    : pieceEnd;
-                phones.Add(new Phone(seg.Label, start, Math.Max(start, end), (float)seg.AcousticScore / Math.Max(1, seg.FrameCount)));
-            }
-
-            if (segments.Count == 0)
-            {
-                phones.Add(new Phone("SIL", offset, pieceEnd, 0));
-            }
-        }
-
-        var recognised = new List<Word>();
-        for (var p = 0; p < pieces.Count; p++)
-        {
-            var offset = (double)pieces[p].Start / clip.SampleRateHz;
-            foreach (var w in words[p])
-            {
-                var text = w.Label.Contains('(') ? w.Label[..w.Label.IndexOf('(')] : w.Label;
-                recognised.Add(new Word(text, offset + ((double)w.StartFrame / PocketSphinxDecoder.FrameRateHz),
-                    offset + ((double)(w.EndFrame + 1) / PocketSphinxDecoder.FrameRateHz), (float)w.AcousticScore / Math.Max(1, w.FrameCount), w.LanguageScore));
-            }
-        }
-
-        var confidence = PhonemeConfidence.Measure(phones, recognised, features);
-        return new PhonemeTrack(phones, recognised, confidence, clock.Elapsed.TotalSeconds);
+        return new PhonemeDecoding(clip, features, Cut(features, clip.Samples.Length, options), options, ct, piecesDone);
     }
 
     /// <summary>Pieces (first sample, length) that tile the clip, cut in the middle of pauses.</summary>
@@ -267,7 +181,7 @@ public static class PhonemeAnalyzer
     /// model), which gives each phone its own time. A piece without words is silence; if the
     /// alignment finds no path, the phones share their word's time.
     /// </summary>
-    private static (List<DecodedSegment> Phones, List<DecodedSegment> Words) DecodePiece(
+    internal static (List<DecodedSegment> Phones, List<DecodedSegment> Words) DecodePiece(
         ReadOnlySpan<short> piece, PocketSphinxDecoder recognizer, PocketSphinxDecoder aligner)
     {
         var words = recognizer.Decode(piece, wholeUtterance: true).Where(w => !IsFiller(w.Label)).ToList();

@@ -35,10 +35,15 @@ public sealed record PhonemeConfidence(
     public bool IsConfident =>
         VoiceSeconds >= 0.5 && VoiceCoverage >= 0.75 && WordsPerSecond is >= 1.8 and <= 6 && PhonesPerSecond >= 6 && MeanLanguageScorePerWord >= -520;
 
-    /// <summary>Computes the measures from the decoded phones and words and the clip's features.</summary>
-    public static PhonemeConfidence Measure(IReadOnlyList<Phone> phones, IReadOnlyList<Word> words, AudioFeatures features)
+    /// <summary>Computes the measures from the decoded phones and words and the clip's features, over the frames before <paramref name="untilSeconds"/> (default: all).</summary>
+    public static PhonemeConfidence Measure(IReadOnlyList<Phone> phones, IReadOnlyList<Word> words, AudioFeatures features, double untilSeconds = double.PositiveInfinity)
     {
         var n = features.FrameCount;
+        while (n > 0 && features.TimeOf(n - 1) >= untilSeconds)
+        {
+            n--;
+        }
+
         var rate = features.FrameRateHz;
         double scoreSum = 0;
         var voiced = 0;

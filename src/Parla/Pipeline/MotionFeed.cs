@@ -1,0 +1,124 @@
+using Parla.Audio.Phonemes;
+using Parla.Motion;
+
+namespace Parla.Pipeline;
+
+/// <summary>
+/// The motion as the renderer takes it, frame by frame: all at once for a track computed whole,
+/// or as English phones are decoded, so that the first frames are drawn while the rest of the
+/// voice is still being decoded. A frame not known yet is waited for.
+/// </summary>
+internal sealed class MotionFeed : IDisposable
+{
+    private readonly object _gate = new();
+    private readonly FaceState[] _frames;
+    private readonly CancellationTokenSource? _stop;
+    private readonly Task? _feeding;
+    private readonly PhonemeDecoding? _decoding;
+    private MotionTrack? _track;
+    private int _ready;
+    private Exception? _failure;
+
+    /// <summary>A track known whole.</summary>
+    public MotionFeed(MotionTrack track)
+    {
+        _track = track;
+        _frames = track.Frames;
+        _ready = _frames.Length;
+    }
+
+    /// <summary>A track whose mouth follows <paramref name="decoding"/>: a background task hands each decoded prefix to <paramref name="builder"/>. The feed owns the decoding.</summary>
+    public MotionFeed(MotionBuilder builder, PhonemeDecoding decoding, CancellationToken ct)
+    {
+        _frames = builder.Frames;
+        _ready = builder.FramesReady;
+        _decoding = decoding;
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        _feeding = Task.Factory.StartNew(() => Feed(builder, decoding, _stop.Token), CancellationToken.None,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    }
+
+    public int FrameCount => _frames.Length;
+
+    /// <summary>Frame <paramref name="index"/>, once it is known.</summary>
+    public FaceState Frame(int index, CancellationToken ct = default)
+    {
+        if (index >= Volatile.Read(ref _ready))
+        {
+            using var wake = ct.Register(() => { lock (_gate) Monitor.PulseAll(_gate); });
+            lock (_gate)
+            {
+                while (index >= _ready)
+                {
+                    if (_failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(_failure).Throw();
+                    ct.ThrowIfCancellationRequested();
+                    Monitor.Wait(_gate);
+                }
+            }
+        }
+
+        return _frames[index];
+    }
+
+    /// <summary>How many decoders go on once frames are drawn (see <see cref="PhonemeDecoding.SetThreadsAfterPrefix"/>); nothing for a track known whole.</summary>
+    public void SetDecodersBesideRenderer(int decoders) => _decoding?.SetThreadsAfterPrefix(decoders);
+
+    /// <summary>The whole track, once every frame is known.</summary>
+    public MotionTrack Complete()
+    {
+        _feeding?.GetAwaiter().GetResult();
+        if (_failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(_failure).Throw();
+        return _track!;
+    }
+
+    /// <summary>Stops the decoding (if still under way) and waits for it to let go of its recognisers.</summary>
+    public void Dispose()
+    {
+        if (_stop is null) return;
+        _stop.Cancel();
+        try
+        {
+            _feeding!.GetAwaiter().GetResult();
+        }
+        catch (Exception)
+        {
+            // The feed's failure was reported where a frame or the track was asked for.
+        }
+
+        _stop.Dispose();
+    }
+
+    private void Feed(MotionBuilder builder, PhonemeDecoding decoding, CancellationToken ct)
+    {
+        try
+        {
+            var pieces = 0;
+            while (true)
+            {
+                var prefix = decoding.WaitForPrefix(pieces + 1, ct);
+                builder.Advance(prefix.Phones, prefix.IsComplete ? double.PositiveInfinity : prefix.EndSeconds);
+                pieces = prefix.PieceCount;
+                if (prefix.IsComplete) _track = builder.ToTrack();
+                lock (_gate)
+                {
+                    _ready = builder.FramesReady;
+                    Monitor.PulseAll(_gate);
+                }
+
+                if (prefix.IsComplete) break;
+            }
+        }
+        catch (Exception e)
+        {
+            lock (_gate)
+            {
+                _failure = e;
+                Monitor.PulseAll(_gate);
+            }
+        }
+        finally
+        {
+            decoding.Dispose();
+        }
+    }
+}
