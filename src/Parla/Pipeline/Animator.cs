@@ -189,7 +189,7 @@ public sealed class Animator
             try
             {
                 var decisive = decoding.ParallelPieces;
-                decoding.WaitForPrefix(decisive, cancellationToken);
+                decoding.WaitForPrefix(decisive, ct: cancellationToken);
                 var english = options.Language == LanguageMode.English || decoding.ConfidenceOf(decisive).IsConfident;
 
                 if (english)

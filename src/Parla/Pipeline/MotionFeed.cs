@@ -93,10 +93,12 @@ internal sealed class MotionFeed : IDisposable
         try
         {
             var pieces = 0;
+            var phones = new List<Phone>();
             while (true)
             {
-                var prefix = decoding.WaitForPrefix(pieces + 1, ct);
-                builder.Advance(prefix.Phones, prefix.IsComplete ? double.PositiveInfinity : prefix.EndSeconds);
+                var prefix = decoding.WaitForPrefix(pieces + 1, phones.Count, ct);
+                phones.AddRange(prefix.Phones);
+                builder.Advance(phones, prefix.IsComplete ? double.PositiveInfinity : prefix.EndSeconds);
                 pieces = prefix.PieceCount;
                 if (prefix.IsComplete) _track = builder.ToTrack();
                 lock (_gate)

@@ -129,6 +129,10 @@ public sealed class VisemeTests
             Assert.True(prefix.PieceCount >= decoding.ParallelPieces && !prefix.IsComplete);
             Assert.Equal(whole.Phones.Take(prefix.Phones.Count), prefix.Phones);
             Assert.Equal(prefix.EndSeconds, prefix.Phones[^1].EndSeconds, 6);
+            // Asked for the phones after those already seen, it gives just those.
+            var later = decoding.WaitForPrefix(decoding.ParallelPieces, phonesFrom: 5);
+            Assert.Equal(5, later.FirstPhone);
+            Assert.Equal(whole.Phones.Skip(5).Take(later.Phones.Count), later.Phones);
             decoding.SetThreadsAfterPrefix(after);
             var track = decoding.Complete();
             Assert.Equal(whole.Phones, track.Phones);

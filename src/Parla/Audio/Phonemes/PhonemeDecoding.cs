@@ -3,13 +3,13 @@ using Parla.Media;
 
 namespace Parla.Audio.Phonemes;
 
-/// <summary>The phones and words of the start of a clip, as far as it is decoded.</summary>
-/// <param name="Phones">The phones from 0 to <paramref name="EndSeconds"/>, tiling it.</param>
-/// <param name="Words">The words recognised in that span.</param>
+/// <summary>The phones of the start of a clip, as far as it is decoded.</summary>
+/// <param name="Phones">The prefix's phones from index <paramref name="FirstPhone"/> on (the ones a caller has not seen yet); all of them tile 0 to <paramref name="EndSeconds"/>.</param>
+/// <param name="FirstPhone">The index of <paramref name="Phones"/>' first phone among all the prefix's phones.</param>
 /// <param name="PieceCount">How many of the clip's pieces this prefix holds.</param>
 /// <param name="EndSeconds">Where the prefix ends (the end of its last piece).</param>
 /// <param name="IsComplete">Whether this is the whole clip.</param>
-public sealed record PhonemePrefix(IReadOnlyList<Phone> Phones, IReadOnlyList<Word> Words, int PieceCount, double EndSeconds, bool IsComplete);
+public sealed record PhonemePrefix(IReadOnlyList<Phone> Phones, int FirstPhone, int PieceCount, double EndSeconds, bool IsComplete);
 
 /// <summary>
 /// A decoding under way (<see cref="PhonemeAnalyzer.Start"/>): plain threads take the clip's pieces
@@ -118,9 +118,11 @@ public sealed class PhonemeDecoding : IDisposable
 
     /// <summary>
     /// Waits until at least <paramref name="pieces"/> pieces from the start are decoded (or all there
-    /// are) and returns the prefix known then, which may hold more. Throws what the decoding threw.
+    /// are) and returns the prefix known then, which may hold more, with its phones from index
+    /// <paramref name="phonesFrom"/> on: a caller following a long decoding takes only the new ones
+    /// each time, not a growing copy of them all. Throws what the decoding threw.
     /// </summary>
-    public PhonemePrefix WaitForPrefix(int pieces, CancellationToken ct = default)
+    public PhonemePrefix WaitForPrefix(int pieces, int phonesFrom = 0, CancellationToken ct = default)
     {
         pieces = Math.Min(pieces, _pieces.Count);
         using var wake = ct.Register(() => { lock (_gate) Monitor.PulseAll(_gate); });
@@ -135,7 +137,8 @@ public sealed class PhonemeDecoding : IDisposable
                 Monitor.Wait(_gate);
             }
 
-            return new PhonemePrefix(_phones.ToArray(), _words.ToArray(), _prefixPieces, EndSecondsOf(_prefixPieces - 1), _prefixPieces == _pieces.Count);
+            var from = Math.Clamp(phonesFrom, 0, _phones.Count);
+            return new PhonemePrefix(_phones.GetRange(from, _phones.Count - from), from, _prefixPieces, EndSecondsOf(_prefixPieces - 1), _prefixPieces == _pieces.Count);
         }
     }
 
