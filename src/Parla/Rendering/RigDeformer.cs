@@ -247,13 +247,14 @@ public static class RigDeformer
         var depth = rig.Depth;
         var scale = rig.Frame.EyeDistancePixels;
         var t = rig.Triangles;
+        var locator = RestMeshLocator.For(rig);
         for (var v = 0; v < z.Length; v++)
         {
             z[v] = depth[v] * scale;
             var p = positions[v];
             if (Vector2.DistanceSquared(p, rest[v]) < 1e-8f) continue;
-            // Brute-force point location: only the few hundred vertices an expression moves get here.
-            for (var i = 0; i < t.Length; i += 3)
+            // Point location among the triangles near p (the first, in index order, that holds it).
+            foreach (var i in locator.Candidates(p))
             {
                 Vector2 a = rest[t[i]], b = rest[t[i + 1]], c = rest[t[i + 2]];
                 if (p.X < Math.Min(a.X, Math.Min(b.X, c.X)) || p.X > Math.Max(a.X, Math.Max(b.X, c.X)) ||

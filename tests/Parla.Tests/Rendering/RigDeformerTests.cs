@@ -1,4 +1,5 @@
 using System.Numerics;
+using Parla.Face.Rig;
 using Parla.Motion;
 using Parla.Rendering;
 
@@ -16,6 +17,44 @@ public class RigDeformerTests
         ("HeadYawDegrees", -90, 90), ("HeadPitchDegrees", -90, 90), ("HeadRollDegrees", -90, 90),
         ("HeadShiftX", -1, 1), ("HeadShiftY", -1, 1), ("GazeX", -3, 3), ("GazeY", -3, 3),
     ];
+
+    [Theory]
+    [MemberData(nameof(Portraits))]
+    public void RestMeshLocator_FindsTheFirstTriangleAFullScanFinds(string name)
+    {
+        var (_, rig) = RenderFixture.Get(name);
+        var locator = RestMeshLocator.For(rig);
+        var t = rig.Triangles;
+        static bool Holds(FaceRig rig, int i, Vector2 p)
+        {
+            var (r, t) = (rig.Positions, rig.Triangles);
+            Vector2 a = r[t[i]], b = r[t[i + 1]], c = r[t[i + 2]];
+            if (p.X < MathF.Min(a.X, MathF.Min(b.X, c.X)) || p.X > MathF.Max(a.X, MathF.Max(b.X, c.X)) ||
+                p.Y < MathF.Min(a.Y, MathF.Min(b.Y, c.Y)) || p.Y > MathF.Max(a.Y, MathF.Max(b.Y, c.Y))) return false;
+            var area = RigDeformer.SignedArea2(a, b, c);
+            var wa = RigDeformer.SignedArea2(p, b, c) / area;
+            var wb = RigDeformer.SignedArea2(a, p, c) / area;
+            return wa >= -1e-5f && wb >= -1e-5f && 1 - wa - wb >= -1e-5f;
+        }
+
+        var random = new Random(11);
+        // Random points over (and a little beyond) the image, and every vertex itself (on shared edges and corners).
+        var points = Enumerable.Range(0, 5000)
+            .Select(_ => new Vector2((float)(random.NextDouble() * 1.2 - 0.1) * rig.ImageWidth, (float)(random.NextDouble() * 1.2 - 0.1) * rig.ImageHeight))
+            .Concat(rig.Positions);
+        var found = 0;
+        foreach (var p in points)
+        {
+            var scan = -1;
+            for (var i = 0; i < t.Length && scan < 0; i += 3) if (Holds(rig, i, p)) scan = i;
+            var located = -1;
+            foreach (var i in locator.Candidates(p)) if (Holds(rig, i, p)) { located = i; break; }
+            Assert.Equal(scan, located);
+            if (scan >= 0) found++;
+        }
+
+        Assert.True(found > 4000, $"{found} points inside the mesh");
+    }
 
     [Theory]
     [MemberData(nameof(Portraits))]
