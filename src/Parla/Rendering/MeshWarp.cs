@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Parla.Media;
 
 namespace Parla.Rendering;
@@ -130,7 +132,11 @@ internal static class MeshWarp
     /// Positions are snapped to 1/256 pixel and weights are 8-bit fixed point, so a sample at an
     /// exact pixel centre returns that pixel unchanged (an identity map reproduces the source).
     /// </remarks>
-    public static void SampleRow(Frame source, Span<byte> output, float sx, float sy, float dx, float dy)
+    public static void SampleRow(Frame source, Span<byte> output, float sx, float sy, float dx, float dy) =>
+        SampleRow(source, output, sx, sy, dx, dy, vectorized: true);
+
+    /// <summary>As above; with <paramref name="vectorized"/> false, one pixel at a time only (the reference the vector path is tested against).</summary>
+    internal static void SampleRow(Frame source, Span<byte> output, float sx, float sy, float dx, float dy, bool vectorized)
     {
         var stride = source.Stride;
         var maxX = (source.Width - 1) * 256;
@@ -143,7 +149,8 @@ internal static class MeshWarp
         ref var dst = ref MemoryMarshal.GetReference(output);
         // Fixed-point positions relative to the pixel grid (centre of pixel 0 at 0).
         float fx = sx * 256 - 128, fy = sy * 256 - 128, fdx = dx * 256, fdy = dy * 256;
-        for (var i = 0; i < count; i++)
+        var first = vectorized && Avx2.IsSupported && count >= Lanes ? SampleRowAvx2(ref src, stride, ref dst, count, fx, fy, fdx, fdy, maxX, maxY, lastColumn, lastRow) : 0;
+        for (var i = first; i < count; i++)
         {
             var ix = Math.Clamp((int)MathF.Floor(fx + i * fdx + 0.5f), 0, maxX);
             var iy = Math.Clamp((int)MathF.Floor(fy + i * fdy + 0.5f), 0, maxY);
@@ -168,5 +175,73 @@ internal static class MeshWarp
             var ga = ((p00 >> 8) & Mask) * w00 + ((p01 >> 8) & Mask) * w01 + ((p10 >> 8) & Mask) * w10 + ((p11 >> 8) & Mask) * w11 + 0x00800080;
             Unsafe.WriteUnaligned(ref Unsafe.Add(ref dst, i * 4), (rb & Mask) | (ga & ~Mask));
         }
+    }
+
+    private const int Lanes = 8;
+
+    /// <summary>
+    /// <see cref="SampleRow(Frame, Span{byte}, float, float, float, float)"/> eight pixels at a time (AVX2 gathers), for the whole multiples of eight
+    /// of <paramref name="count"/>; returns how many it wrote. The same arithmetic in the same order
+    /// as the scalar loop, so every pixel is bit-identical to it (tested). Positions are clamped as
+    /// floats before the conversion to integers, which equals clamping the integers for any finite
+    /// position and keeps far-off ones at the edge.
+    /// </summary>
+    private static unsafe int SampleRowAvx2(ref byte src, int stride, ref byte dst, int count, float fx, float fy, float fdx, float fdy,
+        int maxX, int maxY, int lastColumn, int lastRow)
+    {
+        var lane = Vector256.Create(0f, 1, 2, 3, 4, 5, 6, 7);
+        var vfx = Vector256.Create(fx);
+        var vfy = Vector256.Create(fy);
+        var vdx = Vector256.Create(fdx);
+        var vdy = Vector256.Create(fdy);
+        var half = Vector256.Create(0.5f);
+        var maxXf = Vector256.Create((float)maxX);
+        var maxYf = Vector256.Create((float)maxY);
+        var lastX = Vector256.Create(lastColumn);
+        var lastY = Vector256.Create(lastRow);
+        var rowInts = Vector256.Create(stride / 4);
+        var one = Vector256.Create(1);
+        var full = Vector256.Create(256);
+        var low = Vector256.Create(255);
+        var roundWeight = Vector256.Create(128);
+        var mask = Vector256.Create(0x00FF00FF);
+        var roundChannels = Vector256.Create(0x00800080);
+        var done = count - (count % Lanes);
+        // The gathers take an address: the source is pinned for the row.
+        fixed (byte* bytes = &src)
+        {
+            var pixels = (int*)bytes;
+            for (var i = 0; i < done; i += Lanes)
+            {
+                var at = Vector256.Create((float)i) + lane;
+                var px = Vector256.Floor(vfx + (at * vdx) + half);
+                var py = Vector256.Floor(vfy + (at * vdy) + half);
+                // Max first with the position as its first operand: a NaN position becomes 0, as in the scalar loop.
+                var ix = Vector256.ConvertToInt32(Vector256.Min(Avx.Max(px, Vector256<float>.Zero), maxXf));
+                var iy = Vector256.ConvertToInt32(Vector256.Min(Avx.Max(py, Vector256<float>.Zero), maxYf));
+                var x0 = Vector256.ShiftRightArithmetic(ix, 8);
+                var y0 = Vector256.ShiftRightArithmetic(iy, 8);
+                var wx = ix & low;
+                var wy = iy & low;
+                var x1 = Vector256.Min(x0 + one, lastX);
+                var y1 = Vector256.Min(y0 + one, lastY);
+                var row0 = y0 * rowInts;
+                var row1 = y1 * rowInts;
+                var p00 = Avx2.GatherVector256(pixels, row0 + x0, 4);
+                var p01 = Avx2.GatherVector256(pixels, row0 + x1, 4);
+                var p10 = Avx2.GatherVector256(pixels, row1 + x0, 4);
+                var p11 = Avx2.GatherVector256(pixels, row1 + x1, 4);
+                var w00 = Vector256.ShiftRightArithmetic(((full - wx) * (full - wy)) + roundWeight, 8);
+                var w01 = Vector256.ShiftRightArithmetic((wx * (full - wy)) + roundWeight, 8);
+                var w10 = Vector256.ShiftRightArithmetic(((full - wx) * wy) + roundWeight, 8);
+                var w11 = full - w00 - w01 - w10;
+                var rb = Vector256.ShiftRightLogical(((p00 & mask) * w00) + ((p01 & mask) * w01) + ((p10 & mask) * w10) + ((p11 & mask) * w11) + roundChannels, 8);
+                var ga = (Vector256.ShiftRightLogical(p00, 8) & mask) * w00 + (Vector256.ShiftRightLogical(p01, 8) & mask) * w01
+                    + (Vector256.ShiftRightLogical(p10, 8) & mask) * w10 + (Vector256.ShiftRightLogical(p11, 8) & mask) * w11 + roundChannels;
+                ((rb & mask) | (ga & ~mask)).StoreUnsafe(ref Unsafe.As<byte, int>(ref Unsafe.Add(ref dst, i * 4)));
+            }
+        }
+
+        return done;
     }
 }

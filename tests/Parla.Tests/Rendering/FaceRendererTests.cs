@@ -131,6 +131,34 @@ public class FaceRendererTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void SampleRow_EightPixelsAtATime_IsBitIdenticalToOneAtATime()
+    {
+        var (image, _) = RenderFixture.Get("astronaut");
+        var random = new Random(5);
+        var vectorRow = new byte[300 * 4];
+        var scalarRow = new byte[300 * 4];
+        var differing = 0;
+        for (var k = 0; k < 20000; k++)
+        {
+            // Lines anywhere over the image and beyond it (clamped at the edges), steep or shallow,
+            // starting on and off pixel centres, of every length up to 300 (tails of 0..7 included).
+            var sx = (float)((random.NextDouble() * 1.4 - 0.2) * image.Width);
+            var sy = (float)((random.NextDouble() * 1.4 - 0.2) * image.Height);
+            if (k % 5 == 0) (sx, sy) = (MathF.Round(sx) + 0.5f, MathF.Round(sy) + 0.5f);
+            var dx = (float)(random.NextDouble() * 4 - 2);
+            var dy = (float)(random.NextDouble() * 2 - 1);
+            var count = 1 + random.Next(300);
+            MeshWarp.SampleRow(image, vectorRow.AsSpan(0, count * 4), sx, sy, dx, dy, vectorized: true);
+            MeshWarp.SampleRow(image, scalarRow.AsSpan(0, count * 4), sx, sy, dx, dy, vectorized: false);
+            if (!vectorRow.AsSpan(0, count * 4).SequenceEqual(scalarRow.AsSpan(0, count * 4))) differing++;
+        }
+
+        Assert.Equal(0, differing);
+        // The lines sampled something other than one colour: the comparison has content.
+        Assert.True(scalarRow.Distinct().Count() > 50);
+    }
+
+    [Fact]
     public void Render_InParallel_MatchesSerial()
     {
         var (image, rig) = RenderFixture.Get("astronaut");
