@@ -34,4 +34,27 @@ public sealed class Yuv420ConverterTests
         Yuv420Converter.Convert(frame, parallel, degreeOfParallelism: 3);
         Assert.Equal(serial, parallel);
     }
+
+    [Fact]
+    public void EightColumnsAtATime_IsByteIdenticalToTwoAtATime()
+    {
+        // Random colours (full range, alpha included), regions of every width and offset (tails of 0..7 columns).
+        var random = new Random(9);
+        using var frame = new Frame(90, 40);
+        random.NextBytes(frame.Pixels);
+        var vector = new byte[Yuv420Converter.BufferLength(90, 40)];
+        var scalar = new byte[vector.Length];
+        for (var k = 0; k < 300; k++)
+        {
+            var fromX = 2 * random.Next(45);
+            var toX = fromX + (2 * random.Next((90 - fromX) / 2 + 1));
+            var fromPair = random.Next(20);
+            var toPair = fromPair + random.Next(20 - fromPair + 1);
+            Yuv420Converter.ConvertRows(frame, vector, fromPair, toPair, fromX, toX, vectorized: true);
+            Yuv420Converter.ConvertRows(frame, scalar, fromPair, toPair, fromX, toX, vectorized: false);
+            Assert.Equal(scalar, vector);
+        }
+
+        Assert.True(scalar.Count(b => b != 0) > scalar.Length / 2, "most of the picture was converted");
+    }
 }
