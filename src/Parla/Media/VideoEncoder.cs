@@ -72,11 +72,34 @@ public sealed class VideoEncoder : IFrameSink
         _yuv = new byte[Yuv420Converter.BufferLength(options.Width, options.Height)];
         _process = ExternalTool.Start(ffmpeg, BuildArguments(options, _tempPath), redirectInput: true);
         _stdin = _process.StandardInput.BaseStream;
+        EnlargePipe(_stdin);
         _stderr = _process.StandardError.ReadToEndAsync();
         _ = _process.StandardOutput.ReadToEndAsync();
     }
 
     public long FramesWritten => _frames;
+
+    /// <summary>
+    /// A 1 MB pipe to the encoder instead of Linux's 64 KB: a 1080p frame (3 MB of yuv420p) then
+    /// crosses in 3 writes instead of 48, each a wake-up of ffmpeg. Measured on a 60-s voice at
+    /// 1080p: system time 2.3 → 2.0 s, wall 13.8 → 13.2 s (medians of 3). Best effort: where the
+    /// call is refused, the pipe stays as it was.
+    /// </summary>
+    private static void EnlargePipe(Stream stdin)
+    {
+        if (!OperatingSystem.IsLinux() || stdin is not System.IO.Pipes.PipeStream pipe) return;
+        const int SetPipeSize = 1031; // F_SETPIPE_SZ
+        try
+        {
+            _ = Fcntl((int)pipe.SafePipeHandle.DangerousGetHandle(), SetPipeSize, 1 << 20);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static extern int Fcntl(int fd, int cmd, int arg);
 
     /// <summary>ffmpeg's command line for <paramref name="options"/>, writing to <paramref name="target"/>.</summary>
     public static IReadOnlyList<string> BuildArguments(VideoEncoderOptions options, string target)
