@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Runs every test: installs what the tests need (ffmpeg, npm for the face models), builds, tests.
+# Runs every test: installs what the tests need (ffmpeg, npm for the face models, chromium for the
+# page, espeak-ng for voices in other languages), builds, tests.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$ROOT"
-scripts/install-deps.sh chromium
+scripts/install-deps.sh chromium espeak-ng
 log=$(mktemp)
 set +e
 # Measurement studies (Category=Study, minutes each) are run on their own: see docs and the test's comment.

@@ -161,6 +161,18 @@ public sealed class Animator
         (long)width * height <= 1280L * 720 ? Environment.ProcessorCount : 1;
 
     /// <summary>
+    /// <c>auto</c>'s test: whether English phones explain the voice's first pieces, those every core
+    /// decodes (<see cref="PhonemeDecoding.ParallelPieces"/>; for a decoding started with
+    /// <see cref="LanguageDecisionVoiceSeconds"/>, the first 8 s of voice). Waits for them.
+    /// </summary>
+    internal static bool SoundsEnglish(PhonemeDecoding decoding, CancellationToken ct = default)
+    {
+        var decisive = decoding.ParallelPieces;
+        decoding.WaitForPrefix(decisive, ct: ct);
+        return decoding.ConfidenceOf(decisive).IsConfident;
+    }
+
+    /// <summary>
     /// Features, style, then the motion: from English phones (decoded behind the renderer, the mouth
     /// following the decoded prefix) when English is spoken, from the acoustic model otherwise.
     /// </summary>
@@ -188,11 +200,7 @@ public sealed class Animator
                 });
             try
             {
-                var decisive = decoding.ParallelPieces;
-                decoding.WaitForPrefix(decisive, ct: cancellationToken);
-                var english = options.Language == LanguageMode.English || decoding.ConfidenceOf(decisive).IsConfident;
-
-                if (english)
+                if (options.Language == LanguageMode.English || SoundsEnglish(decoding, cancellationToken))
                 {
                     return new MotionFeed(new MotionBuilder(features, frameCount, motionOptions, fromPhones: true), decoding, cancellationToken);
                 }

@@ -178,6 +178,47 @@ public sealed class VisemeTests
         Assert.Equal(whole, builder.ToTrack().Frames);
     }
 
+    [Theory]
+    [InlineData("de", "Guten Morgen, meine Damen und Herren. Heute sprechen wir über das Wetter in den Bergen und über die Geschichte der alten Stadt. Die Sonne scheint, und die Kinder spielen im Garten hinter dem Haus.")]
+    [InlineData("es", "Buenos días, señoras y señores. Hoy hablamos del tiempo en las montañas y de la historia de la ciudad antigua. Brilla el sol, y los niños juegan en el jardín detrás de la casa.")]
+    [InlineData("fr", "Bonjour mesdames et messieurs. Aujourd'hui nous parlons du temps qu'il fait dans les montagnes et de l'histoire de la vieille ville. Le soleil brille, et les enfants jouent dans le jardin derrière la maison.")]
+    public void Auto_DecidesOnTheFirstPieces_ThatAnotherLanguageIsNotEnglish(string voice, string text)
+    {
+        // espeak-ng reads the paragraph twice (about 20 s, well over the voice auto decides on).
+        var wav = Path.Combine(Path.GetTempPath(), $"parla-espeak-{voice}-{Environment.ProcessId}.wav");
+        try
+        {
+            var info = new System.Diagnostics.ProcessStartInfo("espeak-ng") { RedirectStandardError = true };
+            foreach (var a in new[] { "-v", voice, "-w", wav, text + " " + text }) info.ArgumentList.Add(a);
+            System.Diagnostics.Process? p;
+            try { p = System.Diagnostics.Process.Start(info); }
+            catch (System.ComponentModel.Win32Exception) { throw new InvalidOperationException("espeak-ng is needed for this test: apt-get install espeak-ng (test.sh installs it)."); }
+            using (p) p!.WaitForExit();
+            var clip = AudioDecoder.Decode(wav);
+            Assert.True(clip.DurationSeconds > 16, $"{clip.DurationSeconds:0.0} s");
+            var features = AudioAnalyzer.Analyze(clip);
+            using var decoding = PhonemeAnalyzer.Start(clip, features, new PhonemeAnalysisOptions { ParallelPrefixVoiceSeconds = Parla.Pipeline.Animator.LanguageDecisionVoiceSeconds });
+            Assert.True(decoding.ParallelPieces < decoding.PieceCount, "decided on a prefix, not the whole paragraph");
+            Assert.False(Parla.Pipeline.Animator.SoundsEnglish(decoding), decoding.ConfidenceOf(decoding.ParallelPieces).ToString());
+        }
+        finally
+        {
+            File.Delete(wav);
+        }
+    }
+
+    [Fact]
+    public void Auto_DecidesOnTheFirstPieces_ThatAnEnglishReadIsEnglish()
+    {
+        var samples = new[] { "0870", "0880", "0890", "0920", "0930" }
+            .SelectMany(c => AudioDecoder.Decode(TestData.Voice($"librivox_{c}.wav")).Samples).ToArray();
+        var clip = new AudioClip(samples, 16000);
+        var features = AudioAnalyzer.Analyze(clip);
+        using var decoding = PhonemeAnalyzer.Start(clip, features, new PhonemeAnalysisOptions { ParallelPrefixVoiceSeconds = Parla.Pipeline.Animator.LanguageDecisionVoiceSeconds });
+        Assert.True(decoding.ParallelPieces < decoding.PieceCount, "decided on a prefix, not the whole read");
+        Assert.True(Parla.Pipeline.Animator.SoundsEnglish(decoding), decoding.ConfidenceOf(decoding.ParallelPieces).ToString());
+    }
+
     [Fact]
     public void EnglishRead_InSteadyNoise_IsStillEnglish_ButNoiseThatDrownsItIsNot()
     {
