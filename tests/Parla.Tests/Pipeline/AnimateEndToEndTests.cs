@@ -43,6 +43,34 @@ public sealed class AnimateEndToEndTests : IDisposable
     }
 
     [Fact]
+    public void CancelWhilePhonesAreStillDecoded_StopsTheRun_AndLeavesNoVideo()
+    {
+        // The demo read (24.8 s) is cut into four pieces: two are decoded before the first frame, the
+        // rest behind the renderer. Cancelling at the first frame must stop the renderer and the
+        // decoders alike, leave nothing behind, and leave the next run unharmed.
+        var voicePath = Path.Combine(TestData.Root, "..", "..", "demo", "voice.flac");
+        var portraitPath = TestData.Portrait("grace_hopper.jpg");
+        var output = Path.Combine(_dir, "cancelled.mp4");
+        using var cts = new CancellationTokenSource();
+        var options = new AnimateOptions { Consent = TestData.Consent, Portrait = new PortraitOptions { MaxSidePixels = 256 } };
+        var progress = new InlineProgress(p => { if (p.Stage == "render" && p.Done >= 1) cts.Cancel(); });
+
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+            new Animator().Run(new AnimateRequest(portraitPath, voicePath, output, options), progress, cts.Token));
+        Assert.False(File.Exists(output));
+        Assert.Empty(Directory.GetFiles(_dir, "*.partial", SearchOption.AllDirectories).Concat(Directory.GetFiles(_dir, ".*")));
+
+        var again = Path.Combine(_dir, "again.mp4");
+        var result = new Animator().Run(new AnimateRequest(portraitPath, TestData.Voice("librivox_0880.wav"), again, options));
+        Assert.True(File.Exists(again) && result.FrameCount > 0);
+    }
+
+    private sealed class InlineProgress(Action<PipelineProgress> report) : IProgress<PipelineProgress>
+    {
+        public void Report(PipelineProgress value) => report(value);
+    }
+
+    [Fact]
     public void TalkingVideo_FollowsTheVoice_AndKeepsTheBackground()
     {
         const double fps = 25;
