@@ -45,27 +45,28 @@ public sealed class Animator
         OutputFile.EnsureWritable(request.OutputPath);
         if (options.MotionJsonPath is not null) OutputFile.EnsureWritable(options.MotionJsonPath);
 
-        progress?.Report(new PipelineProgress("voice", 0, 0));
-        var clip = AudioDecoder.Decode(request.AudioPath, ct: cancellationToken);
-        var frameCount = Math.Max(1, (int)Math.Ceiling(clip.DurationSeconds * options.FramesPerSecond - 1e-6));
-        // A given track is read before the slow stages, so that a bad file fails fast.
-        var given = options.MotionInPath is null ? null : MotionJson.Load(options.MotionInPath);
-
-        // The face is found and rigged while the motion is computed: the two do not depend on each
-        // other, and on a long voice both take a while before the first frame can be drawn.
-        progress?.Report(new PipelineProgress("face", 0, 0));
+        // The face is found and rigged while the voice is read and the motion computed: they do not
+        // depend on each other, and each takes a while before the first frame can be drawn.
         var loading = Task.Run(() => RiggedPortrait.Load(request.ImagePath, options.Portrait, _models, cancellationToken), cancellationToken);
-        progress?.Report(new PipelineProgress("motion", 0, 0));
+        MotionFeed feed;
+        int frameCount;
         // Once frames are being drawn, the phone decoding (going on behind them) no longer reports.
         var rendering = new StrongBox<bool>();
-        MotionFeed feed;
         try
         {
+            progress?.Report(new PipelineProgress("voice", 0, 0));
+            var clip = AudioDecoder.Decode(request.AudioPath, ct: cancellationToken);
+            frameCount = Math.Max(1, (int)Math.Ceiling(clip.DurationSeconds * options.FramesPerSecond - 1e-6));
+            // A given track is read before the slow stages, so that a bad file fails fast.
+            var given = options.MotionInPath is null ? null : MotionJson.Load(options.MotionInPath);
+            progress?.Report(new PipelineProgress("face", 0, 0));
+            progress?.Report(new PipelineProgress("motion", 0, 0));
             feed = given is null ? Generate(clip, frameCount, options, progress, rendering, cancellationToken) : new MotionFeed(Fit(given, frameCount, options));
         }
         catch
         {
-            // Wait for the portrait so that it is released, whatever became of it; the motion's error is the one reported.
+            // Wait for the portrait so that it is released, whatever became of it; the voice's or the
+            // motion's error is the one reported.
             try { loading.GetAwaiter().GetResult().Dispose(); } catch (Exception) { }
             throw;
         }
