@@ -77,14 +77,6 @@ internal sealed class VisemeMouthModel
     /// <summary>Feature frames computed so far, from the start.</summary>
     public int FramesDone { get; private set; }
 
-    /// <summary>The mouth of a whole clip from all its phones.</summary>
-    public static MouthCurves Compute(AudioFeatures features, IReadOnlyList<Phone> phones, MotionOptions options)
-    {
-        var model = new VisemeMouthModel(features, options);
-        model.Advance(phones, double.PositiveInfinity);
-        return model.Curves;
-    }
-
     /// <summary>
     /// Takes the phones known so far — <paramref name="phones"/> tile the clip from 0 to
     /// <paramref name="knownUntilSeconds"/> (infinity: all of it), each call's list extending the
@@ -160,18 +152,7 @@ internal sealed class VisemeMouthModel
     /// <summary>The target of a viseme (for tests and documentation).</summary>
     internal static Target TargetOf(Viseme viseme) => Targets[(int)viseme];
 
-    /// <summary>Phones as viseme segments; a diphthong becomes two halves, its glide in the second.</summary>
-    internal static List<(Viseme Viseme, double Start, double End)> Segments(IReadOnlyList<Phone> phones)
-    {
-        var segments = new List<(Viseme, double, double)>(phones.Count + 8);
-        foreach (var phone in phones)
-        {
-            AddSegments(phone, segments);
-        }
-
-        return segments;
-    }
-
+    /// <summary>A phone as viseme segments; a diphthong becomes two halves, its glide in the second.</summary>
     private static void AddSegments(Phone phone, List<(Viseme Viseme, double Start, double End)> segments)
     {
         if (phone.EndSeconds <= phone.StartSeconds)

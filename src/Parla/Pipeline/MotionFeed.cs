@@ -38,8 +38,6 @@ internal sealed class MotionFeed : IDisposable
             TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
-    public int FrameCount => _frames.Length;
-
     /// <summary>Frame <paramref name="index"/>, once it is known.</summary>
     public FaceState Frame(int index, CancellationToken ct = default)
     {

@@ -311,15 +311,10 @@ public class FaceRendererTests(ITestOutputHelper output)
         var (image, rig) = RenderFixture.Get("grace_hopper");
         using var renderer = new FaceRenderer(image, rig);
         using var frame = new Frame(image.Width, image.Height);
-        var positions = new Vector2[rig.VertexCount];
         var teeth = rig.TeethColor.Luma;
         (int Count, double MeanY, double LipY) LowerTeeth(float jaw)
         {
-            var state = new FaceState { JawOpen = jaw };
-            RigDeformer.Deform(rig, state, positions);
-            renderer.Render(state, frame);
-            var upper = rig.Regions.InnerLipUpper.Select(i => positions[i]).ToArray();
-            var lower = rig.Regions.InnerLipLower.Select(i => positions[i]).ToArray();
+            var (upper, lower) = RenderInnerLips(rig, renderer, new FaceState { JawOpen = jaw }, frame);
             var mid = lower.Length / 2;
             float top = upper[mid].Y, bottom = lower[mid].Y;
             float left = upper[0].X, right = upper[^1].X;
@@ -358,12 +353,7 @@ public class FaceRendererTests(ITestOutputHelper output)
         var (image, rig) = RenderFixture.Get("astronaut");
         using var renderer = new FaceRenderer(image, rig);
         using var frame = new Frame(image.Width, image.Height);
-        var positions = new Vector2[rig.VertexCount];
-        var state = new FaceState();
-        RigDeformer.Deform(rig, state, positions);
-        renderer.Render(state, frame);
-        var upper = rig.Regions.InnerLipUpper.Select(i => positions[i]).ToArray();
-        var lower = rig.Regions.InnerLipLower.Select(i => positions[i]).ToArray();
+        var (upper, lower) = RenderInnerLips(rig, renderer, new FaceState(), frame);
         var teeth = rig.TeethColor.Luma;
         // Column by column across the middle of the mouth, the darkest pixel from one lip contour to
         // the other is the seam: shadowed lip, not teeth.
@@ -432,5 +422,14 @@ public class FaceRendererTests(ITestOutputHelper output)
             renderer.RenderMoving(state, moving);
             Assert.True(whole.Pixels.SequenceEqual(moving.Pixels), $"differs for {state}");
         }
+    }
+
+    /// <summary>Renders <paramref name="state"/> into <paramref name="frame"/> and gives the inner lip contours where the deformer put them.</summary>
+    private static (Vector2[] Upper, Vector2[] Lower) RenderInnerLips(Parla.Face.Rig.FaceRig rig, FaceRenderer renderer, FaceState state, Frame frame)
+    {
+        var positions = new Vector2[rig.VertexCount];
+        RigDeformer.Deform(rig, state, positions);
+        renderer.Render(state, frame);
+        return (rig.Regions.InnerLipUpper.Select(i => positions[i]).ToArray(), rig.Regions.InnerLipLower.Select(i => positions[i]).ToArray());
     }
 }

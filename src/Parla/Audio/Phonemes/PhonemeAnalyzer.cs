@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Parla.Media;
 
 namespace Parla.Audio.Phonemes;

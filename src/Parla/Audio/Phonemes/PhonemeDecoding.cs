@@ -97,7 +97,7 @@ public sealed class PhonemeDecoding : IDisposable
     /// activity track), or all of them: a prefix fixed by the clip alone, so that what is decided on
     /// it does not depend on how fast the decoding went.
     /// </summary>
-    public int PiecesHoldingVoice(double voiceSeconds)
+    private int PiecesHoldingVoice(double voiceSeconds)
     {
         var needed = voiceSeconds * _features.FrameRateHz;
         var voiced = 0;
@@ -187,9 +187,6 @@ public sealed class PhonemeDecoding : IDisposable
         {
             thread.Join();
         }
-
-        // The recognisers are gone; what follows should not grow on top of their freed heap.
-        PocketSphinxDecoder.ReleaseFreeNativeMemory();
     }
 
     private void Work(int worker, string modelDirectory, Action<int, int>? piecesDone)
@@ -218,12 +215,6 @@ public sealed class PhonemeDecoding : IDisposable
                 Publish(i, piece);
                 piecesDone?.Invoke(Interlocked.Increment(ref _finished), _pieces.Count);
             }
-
-            // A thread that stops before the others gives its share of the heap back at once.
-            recognizer?.Dispose();
-            aligner?.Dispose();
-            recognizer = aligner = null;
-            PocketSphinxDecoder.ReleaseFreeNativeMemory();
         }
         catch (Exception e)
         {
@@ -235,8 +226,11 @@ public sealed class PhonemeDecoding : IDisposable
         }
         finally
         {
+            // A thread gives its share of the heap back as soon as it stops (one that stops after the
+            // parallel prefix, before the others), so that what follows does not grow on top of it.
             recognizer?.Dispose();
             aligner?.Dispose();
+            PocketSphinxDecoder.ReleaseFreeNativeMemory();
             lock (_gate)
             {
                 _running--;
