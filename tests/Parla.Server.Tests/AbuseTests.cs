@@ -106,12 +106,14 @@ public sealed class AbuseTests
     public async Task Cancel_during_a_render_stops_it_within_a_second_and_removes_its_files()
     {
         await using var server = await ServerHost.StartAsync();
-        // About 7 s of voice at 120 fps (850 frames) of Grace Hopper scaled to 1536 px: many seconds of
-        // rendering, so that the poll below sees it under way even on a loaded machine.
+        // About 7 s of voice at 120 fps (850 frames) of Grace Hopper scaled to 2048 px wide (2048×2498,
+        // kept whole with maxSize 4096): seconds of rendering, so that the poll below sees it under way
+        // even on a loaded machine. At 1536 px the faster renderer once finished between two polls of
+        // a loaded full run.
         var big = Path.Combine(Path.GetTempPath(), $"parla-big-{Guid.NewGuid():N}.png");
-        using (var scale = System.Diagnostics.Process.Start("ffmpeg", ["-v", "error", "-y", "-i", TestData.Portrait("grace_hopper.jpg"), "-vf", "scale=1536:-2", big])!)
+        using (var scale = System.Diagnostics.Process.Start("ffmpeg", ["-v", "error", "-y", "-i", TestData.Portrait("grace_hopper.jpg"), "-vf", "scale=2048:-2", big])!)
             await scale.WaitForExitAsync();
-        var id = await server.SubmitAsync(ServerHost.JobForm(voice: "librivox_0870.wav", options: new { maxSize = 2048, fps = 120 }, portraitPath: big));
+        var id = await server.SubmitAsync(ServerHost.JobForm(voice: "librivox_0870.wav", options: new { maxSize = 4096, fps = 120 }, portraitPath: big));
         File.Delete(big);
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
