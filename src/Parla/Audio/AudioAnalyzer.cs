@@ -17,7 +17,7 @@ public static class AudioAnalyzer
     {
         ArgumentNullException.ThrowIfNull(clip);
         var stream = new AudioFeatureStream(clip.SampleRateHz, options);
-        return stream.AnalyzeWhole(clip.Samples, degreeOfParallelism > 0 ? degreeOfParallelism : Environment.ProcessorCount, ct);
+        return stream.AnalyzeWhole(clip, degreeOfParallelism > 0 ? degreeOfParallelism : Environment.ProcessorCount, ct);
     }
 }
 
@@ -84,50 +84,84 @@ public sealed class AudioFeatureStream
 
     /// <summary>
     /// Analyses a whole clip at once on a fresh stream: the high-pass filter runs over it in order (it
-    /// has state), then the frames, which depend only on their own span, are analysed in parallel,
-    /// each worker with its own analyser. The filtered copy lives in native memory and is released at
-    /// once (a 10-minute voice would otherwise leave 38 MB to the garbage collector).
+    /// has state), a segment of frames at a time, and each segment's frames, which depend only on their
+    /// own span, are analysed in parallel, each worker with its own analyser. Only one segment of
+    /// filtered floats is held (about 5 MB), however long the clip.
     /// </summary>
-    internal unsafe AudioFeatures AnalyzeWhole(ReadOnlySpan<float> samples, int degreeOfParallelism, CancellationToken ct)
+    internal AudioFeatures AnalyzeWhole(AudioClip clip, int degreeOfParallelism, CancellationToken ct)
     {
         ObjectDisposedException.ThrowIf(_completed, this);
         if (_samplesPushed != 0) throw new InvalidOperationException("AnalyzeWhole needs a fresh stream.");
         var span = _analyzer.SpanLength;
-        var lead = _pendingCount; // the half span of silence before sample 0
-        var frameCount = (samples.Length + _hop - 1) / _hop;
-        // Frame i reads padded[i·hop, i·hop + span): silence, the filtered clip, silence.
-        var paddedLength = (long)Math.Max(lead + samples.Length, ((long)Math.Max(frameCount - 1, 0) * _hop) + span);
-        var padded = (float*)System.Runtime.InteropServices.NativeMemory.AllocZeroed((nuint)paddedLength, sizeof(float));
-        try
+        var frameCount = (clip.Length + _hop - 1) / _hop;
+        var frames = new FrameValues[frameCount];
+        // Frame i reads padded[i·hop, i·hop + span): half a span of silence, the filtered clip, silence.
+        // The buffer holds padded[f0·hop, f0·hop + SegmentFrames·hop + span) for the segment from frame f0;
+        // consecutive segments overlap by span − hop samples, which are carried over.
+        const int SegmentFrames = 8192;
+        var buffer = new float[((SegmentFrames - 1) * _hop) + span];
+        var padded = new PaddedClip(clip, _pendingCount, _highPass);
+        long bufferStart = 0, produced = 0;
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, degreeOfParallelism), CancellationToken = ct };
+        for (var f0 = 0; f0 < frameCount; f0 += SegmentFrames)
         {
-            var clip = new Span<float>(padded + lead, samples.Length);
-            if (_highPass is null) samples.CopyTo(clip);
-            else _highPass.Process(samples, clip);
+            var f1 = Math.Min(frameCount, f0 + SegmentFrames);
+            var start = (long)f0 * _hop;
+            var end = ((long)(f1 - 1) * _hop) + span;
+            var kept = (int)(produced - start);
+            buffer.AsSpan((int)(start - bufferStart), kept).CopyTo(buffer);
+            padded.Read(buffer.AsSpan(kept, (int)(end - produced)));
+            bufferStart = start;
+            produced = end;
 
-            var frames = new FrameValues[frameCount];
             const int Block = 512;
-            var blocks = (frameCount + Block - 1) / Block;
-            var source = (nint)padded;
-            Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, degreeOfParallelism), CancellationToken = ct },
+            var blocks = (f1 - f0 + Block - 1) / Block;
+            Parallel.For(0, blocks, options,
                 () => new FrameAnalyzer(_options, _sampleRateHz),
                 (b, _, analyzer) =>
                 {
-                    var end = Math.Min(frameCount, (b + 1) * Block);
-                    for (var i = b * Block; i < end; i++)
-                        frames[i] = analyzer.Analyze(new ReadOnlySpan<float>((float*)source + ((long)i * _hop), span));
+                    var last = Math.Min(f1, f0 + ((b + 1) * Block));
+                    for (var i = f0 + (b * Block); i < last; i++)
+                        frames[i] = analyzer.Analyze(buffer.AsSpan((i - f0) * _hop, span));
                     return analyzer;
                 },
                 _ => { });
-            _samplesPushed = samples.Length;
-            _frames.AddRange(frames);
-        }
-        finally
-        {
-            System.Runtime.InteropServices.NativeMemory.Free(padded);
         }
 
+        _samplesPushed = clip.Length;
+        _frames.AddRange(frames);
         _completed = true;
         return Finish();
+    }
+
+    /// <summary>The clip as the frames read it, in order: silence, the (filtered) samples as floats, silence.</summary>
+    private sealed class PaddedClip(AudioClip clip, int lead, HighPassFilter? highPass)
+    {
+        private long _position;
+
+        public void Read(Span<float> destination)
+        {
+            while (!destination.IsEmpty)
+            {
+                int take;
+                if (_position < lead || _position >= lead + clip.Length)
+                {
+                    take = _position < lead ? (int)Math.Min(destination.Length, lead - _position) : destination.Length;
+                    destination[..take].Clear();
+                }
+                else
+                {
+                    var at = (int)(_position - lead);
+                    take = Math.Min(destination.Length, clip.Length - at);
+                    var part = destination[..take];
+                    clip.CopyTo(at, part);
+                    highPass?.Process(part, part);
+                }
+
+                _position += take;
+                destination = destination[take..];
+            }
+        }
     }
 
     /// <summary>Pads the end with silence, finishes the last frames and computes activity. The stream cannot be used afterwards.</summary>

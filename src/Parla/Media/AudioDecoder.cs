@@ -7,8 +7,8 @@ using System.Text;
 namespace Parla.Media;
 
 /// <summary>
-/// Decodes any audio (or the audio track of any video) that ffmpeg understands into mono float PCM.
-/// ffmpeg writes 32-bit little-endian floats to its stdout, which is read as a stream, so memory
+/// Decodes any audio (or the audio track of any video) that ffmpeg understands into mono 16-bit PCM.
+/// ffmpeg writes 16-bit little-endian samples to its stdout, which is read as a stream, so memory
 /// holds only the decoded samples.
 /// </summary>
 public static class AudioDecoder
@@ -75,11 +75,11 @@ public static class AudioDecoder
         {
             // stderr is drained on its own task: a full stderr pipe would block ffmpeg while we wait on stdout.
             var stderrTask = process.StandardError.ReadToEndAsync(CancellationToken.None);
-            float[] samples;
+            short[] samples;
             try
             {
                 using var registration = ct.Register(static state => TryKill((Process)state!), process);
-                samples = ReadFloats(process.StandardOutput.BaseStream, ct);
+                samples = ReadSamples(process.StandardOutput.BaseStream, ct);
                 process.WaitForExit();
             }
             catch
@@ -105,7 +105,7 @@ public static class AudioDecoder
     }
 
     /// <summary>
-    /// The ffmpeg arguments that decode <paramref name="path"/> to mono 32-bit float PCM on stdout.
+    /// The ffmpeg arguments that decode <paramref name="path"/> to mono 16-bit PCM on stdout.
     /// Numbers are formatted with the invariant culture.
     /// </summary>
     internal static IReadOnlyList<string> BuildArguments(string path, int sampleRateHz) =>
@@ -116,7 +116,7 @@ public static class AudioDecoder
         "-vn",
         "-ac", "1",
         "-ar", sampleRateHz.ToString(CultureInfo.InvariantCulture),
-        "-f", "f32le",
+        "-f", "s16le",
         "-",
     ];
 
@@ -155,20 +155,20 @@ public static class AudioDecoder
     }
 
     /// <summary>
-    /// Reads little-endian float32 samples until the end of the stream into blocks of a fixed size,
+    /// Reads little-endian 16-bit samples until the end of the stream into blocks of a fixed size,
     /// then copies them once into an array of the exact length: a growing list would hold its old
     /// and new buffers (and then the copy) at once, about three times the clip (a 10-minute voice is
-    /// 38 MB). A chunk may split a sample, so the tail is carried over.
+    /// 19 MB). A chunk may split a sample, so the tail is carried over.
     /// </summary>
-    private static float[] ReadFloats(Stream stream, CancellationToken ct)
+    private static short[] ReadSamples(Stream stream, CancellationToken ct)
     {
         if (!BitConverter.IsLittleEndian)
         {
-            throw new PlatformNotSupportedException("Parla reads ffmpeg's f32le output and needs a little-endian machine.");
+            throw new PlatformNotSupportedException("Parla reads ffmpeg's s16le output and needs a little-endian machine.");
         }
 
         const int BlockSamples = 1 << 20;
-        var blocks = new List<float[]>();
+        var blocks = new List<short[]>();
         var filled = BlockSamples; // samples in the last block
         var buffer = new byte[ReadChunkBytes];
         var carried = 0;
@@ -177,24 +177,24 @@ public static class AudioDecoder
         {
             ct.ThrowIfCancellationRequested();
             var available = carried + read;
-            var whole = available / sizeof(float);
-            ReadOnlySpan<float> floats = MemoryMarshal.Cast<byte, float>(buffer.AsSpan(0, whole * sizeof(float)));
-            while (!floats.IsEmpty)
+            var whole = available / sizeof(short);
+            ReadOnlySpan<short> samples = MemoryMarshal.Cast<byte, short>(buffer.AsSpan(0, whole * sizeof(short)));
+            while (!samples.IsEmpty)
             {
                 if (filled == BlockSamples)
                 {
-                    blocks.Add(new float[BlockSamples]);
+                    blocks.Add(new short[BlockSamples]);
                     filled = 0;
                 }
 
-                var take = Math.Min(floats.Length, BlockSamples - filled);
-                floats[..take].CopyTo(blocks[^1].AsSpan(filled));
+                var take = Math.Min(samples.Length, BlockSamples - filled);
+                samples[..take].CopyTo(blocks[^1].AsSpan(filled));
                 filled += take;
-                floats = floats[take..];
+                samples = samples[take..];
             }
 
-            carried = available - (whole * sizeof(float));
-            buffer.AsSpan(whole * sizeof(float), carried).CopyTo(buffer);
+            carried = available - (whole * sizeof(short));
+            buffer.AsSpan(whole * sizeof(short), carried).CopyTo(buffer);
         }
 
         if (blocks.Count == 0)
@@ -202,21 +202,21 @@ public static class AudioDecoder
             return [];
         }
 
-        var samples = new float[((blocks.Count - 1) * BlockSamples) + filled];
+        var all = new short[((blocks.Count - 1) * BlockSamples) + filled];
         for (var b = 0; b < blocks.Count; b++)
         {
-            blocks[b].AsSpan(0, b == blocks.Count - 1 ? filled : BlockSamples).CopyTo(samples.AsSpan(b * BlockSamples));
+            blocks[b].AsSpan(0, b == blocks.Count - 1 ? filled : BlockSamples).CopyTo(all.AsSpan(b * BlockSamples));
             blocks[b] = [];
         }
 
-        if (blocks.Count > 8)
+        if (blocks.Count > 16)
         {
             // The blocks of a long voice (tens of megabytes) are garbage now; hand them back before
             // the decoders and the renderer allocate, which cannot reuse the managed heap's free space.
             GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         }
 
-        return samples;
+        return all;
     }
 
     private static void TryKill(Process process)

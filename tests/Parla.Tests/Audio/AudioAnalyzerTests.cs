@@ -111,10 +111,12 @@ public sealed class AudioAnalyzerTests
     [Fact]
     public void Streaming_InChunksOfAnySize_EqualsBatch()
     {
-        // Long enough that the batch analysis splits its frames between threads.
-        var samples = Speechlike(seconds: 12.0, seed: 5);
-        var batch = AudioAnalyzer.Analyze(new AudioClip(samples, Rate), degreeOfParallelism: 2);
-        var serial = AudioAnalyzer.Analyze(new AudioClip(samples, Rate), degreeOfParallelism: 1);
+        // Long enough that the batch analysis splits its frames between threads and works in more
+        // than one segment (8192 frames); the stream gets the clip's own (16-bit) samples.
+        var clip = new AudioClip(Speechlike(seconds: 90.0, seed: 5), Rate);
+        var samples = clip.ToFloats();
+        var batch = AudioAnalyzer.Analyze(clip, degreeOfParallelism: 2);
+        var serial = AudioAnalyzer.Analyze(clip, degreeOfParallelism: 1);
         Assert.Equal(serial.EnergyDb, batch.EnergyDb);
         Assert.Equal(serial.PitchHz, batch.PitchHz);
 

@@ -16,11 +16,12 @@ public sealed class AudioDecoderTests : IDisposable
 
         Assert.Equal(16000, clip.SampleRateHz);
         // The file's data chunk is 227,200 bytes of 16-bit PCM (227,244 bytes minus a 44-byte header).
-        Assert.Equal(113600, clip.Samples.Length);
+        Assert.Equal(113600, clip.Length);
         Assert.InRange(clip.DurationSeconds, 7.09, 7.11);
-        var rms = Math.Sqrt(clip.Samples.Average(s => (double)s * s));
+        var floats = clip.ToFloats();
+        var rms = Math.Sqrt(floats.Average(s => (double)s * s));
         Assert.InRange(rms, 0.005, 0.5);
-        Assert.All(clip.Samples, s => Assert.InRange(s, -1f, 1f));
+        Assert.All(floats, s => Assert.InRange(s, -1f, 1f));
     }
 
     [Fact]
@@ -40,12 +41,15 @@ public sealed class AudioDecoderTests : IDisposable
 
         var clip = AudioDecoder.Decode(path);
 
-        Assert.Equal(count, clip.Samples.Length);
+        Assert.Equal(count, clip.Length);
+        var pcm = clip.Pcm16;
         for (var n = 0; n < count; n++)
         {
-            if (Math.Abs((clip.Samples[n] * 32768f) - ((n % 20000) - 10000)) > 0.5f)
-                Assert.Fail($"sample {n} is {clip.Samples[n] * 32768f}, expected {(n % 20000) - 10000}");
+            if (pcm[n] != (n % 20000) - 10000)
+                Assert.Fail($"sample {n} is {pcm[n]}, expected {(n % 20000) - 10000}");
         }
+
+        Assert.Equal(pcm[12345] / 32768f, clip[12345]);
     }
 
     [Fact]
@@ -148,12 +152,12 @@ public sealed class AudioDecoderTests : IDisposable
     }
 
     [Fact]
-    public void BuildArguments_AskForMonoFloatPcmOnStdout()
+    public void BuildArguments_AskForMono16BitPcmOnStdout()
     {
         var arguments = AudioDecoder.BuildArguments("/in/a b.m4a", 22050);
 
         Assert.Equal(
-            ["-v", "error", "-nostdin", "-i", "/in/a b.m4a", "-vn", "-ac", "1", "-ar", "22050", "-f", "f32le", "-"],
+            ["-v", "error", "-nostdin", "-i", "/in/a b.m4a", "-vn", "-ac", "1", "-ar", "22050", "-f", "s16le", "-"],
             arguments);
     }
 

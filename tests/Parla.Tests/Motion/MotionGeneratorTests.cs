@@ -104,7 +104,7 @@ public sealed class MotionGeneratorTests
         var features = AudioAnalyzer.Analyze(clip);
         var frames = (int)Math.Ceiling(clip.DurationSeconds * Fps);
         var jaw = MotionGenerator.Generate(features, frames, new MotionOptions()).Frames.Select(s => (double)s.JawOpen).ToArray();
-        var envelope = LogRmsPerFrame(clip.Samples, frames);
+        var envelope = LogRmsPerFrame(clip.ToFloats(), frames);
 
         var best = Enumerable.Range(-1, 3).Max(lag => Pearson(jaw, envelope, lag));
         var sorted = jaw.Order().ToArray();

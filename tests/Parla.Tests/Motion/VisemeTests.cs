@@ -102,7 +102,7 @@ public sealed class VisemeTests
         var two = PhonemeAnalyzer.Analyze(clip, features, options with { DegreeOfParallelism = 2 }, piecesDone: (d, t) => reports.Add((d, t)));
         var one = PhonemeAnalyzer.Analyze(clip, features, options with { DegreeOfParallelism = 1 });
 
-        var pieces = PhonemeAnalyzer.Cut(features, clip.Samples.Length, options).Count;
+        var pieces = PhonemeAnalyzer.Cut(features, clip.Length, options).Count;
         Assert.True(pieces >= 2);
         // Progress: one report per piece, the counts 1..pieces, each of the same total.
         Assert.Equal(Enumerable.Range(1, pieces), reports.Select(r => r.Done).Order());
@@ -211,7 +211,7 @@ public sealed class VisemeTests
     public void Auto_DecidesOnTheFirstPieces_ThatAnEnglishReadIsEnglish()
     {
         var samples = new[] { "0870", "0880", "0890", "0920", "0930" }
-            .SelectMany(c => AudioDecoder.Decode(TestData.Voice($"librivox_{c}.wav")).Samples).ToArray();
+            .SelectMany(c => AudioDecoder.Decode(TestData.Voice($"librivox_{c}.wav")).ToFloats()).ToArray();
         var clip = new AudioClip(samples, 16000);
         var features = AudioAnalyzer.Analyze(clip);
         using var decoding = PhonemeAnalyzer.Start(clip, features, new PhonemeAnalysisOptions { ParallelPrefixVoiceSeconds = Parla.Pipeline.Animator.LanguageDecisionVoiceSeconds });
@@ -226,7 +226,7 @@ public sealed class VisemeTests
         // voice) leaves it English; a lot (the activity track takes the noise for voice and the
         // recogniser hears 11 words a second in it) must not pass for English.
         var samples = new[] { "0870", "0880", "0890", "0920", "0930" }
-            .SelectMany(c => AudioDecoder.Decode(TestData.Voice($"librivox_{c}.wav")).Samples).ToArray();
+            .SelectMany(c => AudioDecoder.Decode(TestData.Voice($"librivox_{c}.wav")).ToFloats()).ToArray();
         PhonemeConfidence Confidence(double noiseRms)
         {
             var noise = Parla.Tests.Audio.AudioTestData.WhiteNoise(samples.Length / 16000.0, seed: 3, rms: noiseRms);

@@ -129,9 +129,9 @@ public sealed class AnimateEndToEndTests : IDisposable
         for (var i = 0; i < frames; i++)
         {
             var a = (int)(i * hop);
-            var b = Math.Min(audio.Samples.Length, (int)((i + 1) * hop));
+            var b = Math.Min(audio.Length, (int)((i + 1) * hop));
             double sum = 0;
-            for (var k = a; k < b; k++) sum += audio.Samples[k] * audio.Samples[k];
+            for (var k = a; k < b; k++) sum += audio[k] * audio[k];
             env[i] = Math.Log10(Math.Sqrt(sum / Math.Max(1, b - a)) + 1e-4);
         }
         return env;

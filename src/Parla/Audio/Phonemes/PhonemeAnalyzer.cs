@@ -107,7 +107,7 @@ public static class PhonemeAnalyzer
             throw new ArgumentException($"The phoneme decoder needs 16 kHz audio (got {clip.SampleRateHz} Hz).", nameof(clip));
         }
 
-        return new PhonemeDecoding(clip, features, Cut(features, clip.Samples.Length, options), options, ct, piecesDone);
+        return new PhonemeDecoding(clip, features, Cut(features, clip.Length, options), options, ct, piecesDone);
     }
 
     /// <summary>Pieces (first sample, length) that tile the clip, cut in the middle of pauses.</summary>

@@ -193,10 +193,6 @@ public sealed class PhonemeDecoding : IDisposable
     {
         PocketSphinxDecoder? recognizer = null;
         PocketSphinxDecoder? aligner = null;
-        // One 16-bit buffer per thread, reused for every piece: a new one per piece would leave the
-        // large-object heap a few hundred kilobytes of garbage each time, tens of megabytes over a
-        // long voice before a full collection takes them.
-        var pcm = Array.Empty<short>();
         try
         {
             int i;
@@ -204,11 +200,7 @@ public sealed class PhonemeDecoding : IDisposable
             {
                 recognizer ??= PocketSphinxDecoder.CreateWordRecognizer(modelDirectory);
                 aligner ??= PocketSphinxDecoder.CreatePhoneAligner(modelDirectory);
-                // Each piece is converted to 16-bit samples on its own: no second copy of a long voice.
-                var length = _pieces[i].Length;
-                if (pcm.Length < length) pcm = new short[length];
-                PocketSphinxDecoder.ToPcm16(_clip.Samples.AsSpan(_pieces[i].Start, length), pcm);
-                var piece = PhonemeAnalyzer.DecodePiece(pcm.AsSpan(0, length), recognizer, aligner);
+                var piece = PhonemeAnalyzer.DecodePiece(_clip.Pcm16.Slice(_pieces[i].Start, _pieces[i].Length), recognizer, aligner);
                 // A piece's search leaves its memory free but held by glibc: give it back, so that a
                 // long voice does not grow the process piece by piece.
                 PocketSphinxDecoder.ReleaseFreeNativeMemory();

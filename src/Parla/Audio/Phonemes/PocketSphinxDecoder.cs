@@ -197,24 +197,6 @@ internal sealed class PocketSphinxDecoder : IDisposable
         return segments;
     }
 
-    /// <summary>Converts float samples in [-1, 1] to the 16-bit integers the decoder reads.</summary>
-    public static short[] ToPcm16(ReadOnlySpan<float> samples)
-    {
-        var pcm = new short[samples.Length];
-        ToPcm16(samples, pcm);
-        return pcm;
-    }
-
-    /// <summary>As <see cref="ToPcm16(ReadOnlySpan{float})"/>, into the start of <paramref name="destination"/>.</summary>
-    public static void ToPcm16(ReadOnlySpan<float> samples, Span<short> destination)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(destination.Length, samples.Length, nameof(destination));
-        for (var i = 0; i < samples.Length; i++)
-        {
-            destination[i] = (short)Math.Clamp(MathF.Round(samples[i] * 32767f), -32768f, 32767f);
-        }
-    }
-
     /// <summary>Returns the native heap's free memory to the system (glibc); nothing elsewhere.</summary>
     public static void ReleaseFreeNativeMemory()
     {
