@@ -1,13 +1,20 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
 namespace Parla.Media;
 
 /// <summary>
-/// Mono audio, held as 16-bit samples: the format of the usual sources and of the phoneme recogniser,
-/// and half the memory of floats, which is what a long voice costs (16 kHz: 1.9 MB a minute).
-/// Samples read as floats are <c>s / 32768</c>, in [-1, 1).
+/// Mono audio as 16-bit samples: the format of the usual sources and of the phoneme recogniser.
+/// A decoded voice stays in a temporary file (deleted when the clip is disposed, or at once where the
+/// system allows it) and is read piece by piece, so a voice of any length costs no memory; a clip
+/// made from samples holds them. Samples read as floats are <c>s / 32768</c>, in [-1, 1).
 /// </summary>
-public sealed class AudioClip
+public sealed class AudioClip : IDisposable
 {
-    private readonly short[] _samples;
+    private const int ReadBlock = 4096;
+    private const float Scale = 1f / 32768;
+    private readonly short[]? _samples;
+    private readonly SafeFileHandle? _file;
 
     /// <summary>A clip from float samples in [-1, 1], rounded to 16 bits (louder ones are clipped).</summary>
     public AudioClip(float[] samples, int sampleRateHz)
@@ -21,38 +28,80 @@ public sealed class AudioClip
         ArgumentNullException.ThrowIfNull(samples);
         ArgumentOutOfRangeException.ThrowIfLessThan(sampleRateHz, 1);
         _samples = samples;
+        Length = samples.Length;
         SampleRateHz = sampleRateHz;
     }
 
-    /// <summary>The samples as 16-bit integers.</summary>
-    public ReadOnlySpan<short> Pcm16 => _samples;
+    /// <summary>A clip read from <paramref name="file"/>: <paramref name="length"/> little-endian 16-bit samples from its start. The clip owns the handle.</summary>
+    internal AudioClip(SafeFileHandle file, int length, int sampleRateHz)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(sampleRateHz, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        _file = file;
+        Length = length;
+        SampleRateHz = sampleRateHz;
+    }
 
     /// <summary>Number of samples.</summary>
-    public int Length => _samples.Length;
+    public int Length { get; }
 
     public int SampleRateHz { get; }
 
-    public double DurationSeconds => (double)_samples.Length / SampleRateHz;
+    public double DurationSeconds => (double)Length / SampleRateHz;
 
-    /// <summary>Sample <paramref name="index"/> as a float in [-1, 1).</summary>
-    public float this[int index] => _samples[index] * Scale;
-
-    /// <summary>Writes samples from <paramref name="start"/> on as floats, as many as <paramref name="destination"/> holds.</summary>
-    public void CopyTo(int start, Span<float> destination)
+    /// <summary>Reads samples from <paramref name="start"/> on, as many as <paramref name="destination"/> holds. Safe to call from several threads at once.</summary>
+    public void Read(int start, Span<short> destination)
     {
-        var source = _samples.AsSpan(start, destination.Length);
-        for (var i = 0; i < source.Length; i++) destination[i] = source[i] * Scale;
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(destination.Length, Length - start, nameof(destination));
+        if (_samples is not null)
+        {
+            _samples.AsSpan(start, destination.Length).CopyTo(destination);
+            return;
+        }
+
+        ObjectDisposedException.ThrowIf(_file!.IsClosed, this);
+        var bytes = MemoryMarshal.AsBytes(destination);
+        var offset = (long)start * sizeof(short);
+        while (!bytes.IsEmpty)
+        {
+            var read = RandomAccess.Read(_file, bytes, offset);
+            if (read <= 0) throw new IOException("The decoded voice's temporary file ended early.");
+            bytes = bytes[read..];
+            offset += read;
+        }
     }
 
-    /// <summary>All samples as a new float array (for short clips: it is twice the clip's size).</summary>
+    /// <summary>Reads samples from <paramref name="start"/> on as floats, as many as <paramref name="destination"/> holds.</summary>
+    public void CopyTo(int start, Span<float> destination)
+    {
+        Span<short> block = stackalloc short[ReadBlock];
+        for (var done = 0; done < destination.Length; done += ReadBlock)
+        {
+            var part = block[..Math.Min(ReadBlock, destination.Length - done)];
+            Read(start + done, part);
+            var target = destination.Slice(done, part.Length);
+            for (var i = 0; i < part.Length; i++) target[i] = part[i] * Scale;
+        }
+    }
+
+    /// <summary>All samples in a new array (for short clips).</summary>
+    public short[] ToPcm16()
+    {
+        var pcm = new short[Length];
+        Read(0, pcm);
+        return pcm;
+    }
+
+    /// <summary>All samples as floats in a new array (for short clips: twice their 16-bit size).</summary>
     public float[] ToFloats()
     {
-        var floats = new float[_samples.Length];
+        var floats = new float[Length];
         CopyTo(0, floats);
         return floats;
     }
 
-    private const float Scale = 1f / 32768;
+    public void Dispose() => _file?.Dispose();
 
     private static short[] ToPcm16(ReadOnlySpan<float> samples)
     {

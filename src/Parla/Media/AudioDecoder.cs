@@ -1,15 +1,15 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 
 namespace Parla.Media;
 
 /// <summary>
 /// Decodes any audio (or the audio track of any video) that ffmpeg understands into mono 16-bit PCM.
-/// ffmpeg writes 16-bit little-endian samples to its stdout, which is read as a stream, so memory
-/// holds only the decoded samples.
+/// ffmpeg writes 16-bit little-endian samples to its stdout, which go to a temporary file that the
+/// clip reads piece by piece, so memory holds none of it.
 /// </summary>
 public static class AudioDecoder
 {
@@ -75,11 +75,12 @@ public static class AudioDecoder
         {
             // stderr is drained on its own task: a full stderr pipe would block ffmpeg while we wait on stdout.
             var stderrTask = process.StandardError.ReadToEndAsync(CancellationToken.None);
-            short[] samples;
+            SafeFileHandle file;
+            long samples;
             try
             {
                 using var registration = ct.Register(static state => TryKill((Process)state!), process);
-                samples = ReadSamples(process.StandardOutput.BaseStream, ct);
+                (file, samples) = CopyToTemporaryFile(process.StandardOutput.BaseStream, ct);
                 process.WaitForExit();
             }
             catch
@@ -88,19 +89,32 @@ public static class AudioDecoder
                 throw;
             }
 
-            ct.ThrowIfCancellationRequested();
-            var stderr = stderrTask.GetAwaiter().GetResult();
-            if (process.ExitCode != 0)
+            try
             {
-                throw DescribeFailure(path, process.ExitCode, stderr);
-            }
+                ct.ThrowIfCancellationRequested();
+                var stderr = stderrTask.GetAwaiter().GetResult();
+                if (process.ExitCode != 0)
+                {
+                    throw DescribeFailure(path, process.ExitCode, stderr);
+                }
 
-            if (samples.Length == 0)
+                if (samples == 0)
+                {
+                    throw new InvalidInputException(path, "contains no audio samples (zero length).", "Give a recording that contains sound.");
+                }
+
+                if (samples > int.MaxValue)
+                {
+                    throw new InvalidInputException(path, $"is too long: Parla takes up to {int.MaxValue / sampleRateHz / 3600} hours of sound.", "Cut it into parts.");
+                }
+
+                return new AudioClip(file, (int)samples, sampleRateHz);
+            }
+            catch
             {
-                throw new InvalidInputException(path, "contains no audio samples (zero length).", "Give a recording that contains sound.");
+                file.Dispose();
+                throw;
             }
-
-            return new AudioClip(samples, sampleRateHz);
         }
     }
 
@@ -155,68 +169,39 @@ public static class AudioDecoder
     }
 
     /// <summary>
-    /// Reads little-endian 16-bit samples until the end of the stream into blocks of a fixed size,
-    /// then copies them once into an array of the exact length: a growing list would hold its old
-    /// and new buffers (and then the copy) at once, about three times the clip (a 10-minute voice is
-    /// 19 MB). A chunk may split a sample, so the tail is carried over.
+    /// Copies ffmpeg's little-endian 16-bit samples to a temporary file until the end of the stream and
+    /// returns the file (open, already unlinked where the system allows it, else deleted when closed)
+    /// and the number of whole samples: the voice never has to fit in memory.
     /// </summary>
-    private static short[] ReadSamples(Stream stream, CancellationToken ct)
+    private static (SafeFileHandle File, long Samples) CopyToTemporaryFile(Stream stream, CancellationToken ct)
     {
         if (!BitConverter.IsLittleEndian)
         {
             throw new PlatformNotSupportedException("Parla reads ffmpeg's s16le output and needs a little-endian machine.");
         }
 
-        const int BlockSamples = 1 << 20;
-        var blocks = new List<short[]>();
-        var filled = BlockSamples; // samples in the last block
-        var buffer = new byte[ReadChunkBytes];
-        var carried = 0;
-        int read;
-        while ((read = stream.Read(buffer, carried, buffer.Length - carried)) > 0)
+        var path = Path.Combine(Path.GetTempPath(), $"parla-voice-{Guid.NewGuid():N}.s16");
+        var file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.DeleteOnClose);
+        try
         {
-            ct.ThrowIfCancellationRequested();
-            var available = carried + read;
-            var whole = available / sizeof(short);
-            ReadOnlySpan<short> samples = MemoryMarshal.Cast<byte, short>(buffer.AsSpan(0, whole * sizeof(short)));
-            while (!samples.IsEmpty)
+            if (!OperatingSystem.IsWindows()) File.Delete(path);
+            var buffer = new byte[ReadChunkBytes];
+            long written = 0;
+            int read;
+            while ((read = stream.Read(buffer)) > 0)
             {
-                if (filled == BlockSamples)
-                {
-                    blocks.Add(new short[BlockSamples]);
-                    filled = 0;
-                }
-
-                var take = Math.Min(samples.Length, BlockSamples - filled);
-                samples[..take].CopyTo(blocks[^1].AsSpan(filled));
-                filled += take;
-                samples = samples[take..];
+                ct.ThrowIfCancellationRequested();
+                RandomAccess.Write(file, buffer.AsSpan(0, read), written);
+                written += read;
             }
 
-            carried = available - (whole * sizeof(short));
-            buffer.AsSpan(whole * sizeof(short), carried).CopyTo(buffer);
+            return (file, written / sizeof(short));
         }
-
-        if (blocks.Count == 0)
+        catch
         {
-            return [];
+            file.Dispose();
+            throw;
         }
-
-        var all = new short[((blocks.Count - 1) * BlockSamples) + filled];
-        for (var b = 0; b < blocks.Count; b++)
-        {
-            blocks[b].AsSpan(0, b == blocks.Count - 1 ? filled : BlockSamples).CopyTo(all.AsSpan(b * BlockSamples));
-            blocks[b] = [];
-        }
-
-        if (blocks.Count > 16)
-        {
-            // The blocks of a long voice (tens of megabytes) are garbage now; hand them back before
-            // the decoders and the renderer allocate, which cannot reuse the managed heap's free space.
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        }
-
-        return all;
     }
 
     private static void TryKill(Process process)

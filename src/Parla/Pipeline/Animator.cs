@@ -49,13 +49,14 @@ public sealed class Animator
         // depend on each other, and each takes a while before the first frame can be drawn.
         var loading = Task.Run(() => RiggedPortrait.Load(request.ImagePath, options.Portrait, _models, cancellationToken), cancellationToken);
         MotionFeed feed;
+        AudioClip? clip = null;
         int frameCount;
         // Once frames are being drawn, the phone decoding (going on behind them) no longer reports.
         var rendering = new StrongBox<bool>();
         try
         {
             progress?.Report(new PipelineProgress("voice", 0, 0));
-            var clip = AudioDecoder.Decode(request.AudioPath, ct: cancellationToken);
+            clip = AudioDecoder.Decode(request.AudioPath, ct: cancellationToken);
             frameCount = Math.Max(1, (int)Math.Ceiling(clip.DurationSeconds * options.FramesPerSecond - 1e-6));
             // A given track is read before the slow stages, so that a bad file fails fast.
             var given = options.MotionInPath is null ? null : MotionJson.Load(options.MotionInPath);
@@ -68,9 +69,12 @@ public sealed class Animator
             // Wait for the portrait so that it is released, whatever became of it; the voice's or the
             // motion's error is the one reported.
             try { loading.GetAwaiter().GetResult().Dispose(); } catch (Exception) { }
+            clip?.Dispose();
             throw;
         }
 
+        // The voice outlives the feed, whose phone decoding reads it.
+        using var voice = clip;
         using var motionFeed = feed;
         using var portrait = loading.GetAwaiter().GetResult();
         var width = portrait.Image.Width;

@@ -42,14 +42,38 @@ public sealed class AudioDecoderTests : IDisposable
         var clip = AudioDecoder.Decode(path);
 
         Assert.Equal(count, clip.Length);
-        var pcm = clip.Pcm16;
+        var pcm = clip.ToPcm16();
         for (var n = 0; n < count; n++)
         {
             if (pcm[n] != (n % 20000) - 10000)
                 Assert.Fail($"sample {n} is {pcm[n]}, expected {(n % 20000) - 10000}");
         }
 
-        Assert.Equal(pcm[12345] / 32768f, clip[12345]);
+        // Read back as floats (in blocks) and from an odd place across a block's end, the same samples.
+        var floats = clip.ToFloats();
+        for (var n = 0; n < count; n++)
+        {
+            if (floats[n] != pcm[n] / 32768f) Assert.Fail($"float sample {n} is {floats[n]}, expected {pcm[n] / 32768f}");
+        }
+
+        var middle = new short[10000];
+        clip.Read(1_048_571, middle);
+        Assert.Equal(pcm.AsSpan(1_048_571, 10000).ToArray(), middle);
+    }
+
+    [Fact]
+    public void Decode_HoldsTheVoiceInATemporaryFileThatIsGoneAtOnce()
+    {
+        var before = Directory.GetFiles(Path.GetTempPath(), "parla-voice-*").Length;
+        var clip = AudioDecoder.Decode(AudioTestData.Voice("librivox_0870.wav"));
+
+        // Unlinked as soon as it is open: a killed process leaves nothing behind.
+        Assert.Equal(before, Directory.GetFiles(Path.GetTempPath(), "parla-voice-*").Length);
+        var first = new short[4];
+        clip.Read(0, first);
+        clip.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => clip.Read(0, first));
+        Assert.Throws<ArgumentOutOfRangeException>(() => AudioDecoder.Decode(AudioTestData.Voice("librivox_0870.wav")).Read(113_599, new short[2]));
     }
 
     [Fact]

@@ -29,7 +29,7 @@ public sealed class RecognizerDictionaryTests
     public void Recogniser_HearsTheSameWordsWithTheTrimmedDictionary()
     {
         var clip = AudioDecoder.Decode(AudioTestData.Voice("librivox_0890.wav"));
-        var pcm = clip.Pcm16.ToArray();
+        var pcm = clip.ToPcm16();
         using var whole = PocketSphinxDecoder.CreateWordRecognizer(PocketSphinxDecoder.DefaultModelDirectory, languageModelWordsOnly: false);
         using var trimmed = PocketSphinxDecoder.CreateWordRecognizer(PocketSphinxDecoder.DefaultModelDirectory, languageModelWordsOnly: true);
 

@@ -51,7 +51,7 @@ internal static class LipSync
         try
         {
             using var decoder = PocketSphinxDecoder.CreateWordAligner(words, grammar);
-            var segments = decoder.Decode(clip.Pcm16);
+            var segments = decoder.Decode(clip.ToPcm16());
             var aligned = new List<AlignedWord>();
             foreach (var s in segments)
             {

@@ -125,13 +125,14 @@ public sealed class AnimateEndToEndTests : IDisposable
     private static double[] LogRmsPerFrame(AudioClip audio, double fps, int frames)
     {
         var hop = audio.SampleRateHz / fps;
+        var samples = audio.ToFloats();
         var env = new double[frames];
         for (var i = 0; i < frames; i++)
         {
             var a = (int)(i * hop);
             var b = Math.Min(audio.Length, (int)((i + 1) * hop));
             double sum = 0;
-            for (var k = a; k < b; k++) sum += audio[k] * audio[k];
+            for (var k = a; k < b; k++) sum += samples[k] * samples[k];
             env[i] = Math.Log10(Math.Sqrt(sum / Math.Max(1, b - a)) + 1e-4);
         }
         return env;

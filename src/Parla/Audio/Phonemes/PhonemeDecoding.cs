@@ -193,6 +193,9 @@ public sealed class PhonemeDecoding : IDisposable
     {
         PocketSphinxDecoder? recognizer = null;
         PocketSphinxDecoder? aligner = null;
+        // One 16-bit buffer per thread, reused for every piece: a new one per piece would leave the
+        // large-object heap a few hundred kilobytes of garbage each time.
+        var pcm = Array.Empty<short>();
         try
         {
             int i;
@@ -200,7 +203,10 @@ public sealed class PhonemeDecoding : IDisposable
             {
                 recognizer ??= PocketSphinxDecoder.CreateWordRecognizer(modelDirectory);
                 aligner ??= PocketSphinxDecoder.CreatePhoneAligner(modelDirectory);
-                var piece = PhonemeAnalyzer.DecodePiece(_clip.Pcm16.Slice(_pieces[i].Start, _pieces[i].Length), recognizer, aligner);
+                var length = _pieces[i].Length;
+                if (pcm.Length < length) pcm = new short[length];
+                _clip.Read(_pieces[i].Start, pcm.AsSpan(0, length));
+                var piece = PhonemeAnalyzer.DecodePiece(pcm.AsSpan(0, length), recognizer, aligner);
                 // A piece's search leaves its memory free but held by glibc: give it back, so that a
                 // long voice does not grow the process piece by piece.
                 PocketSphinxDecoder.ReleaseFreeNativeMemory();
