@@ -28,6 +28,10 @@ public static class AudioDecoder
 
     /// <summary>As <see cref="Decode(string, int, CancellationToken)"/>, with the ffmpeg executable named (a path, or a name looked up on PATH).</summary>
     public static AudioClip Decode(string path, int sampleRateHz, string ffmpegExecutable, CancellationToken ct = default)
+        => Decode(path, sampleRateHz, ffmpegExecutable, Path.GetTempPath(), ct);
+
+    /// <summary>As <see cref="Decode(string, int, string, CancellationToken)"/>, with the folder that holds the decoded voice named.</summary>
+    internal static AudioClip Decode(string path, int sampleRateHz, string ffmpegExecutable, string temporaryFolder, CancellationToken ct)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentException.ThrowIfNullOrEmpty(ffmpegExecutable);
@@ -80,7 +84,7 @@ public static class AudioDecoder
             try
             {
                 using var registration = ct.Register(static state => TryKill((Process)state!), process);
-                (file, samples) = CopyToTemporaryFile(process.StandardOutput.BaseStream, ct);
+                (file, samples) = CopyToTemporaryFile(process.StandardOutput.BaseStream, temporaryFolder, ct);
                 process.WaitForExit();
             }
             catch
@@ -173,25 +177,42 @@ public static class AudioDecoder
     /// returns the file (open, already unlinked where the system allows it, else deleted when closed)
     /// and the number of whole samples: the voice never has to fit in memory.
     /// </summary>
-    private static (SafeFileHandle File, long Samples) CopyToTemporaryFile(Stream stream, CancellationToken ct)
+    private static (SafeFileHandle File, long Samples) CopyToTemporaryFile(Stream stream, string folder, CancellationToken ct)
     {
         if (!BitConverter.IsLittleEndian)
         {
             throw new PlatformNotSupportedException("Parla reads ffmpeg's s16le output and needs a little-endian machine.");
         }
 
-        var path = Path.Combine(Path.GetTempPath(), $"parla-voice-{Guid.NewGuid():N}.s16");
-        var file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.DeleteOnClose);
+        var path = Path.Combine(folder, $"parla-voice-{Guid.NewGuid():N}.s16");
+        SafeFileHandle file;
         try
         {
+            file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.DeleteOnClose);
             if (!OperatingSystem.IsWindows()) File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw TemporaryFolderFailure(folder, e);
+        }
+
+        try
+        {
             var buffer = new byte[ReadChunkBytes];
             long written = 0;
             int read;
             while ((read = stream.Read(buffer)) > 0)
             {
                 ct.ThrowIfCancellationRequested();
-                RandomAccess.Write(file, buffer.AsSpan(0, read), written);
+                try
+                {
+                    RandomAccess.Write(file, buffer.AsSpan(0, read), written);
+                }
+                catch (IOException e)
+                {
+                    throw TemporaryFolderFailure(folder, e);
+                }
+
                 written += read;
             }
 
@@ -203,6 +224,9 @@ public static class AudioDecoder
             throw;
         }
     }
+
+    private static OutputException TemporaryFolderFailure(string folder, Exception e) =>
+        new(folder, $"the decoded voice cannot be written here ({e.Message}). Set TMPDIR to a writable folder with room for it (a minute of voice takes 1.9 MB).", e);
 
     private static void TryKill(Process process)
     {

@@ -62,6 +62,18 @@ public sealed class AudioDecoderTests : IDisposable
     }
 
     [Fact]
+    public void Decode_WhereNoTemporaryFileCanBeWritten_SaysWhereAndWhatToDo()
+    {
+        var missing = Path.Combine(_temp, "no-such-folder");
+
+        var e = Assert.Throws<OutputException>(() =>
+            AudioDecoder.Decode(AudioTestData.Voice("librivox_0870.wav"), AudioDecoder.DefaultSampleRateHz, "ffmpeg", missing, CancellationToken.None));
+
+        Assert.Contains(missing, e.Message);
+        Assert.Contains("TMPDIR", e.Message);
+    }
+
+    [Fact]
     public void Decode_HoldsTheVoiceInATemporaryFileThatIsGoneAtOnce()
     {
         var before = Directory.GetFiles(Path.GetTempPath(), "parla-voice-*").Length;
