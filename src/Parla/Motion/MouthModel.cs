@@ -13,10 +13,13 @@ internal sealed record MouthCurves(float[] JawOpen, float[] LipRound, float[] Li
 /// </summary>
 internal static class MouthModel
 {
-    // Energy percentiles (over active frames) that map to a closed and a fully open jaw. The 15th
-    // percentile sits at the dips between syllables and at weak consonants, so those close the lips;
-    // the 95th leaves the loudest vowels just saturating.
-    private const double ClosedPercentile = 15;
+    // Energy percentiles (over active frames) that map to a closed and a fully open jaw. The 30th
+    // percentile sits at the dips between syllables and at weak consonants (nasal murmurs, voice
+    // bars), so those close the lips; the 95th leaves the loudest vowels just saturating. With the
+    // 15th, together with a jaw closing at 60 ms, a parted-lip portrait closed at 54–74 % of the
+    // bilabial onsets of espeak-ng German, Spanish and French (eval/other-languages.sh); with the
+    // 30th and 30 ms, 82–100 %, the lips pressed no more often (docs/visemes.md).
+    private const double ClosedPercentile = 30;
     private const double OpenPercentile = 95;
     private const float MinRangeDb = 12f;
 
