@@ -20,6 +20,12 @@ internal static class MouthModel
     // bilabial onsets of espeak-ng German, Spanish and French (eval/other-languages.sh); with the
     // 30th and 30 ms, 82–100 %, the lips pressed no more often (docs/visemes.md).
     private const double ClosedPercentile = 30;
+
+    // A song is not speech: its jaw holds the notes. Sung, the jaw closes at the 15th percentile and
+    // half as fast, as speech did before it followed consonants: a note's swells (a singer's vibrato
+    // moves the level by a few decibels) would otherwise flap it (MotionGeneratorTests).
+    private const double SungClosedPercentile = 15;
+    private const double SungReleaseFactor = 2;
     private const double OpenPercentile = 95;
     private const float MinRangeDb = 12f;
 
@@ -61,7 +67,8 @@ internal static class MouthModel
         var openDb = Statistics.PercentileOfSorted(activeSpan, OpenPercentile);
         // At least MinRangeDb between closed and open: a held note has almost no spread in level, and
         // must neither turn tiny wobbles into full swings nor map its own level to "closed".
-        var closedDb = Math.Max(Math.Min(Statistics.PercentileOfSorted(activeSpan, ClosedPercentile), openDb - MinRangeDb), features.ActivityThresholdDb);
+        var singing = options.Style == MotionStyle.Singing;
+        var closedDb = Math.Max(Math.Min(Statistics.PercentileOfSorted(activeSpan, singing ? SungClosedPercentile : ClosedPercentile), openDb - MinRangeDb), features.ActivityThresholdDb);
         openDb = Math.Max(openDb, closedDb + 1f);
         var gain = (float)(0.55 + (0.45 * options.Expressiveness)); // 1 at the default expressiveness
 
@@ -77,7 +84,7 @@ internal static class MouthModel
         // One-pole attack/release follower: opens quickly, closes a little slower, as a jaw does.
         var dt = 1.0 / features.FrameRateHz;
         var attack = (float)(1 - Math.Exp(-dt / options.JawAttackSeconds));
-        var release = (float)(1 - Math.Exp(-dt / options.JawReleaseSeconds));
+        var release = (float)(1 - Math.Exp(-dt / (options.JawReleaseSeconds * (singing ? SungReleaseFactor : 1))));
         var state = 0f;
         for (var i = 0; i < n; i++)
         {

@@ -209,6 +209,29 @@ public sealed class MotionGeneratorTests
     }
 
     [Fact]
+    public void SungNoteThatSwellsALittle_HoldsTheJawSteadierThanSpeechWould()
+    {
+        // A held note whose level swings by 2.6 dB six times a second, as a singer's vibrato does. The
+        // speaking jaw follows quick dips (it closes on nasals and stops); the singing one holds the note.
+        var note = VibratoVowel(3.0);
+        for (var n = 0; n < note.Length; n++) note[n] *= (float)(1 + (0.15 * Math.Sin(2 * Math.PI * 6 * n / Rate)));
+        var features = AudioAnalyzer.Analyze(new AudioClip(note, Rate));
+        double Wobble(MotionStyle style)
+        {
+            var jaw = MotionGenerator.Generate(features, 75, new MotionOptions { Style = style }).Frames.Select(s => (double)s.JawOpen).ToArray()[13..62];
+            var mean = jaw.Average();
+            return Math.Sqrt(jaw.Average(v => (v - mean) * (v - mean)));
+        }
+
+        var sung = Wobble(MotionStyle.Singing);
+        var spoken = Wobble(MotionStyle.Neutral);
+        _output.WriteLine($"jaw s.d. on a swelling note: sung {sung:F3}, spoken {spoken:F3}");
+
+        Assert.True(sung <= 0.05, $"sung jaw s.d. {sung:F3}");
+        Assert.True(sung < 0.8 * spoken, $"sung {sung:F3} against spoken {spoken:F3}");
+    }
+
+    [Fact]
     public void AbruptClosureMidPhrase_PressesTheLips()
     {
         // "pa-pa-pa": 250 ms vowels separated by 80 ms of silence.
