@@ -26,7 +26,7 @@ public sealed record MotionOptions
     /// <summary>Time constant of the jaw opening, seconds; default 0.03.</summary>
     public double JawAttackSeconds { get; init; } = 0.03;
 
-    /// <summary>Time constant of the jaw closing, seconds; default 0.03 (it closes within the 50–80 ms of a nasal or a stop between syllables).</summary>
+    /// <summary>Time constant of the jaw closing, seconds; default 0.03 (it closes within the 50–80 ms of a nasal or a stop between syllables). The singing style closes twice as slowly, to hold its notes.</summary>
     public double JawReleaseSeconds { get; init; } = 0.03;
 
     /// <summary>Average blink rate, per minute; default 17 (people at rest blink 15–20 times a minute).</summary>
