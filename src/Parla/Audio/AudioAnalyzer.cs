@@ -99,7 +99,7 @@ public sealed class AudioFeatureStream
         // The buffer holds padded[f0·hop, f0·hop + SegmentFrames·hop + span) for the segment from frame f0;
         // consecutive segments overlap by span − hop samples, which are carried over.
         const int SegmentFrames = 8192;
-        var buffer = new float[((SegmentFrames - 1) * _hop) + span];
+        var buffer = new float[((Math.Clamp(frameCount, 1, SegmentFrames) - 1) * _hop) + span];
         var padded = new PaddedClip(clip, _pendingCount, _highPass);
         long bufferStart = 0, produced = 0;
         var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, degreeOfParallelism), CancellationToken = ct };
