@@ -135,14 +135,14 @@ public sealed class MotionGeneratorTests
         var jaw = MotionGenerator.Generate(features, 75, new MotionOptions()).Frames.Select(s => s.JawOpen).ToArray();
         _output.WriteLine(string.Join(" ", jaw.Select(j => j.ToString("F2"))));
 
-        // Each syllable spans 5 frames at 25 fps; in each, the jaw opens wide and falls to well under
-        // half of that. (It does not shut completely: the trough of a sin² envelope is only ~40 ms
-        // below the closed level, and a jaw releasing with a 60 ms time constant covers about half
-        // the way in that time; measured 0.33..0.91.)
+        // Each syllable spans 5 frames at 25 fps; in each, the jaw opens wide and falls nearly shut:
+        // the trough of a sin² envelope is only ~40 ms below the closed level, and the jaw closes with
+        // a 30 ms time constant, so that it follows the dips of nasals and stops (measured 0.09..0.84;
+        // with 60 ms it only fell to 0.33, and a parted-lip portrait missed most bilabials).
         for (var syllable = 1; syllable < 9; syllable++)
         {
             var window = jaw.Skip(13 + (syllable * 5)).Take(5).ToArray();
-            Assert.True(window.Max() >= 0.6f && window.Min() <= 0.4f && window.Max() - window.Min() >= 0.45f,
+            Assert.True(window.Max() >= 0.6f && window.Min() <= 0.2f,
                 $"syllable {syllable}: jaw only moves {window.Min():F2}..{window.Max():F2}");
         }
     }
