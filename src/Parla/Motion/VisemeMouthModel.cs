@@ -37,7 +37,7 @@ internal sealed class VisemeMouthModel
     private const float ClosedJaw = 0.02f;
 
     private readonly float[] _loudness;
-    private readonly MouthCurves _acoustic;
+    private readonly float[] _acousticJaw;
     private readonly double _jawScale;
     private readonly float _jawGain;
     private readonly float _lipGain;
@@ -63,7 +63,7 @@ internal sealed class VisemeMouthModel
         // the timing and size of each opening; the visemes carry its shape. Measured on the LibriVox
         // read: viseme targets alone follow the sound's envelope with r 0.26 (yardstick), the acoustic
         // jaw with 0.77; their blend keeps both the phones' shapes and the envelope's rhythm.
-        _acoustic = MouthModel.Compute(features, options);
+        _acousticJaw = MouthModel.Compute(features, options).JawOpen;
         var style = StyleProfile.Of(options.Style);
         _jawScale = style.JawScale;
         _jawGain = (float)((0.55 + (0.45 * options.Expressiveness)) * style.JawScale);
@@ -137,7 +137,7 @@ internal sealed class VisemeMouthModel
             {
                 // JALI's jaw axis: quiet speech barely opens, loud speech opens fully.
                 var shaped = (float)(jSum / jW) * _jawGain * (0.3f + (0.9f * _loudness[i]));
-                jaw[i] = Math.Clamp((0.35f * shaped) + (0.75f * _acoustic.JawOpen[i] * (float)_jawScale), 0f, 1f);
+                jaw[i] = Math.Clamp((0.35f * shaped) + (0.75f * _acousticJaw[i] * (float)_jawScale), 0f, 1f);
             }
 
             if (lW > 1e-9)
