@@ -113,6 +113,9 @@ internal static class LipSync
         return new LipSyncScore(closed, bilabials, open, vowels);
     }
 
+    /// <summary>The first CMUdict pronunciation of a word, ARPAbet with stress digits; empty if it has none.</summary>
+    public static string[] Pronunciation(string word) => Dictionary.Value.GetValueOrDefault(word) ?? [];
+
     private static Dictionary<string, string[]> LoadDictionary()
     {
         var path = Path.Combine(PocketSphinxDecoder.DefaultModelDirectory, "cmudict-en-us.dict");

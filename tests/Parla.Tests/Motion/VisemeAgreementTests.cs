@@ -1,0 +1,102 @@
+using System.Globalization;
+using Parla.Audio;
+using Parla.Audio.Phonemes;
+using Parla.Media;
+using Xunit.Abstractions;
+
+namespace Parla.Tests.Motion;
+
+/// <summary>
+/// How often the English path's visemes are the right ones: per 10 ms of speech, the viseme of the
+/// decoded phone against the viseme of the phone a forced alignment of the true transcript puts
+/// there. Dense where the bilabial count is sparse (a few thousand frames against 18 onsets), so it
+/// can tell recogniser settings apart. Run with --filter Category=Evaluation. (espeak-ng's English
+/// is no test of this: the recogniser hears its formant voice badly, "my brother bought a small
+/// boat" as "brother bol although it", and its visemes are right at 30–50 % of the frames.)
+/// </summary>
+public sealed class VisemeAgreementTests
+{
+    private readonly ITestOutputHelper _output;
+
+    public VisemeAgreementTests(ITestOutputHelper output) => _output = output;
+
+    [Fact]
+    [Trait("Category", "Evaluation")]
+    public void Evaluation_VisemeAgreement()
+    {
+        var total = new Agreement(0, 0, 0, 0);
+        foreach (var clip in new[] { "0870", "0880", "0890", "0920", "0930" })
+        {
+            var audio = AudioDecoder.Decode(TestData.Voice($"librivox_{clip}.wav"));
+            var a = Measure(audio, LipSync.Transcript(clip));
+            _output.WriteLine($"librivox {clip}: {a}");
+            total += a;
+        }
+
+        _output.WriteLine($"librivox all: {total}");
+        File.WriteAllText(Path.Combine(TestData.OutputDirectory(), "viseme-agreement.txt"), $"librivox {total}\n");
+        // Measured 91.2 % and 85.5 % (87.4 % and 89.2 % with the recogniser's two extra passes): the floor keeps what was reached.
+        Assert.True(total.Share >= 0.85 && total.BilabialShare >= 0.8, total.ToString());
+    }
+
+    private static Agreement Measure(AudioClip audio, string transcript)
+    {
+        var reference = Reference(audio, transcript);
+        var track = PhonemeAnalyzer.Analyze(audio, AudioAnalyzer.Analyze(audio));
+        var decoded = track.Phones;
+        var frames = (int)Math.Ceiling(audio.DurationSeconds * 100);
+        var want = VisemesPerFrame(reference.Select(p => (p.Symbol, p.StartSeconds, p.EndSeconds)), frames);
+        var got = VisemesPerFrame(decoded.Select(p => (p.Symbol, p.StartSeconds, p.EndSeconds)), frames);
+        int speech = 0, same = 0, bilabial = 0, bilabialSame = 0;
+        for (var f = 0; f < frames; f++)
+        {
+            if (want[f] == Viseme.Sil) continue;
+            speech++;
+            same += want[f] == got[f] ? 1 : 0;
+            if (want[f] != Viseme.PP) continue;
+            bilabial++;
+            bilabialSame += got[f] == Viseme.PP ? 1 : 0;
+        }
+
+        return new Agreement(same, speech, bilabialSame, bilabial);
+    }
+
+    /// <summary>The transcript's phones (CMUdict's first pronunciations) force-aligned to the audio.</summary>
+    private static List<(string Symbol, double StartSeconds, double EndSeconds)> Reference(AudioClip audio, string transcript)
+    {
+        var phones = transcript.Split(' ', StringSplitOptions.RemoveEmptyEntries).SelectMany(LipSync.Pronunciation)
+            .Select(p => p.TrimEnd('0', '1', '2')).ToList();
+        using var aligner = PocketSphinxDecoder.CreatePhoneAligner(wideBeams: true);
+        aligner.UsePhoneAlignment(phones);
+        var segments = aligner.Decode(audio.ToPcm16(), wholeUtterance: Environment.GetEnvironmentVariable("WU") != "0");
+        Assert.True(segments.Any(s => s.Label.StartsWith("ph_", StringComparison.Ordinal)), $"no alignment of: {transcript}");
+        return segments.Select(s => (s.Label.StartsWith("ph_", StringComparison.Ordinal) ? s.Label[3..].ToUpperInvariant() : "SIL",
+            s.StartFrame / 100.0, (s.EndFrame + 1) / 100.0)).ToList();
+    }
+
+    private static Viseme[] VisemesPerFrame(IEnumerable<(string Symbol, double StartSeconds, double EndSeconds)> phones, int frames)
+    {
+        var visemes = new Viseme[frames];
+        foreach (var (symbol, start, end) in phones)
+        {
+            for (var f = (int)Math.Round(start * 100); f < Math.Min(frames, (int)Math.Round(end * 100)); f++)
+                visemes[Math.Max(0, f)] = VisemeMap.Of(symbol);
+        }
+
+        return visemes;
+    }
+
+    /// <summary>Frames of speech whose viseme is right, and of them the frames of the lips' closure (p, b, m).</summary>
+    private readonly record struct Agreement(int Same, int Speech, int BilabialSame, int Bilabial)
+    {
+        public double Share => Speech == 0 ? 0 : (double)Same / Speech;
+
+        public double BilabialShare => Bilabial == 0 ? 0 : (double)BilabialSame / Bilabial;
+
+        public static Agreement operator +(Agreement a, Agreement b) =>
+            new(a.Same + b.Same, a.Speech + b.Speech, a.BilabialSame + b.BilabialSame, a.Bilabial + b.Bilabial);
+
+        public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+            $"visemes right {Same}/{Speech} ({Share:P1}), p/b/m frames right {BilabialSame}/{Bilabial} ({BilabialShare:P1})");
+    }
+}
