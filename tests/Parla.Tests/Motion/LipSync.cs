@@ -8,18 +8,24 @@ namespace Parla.Tests.Motion;
 /// <summary>A word of a forced alignment, seconds.</summary>
 internal readonly record struct AlignedWord(string Word, double StartSeconds, double EndSeconds);
 
-/// <summary>The lip-sync figures of a motion track against word timings.</summary>
-internal sealed record LipSyncScore(int BilabialClosed, int BilabialTotal, int OpenVowelsOpen, int OpenVowelTotal)
+/// <summary>Of <paramref name="Total"/> cases (onsets, words, frames), the <paramref name="Hits"/> that were right; sums over clips.</summary>
+internal readonly record struct Tally(int Hits, int Total)
 {
-    public double BilabialShare => BilabialTotal == 0 ? 1 : (double)BilabialClosed / BilabialTotal;
+    /// <summary>The share right; 0 when there was nothing to count.</summary>
+    public double Share => Total == 0 ? 0 : (double)Hits / Total;
 
-    public double OpenVowelShare => OpenVowelTotal == 0 ? 1 : (double)OpenVowelsOpen / OpenVowelTotal;
+    public static Tally operator +(Tally a, Tally b) => new(a.Hits + b.Hits, a.Total + b.Total);
 
-    public static LipSyncScore operator +(LipSyncScore a, LipSyncScore b) =>
-        new(a.BilabialClosed + b.BilabialClosed, a.BilabialTotal + b.BilabialTotal, a.OpenVowelsOpen + b.OpenVowelsOpen, a.OpenVowelTotal + b.OpenVowelTotal);
+    /// <summary>"hits/total (share)", the share with <paramref name="decimals"/> decimals of a percent.</summary>
+    public string Describe(int decimals) => string.Create(CultureInfo.InvariantCulture, $"{Hits}/{Total} ({Share.ToString("P" + decimals, CultureInfo.InvariantCulture)})");
+}
 
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"bilabial onsets closed {BilabialClosed}/{BilabialTotal} ({BilabialShare:P0}), open-vowel words open {OpenVowelsOpen}/{OpenVowelTotal} ({OpenVowelShare:P0})");
+/// <summary>The lip-sync figures of a motion track against word timings: word-initial p/b/m closed, open-vowel words opened.</summary>
+internal sealed record LipSyncScore(Tally Bilabial, Tally OpenVowel)
+{
+    public static LipSyncScore operator +(LipSyncScore a, LipSyncScore b) => new(a.Bilabial + b.Bilabial, a.OpenVowel + b.OpenVowel);
+
+    public override string ToString() => $"bilabial onsets closed {Bilabial.Describe(0)}, open-vowel words open {OpenVowel.Describe(0)}";
 }
 
 /// <summary>
@@ -110,7 +116,7 @@ internal static class LipSync
             }
         }
 
-        return new LipSyncScore(closed, bilabials, open, vowels);
+        return new LipSyncScore(new Tally(closed, bilabials), new Tally(open, vowels));
     }
 
     /// <summary>The first CMUdict pronunciation of a word, ARPAbet with stress digits; empty if it has none.</summary>
