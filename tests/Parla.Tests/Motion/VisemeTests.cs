@@ -142,6 +142,50 @@ public sealed class VisemeTests
     }
 
     [Fact]
+    public void PrefixThatDecidesTheLanguage_IsCutInShortPieces_TheRestInLongOnes()
+    {
+        var samples = new[] { "0870", "0880", "0890", "0920", "0930" }
+            .SelectMany(c => AudioDecoder.Decode(TestData.Voice($"librivox_{c}.wav")).ToFloats()).ToArray();
+        using var clip = new AudioClip(samples, 16000);
+        var features = AudioAnalyzer.Analyze(clip);
+        var options = new PhonemeAnalysisOptions { ParallelPrefixVoiceSeconds = 4 };
+
+        var pieces = PhonemeAnalyzer.Cut(features, clip.Length, options).Select(p => p.Length / 16000.0).ToList();
+        var plain = PhonemeAnalyzer.Cut(features, clip.Length, new PhonemeAnalysisOptions()).Select(p => p.Length / 16000.0).ToList();
+        using var decoding = PhonemeAnalyzer.Start(clip, features, options);
+        var prefix = decoding.ParallelPieces;
+
+        // Both cores get a piece of the prefix, none longer than 3 s; after it, pieces of 4 s or more (the last may be shorter).
+        Assert.InRange(prefix, 2, pieces.Count - 1);
+        Assert.All(pieces.Take(prefix), seconds => Assert.InRange(seconds, 0.5, 3.0));
+        Assert.All(pieces.Skip(prefix).SkipLast(1), seconds => Assert.True(seconds >= 4, string.Join(", ", pieces)));
+        Assert.True(plain[0] > 3, $"without a prefix the first piece is a long one ({plain[0]:0.0} s)");
+        Assert.Equal(clip.DurationSeconds, pieces.Sum(), 3);
+    }
+
+    [Fact]
+    public void PreloadedDecoders_DecodeAsFreshOnes_AndThoseLeftOverAreFreed()
+    {
+        var clip = AudioDecoder.Decode(TestData.Voice("librivox_0880.wav"));
+        var features = AudioAnalyzer.Analyze(clip);
+        var options = new PhonemeAnalysisOptions { DegreeOfParallelism = 1 };
+        var fresh = PhonemeAnalyzer.Analyze(clip, features, options);
+
+        using var preloaded = PreloadedDecoders.Start(2);
+        PhonemeTrack track;
+        using (var decoding = PhonemeAnalyzer.Start(clip, features, options, preloaded: preloaded))
+        {
+            track = decoding.Complete();
+        }
+
+        Assert.Equal(fresh.Phones, track.Phones);
+        Assert.Equal(fresh.Words, track.Words);
+        // One thread took one pair; the other is freed on Dispose, after which none is handed out.
+        preloaded.Dispose();
+        Assert.Null(preloaded.Take());
+    }
+
+    [Fact]
     public void MouthFromPhonesGivenInPrefixes_IsTheMouthFromAllOfThem_BitForBit()
     {
         // Ten seconds of phones (closures, rounded and open vowels, diphthongs, pauses) of random

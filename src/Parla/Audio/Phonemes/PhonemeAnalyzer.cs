@@ -67,6 +67,14 @@ public sealed record PhonemeAnalysisOptions
     /// </summary>
     public double ParallelPrefixVoiceSeconds { get; init; } = double.PositiveInfinity;
 
+    /// <summary>
+    /// The pieces of a parallel prefix (<see cref="ParallelPrefixVoiceSeconds"/>, when given) are
+    /// shorter: cut at the first pause after half this length, or at their quietest frame before it;
+    /// default 3 s. The first frames wait for them, and two short pieces decode side by side in a
+    /// third of the time of one long one.
+    /// </summary>
+    public double PrefixPieceSeconds { get; init; } = 3;
+
     /// <summary>A pause at least this long can take a cut; default 0.2 s.</summary>
     public double MinPauseSeconds { get; init; } = 0.2;
 }
@@ -96,8 +104,14 @@ public static class PhonemeAnalyzer
     /// in order from the start of the clip (<see cref="PhonemeDecoding.WaitForPrefix"/>), so that
     /// whatever follows them need not wait for the whole clip.
     /// </summary>
+    /// <param name="clip">The voice, 16 kHz mono.</param>
+    /// <param name="features">The same clip's features; they place the cuts.</param>
+    /// <param name="options">Model folder, threads and how pieces are cut.</param>
+    /// <param name="ct">Stops the decoding between pieces.</param>
+    /// <param name="piecesDone">Called with (pieces decoded, pieces in all) as pieces finish, from the decoding threads.</param>
+    /// <param name="preloaded">Recognisers loaded ahead (from the same model folder) for the threads to take before they load their own.</param>
     public static PhonemeDecoding Start(AudioClip clip, AudioFeatures features, PhonemeAnalysisOptions? options = null, CancellationToken ct = default,
-        Action<int, int>? piecesDone = null)
+        Action<int, int>? piecesDone = null, PreloadedDecoders? preloaded = null)
     {
         ArgumentNullException.ThrowIfNull(clip);
         ArgumentNullException.ThrowIfNull(features);
@@ -107,7 +121,7 @@ public static class PhonemeAnalyzer
             throw new ArgumentException($"The phoneme decoder needs 16 kHz audio (got {clip.SampleRateHz} Hz).", nameof(clip));
         }
 
-        return new PhonemeDecoding(clip, features, Cut(features, clip.Length, options), options, ct, piecesDone);
+        return new PhonemeDecoding(clip, features, Cut(features, clip.Length, options), options, ct, piecesDone, preloaded);
     }
 
     /// <summary>Pieces (first sample, length) that tile the clip, cut in the middle of pauses.</summary>
@@ -119,16 +133,28 @@ public static class PhonemeAnalyzer
         var minPause = Math.Max(1, (int)Math.Round(options.MinPauseSeconds * rate));
         var minPiece = (int)Math.Round(options.MinPieceSeconds * rate);
         var maxPiece = Math.Max(minPiece + 1, (int)Math.Round(options.MaxPieceSeconds * rate));
+        // The parallel prefix's pieces (those that start before its voice is held) are shorter; with
+        // no prefix (every piece decoded by every thread) none is.
+        var prefixVoice = double.IsPositiveInfinity(options.ParallelPrefixVoiceSeconds) ? 0 : options.ParallelPrefixVoiceSeconds * rate;
+        var prefixMin = (int)Math.Round(options.PrefixPieceSeconds / 2 * rate);
+        var prefixMax = Math.Max(prefixMin + 1, (int)Math.Round(options.PrefixPieceSeconds * rate));
+        var voicedBefore = new int[n + 1];
+        for (var f = 0; f < n; f++)
+        {
+            voicedBefore[f + 1] = voicedBefore[f] + (features.IsSpeech(f) ? 1 : 0);
+        }
+
         var cuts = new List<int>();
         var pieceStart = 0;
         var i = 0;
         while (i < n)
         {
+            var inPrefix = voicedBefore[pieceStart] < prefixVoice;
             if (features.IsSpeech(i))
             {
-                if (i - pieceStart >= maxPiece)
+                if (i - pieceStart >= (inPrefix ? prefixMax : maxPiece))
                 {
-                    var cut = Quietest(features, pieceStart + minPiece, i);
+                    var cut = Quietest(features, pieceStart + (inPrefix ? prefixMin : minPiece), i);
                     cuts.Add(cut);
                     pieceStart = cut;
                 }
@@ -144,7 +170,7 @@ public static class PhonemeAnalyzer
             }
 
             var middle = (i + end) / 2;
-            if (end - i >= minPause && end < n && middle - pieceStart >= minPiece)
+            if (end - i >= minPause && end < n && middle - pieceStart >= (inPrefix ? prefixMin : minPiece))
             {
                 cuts.Add(middle);
                 pieceStart = middle;

@@ -28,6 +28,7 @@ public sealed class PhonemeDecoding : IDisposable
     private readonly CancellationTokenSource _stop;
     private readonly Thread[] _threads;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly PreloadedDecoders? _preloaded;
 
     // Pieces decoded out of order wait here until the prefix reaches them.
     private readonly (List<DecodedSegment> Phones, List<DecodedSegment> Words)?[] _decoded;
@@ -45,9 +46,10 @@ public sealed class PhonemeDecoding : IDisposable
     private bool _disposed;
 
     internal PhonemeDecoding(AudioClip clip, AudioFeatures features, List<(int Start, int Length)> pieces, PhonemeAnalysisOptions options,
-        CancellationToken ct, Action<int, int>? piecesDone)
+        CancellationToken ct, Action<int, int>? piecesDone, PreloadedDecoders? preloaded)
     {
         _clip = clip;
+        _preloaded = preloaded;
         _features = features;
         _pieces = pieces;
         _callerToken = ct;
@@ -201,8 +203,11 @@ public sealed class PhonemeDecoding : IDisposable
             int i;
             while ((i = Take(worker)) >= 0)
             {
-                recognizer ??= PocketSphinxDecoder.CreateWordRecognizer(modelDirectory);
-                aligner ??= PocketSphinxDecoder.CreatePhoneAligner(modelDirectory);
+                if (recognizer is null || aligner is null)
+                {
+                    (recognizer, aligner) = _preloaded?.Take() ?? PreloadedDecoders.Load(modelDirectory);
+                }
+
                 var length = _pieces[i].Length;
                 if (pcm.Length < length) pcm = new short[length];
                 _clip.Read(_pieces[i].Start, pcm.AsSpan(0, length));
