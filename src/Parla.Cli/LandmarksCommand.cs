@@ -59,6 +59,7 @@ internal static class LandmarksCommand
                     return Task.FromResult(ExitCodes.BadInput);
                 }
                 if (search.IsUncertain) error.WriteLine($"parla: warning: {search.Describe(path)}");
+                if (search.LargerUnfitted(path) is { } larger) error.WriteLine($"parla: note: {larger}");
                 return Task.FromResult(ExitCodes.Success);
             }
             catch (Exception e)

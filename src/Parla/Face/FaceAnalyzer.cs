@@ -159,7 +159,7 @@ public sealed class FaceAnalyzer : IDisposable
         {
             var search = new SearchRun(this, image, reduced ?? image, scale, cancellationToken);
             search.Run();
-            return new FaceSearchResult(search.Faces(), _options.ConfidentDetectionScore, _options.ConfidentPresenceScore, search.DetectorRuns);
+            return new FaceSearchResult(search.Faces(), _options.ConfidentDetectionScore, _options.ConfidentPresenceScore, search.DetectorRuns, search.Unfitted());
         }
         finally
         {
@@ -215,6 +215,10 @@ public sealed class FaceAnalyzer : IDisposable
             faces.Sort((a, b) => b.Box.Area.CompareTo(a.Box.Area));
             return faces;
         }
+
+        public List<FaceDetection> Unfitted() =>
+            _found.Where(f => f.Meshed && f.Face is null && f.Detection.Score >= _options.ConfidentDetectionScore)
+                .Select(f => f.Detection).OrderByDescending(d => d.Box.Area).ToList();
 
         // Runs the detector on each region, merges new detections, fits the mesh on each new one.
         // True when the search can stop: a confident face has been found and not every pass is wanted.

@@ -30,10 +30,12 @@ public sealed class FaceSearchResult
         "{\"points5\": [[x,y] left eye centre, right eye centre, nose tip, left mouth corner, right mouth corner]} " +
         "in image pixels, left and right as seen in the image.";
 
-    public FaceSearchResult(IReadOnlyList<DetectedFace> faces, float confidentDetectionScore, float confidentPresenceScore, int detectorRuns = 0)
+    public FaceSearchResult(IReadOnlyList<DetectedFace> faces, float confidentDetectionScore, float confidentPresenceScore, int detectorRuns = 0,
+        IReadOnlyList<FaceDetection>? unfitted = null)
     {
         ArgumentNullException.ThrowIfNull(faces);
         Faces = faces;
+        Unfitted = unfitted ?? [];
         ConfidentDetectionScore = confidentDetectionScore;
         ConfidentPresenceScore = confidentPresenceScore;
         DetectorRuns = detectorRuns;
@@ -41,6 +43,13 @@ public sealed class FaceSearchResult
 
     /// <summary>Every face found, largest box first; empty when there is none.</summary>
     public IReadOnlyList<DetectedFace> Faces { get; }
+
+    /// <summary>
+    /// What the detector scored as a confident face but the mesh could not fit (a face turned far
+    /// away, covered, or drawn beyond what the mesh knows), largest box first: not animatable, but
+    /// worth a word when it is larger than the face that is (see <see cref="LargerUnfitted"/>).
+    /// </summary>
+    public IReadOnlyList<FaceDetection> Unfitted { get; }
 
     /// <summary>Detector score below which a face counts as uncertain.</summary>
     public float ConfidentDetectionScore { get; }
@@ -101,6 +110,29 @@ public sealed class FaceSearchResult
         if (outcome == FaceSearchOutcome.NotFound || (outcome == FaceSearchOutcome.Uncertain && !acceptUncertain))
             throw new NoFaceException(Describe(imageName, index));
         return Faces[index];
+    }
+
+    /// <summary>
+    /// When the image holds a confident detection the mesh could not fit that is clearly larger (twice
+    /// the area) than face <paramref name="index"/>, a sentence saying so and how to animate it
+    /// instead; null otherwise. A portrait's subject missed for a small face in the background
+    /// (a picture in the picture) is otherwise a silent surprise. Positions are given in the
+    /// searched image's pixels times <paramref name="toImagePixels"/> (for an image searched at
+    /// another size than the user's file).
+    /// </summary>
+    public string? LargerUnfitted(string imageName, int index = 0, float toImagePixels = 1)
+    {
+        if (index < 0 || index >= Faces.Count) return null;
+        var face = Faces[index].Box;
+        var larger = Unfitted.FirstOrDefault(d => d.Box.Area >= 2 * face.Area);
+        if (larger is null) return null;
+        var c = CultureInfo.InvariantCulture;
+        return string.Format(c,
+            "{0} also shows a larger face-like region centred at ({1:F0}, {2:F0}), {3:F0} px wide (detector score {4:F2}), that the face mesh cannot fit; " +
+            "the face animated is the one centred at ({5:F0}, {6:F0}), {7:F0} px wide. To animate the larger one, {8}",
+            imageName, larger.Box.CenterX * toImagePixels, larger.Box.CenterY * toImagePixels, larger.Box.Width * toImagePixels, larger.Score,
+            face.CenterX * toImagePixels, face.CenterY * toImagePixels, face.Width * toImagePixels,
+            char.ToLowerInvariant(LandmarksAdvice[0]) + LandmarksAdvice[1..]);
     }
 
     private static string Count(int faces) => faces == 1 ? "1 face" : $"{faces} faces";

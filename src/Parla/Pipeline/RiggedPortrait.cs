@@ -93,8 +93,9 @@ public sealed class RiggedPortrait : IDisposable
         var search = analyzer.Search(image, cancellationToken);
         // An uncertain face is still animated (it is often right, e.g. on illustrations), with a warning that says how to correct it.
         var face = search.Require(imagePath, options.FaceIndex, acceptUncertain: true);
-        var warning = search.OutcomeOf(options.FaceIndex) == FaceSearchOutcome.Uncertain ? search.Describe(imagePath, options.FaceIndex) : null;
-        return (face, warning);
+        var uncertain = search.OutcomeOf(options.FaceIndex) == FaceSearchOutcome.Uncertain ? search.Describe(imagePath, options.FaceIndex) : null;
+        var warning = string.Join(" ", new[] { uncertain, search.LargerUnfitted(imagePath, options.FaceIndex, 1 / scale) }.OfType<string>());
+        return (face, warning.Length > 0 ? warning : null);
     }
 
     private static DetectedFace Scale(DetectedFace face, float s) => s == 1f ? face : face with

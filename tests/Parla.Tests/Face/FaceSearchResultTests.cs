@@ -49,4 +49,18 @@ public sealed class FaceSearchResultTests
         Assert.StartsWith("There is no face 2 in group.jpg: 2 faces found, numbered 0–1.", result.Describe("group.jpg", 2));
         Assert.Throws<NoFaceException>(() => result.Require("group.jpg", 2));
     }
+
+    [Fact]
+    public void LargerUnfittedDetection_IsNamed_InTheUsersPixels_SmallerOnesAreNot()
+    {
+        var larger = new FaceDetection(0.73f, new BoxF(100, 100, 60, 60), []);
+        var smaller = new FaceDetection(0.9f, new BoxF(10, 10, 40, 40), []);
+        var result = new FaceSearchResult([Face(0.9f, 1, 30)], 0.6f, 0.8f, unfitted: [larger, smaller]);
+        Assert.StartsWith(
+            "p.png also shows a larger face-like region centred at (260, 260), 120 px wide (detector score 0.73), that the face mesh cannot fit; " +
+            "the face animated is the one centred at (30, 30), 60 px wide. To animate the larger one, give landmarks with --landmarks FILE",
+            result.LargerUnfitted("p.png", toImagePixels: 2));
+        Assert.Null(new FaceSearchResult([Face(0.9f, 1, 30)], 0.6f, 0.8f, unfitted: [smaller]).LargerUnfitted("p.png"));
+        Assert.Null(new FaceSearchResult([], 0.6f, 0.8f, unfitted: [larger]).LargerUnfitted("p.png"));
+    }
 }

@@ -118,6 +118,28 @@ public sealed class FaceSearchTests(FaceModelsFixture fixture, ITestOutputHelper
     }
 
     [Fact]
+    public void PictureInThePicture_IsAnimated_AndTheLargerFaceTheMeshCannotFitIsNamed()
+    {
+        // The wizard illustration: the mesh fits the small Mona Lisa on his drawing board, not his own
+        // face (turned three-quarters, glasses, beard), which the detector scores 0.73.
+        using var image = ImageLoader.Load(TestData.Portrait("wizard_illustration.png"));
+        var result = fixture.Analyzer.Search(image);
+
+        var face = Assert.Single(result.Faces);
+        Assert.InRange(face.Box.Width, 25, 45);
+        var larger = Assert.Single(result.Unfitted, d => d.Box.Area >= 2 * face.Box.Area);
+        Assert.InRange(larger.Box.CenterX, 140, 185);
+        Assert.InRange(larger.Box.CenterY, 160, 205);
+        var note = result.LargerUnfitted("wizard.png");
+        Assert.NotNull(note);
+        Assert.StartsWith("wizard.png also shows a larger face-like region centred at (", note);
+        Assert.Contains("points5", note);
+        // Portraits whose subject is the face found say nothing.
+        using var photo = ImageLoader.Load(TestData.Portrait("grace_hopper.jpg"));
+        Assert.Null(fixture.Analyzer.Search(photo).LargerUnfitted("grace_hopper.jpg"));
+    }
+
+    [Fact]
     public void LargeImage_IsSearchedOnAReducedCopy_MeshAtFullResolution()
     {
         // Grace Hopper's 512×600 portrait enlarged to 3413×4000 inside a 6000×4000 canvas.
