@@ -164,6 +164,51 @@ public sealed class VisemeTests
     }
 
     [Fact]
+    public void PrefixOfASoundWithLittleVoice_EndsAfterThriceItsVoiceSeconds_InShortPieces()
+    {
+        // A second of a held vowel, 20 s of silence, then 10 s of vowel: 4 s of voice come only at
+        // 24 s, but the prefix stops spanning at 12 s, and its pieces (the silence cut at 3 s) stay short.
+        var vowel = Voiced(1.0);
+        var samples = vowel.Concat(new float[20 * 16000]).Concat(Voiced(10.0)).ToArray();
+        using var clip = new AudioClip(samples, 16000);
+        var features = AudioAnalyzer.Analyze(clip);
+        var options = new PhonemeAnalysisOptions { ParallelPrefixVoiceSeconds = 4 };
+
+        var pieces = PhonemeAnalyzer.Cut(features, clip.Length, options);
+        using var decoding = PhonemeAnalyzer.Start(clip, features, options);
+        var prefix = pieces.Take(decoding.ParallelPieces).ToList();
+
+        Assert.All(prefix, p => Assert.InRange(p.Length / 16000.0, 0.5, 3.0));
+        var end = (prefix[^1].Start + prefix[^1].Length) / 16000.0;
+        Assert.InRange(end, 12, 15);
+    }
+
+    [Fact]
+    public void NoPiecePastThePrefix_IsStarted_UntilTheCallerSaysHowManyThreadsGoOn()
+    {
+        // Deciding on the prefix to stop (auto on a voice that is not English) must not wait for a
+        // piece started past it: a piece is decoded whole, up to 15 s of sound.
+        var samples = new[] { "0870", "0880", "0890", "0920", "0930" }
+            .SelectMany(c => AudioDecoder.Decode(TestData.Voice($"librivox_{c}.wav")).ToFloats()).ToArray();
+        using var clip = new AudioClip(samples, 16000);
+        var features = AudioAnalyzer.Analyze(clip);
+        var done = 0;
+        using var decoding = PhonemeAnalyzer.Start(clip, features, new PhonemeAnalysisOptions { ParallelPrefixVoiceSeconds = 4 },
+            piecesDone: (d, _) => Volatile.Write(ref done, d));
+
+        var prefix = decoding.WaitForPrefix(decoding.ParallelPieces);
+        using (var patience = new CancellationTokenSource(TimeSpan.FromSeconds(2)))
+        {
+            Assert.ThrowsAny<OperationCanceledException>(() => decoding.WaitForPrefix(decoding.ParallelPieces + 1, ct: patience.Token));
+        }
+
+        Assert.Equal(decoding.ParallelPieces, Volatile.Read(ref done));
+        Assert.False(prefix.IsComplete);
+        decoding.SetThreadsAfterPrefix(2);
+        Assert.Equal(decoding.PieceCount, decoding.WaitForPrefix(decoding.PieceCount).PieceCount);
+    }
+
+    [Fact]
     public void PreloadedDecoders_DecodeAsFreshOnes_AndThoseLeftOverAreFreed()
     {
         var clip = AudioDecoder.Decode(TestData.Voice("librivox_0880.wav"));

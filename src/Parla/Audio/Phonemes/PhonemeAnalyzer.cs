@@ -61,11 +61,22 @@ public sealed record PhonemeAnalysisOptions
     public double MaxPieceSeconds { get; init; } = 15;
 
     /// <summary>
-    /// All threads decode the pieces that hold this many seconds of voice from the start; after
-    /// them one thread goes on alone, so that the others' recognisers are freed for whatever runs
-    /// beside it (the renderer). Default: all pieces by all threads.
+    /// All threads decode the pieces that hold this many seconds of voice from the start (or that
+    /// span three times as many seconds of sound, for a sound the activity track hears little voice
+    /// in: see <see cref="HoldsPrefix"/>); after them as many as <see cref="PhonemeDecoding.SetThreadsAfterPrefix"/>
+    /// says go on, so that the others' recognisers are freed for whatever runs beside them (the
+    /// renderer). Default: all pieces by all threads.
     /// </summary>
     public double ParallelPrefixVoiceSeconds { get; init; } = double.PositiveInfinity;
+
+    /// <summary>
+    /// Whether a start of the clip that holds <paramref name="voiceSeconds"/> of voice over
+    /// <paramref name="spanSeconds"/> is the whole parallel prefix: its voice is there, or it spans
+    /// three times that. Without the span a sound with little voice in it by the activity track
+    /// (a held synthetic tone, music) would be all prefix, and the first frame would wait for all of it.
+    /// </summary>
+    internal bool HoldsPrefix(double voiceSeconds, double spanSeconds) =>
+        voiceSeconds >= ParallelPrefixVoiceSeconds || spanSeconds >= 3 * ParallelPrefixVoiceSeconds;
 
     /// <summary>
     /// The pieces of a parallel prefix (<see cref="ParallelPrefixVoiceSeconds"/>, when given) are
@@ -133,9 +144,9 @@ public static class PhonemeAnalyzer
         var minPause = Math.Max(1, (int)Math.Round(options.MinPauseSeconds * rate));
         var minPiece = (int)Math.Round(options.MinPieceSeconds * rate);
         var maxPiece = Math.Max(minPiece + 1, (int)Math.Round(options.MaxPieceSeconds * rate));
-        // The parallel prefix's pieces (those that start before its voice is held) are shorter; with
-        // no prefix (every piece decoded by every thread) none is.
-        var prefixVoice = double.IsPositiveInfinity(options.ParallelPrefixVoiceSeconds) ? 0 : options.ParallelPrefixVoiceSeconds * rate;
+        // The parallel prefix's pieces (those that start before it is held) are shorter; with no
+        // prefix (every piece decoded by every thread) none is.
+        var hasPrefix = !double.IsPositiveInfinity(options.ParallelPrefixVoiceSeconds);
         var prefixMin = (int)Math.Round(options.PrefixPieceSeconds / 2 * rate);
         var prefixMax = Math.Max(prefixMin + 1, (int)Math.Round(options.PrefixPieceSeconds * rate));
         var voicedBefore = new int[n + 1];
@@ -149,7 +160,7 @@ public static class PhonemeAnalyzer
         var i = 0;
         while (i < n)
         {
-            var inPrefix = voicedBefore[pieceStart] < prefixVoice;
+            var inPrefix = hasPrefix && !options.HoldsPrefix(voicedBefore[pieceStart] / rate, pieceStart / rate);
             if (features.IsSpeech(i))
             {
                 if (i - pieceStart >= (inPrefix ? prefixMax : maxPiece))
@@ -170,10 +181,19 @@ public static class PhonemeAnalyzer
             }
 
             var middle = (i + end) / 2;
-            if (end - i >= minPause && end < n && middle - pieceStart >= (inPrefix ? prefixMin : minPiece))
+            if (end - i >= minPause && end < n && middle - pieceStart >= (inPrefix ? prefixMin : minPiece) && (!inPrefix || middle - pieceStart <= prefixMax))
             {
                 cuts.Add(middle);
                 pieceStart = middle;
+            }
+            else if (inPrefix && end - pieceStart > prefixMax && pieceStart + prefixMax < n)
+            {
+                // A long stretch without voice: a prefix piece still ends at its length (inside the
+                // stretch, which begins before it), and the rest is looked at again from there.
+                pieceStart = Math.Max(i, pieceStart + prefixMax);
+                cuts.Add(pieceStart);
+                i = pieceStart;
+                continue;
             }
 
             i = end;

@@ -60,7 +60,7 @@ public sealed class PhonemeDecoding : IDisposable
         var workers = Math.Clamp(options.DegreeOfParallelism, 1, pieces.Count);
         _threads = new Thread[workers];
         _running = workers;
-        ParallelPieces = options.ParallelPrefixVoiceSeconds is double.PositiveInfinity ? pieces.Count : PiecesHoldingVoice(options.ParallelPrefixVoiceSeconds);
+        ParallelPieces = options.ParallelPrefixVoiceSeconds is double.PositiveInfinity ? pieces.Count : PiecesHoldingPrefix(options);
         for (var w = 0; w < workers; w++)
         {
             var worker = w;
@@ -80,9 +80,11 @@ public sealed class PhonemeDecoding : IDisposable
     public int ParallelPieces { get; }
 
     /// <summary>
-    /// How many threads decode the pieces after <see cref="ParallelPieces"/>: the first thread goes on
-    /// at once, the others wait for this and then go on or stop, freeing their recognisers (about
-    /// 80 MB each) for whatever is to run beside the decoding.
+    /// How many threads decode the pieces after <see cref="ParallelPieces"/>: every thread waits for
+    /// this and then goes on or stops, freeing its recogniser (about 80 MB) for whatever is to run
+    /// beside the decoding. None starts a piece past the prefix before: a caller that decides on the
+    /// prefix to stop (<c>auto</c> on a voice that is not English) would otherwise wait for that
+    /// piece to finish (a piece is decoded whole, up to 15 s of sound).
     /// </summary>
     public void SetThreadsAfterPrefix(int threads)
     {
@@ -95,13 +97,13 @@ public sealed class PhonemeDecoding : IDisposable
     }
 
     /// <summary>
-    /// The fewest pieces from the start that hold <paramref name="voiceSeconds"/> of voice (by the
-    /// activity track), or all of them: a prefix fixed by the clip alone, so that what is decided on
-    /// it does not depend on how fast the decoding went.
+    /// The fewest pieces from the start that hold the parallel prefix (<see cref="PhonemeAnalysisOptions.HoldsPrefix"/>:
+    /// its seconds of voice by the activity track, or three times as many of sound), or all of them:
+    /// a prefix fixed by the clip alone, so that what is decided on it does not depend on how fast
+    /// the decoding went.
     /// </summary>
-    private int PiecesHoldingVoice(double voiceSeconds)
+    private int PiecesHoldingPrefix(PhonemeAnalysisOptions options)
     {
-        var needed = voiceSeconds * _features.FrameRateHz;
         var voiced = 0;
         var frame = 0;
         for (var p = 0; p < _pieces.Count; p++)
@@ -112,7 +114,7 @@ public sealed class PhonemeDecoding : IDisposable
                 if (_features.IsSpeech(frame)) voiced++;
             }
 
-            if (voiced >= needed) return p + 1;
+            if (options.HoldsPrefix(voiced / _features.FrameRateHz, end)) return p + 1;
         }
 
         return _pieces.Count;
@@ -247,13 +249,13 @@ public sealed class PhonemeDecoding : IDisposable
     {
         lock (_gate)
         {
-            while (worker > 0 && _next + 1 >= ParallelPieces && _threadsAfterPrefix == 0 && !_stop.IsCancellationRequested)
+            while (_next + 1 >= ParallelPieces && _threadsAfterPrefix == 0 && !_stop.IsCancellationRequested)
             {
                 Monitor.Wait(_gate);
             }
 
             if (_stop.IsCancellationRequested || _next + 1 >= _pieces.Count) return -1;
-            if (worker > 0 && _next + 1 >= ParallelPieces && worker >= _threadsAfterPrefix) return -1;
+            if (_next + 1 >= ParallelPieces && worker >= _threadsAfterPrefix) return -1;
             return ++_next;
         }
     }
