@@ -17,8 +17,15 @@ public sealed class RestartTests
             {
                 for (var i = 0; i < 4; i++)
                     ids.Add(await first.SubmitAsync(ServerHost.JobForm(voice: "librivox_0870.wav", options: new { maxSize = 512, fps = 120, language = "none" })));
-                // Stop while the first renders (840 frames: seconds, not milliseconds) and the others wait.
-                await Task.Delay(300);
+                // Stop while the first renders (840 frames: seconds, not milliseconds) and the others
+                // wait: as soon as it is seen running, not after a fixed delay, which a loaded machine
+                // can make long enough for the render to finish.
+                var deadline = DateTime.UtcNow.AddSeconds(30);
+                while ((await first.JobAsync(ids[0])).GetProperty("status").GetString() == "queued")
+                {
+                    Assert.True(DateTime.UtcNow < deadline, "the first job never started");
+                    await Task.Delay(20);
+                }
             }
             var store = new SqliteJobStore(Path.Combine(data, "jobs.db"));
             Assert.All(ids, id => Assert.Equal(JobStatus.Queued, store.Find(id)!.Status));
