@@ -46,89 +46,113 @@ public sealed class Animator
         if (options.MotionJsonPath is not null) OutputFile.EnsureWritable(options.MotionJsonPath);
 
         // The face is found and rigged while the voice is read and the motion computed: they do not
-        // depend on each other, and each takes a while before the first frame can be drawn.
+        // depend on each other, and each takes a while before the first frame can be drawn. Once the
+        // portrait is there, the renderer, the stamp and the encoder are made ready while the motion
+        // is still being computed (on the English path: while the language is decided on its first
+        // phones), so that the first frame follows the motion at once.
         var loading = Task.Run(() => RiggedPortrait.Load(request.ImagePath, options.Portrait, _models, cancellationToken), cancellationToken);
-        MotionFeed feed;
-        AudioClip? clip = null;
-        int frameCount;
         // Once frames are being drawn, the phone decoding (going on behind them) no longer reports.
         var rendering = new StrongBox<bool>();
-        // The phone decoders load while the voice is read and analysed, not after.
-        var decoders = options.MotionInPath is null && options.Language != LanguageMode.None ? PreloadedDecoders.Start(Environment.ProcessorCount) : null;
+        // Stopped if the frames' side fails before it takes the motion.
+        using var motionStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var moving = Task.Run(() => VoiceMotion.Prepare(request, progress, rendering, motionStop.Token), motionStop.Token);
+
+        RiggedPortrait portrait;
         try
         {
-            progress?.Report(new PipelineProgress("voice", 0, 0));
-            clip = AudioDecoder.Decode(request.AudioPath, ct: cancellationToken);
-            frameCount = Math.Max(1, (int)Math.Ceiling(clip.DurationSeconds * options.FramesPerSecond - 1e-6));
-            // A given track is read before the slow stages, so that a bad file fails fast.
-            var given = options.MotionInPath is null ? null : MotionJson.Load(options.MotionInPath);
-            progress?.Report(new PipelineProgress("face", 0, 0));
-            progress?.Report(new PipelineProgress("motion", 0, 0));
-            feed = given is null ? Generate(clip, frameCount, options, progress, rendering, decoders, cancellationToken) : new MotionFeed(Fit(given, frameCount, options));
+            portrait = loading.GetAwaiter().GetResult();
         }
         catch
         {
-            // Wait for the portrait so that it is released, whatever became of it; the voice's or the
-            // motion's error is the one reported.
-            try { loading.GetAwaiter().GetResult().Dispose(); } catch (Exception) { }
-            clip?.Dispose();
+            // The voice's or the motion's error is the one reported, if there is one; else the portrait's.
+            moving.GetAwaiter().GetResult().Dispose();
+            throw;
+        }
+
+        using var portraitOwner = portrait;
+        VoiceMotion? voiceMotion = null;
+        try
+        {
+            var width = portrait.Image.Width;
+            var height = portrait.Image.Height;
+            using var renderer = new FaceRenderer(portrait.Image, portrait.Rig);
+            // Disclosure label and watermark are the same in every frame: the background is stamped once,
+            // each frame's moving region again after it is drawn.
+            var claims = ManifestClaims.ForInputs(request.ImagePath, request.AudioPath, consent, ManifestParameters(request));
+            var stamp = new ProvenanceStamp(width, height, new ProvenanceOptions { Label = options.Label, ManifestId = ManifestIdFor(claims, options) });
+            using var background = portrait.Image.Clone();
+            stamp.Apply(background, 0);
+            var changing = renderer.MovingBounds;
+            var firstFrameSeconds = 0.0;
+            MotionFeed feed;
+            int frameCount;
+            // The encoder writes to a temporary file, renamed into place only when complete.
+            using (var encoder = new VideoEncoder(new VideoEncoderOptions
+            {
+                OutputPath = request.OutputPath,
+                Width = width,
+                Height = height,
+                FramesPerSecond = options.FramesPerSecond,
+                AudioPath = request.AudioPath,
+            }))
+            {
+                voiceMotion = moving.GetAwaiter().GetResult();
+                feed = voiceMotion.Feed;
+                frameCount = voiceMotion.FrameCount;
+                feed.SetDecodersBesideRenderer(DecodersBeside(width, height));
+                cancellationToken.ThrowIfCancellationRequested();
+                // Frames differ from the portrait only inside the renderer's moving bounds: only that region
+                // is re-rendered and re-converted per frame.
+                FrameStreamer.Stream(frameCount, width, height,
+                    (i, destination) =>
+                    {
+                        renderer.RenderMoving(feed.Frame(i, cancellationToken), destination);
+                        stamp.Apply(destination, i, changing);
+                    },
+                    encoder, options.DegreeOfParallelism, new SynchronousProgress(n =>
+                    {
+                        if (n == 1)
+                        {
+                            firstFrameSeconds = clock.Elapsed.TotalSeconds;
+                            Volatile.Write(ref rendering.Value, true);
+                        }
+
+                        progress?.Report(new PipelineProgress("render", n, frameCount));
+                    }),
+                    cancellationToken, background: background, changing: changing);
+                encoder.Complete();
+            }
+
+            return Finish(request, portrait, feed, frameCount, claims, stamp, clock, firstFrameSeconds, progress);
+        }
+        catch when (voiceMotion is null)
+        {
+            // The voice's or the motion's error is the one reported, if there is one (a missing voice
+            // fails the motion and the manifest's hash of it alike, the hash first): wait for it.
+            Task.WaitAny(moving);
+            if (moving.IsFaulted) moving.GetAwaiter().GetResult();
             throw;
         }
         finally
         {
-            // The decoding took what it needed; the rest would hold 100 MB each behind the frames.
-            decoders?.Dispose();
+            if (voiceMotion is not null)
+            {
+                voiceMotion.Dispose();
+            }
+            else
+            {
+                // The frames' side failed first: stop the motion and release whatever it made.
+                motionStop.Cancel();
+                try { moving.GetAwaiter().GetResult().Dispose(); } catch (Exception) { }
+            }
         }
+    }
 
-        // The voice outlives the feed, whose phone decoding reads it.
-        using var voice = clip;
-        using var motionFeed = feed;
-        using var portrait = loading.GetAwaiter().GetResult();
-        var width = portrait.Image.Width;
-        var height = portrait.Image.Height;
-        feed.SetDecodersBesideRenderer(DecodersBeside(width, height));
-
-        cancellationToken.ThrowIfCancellationRequested();
-        using var renderer = new FaceRenderer(portrait.Image, portrait.Rig);
-        // Disclosure label and watermark are the same in every frame: the background is stamped once,
-        // each frame's moving region again after it is drawn.
-        var claims = ManifestClaims.ForInputs(request.ImagePath, request.AudioPath, consent, ManifestParameters(request));
-        var stamp = new ProvenanceStamp(width, height, new ProvenanceOptions { Label = options.Label, ManifestId = ManifestIdFor(claims, options) });
-        using var background = portrait.Image.Clone();
-        stamp.Apply(background, 0);
-        var moving = renderer.MovingBounds;
-        var firstFrameSeconds = 0.0;
-        using (var encoder = new VideoEncoder(new VideoEncoderOptions
-        {
-            OutputPath = request.OutputPath,
-            Width = width,
-            Height = height,
-            FramesPerSecond = options.FramesPerSecond,
-            AudioPath = request.AudioPath,
-        }))
-        {
-            // Frames differ from the portrait only inside the renderer's moving bounds: only that region
-            // is re-rendered and re-converted per frame.
-            FrameStreamer.Stream(frameCount, width, height,
-                (i, destination) =>
-                {
-                    renderer.RenderMoving(feed.Frame(i, cancellationToken), destination);
-                    stamp.Apply(destination, i, moving);
-                },
-                encoder, options.DegreeOfParallelism, new SynchronousProgress(n =>
-                {
-                    if (n == 1)
-                    {
-                        firstFrameSeconds = clock.Elapsed.TotalSeconds;
-                        Volatile.Write(ref rendering.Value, true);
-                    }
-
-                    progress?.Report(new PipelineProgress("render", n, frameCount));
-                }),
-                cancellationToken, background: background, changing: moving);
-            encoder.Complete();
-        }
-
+    /// <summary>After the frames: the motion track written if asked for, the video signed, the result.</summary>
+    private static AnimateResult Finish(AnimateRequest request, RiggedPortrait portrait, MotionFeed feed, int frameCount, ManifestClaims claims,
+        ProvenanceStamp stamp, Stopwatch clock, double firstFrameSeconds, IProgress<PipelineProgress>? progress)
+    {
+        var options = request.Options;
         var motion = feed.Complete();
         if (options.MotionJsonPath is not null)
             OutputFile.WriteAllTextAtomic(options.MotionJsonPath, MotionJson.Serialize(motion));
@@ -146,7 +170,7 @@ public sealed class Animator
             throw;
         }
 
-        return new AnimateResult(request.OutputPath, frameCount, width, height,
+        return new AnimateResult(request.OutputPath, frameCount, portrait.Image.Width, portrait.Image.Height,
             frameCount / options.FramesPerSecond, clock.Elapsed.TotalSeconds, motion)
         {
             Warnings = portrait.Warning is null ? [] : [portrait.Warning],
@@ -184,6 +208,51 @@ public sealed class Animator
         var decisive = decoding.ParallelPieces;
         decoding.WaitForPrefix(decisive, ct: ct);
         return decoding.ConfidenceOf(decisive).IsConfident;
+    }
+
+    /// <summary>The voice and the motion made from it; the voice outlives the feed, whose phone decoding reads it.</summary>
+    private sealed class VoiceMotion(AudioClip clip, int frameCount, MotionFeed feed) : IDisposable
+    {
+        public int FrameCount => frameCount;
+
+        public MotionFeed Feed => feed;
+
+        /// <summary>Reads the voice and starts its motion (a given track, or one generated from the voice).</summary>
+        public static VoiceMotion Prepare(AnimateRequest request, IProgress<PipelineProgress>? progress, StrongBox<bool> rendering, CancellationToken ct)
+        {
+            var options = request.Options;
+            // The phone decoders load while the voice is read and analysed, not after.
+            var decoders = options.MotionInPath is null && options.Language != LanguageMode.None ? PreloadedDecoders.Start(Environment.ProcessorCount) : null;
+            AudioClip? clip = null;
+            try
+            {
+                progress?.Report(new PipelineProgress("voice", 0, 0));
+                clip = AudioDecoder.Decode(request.AudioPath, ct: ct);
+                var frameCount = Math.Max(1, (int)Math.Ceiling(clip.DurationSeconds * options.FramesPerSecond - 1e-6));
+                // A given track is read before the slow stages, so that a bad file fails fast.
+                var given = options.MotionInPath is null ? null : MotionJson.Load(options.MotionInPath);
+                progress?.Report(new PipelineProgress("face", 0, 0));
+                progress?.Report(new PipelineProgress("motion", 0, 0));
+                var feed = given is null ? Generate(clip, frameCount, options, progress, rendering, decoders, ct) : new MotionFeed(Fit(given, frameCount, options));
+                return new VoiceMotion(clip, frameCount, feed);
+            }
+            catch
+            {
+                clip?.Dispose();
+                throw;
+            }
+            finally
+            {
+                // The decoding took what it needed; the rest would hold 100 MB each behind the frames.
+                decoders?.Dispose();
+            }
+        }
+
+        public void Dispose()
+        {
+            feed.Dispose();
+            clip.Dispose();
+        }
     }
 
     /// <summary>
