@@ -173,8 +173,9 @@ public sealed class FaceAnalyzer : IDisposable
         _mesh.Dispose();
     }
 
-    // The mesh on one detection: a pass from the detector's region, then refinement passes.
-    private DetectedFace? Fit(Frame image, FaceDetection detection)
+    // The mesh on one detection: a pass from the detector's region, then refinement passes while it
+    // still sees a face. The fit is returned whatever its presence; the caller keeps it as a face or not.
+    private DetectedFace Fit(Frame image, FaceDetection detection)
     {
         var points = new Vector3[DetectedFace.LandmarkCount];
         var presence = _mesh.Run(image, FaceRoi.FromDetection(detection), points);
@@ -186,7 +187,7 @@ public sealed class FaceAnalyzer : IDisposable
             points = refined;
             presence = refinedPresence;
         }
-        return presence < _options.MinPresenceScore ? null : new DetectedFace(detection.Score, detection.Box, points) { Presence = presence };
+        return new DetectedFace(detection.Score, detection.Box, points) { Presence = presence };
     }
 
     /// <summary>One image's search: the passes, the detections gathered so far and their meshes.</summary>
@@ -216,9 +217,9 @@ public sealed class FaceAnalyzer : IDisposable
             return faces;
         }
 
-        public List<FaceDetection> Unfitted() =>
-            _found.Where(f => f.Meshed && f.Face is null && f.Detection.Score >= _options.ConfidentDetectionScore)
-                .Select(f => f.Detection).OrderByDescending(d => d.Box.Area).ToList();
+        public List<DetectedFace> Unfitted() =>
+            _found.Where(f => f.Unsure is not null && f.Detection.Score >= _options.ConfidentDetectionScore)
+                .Select(f => f.Unsure!).OrderByDescending(d => d.Box.Area).ToList();
 
         // Runs the detector on each region, merges new detections, fits the mesh on each new one.
         // True when the search can stop: a confident face has been found and not every pass is wanted.
@@ -235,7 +236,9 @@ public sealed class FaceAnalyzer : IDisposable
             {
                 if (_found[i].Meshed) continue;
                 cancellationToken.ThrowIfCancellationRequested();
-                _found[i] = _found[i] with { Face = owner.Fit(image, _found[i].Detection), Meshed = true };
+                var fit = owner.Fit(image, _found[i].Detection);
+                var kept = fit.Presence >= _options.MinPresenceScore;
+                _found[i] = _found[i] with { Face = kept ? fit : null, Unsure = kept ? null : fit, Meshed = true };
             }
             return !_options.SearchAllPasses && _found.Any(f => f.Face is { } face
                 && face.Score >= _options.ConfidentDetectionScore && face.Presence >= _options.ConfidentPresenceScore);
@@ -286,7 +289,8 @@ public sealed class FaceAnalyzer : IDisposable
         }
     }
 
-    private readonly record struct Found(FaceDetection Detection, DetectedFace? Face, bool Meshed);
+    // A detection, and once meshed its face, or the mesh's fit it did not keep (presence too low).
+    private readonly record struct Found(FaceDetection Detection, DetectedFace? Face, bool Meshed, DetectedFace? Unsure = null);
 
     private static float Iou(BoxF a, BoxF b)
     {

@@ -31,7 +31,7 @@ public sealed class FaceSearchResult
         "in image pixels, left and right as seen in the image.";
 
     public FaceSearchResult(IReadOnlyList<DetectedFace> faces, float confidentDetectionScore, float confidentPresenceScore, int detectorRuns = 0,
-        IReadOnlyList<FaceDetection>? unfitted = null)
+        IReadOnlyList<DetectedFace>? unfitted = null)
     {
         ArgumentNullException.ThrowIfNull(faces);
         Faces = faces;
@@ -46,10 +46,11 @@ public sealed class FaceSearchResult
 
     /// <summary>
     /// What the detector scored as a confident face but the mesh could not fit (a face turned far
-    /// away, covered, or drawn beyond what the mesh knows), largest box first: not animatable, but
-    /// worth a word when it is larger than the face that is (see <see cref="LargerUnfitted"/>).
+    /// away, covered, or drawn beyond what the mesh knows), largest box first, with the mesh's unsure
+    /// fit of it (its <see cref="DetectedFace.Presence"/> below the bar): not animated, but worth a
+    /// word when it is larger than the face that is (see <see cref="LargerUnfitted"/>).
     /// </summary>
-    public IReadOnlyList<FaceDetection> Unfitted { get; }
+    public IReadOnlyList<DetectedFace> Unfitted { get; }
 
     /// <summary>Detector score below which a face counts as uncertain.</summary>
     public float ConfidentDetectionScore { get; }
@@ -127,12 +128,15 @@ public sealed class FaceSearchResult
         var larger = Unfitted.FirstOrDefault(d => d.Box.Area >= 2 * face.Area);
         if (larger is null) return null;
         var c = CultureInfo.InvariantCulture;
+        // The unsure fit's five points, as a landmarks file takes them: often right, and a start to correct.
+        var five = string.Join(", ", FaceTemplate.Default.FivePointsOf(larger.Points)
+            .Select(p => string.Format(c, "[{0:F1}, {1:F1}]", p.X * toImagePixels, p.Y * toImagePixels)));
         return string.Format(c,
-            "{0} also shows a larger face-like region centred at ({1:F0}, {2:F0}), {3:F0} px wide (detector score {4:F2}), that the face mesh cannot fit; " +
-            "the face animated is the one centred at ({5:F0}, {6:F0}), {7:F0} px wide. To animate the larger one, {8}",
+            "{0} also shows a larger face-like region centred at ({1:F0}, {2:F0}), {3:F0} px wide (detector score {4:F2}), that the face mesh cannot fit " +
+            "(presence {5:F2}); the face animated is the one centred at ({6:F0}, {7:F0}), {8:F0} px wide. To animate the larger one, " +
+            "check these five points from the mesh's unsure fit against the image, save them to a file and pass it with --landmarks: {{\"points5\": [{9}]}}",
             imageName, larger.Box.CenterX * toImagePixels, larger.Box.CenterY * toImagePixels, larger.Box.Width * toImagePixels, larger.Score,
-            face.CenterX * toImagePixels, face.CenterY * toImagePixels, face.Width * toImagePixels,
-            char.ToLowerInvariant(LandmarksAdvice[0]) + LandmarksAdvice[1..]);
+            larger.Presence, face.CenterX * toImagePixels, face.CenterY * toImagePixels, face.Width * toImagePixels, five);
     }
 
     private static string Count(int faces) => faces == 1 ? "1 face" : $"{faces} faces";

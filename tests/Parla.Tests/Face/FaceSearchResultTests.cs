@@ -53,13 +53,15 @@ public sealed class FaceSearchResultTests
     [Fact]
     public void LargerUnfittedDetection_IsNamed_InTheUsersPixels_SmallerOnesAreNot()
     {
-        var larger = new FaceDetection(0.73f, new BoxF(100, 100, 60, 60), []);
-        var smaller = new FaceDetection(0.9f, new BoxF(10, 10, 40, 40), []);
+        var larger = Face(0.73f, 0.11f, 60) with { Box = new BoxF(100, 100, 60, 60) };
+        var smaller = Face(0.9f, 0.2f, 40);
         var result = new FaceSearchResult([Face(0.9f, 1, 30)], 0.6f, 0.8f, unfitted: [larger, smaller]);
+        var note = result.LargerUnfitted("p.png", toImagePixels: 2);
         Assert.StartsWith(
-            "p.png also shows a larger face-like region centred at (260, 260), 120 px wide (detector score 0.73), that the face mesh cannot fit; " +
-            "the face animated is the one centred at (30, 30), 60 px wide. To animate the larger one, give landmarks with --landmarks FILE",
-            result.LargerUnfitted("p.png", toImagePixels: 2));
+            "p.png also shows a larger face-like region centred at (260, 260), 120 px wide (detector score 0.73), that the face mesh cannot fit " +
+            "(presence 0.11); the face animated is the one centred at (30, 30), 60 px wide. To animate the larger one, check these five points",
+            note);
+        Assert.EndsWith("pass it with --landmarks: {\"points5\": [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]}", note);
         Assert.Null(new FaceSearchResult([Face(0.9f, 1, 30)], 0.6f, 0.8f, unfitted: [smaller]).LargerUnfitted("p.png"));
         Assert.Null(new FaceSearchResult([], 0.6f, 0.8f, unfitted: [larger]).LargerUnfitted("p.png"));
     }

@@ -133,7 +133,12 @@ public sealed class FaceSearchTests(FaceModelsFixture fixture, ITestOutputHelper
         var note = result.LargerUnfitted("wizard.png");
         Assert.NotNull(note);
         Assert.StartsWith("wizard.png also shows a larger face-like region centred at (", note);
-        Assert.Contains("points5", note);
+        // The five points it offers read as a landmarks file, and lie on his face: eyes above the mouth.
+        var file = Path.Combine(FaceModelsFixture.OutputDirectory, "wizard.points5.json");
+        File.WriteAllText(file, note![note.IndexOf("{\"points5\"", StringComparison.Ordinal)..]);
+        var five = fixture.Template.FivePointsOf(Assert.Single(LandmarksJson.Read(file)).Points);
+        Assert.All(five, p => Assert.True(p.X > 140 && p.X < 200 && p.Y > 165 && p.Y < 215, $"point {p} off his face"));
+        Assert.True(five[3].Y > five[0].Y + 10 && five[4].Y > five[1].Y + 10, "mouth below the eyes");
         // Portraits whose subject is the face found say nothing.
         using var photo = ImageLoader.Load(TestData.Portrait("grace_hopper.jpg"));
         Assert.Null(fixture.Analyzer.Search(photo).LargerUnfitted("grace_hopper.jpg"));
