@@ -190,13 +190,20 @@ public sealed class Animator
     internal const double LanguageDecisionVoiceSeconds = 4;
 
     /// <summary>
-    /// Decoders that go on beside the renderer: all of them for frames up to 720p, one for larger
+    /// Decoders that go on beside the renderer: all of them (<see cref="DecoderThreads"/>) for frames up to 720p, one for larger
     /// frames. Measured on a 60-s voice: two recognisers beside 1080p frame buffers and the encoder
     /// took the peak from 325 to 436 MB (one: 326 MB); at 512², one decoder left the renderer waiting
     /// on it (10.6–11.9 s against 9.3–9.6 s decoding all first), two kept pace at about 320 MB.
     /// </summary>
     internal static int DecodersBeside(int width, int height) =>
-        (long)width * height <= 1280L * 720 ? Environment.ProcessorCount : 1;
+        (long)width * height <= 1280L * 720 ? DecoderThreads : 1;
+
+    /// <summary>
+    /// Phone decoders at most, one per core up to two: each holds a recogniser of about 100 MB, so a
+    /// machine with many cores would otherwise spend gigabytes on them (and load them all before the
+    /// first frame); two already keep pace with the renderer at 512².
+    /// </summary>
+    internal static int DecoderThreads => Math.Min(Environment.ProcessorCount, 2);
 
     /// <summary>
     /// <c>auto</c>'s test: whether English phones explain the voice's first pieces, those every core
@@ -222,7 +229,7 @@ public sealed class Animator
         {
             var options = request.Options;
             // The phone decoders load while the voice is read and analysed, not after.
-            var decoders = options.MotionInPath is null && options.Language != LanguageMode.None ? PreloadedDecoders.Start(Environment.ProcessorCount) : null;
+            var decoders = options.MotionInPath is null && options.Language != LanguageMode.None ? PreloadedDecoders.Start(DecoderThreads) : null;
             AudioClip? clip = null;
             try
             {
@@ -276,7 +283,7 @@ public sealed class Animator
         if (options.Language == LanguageMode.English || (options.Language == LanguageMode.Auto && !VoiceCharacter.SoundsSung(features)))
         {
             // The longest wait on a long English voice: say how far it is, until frames are drawn.
-            var decoding = PhonemeAnalyzer.Start(clip, features, new PhonemeAnalysisOptions { ParallelPrefixVoiceSeconds = LanguageDecisionVoiceSeconds }, cancellationToken,
+            var decoding = PhonemeAnalyzer.Start(clip, features, new PhonemeAnalysisOptions { ParallelPrefixVoiceSeconds = LanguageDecisionVoiceSeconds, DegreeOfParallelism = DecoderThreads }, cancellationToken,
                 piecesDone: (done, total) =>
                 {
                     if (!Volatile.Read(ref rendering.Value)) progress?.Report(new PipelineProgress("phones", done, total));

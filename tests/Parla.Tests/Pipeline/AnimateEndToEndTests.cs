@@ -65,6 +65,40 @@ public sealed class AnimateEndToEndTests : IDisposable
         Assert.True(File.Exists(again) && result.FrameCount > 0);
     }
 
+    [Fact]
+    public async Task OnAMachineWithManyCores_ThePhoneDecodersStayTwo_AndMemoryUnder400MB()
+    {
+        // The CLI in a child process that is told it has eight cores (DOTNET_PROCESSOR_COUNT): one
+        // recogniser per core (about 100 MB each) took a 60-s English voice to 970 MB.
+        var voice = TestData.Voice("librivox_0870.wav");
+        var cli = typeof(Parla.Cli.Program).Assembly.Location;
+        var info = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { cli, "animate", TestData.Portrait("astronaut.png"), voice, "-o", Path.Combine(_dir, "many.mp4"),
+                     "--consent", "Test of the decoders on a machine with many cores." })
+            info.ArgumentList.Add(a);
+        info.Environment["DOTNET_PROCESSOR_COUNT"] = "8";
+        using var child = System.Diagnostics.Process.Start(info)!;
+        var stderr = child.StandardError.ReadToEndAsync();
+        var stdout = child.StandardOutput.ReadToEndAsync();
+        long peak = 0;
+        // The kernel's high-water mark of the child's resident memory, read until it exits.
+        while (!child.HasExited)
+        {
+            try
+            {
+                foreach (var line in File.ReadLines($"/proc/{child.Id}/status"))
+                    if (line.StartsWith("VmHWM:", StringComparison.Ordinal)) peak = Math.Max(peak, long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]));
+            }
+            catch (IOException) { } // gone between the check and the read
+            await Task.Delay(20);
+        }
+
+        await child.WaitForExitAsync();
+        Assert.True(child.ExitCode == 0, await stderr);
+        Assert.Contains("first frame after", await stdout);
+        Assert.InRange(peak / 1024.0, 50, 400);
+    }
+
     private sealed class InlineProgress(Action<PipelineProgress> report) : IProgress<PipelineProgress>
     {
         public void Report(PipelineProgress value) => report(value);
