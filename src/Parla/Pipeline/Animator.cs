@@ -55,7 +55,10 @@ public sealed class Animator
         var rendering = new StrongBox<bool>();
         // Stopped if the frames' side fails before it takes the motion.
         using var motionStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var moving = Task.Run(() => VoiceMotion.Prepare(request, progress, rendering, motionStop.Token), motionStop.Token);
+        // A thread of its own: it blocks for seconds (the language decision), which on the thread pool
+        // would hold back whatever else the process serves (the server's requests).
+        var moving = Task.Factory.StartNew(() => VoiceMotion.Prepare(request, progress, rendering, motionStop.Token), motionStop.Token,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
         RiggedPortrait portrait;
         try
