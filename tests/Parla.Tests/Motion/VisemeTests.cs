@@ -144,8 +144,7 @@ public sealed class VisemeTests
     [Fact]
     public void PrefixThatDecidesTheLanguage_IsCutInShortPieces_TheRestInLongOnes()
     {
-        var samples = new[] { "0870", "0880", "0890", "0920", "0930" }
-            .SelectMany(c => AudioDecoder.Decode(TestData.Voice($"librivox_{c}.wav")).ToFloats()).ToArray();
+        var samples = LibriVoxRead();
         using var clip = new AudioClip(samples, 16000);
         var features = AudioAnalyzer.Analyze(clip);
         var options = new PhonemeAnalysisOptions { ParallelPrefixVoiceSeconds = 4 };
@@ -188,8 +187,7 @@ public sealed class VisemeTests
     {
         // Deciding on the prefix to stop (auto on a voice that is not English) must not wait for a
         // piece started past it: a piece is decoded whole, up to 15 s of sound.
-        var samples = new[] { "0870", "0880", "0890", "0920", "0930" }
-            .SelectMany(c => AudioDecoder.Decode(TestData.Voice($"librivox_{c}.wav")).ToFloats()).ToArray();
+        var samples = LibriVoxRead();
         using var clip = new AudioClip(samples, 16000);
         var features = AudioAnalyzer.Analyze(clip);
         var done = 0;
@@ -299,9 +297,8 @@ public sealed class VisemeTests
     [Fact]
     public void Auto_DecidesOnTheFirstPieces_ThatAnEnglishReadIsEnglish()
     {
-        var samples = new[] { "0870", "0880", "0890", "0920", "0930" }
-            .SelectMany(c => AudioDecoder.Decode(TestData.Voice($"librivox_{c}.wav")).ToFloats()).ToArray();
-        var clip = new AudioClip(samples, 16000);
+        var samples = LibriVoxRead();
+        using var clip = new AudioClip(samples, 16000);
         var features = AudioAnalyzer.Analyze(clip);
         using var decoding = PhonemeAnalyzer.Start(clip, features, new PhonemeAnalysisOptions { ParallelPrefixVoiceSeconds = Parla.Pipeline.Animator.LanguageDecisionVoiceSeconds });
         Assert.True(decoding.ParallelPieces < decoding.PieceCount, "decided on a prefix, not the whole read");
@@ -314,8 +311,7 @@ public sealed class VisemeTests
         // The five LibriVox clips read as one, with white noise added: a little (about 20 dB under the
         // voice) leaves it English; a lot (the activity track takes the noise for voice and the
         // recogniser hears 11 words a second in it) must not pass for English.
-        var samples = new[] { "0870", "0880", "0890", "0920", "0930" }
-            .SelectMany(c => AudioDecoder.Decode(TestData.Voice($"librivox_{c}.wav")).ToFloats()).ToArray();
+        var samples = LibriVoxRead();
         PhonemeConfidence Confidence(double noiseRms)
         {
             var noise = Parla.Tests.Audio.AudioTestData.WhiteNoise(samples.Length / 16000.0, seed: 3, rms: noiseRms);
@@ -329,6 +325,14 @@ public sealed class VisemeTests
         Assert.True(light.IsConfident, light.ToString());
         Assert.False(heavy.IsConfident, heavy.ToString());
     }
+
+    /// <summary>The five LibriVox clips read as one (24.7 s at 16 kHz), as samples; the decoded clips are disposed.</summary>
+    private static float[] LibriVoxRead() =>
+        new[] { "0870", "0880", "0890", "0920", "0930" }.SelectMany(c =>
+        {
+            using var clip = AudioDecoder.Decode(TestData.Voice($"librivox_{c}.wav"));
+            return clip.ToFloats();
+        }).ToArray();
 
     /// <summary>A harmonic tone at 180 Hz with a first formant near 700 Hz (an open vowel), optionally with ±2 % vibrato.</summary>
     private static float[] Voiced(double seconds, double vibratoHz = 0)
