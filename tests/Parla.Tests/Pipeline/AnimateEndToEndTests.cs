@@ -81,8 +81,10 @@ public sealed class AnimateEndToEndTests : IDisposable
         var stderr = child.StandardError.ReadToEndAsync();
         var stdout = child.StandardOutput.ReadToEndAsync();
         long peak = 0;
-        // The kernel's high-water mark of the child's resident memory, read until it exits.
-        while (!child.HasExited)
+        // The kernel's high-water mark of the child's resident memory, read until it exits. The wait
+        // blocks this thread: an awaited delay, on a thread pool busy with the other tests, once came
+        // back only after the child had gone (a peak of 28 MB read in its first moments).
+        do
         {
             try
             {
@@ -90,8 +92,8 @@ public sealed class AnimateEndToEndTests : IDisposable
                     if (line.StartsWith("VmHWM:", StringComparison.Ordinal)) peak = Math.Max(peak, long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]));
             }
             catch (IOException) { } // gone between the check and the read
-            await Task.Delay(20);
         }
+        while (!child.WaitForExit(20));
 
         await child.WaitForExitAsync();
         Assert.True(child.ExitCode == 0, await stderr);
