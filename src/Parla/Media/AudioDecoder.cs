@@ -184,18 +184,7 @@ public static class AudioDecoder
             throw new PlatformNotSupportedException("Parla reads ffmpeg's s16le output and needs a little-endian machine.");
         }
 
-        var path = Path.Combine(folder, $"parla-voice-{Guid.NewGuid():N}.s16");
-        SafeFileHandle file;
-        try
-        {
-            file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.DeleteOnClose);
-            if (!OperatingSystem.IsWindows()) File.Delete(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw TemporaryFolderFailure(folder, e);
-        }
-
+        var file = NewTemporaryFile(folder);
         try
         {
             var buffer = new byte[ReadChunkBytes];
@@ -225,7 +214,23 @@ public static class AudioDecoder
         }
     }
 
-    private static OutputException TemporaryFolderFailure(string folder, Exception e) =>
+    /// <summary>A new temporary file for 16-bit samples in <paramref name="folder"/>: open, already unlinked where the system allows it, else deleted when closed.</summary>
+    internal static SafeFileHandle NewTemporaryFile(string folder)
+    {
+        var path = Path.Combine(folder, $"parla-voice-{Guid.NewGuid():N}.s16");
+        try
+        {
+            var file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.DeleteOnClose);
+            if (!OperatingSystem.IsWindows()) File.Delete(path);
+            return file;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw TemporaryFolderFailure(folder, e);
+        }
+    }
+
+    internal static OutputException TemporaryFolderFailure(string folder, Exception e) =>
         new(folder, $"the decoded voice cannot be written here ({e.Message}). Set TMPDIR to a writable folder with room for it (a minute of voice takes 1.9 MB).", e);
 
     private static void TryKill(Process process)

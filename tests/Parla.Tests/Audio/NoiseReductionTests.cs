@@ -1,4 +1,4 @@
-using Parla.Audio.Phonemes;
+using Parla.Audio;
 
 namespace Parla.Tests.Audio;
 
@@ -43,7 +43,7 @@ public sealed class NoiseReductionTests
         var pcm = Pcm(clean, AudioTestData.WhiteNoise(4, seed: 3, rms: 0.04));
         var before = SignalToError(clean, pcm);
 
-        Assert.True(NoiseReduction.Apply(pcm));
+        Assert.True(NoiseReduction.Apply(pcm, pcm.Length));
         var after = SignalToError(clean, pcm);
         Assert.True(after > before + 4, $"signal to error {before:0.0} dB before, {after:0.0} dB after");
     }
@@ -55,7 +55,7 @@ public sealed class NoiseReductionTests
         var pcm = Pcm(clean, AudioTestData.WhiteNoise(4, seed: 3, rms: 0.001));
         var copy = pcm.ToArray();
 
-        Assert.False(NoiseReduction.Apply(pcm));
+        Assert.False(NoiseReduction.Apply(pcm, pcm.Length));
         Assert.Equal(copy, pcm);
     }
 
@@ -65,9 +65,51 @@ public sealed class NoiseReductionTests
         var noisy = Pcm(Bursts(), AudioTestData.WhiteNoise(4, seed: 5, rms: 0.05));
         var a = noisy.ToArray();
         var b = noisy.ToArray();
-        NoiseReduction.Apply(a);
-        NoiseReduction.Apply(b);
+        NoiseReduction.Apply(a, a.Length);
+        NoiseReduction.Apply(b, b.Length);
         Assert.Equal(a, b);
         Assert.NotEqual(noisy, a);
+    }
+
+    [Fact]
+    public void NoisyClip_IsCleanedInATemporaryFile_AsTheSamplesWouldBeInMemory_AndACleanOneIsKept()
+    {
+        // Longer than a block of frames, so the clip is read and written in several.
+        var clean = Enumerable.Repeat(Bursts(), 4).SelectMany(x => x).ToArray();
+        var noisy = Pcm(clean, AudioTestData.WhiteNoise(16, seed: 9, rms: 0.04));
+        using var clip = new Parla.Media.AudioClip(noisy.ToArray(), 16000);
+        using var cleaned = NoiseReduction.Clean(clip);
+        Assert.NotSame(clip, cleaned);
+        Assert.True(NoiseReduction.Apply(noisy, noisy.Length));
+        Assert.Equal(noisy, cleaned.ToPcm16());
+
+        using var quiet = new Parla.Media.AudioClip(Pcm(clean, AudioTestData.WhiteNoise(16, seed: 9, rms: 0.001)), 16000);
+        Assert.Same(quiet, NoiseReduction.Clean(quiet));
+    }
+
+    /// <summary>
+    /// The LibriVox clips with white noise 11 dB under them: the voice-activity track (which closes
+    /// the mouth in silence and finds the acoustic path's lip closures) agrees with the clean clip's
+    /// on 93–95 % of frames once the voice is cleaned, on 52–85 % as it is.
+    /// </summary>
+    [Fact]
+    public void NoisyVoice_Cleaned_KeepsTheVoiceActivityOfTheCleanOne()
+    {
+        double noisyAgreement = 0, cleanedAgreement = 0;
+        var clips = new[] { "0870", "0880", "0890", "0920", "0930" };
+        foreach (var name in clips)
+        {
+            using var clean = Parla.Media.AudioDecoder.Decode(AudioTestData.Voice($"librivox_{name}.wav"));
+            using var noisy = Parla.Tests.Motion.VisemeAgreementTests.WithWhiteNoise(clean, snrDb: 11, seed: 3);
+            using var cleaned = NoiseReduction.Clean(noisy);
+            Assert.NotSame(noisy, cleaned);
+            var reference = AudioAnalyzer.Analyze(clean);
+            double Agreement(AudioFeatures features) =>
+                Enumerable.Range(0, reference.FrameCount).Count(i => features.IsSpeech(i) == reference.IsSpeech(i)) / (double)reference.FrameCount;
+            noisyAgreement += Agreement(AudioAnalyzer.Analyze(noisy)) / clips.Length;
+            cleanedAgreement += Agreement(AudioAnalyzer.Analyze(cleaned)) / clips.Length;
+        }
+
+        Assert.True(cleanedAgreement >= 0.9 && noisyAgreement < 0.85, $"activity agreeing with the clean voice's: {noisyAgreement:P1} noisy, {cleanedAgreement:P1} cleaned");
     }
 }

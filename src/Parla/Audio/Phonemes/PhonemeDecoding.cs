@@ -214,7 +214,7 @@ public sealed class PhonemeDecoding : IDisposable
                 if (pcm.Length < length) pcm = new short[length];
                 _clip.Read(_pieces[i].Start, pcm.AsSpan(0, length));
                 // A noisy piece is filtered first: the recogniser's own noise removal does not keep it from a word salad.
-                NoiseReduction.Apply(pcm.AsSpan(0, length));
+                NoiseReduction.Apply(pcm, length);
                 var piece = PhonemeAnalyzer.DecodePiece(pcm.AsSpan(0, length), recognizer, aligner);
                 // A piece's search leaves its memory free but held by glibc: give it back, so that a
                 // long voice does not grow the process piece by piece.
