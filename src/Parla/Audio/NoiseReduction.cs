@@ -1,4 +1,3 @@
-using Microsoft.Win32.SafeHandles;
 using Parla.Media;
 
 namespace Parla.Audio;
