@@ -55,23 +55,16 @@ internal static class NoiseReduction
         var file = AudioDecoder.NewTemporaryFile(folder);
         try
         {
-            var bytes = new byte[Hop * BlockFrames * sizeof(short)];
+            // Little-endian 16-bit samples, as the decoder writes them (it requires a little-endian machine).
             void Write(int start, ReadOnlySpan<short> samples)
             {
-                for (var done = 0; done < samples.Length;)
+                try
                 {
-                    var n = Math.Min(samples.Length - done, bytes.Length / sizeof(short));
-                    System.Runtime.InteropServices.MemoryMarshal.AsBytes(samples.Slice(done, n)).CopyTo(bytes);
-                    try
-                    {
-                        RandomAccess.Write(file, bytes.AsSpan(0, n * sizeof(short)), (long)(start + done) * sizeof(short));
-                    }
-                    catch (IOException e)
-                    {
-                        throw AudioDecoder.TemporaryFolderFailure(folder, e);
-                    }
-
-                    done += n;
+                    RandomAccess.Write(file, System.Runtime.InteropServices.MemoryMarshal.AsBytes(samples), (long)start * sizeof(short));
+                }
+                catch (IOException e)
+                {
+                    throw AudioDecoder.TemporaryFolderFailure(folder, e);
                 }
             }
 

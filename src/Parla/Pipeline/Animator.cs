@@ -238,17 +238,21 @@ public sealed class Animator
             {
                 progress?.Report(new PipelineProgress("voice", 0, 0));
                 clip = AudioDecoder.Decode(request.AudioPath, ct: ct);
-                // A noisy voice is filtered before anything listens to it (the output keeps the voice as given).
-                var cleaned = NoiseReduction.Clean(clip, ct);
-                if (!ReferenceEquals(cleaned, clip))
-                {
-                    clip.Dispose();
-                    clip = cleaned;
-                }
-
                 var frameCount = Math.Max(1, (int)Math.Ceiling(clip.DurationSeconds * options.FramesPerSecond - 1e-6));
                 // A given track is read before the slow stages, so that a bad file fails fast.
                 var given = options.MotionInPath is null ? null : MotionJson.Load(options.MotionInPath);
+                if (given is null)
+                {
+                    // A noisy voice is filtered before anything listens to it (the output keeps the voice
+                    // as given); a given track only needs the voice's length.
+                    var cleaned = NoiseReduction.Clean(clip, ct);
+                    if (!ReferenceEquals(cleaned, clip))
+                    {
+                        clip.Dispose();
+                        clip = cleaned;
+                    }
+                }
+
                 progress?.Report(new PipelineProgress("face", 0, 0));
                 progress?.Report(new PipelineProgress("motion", 0, 0));
                 var feed = given is null ? Generate(clip, frameCount, options, progress, rendering, decoders, ct) : new MotionFeed(Fit(given, frameCount, options));
