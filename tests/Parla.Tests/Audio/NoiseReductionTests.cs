@@ -96,7 +96,7 @@ public sealed class NoiseReductionTests
     public void NoisyVoice_Cleaned_KeepsTheVoiceActivityOfTheCleanOne()
     {
         double noisyAgreement = 0, cleanedAgreement = 0;
-        var clips = new[] { "0870", "0880", "0890", "0920", "0930" };
+        var clips = Parla.Tests.Motion.LipSync.Clips;
         foreach (var name in clips)
         {
             using var clean = Parla.Media.AudioDecoder.Decode(AudioTestData.Voice($"librivox_{name}.wav"));
@@ -106,8 +106,8 @@ public sealed class NoiseReductionTests
             var reference = AudioAnalyzer.Analyze(clean);
             double Agreement(AudioFeatures features) =>
                 Enumerable.Range(0, reference.FrameCount).Count(i => features.IsSpeech(i) == reference.IsSpeech(i)) / (double)reference.FrameCount;
-            noisyAgreement += Agreement(AudioAnalyzer.Analyze(noisy)) / clips.Length;
-            cleanedAgreement += Agreement(AudioAnalyzer.Analyze(cleaned)) / clips.Length;
+            noisyAgreement += Agreement(AudioAnalyzer.Analyze(noisy)) / clips.Count;
+            cleanedAgreement += Agreement(AudioAnalyzer.Analyze(cleaned)) / clips.Count;
         }
 
         Assert.True(cleanedAgreement >= 0.9 && noisyAgreement < 0.85, $"activity agreeing with the clean voice's: {noisyAgreement:P1} noisy, {cleanedAgreement:P1} cleaned");

@@ -42,6 +42,9 @@ internal static class LipSync
 
     private static readonly Lazy<Dictionary<string, string[]>> Dictionary = new(LoadDictionary);
 
+    /// <summary>The transcribed LibriVox test clips (tests/data/voices/librivox_NNNN.wav), in reading order.</summary>
+    public static readonly IReadOnlyList<string> Clips = ["0870", "0880", "0890", "0920", "0930"];
+
     /// <summary>The transcript of a LibriVox test clip ("0870") from tests/data/voices/librivox.transcription.</summary>
     public static string Transcript(string clip)
     {

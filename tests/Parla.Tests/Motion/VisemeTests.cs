@@ -328,7 +328,7 @@ public sealed class VisemeTests
 
     /// <summary>The five LibriVox clips read as one (24.7 s at 16 kHz), as samples; the decoded clips are disposed.</summary>
     private static float[] LibriVoxRead() =>
-        new[] { "0870", "0880", "0890", "0920", "0930" }.SelectMany(c =>
+        LipSync.Clips.SelectMany(c =>
         {
             using var clip = AudioDecoder.Decode(TestData.Voice($"librivox_{c}.wav"));
             return clip.ToFloats();
