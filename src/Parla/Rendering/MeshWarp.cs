@@ -149,8 +149,13 @@ internal static class MeshWarp
         ref var dst = ref MemoryMarshal.GetReference(output);
         // Fixed-point positions relative to the pixel grid (centre of pixel 0 at 0).
         float fx = sx * 256 - 128, fy = sy * 256 - 128, fdx = dx * 256, fdy = dy * 256;
-        var first = vectorized && Avx2.IsSupported && count >= MinVectorPixels ? SampleRowAvx2(ref src, stride, ref dst, count, fx, fy, fdx, fdy, maxX, maxY, lastColumn, lastRow) : 0;
-        for (var i = first; i < count; i++)
+        if (vectorized && Avx2.IsSupported && count >= MinVectorPixels)
+        {
+            SampleRowAvx2(ref src, stride, ref dst, count, fx, fy, fdx, fdy, maxX, maxY, lastColumn, lastRow);
+            return;
+        }
+
+        for (var i = 0; i < count; i++)
         {
             var ix = Math.Clamp((int)MathF.Floor(fx + i * fdx + 0.5f), 0, maxX);
             var iy = Math.Clamp((int)MathF.Floor(fy + i * fdy + 0.5f), 0, maxY);
@@ -190,12 +195,12 @@ internal static class MeshWarp
 
     /// <summary>
     /// <see cref="SampleRow(Frame, Span{byte}, float, float, float, float)"/> eight pixels at a time (AVX2 gathers), all
-    /// <paramref name="count"/> of them (returned). The same arithmetic in the same order
+    /// <paramref name="count"/> of them. The same arithmetic in the same order
     /// as the scalar loop, so every pixel is bit-identical to it (tested). Positions are clamped as
     /// floats before the conversion to integers, which equals clamping the integers for any finite
     /// position and keeps far-off ones at the edge.
     /// </summary>
-    private static unsafe int SampleRowAvx2(ref byte src, int stride, ref byte dst, int count, float fx, float fy, float fdx, float fdy,
+    private static unsafe void SampleRowAvx2(ref byte src, int stride, ref byte dst, int count, float fx, float fy, float fdx, float fdy,
         int maxX, int maxY, int lastColumn, int lastRow)
     {
         var lane = Vector256.Create(0f, 1, 2, 3, 4, 5, 6, 7);
@@ -260,7 +265,5 @@ internal static class MeshWarp
                 }
             }
         }
-
-        return count;
     }
 }
