@@ -60,6 +60,7 @@ public static class Yuv420Converter
     /// [<paramref name="fromX"/>, <paramref name="toX"/>) (even); with <paramref name="vectorized"/>
     /// false, two pixels at a time only (the reference the vector path is tested against).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void ConvertRows(Frame source, Span<byte> destination, int fromPair, int toPair, int fromX, int toX, bool vectorized = true)
     {
         int w = source.Width, h = source.Height;

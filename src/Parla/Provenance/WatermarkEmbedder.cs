@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Parla.Media;
@@ -94,6 +95,7 @@ public sealed class WatermarkEmbedder
     public void Embed(Frame frame, int frameIndex) => Embed(frame, frameIndex, PixelRect.Full(Width, Height));
 
     /// <summary>Adds the watermark to the pixels of <paramref name="frame"/> inside <paramref name="region"/> only.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Embed(Frame frame, int frameIndex, PixelRect region)
     {
         ArgumentNullException.ThrowIfNull(frame);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Parla.Face.Rig;
 using Parla.Motion;
 
@@ -135,6 +136,7 @@ public static class RigDeformer
     }
 
     /// <summary>The motion model itself, for an already clamped state, without the fold safety net.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void DeformUnguarded(FaceRig rig, in FaceState s, Span<Vector2> positions)
     {
         var rest = rig.Positions;
