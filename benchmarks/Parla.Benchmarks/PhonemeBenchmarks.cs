@@ -6,7 +6,7 @@ namespace Parla.Benchmarks;
 
 /// <summary>
 /// The English path's two pocketsphinx passes over one LibriVox clip (7.1 s, 16 kHz): the word
-/// recogniser, then the forced alignment of the recognised words' phones.
+/// recogniser, then the forced alignment of the recognised words' phones; and loading a recogniser.
 /// </summary>
 public class PhonemeBenchmarks
 {
@@ -35,6 +35,9 @@ public class PhonemeBenchmarks
         _recognizer.Dispose();
         _aligner.Dispose();
     }
+
+    [Benchmark]
+    public void LoadRecognizer() => PocketSphinxDecoder.CreateWordRecognizer().Dispose();
 
     [Benchmark]
     public int RecognizeWords() => _recognizer.Decode(_voice, wholeUtterance: true).Count;
