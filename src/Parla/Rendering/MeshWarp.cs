@@ -158,7 +158,7 @@ internal static class MeshWarp
         ref var dst = ref MemoryMarshal.GetReference(output);
         // Fixed-point positions relative to the pixel grid (centre of pixel 0 at 0).
         float fx = sx * 256 - 128, fy = sy * 256 - 128, fdx = dx * 256, fdy = dy * 256;
-        if (vectorized && Avx2.IsSupported && count >= MinVectorPixels)
+        if (vectorized && Avx2.IsSupported && count >= MinVectorPixels && source.Width >= 2)
         {
             SampleRowAvx2(ref src, stride, ref dst, count, fx, fy, fdx, fdy, maxX, maxY, lastColumn, lastRow);
             return;
@@ -221,8 +221,12 @@ internal static class MeshWarp
         var half = Vector256.Create(0.5f);
         var maxXf = Vector256.Create((float)maxX);
         var maxYf = Vector256.Create((float)maxY);
-        var lastX = Vector256.Create(lastColumn);
+        // The left pixel of a horizontal pair is at most the one before the last column: the pair is read
+        // as one 64-bit element, and its right pixel must lie in the row (see below).
+        var lastPairX = Vector256.Create(lastColumn - 1);
         var lastY = Vector256.Create(lastRow);
+        var firstHalves = Vector256.Create(0, 1, 4, 5, 0, 0, 0, 0);
+        var secondHalves = Vector256.Create(2, 3, 6, 7, 0, 0, 0, 0);
         var rowInts = Vector256.Create(stride / 4);
         var one = Vector256.Create(1);
         var full = Vector256.Create(256);
@@ -243,18 +247,16 @@ internal static class MeshWarp
                 // Max first with the position as its first operand: a NaN position becomes 0, as in the scalar loop.
                 var ix = Vector256.ConvertToInt32(Vector256.Min(Avx.Max(px, Vector256<float>.Zero), maxXf));
                 var iy = Vector256.ConvertToInt32(Vector256.Min(Avx.Max(py, Vector256<float>.Zero), maxYf));
-                var x0 = Vector256.ShiftRightArithmetic(ix, 8);
+                // On the last column (x = maxX, whose x weight is 0) the pair starts one pixel earlier
+                // with an x weight of 256: the same two pixels get the same weights as the scalar loop's
+                // (0 on the pixel past the row there), so the sums are bit-identical.
+                var x0 = Vector256.Min(Vector256.ShiftRightArithmetic(ix, 8), lastPairX);
                 var y0 = Vector256.ShiftRightArithmetic(iy, 8);
-                var wx = ix & low;
+                var wx = ix - (x0 << 8);
                 var wy = iy & low;
-                var x1 = Vector256.Min(x0 + one, lastX);
                 var y1 = Vector256.Min(y0 + one, lastY);
-                var row0 = y0 * rowInts;
-                var row1 = y1 * rowInts;
-                var p00 = Avx2.GatherVector256(pixels, row0 + x0, 4);
-                var p01 = Avx2.GatherVector256(pixels, row0 + x1, 4);
-                var p10 = Avx2.GatherVector256(pixels, row1 + x0, 4);
-                var p11 = Avx2.GatherVector256(pixels, row1 + x1, 4);
+                var (p00, p01) = GatherPairs(pixels, (y0 * rowInts) + x0, firstHalves, secondHalves);
+                var (p10, p11) = GatherPairs(pixels, (y1 * rowInts) + x0, firstHalves, secondHalves);
                 var w00 = Vector256.ShiftRightArithmetic(((full - wx) * (full - wy)) + roundWeight, 8);
                 var w01 = Vector256.ShiftRightArithmetic((wx * (full - wy)) + roundWeight, 8);
                 var w10 = Vector256.ShiftRightArithmetic(((full - wx) * wy) + roundWeight, 8);
@@ -275,5 +277,19 @@ internal static class MeshWarp
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The pixels at <paramref name="left"/> and one to the right of each, for eight lanes: four 64-bit
+    /// gathers' worth of elements instead of eight 32-bit ones twice. Lanes 0, 1, 4, 5 and 2, 3, 6, 7 are
+    /// gathered apart so that one shuffle per half puts them back in order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe (Vector256<int> Left, Vector256<int> Right) GatherPairs(int* pixels, Vector256<int> left,
+        Vector256<int> firstHalves, Vector256<int> secondHalves)
+    {
+        var a = Avx2.GatherVector256((long*)pixels, Avx2.PermuteVar8x32(left, firstHalves).GetLower(), 4).AsSingle();
+        var b = Avx2.GatherVector256((long*)pixels, Avx2.PermuteVar8x32(left, secondHalves).GetLower(), 4).AsSingle();
+        return (Avx.Shuffle(a, b, 0b10_00_10_00).AsInt32(), Avx.Shuffle(a, b, 0b11_01_11_01).AsInt32());
     }
 }
