@@ -280,9 +280,9 @@ internal static class MeshWarp
     }
 
     /// <summary>
-    /// The pixels at <paramref name="left"/> and one to the right of each, for eight lanes: four 64-bit
-    /// gathers' worth of elements instead of eight 32-bit ones twice. Lanes 0, 1, 4, 5 and 2, 3, 6, 7 are
-    /// gathered apart so that one shuffle per half puts them back in order.
+    /// The pixels at <paramref name="left"/> and the ones right of them, for eight lanes: two gathers of
+    /// four 64-bit pairs (eight elements) where two 32-bit gathers took sixteen. Lanes 0, 1, 4, 5 and
+    /// 2, 3, 6, 7 are gathered apart so that one shuffle per side puts them back in lane order.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe (Vector256<int> Left, Vector256<int> Right) GatherPairs(int* pixels, Vector256<int> left,
