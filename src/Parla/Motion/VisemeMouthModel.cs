@@ -35,9 +35,11 @@ internal sealed class VisemeMouthModel
     private const double MinClosureSeconds = 0.05;
     private const double ClosureRampSeconds = 0.03;
     private const float ClosedJaw = 0.02f;
+    private const double VowelEdgeSeconds = 0.04;
 
     private readonly float[] _loudness;
     private readonly float[] _acousticJaw;
+    private readonly float[] _acousticPress;
     private readonly double _jawScale;
     private readonly float _jawGain;
     private readonly float _lipGain;
@@ -47,6 +49,8 @@ internal sealed class VisemeMouthModel
     private int _phonesTaken;
     private int _first;
     private int _firstClosure;
+    private int _vowelCursor;
+    private readonly List<(double Start, double End)> _vowels = [];
 
     /// <summary>
     /// A mouth to be computed from phones known from the start of the clip up to some time, in order
@@ -63,7 +67,9 @@ internal sealed class VisemeMouthModel
         // the timing and size of each opening; the visemes carry its shape. Measured on the LibriVox
         // read: viseme targets alone follow the sound's envelope with r 0.26 (yardstick), the acoustic
         // jaw with 0.77; their blend keeps both the phones' shapes and the envelope's rhythm.
-        _acousticJaw = MouthModel.Compute(features, options).JawOpen;
+        var acoustic = MouthModel.Compute(features, options);
+        _acousticJaw = acoustic.JawOpen;
+        _acousticPress = acoustic.LipPress;
         var style = StyleProfile.Of(options.Style);
         _jawScale = style.JawScale;
         _jawGain = (float)((0.55 + (0.45 * options.Expressiveness)) * style.JawScale);
@@ -87,6 +93,10 @@ internal sealed class VisemeMouthModel
         for (; _phonesTaken < phones.Count; _phonesTaken++)
         {
             AddSegments(phones[_phonesTaken], _segments);
+            if (IsVowel(phones[_phonesTaken]))
+            {
+                _vowels.Add((phones[_phonesTaken].StartSeconds, phones[_phonesTaken].EndSeconds));
+            }
         }
 
         var n = _loudness.Length;
@@ -102,6 +112,7 @@ internal sealed class VisemeMouthModel
 
         Blend(FramesDone, to);
         EnforceClosures(FramesDone, to);
+        CloseWhereTheSoundCloses(FramesDone, to);
         FramesDone = to;
     }
 
@@ -192,7 +203,6 @@ internal sealed class VisemeMouthModel
     /// </summary>
     private void EnforceClosures(int from, int to)
     {
-        var (jaw, _, _, press) = Curves;
         var segments = _segments;
         // A closure reaches at most half the minimum hold and a ramp beyond its phone.
         const double reach = (MinClosureSeconds / 2) + ClosureRampSeconds + 0.01;
@@ -225,12 +235,56 @@ internal sealed class VisemeMouthModel
                 var t = i / _rate;
                 var outside = t < start ? start - t : t > end ? t - end : 0;
                 var u = Math.Clamp(1 - (outside / ClosureRampSeconds), 0, 1);
-                var w = (float)(u * u * (3 - (2 * u))); // smoothstep: 1 inside the closure, 0 a ramp away
-                press[i] = Math.Max(press[i], w);
-                jaw[i] = (jaw[i] * (1 - w)) + (Math.Min(jaw[i], ClosedJaw) * w);
+                Close(i, (float)(u * u * (3 - (2 * u)))); // smoothstep: 1 inside the closure, 0 a ramp away
             }
         }
     }
+
+    /// <summary>
+    /// Where the sound closes inside what the decoder calls a vowel — a quiet gap after a loud frame,
+    /// or a voiced dip of 8 dB with a low murmur (<see cref="MouthModel"/>'s closures) — the decoder
+    /// has missed a consonant: a vowel does not dip like that. The acoustic path's press is taken
+    /// there (a missed m, b or p is the likeliest closure of that kind). Where the decoder heard a
+    /// consonant (an n, a t) it is trusted and nothing changes; on clean speech it has heard nearly all.
+    /// </summary>
+    private void CloseWhereTheSoundCloses(int from, int to)
+    {
+        var vowels = _vowels;
+        for (var i = from; i < to; i++)
+        {
+            var w = _acousticPress[i];
+            if (w <= 0)
+            {
+                continue;
+            }
+
+            var t = i / _rate;
+            while (_vowelCursor < vowels.Count && vowels[_vowelCursor].End <= t)
+            {
+                _vowelCursor++;
+            }
+
+            // Well inside the vowel: at its edges the dip is the neighbouring consonant, placed a little late or early by the aligner.
+            if (_vowelCursor == vowels.Count || t < vowels[_vowelCursor].Start + VowelEdgeSeconds || t > vowels[_vowelCursor].End - VowelEdgeSeconds)
+            {
+                continue;
+            }
+
+            Close(i, w);
+        }
+    }
+
+    /// <summary>Presses the lips at frame <paramref name="i"/> by <paramref name="w"/> (0..1), the jaw closing with them; never less pressed than it was.</summary>
+    private void Close(int i, float w)
+    {
+        var (jaw, _, _, press) = Curves;
+        press[i] = Math.Max(press[i], w);
+        jaw[i] = (jaw[i] * (1 - w)) + (Math.Min(jaw[i], ClosedJaw) * w);
+    }
+
+    // Vowels only: the glides w and y share the rounded and spread visemes but dip like consonants.
+    private static bool IsVowel(Phone phone) =>
+        !phone.IsSilence && phone.Symbol.TrimEnd('0', '1', '2').ToUpperInvariant() is "AA" or "AE" or "AH" or "AO" or "AW" or "AY" or "EH" or "EY" or "IH" or "IY" or "OW" or "OY" or "UH" or "UW";
 
     /// <summary>
     /// Loudness 0..1 per frame: the energy between the clip's 10th and 95th voice percentiles, smoothed

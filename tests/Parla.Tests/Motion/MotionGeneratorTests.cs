@@ -1,4 +1,5 @@
 using Parla.Audio;
+using Parla.Audio.Phonemes;
 using Parla.Media;
 using Parla.Motion;
 using Parla.Tests.Audio;
@@ -171,26 +172,38 @@ public sealed class MotionGeneratorTests
     {
         // "a-ma-ma-ma": 250 ms vowels joined by 70 ms of a low voiced murmur 15 dB down (an m: voice
         // with its energy below 900 Hz), never silent, so the quiet-gap rule does not see it.
-        var samples = new float[2 * Rate];
-        var vowel = VibratoVowel(0.25, vibratoDepth: 0, fadeSeconds: 0.01);
-        var murmur = (int)(0.07 * Rate);
-        var start = (int)(0.2 * Rate);
-        for (var syllable = 0; syllable < 4; syllable++, start += vowel.Length + murmur)
-        {
-            vowel.CopyTo(samples, start);
-            for (var n = 0; n < murmur; n++)
-            {
-                var t = (double)(start + vowel.Length + n) / Rate;
-                samples[start + vowel.Length + n] = (float)((0.04 * Math.Sin(2 * Math.PI * 220 * t)) + (0.02 * Math.Sin(2 * Math.PI * 440 * t)));
-            }
-        }
-
+        var samples = AMaMaMa(out _);
         var features = AudioAnalyzer.Analyze(new AudioClip(samples, Rate));
         var press = MotionGenerator.Generate(features, 50, new MotionOptions()).Frames.Select(s => s.LipPress).ToArray();
         _output.WriteLine(string.Join(" ", press.Select(p => p.ToString("F2"))));
 
         Assert.True(press.Count(p => p >= 0.5f) >= 3, "the lips never press on the murmurs");
         Assert.All(press[..4], p => Assert.Equal(0f, p));
+    }
+
+    [Fact]
+    public void MurmurInsideADecodedVowel_PressesTheLips_OneTheDecoderCalledNDoesNot()
+    {
+        // The same "a-ma-ma-ma", decoded as a recogniser that misheard it might: the first and the
+        // third murmur swallowed by long vowels, the second heard as an n, the last as an m.
+        var samples = AMaMaMa(out var murmurs);
+        var features = AudioAnalyzer.Analyze(new AudioClip(samples, Rate));
+        Phone[] phones =
+        [
+            new("SIL", 0, 0.2, 0), new("AA", 0.2, 0.77, 0), new("N", 0.77, 0.84, 0), new("AA", 0.84, 1.41, 0),
+            new("M", 1.41, 1.48, 0), new("SIL", 1.48, 2, 0),
+        ];
+        var options = new MotionOptions { FramesPerSecond = 100 };
+        var track = MotionGenerator.Generate(features, phones, 200, options);
+        float MostPress((double Start, double End) span) => Enumerable.Range(0, 200)
+            .Where(i => (i / 100.0) + options.MouthLeadSeconds >= span.Start && (i / 100.0) + options.MouthLeadSeconds <= span.End)
+            .Max(i => track.Frames[i].LipPress);
+        _output.WriteLine(string.Join(" ", murmurs.Select(m => MostPress(m).ToString("F2"))));
+
+        Assert.True(MostPress(murmurs[0]) >= 0.5f, "a murmur inside a decoded vowel presses the lips");
+        Assert.True(MostPress(murmurs[2]) >= 0.5f, "a murmur inside a decoded vowel presses the lips");
+        Assert.Equal(1f, MostPress(murmurs[3]));
+        Assert.True(MostPress(murmurs[1]) < 0.2f, "where the decoder heard an n, the lips stay apart");
     }
 
     [Fact]
@@ -340,6 +353,28 @@ public sealed class MotionGeneratorTests
     /// A sung "ah": 220 Hz with a 6 Hz vibrato of ±3%, harmonics weighted by two formant peaks
     /// (700 and 1100 Hz, as in /a/), 100 ms fades.
     /// </summary>
+    /// <summary>Four 250-ms vowels from 0.2 s on, each followed by 70 ms of a low voiced murmur 15 dB down (an m); the murmurs' times.</summary>
+    private static float[] AMaMaMa(out (double Start, double End)[] murmurs)
+    {
+        var samples = new float[2 * Rate];
+        var vowel = VibratoVowel(0.25, vibratoDepth: 0, fadeSeconds: 0.01);
+        var murmur = (int)(0.07 * Rate);
+        var start = (int)(0.2 * Rate);
+        murmurs = new (double, double)[4];
+        for (var syllable = 0; syllable < 4; syllable++, start += vowel.Length + murmur)
+        {
+            vowel.CopyTo(samples, start);
+            murmurs[syllable] = ((double)(start + vowel.Length) / Rate, (double)(start + vowel.Length + murmur) / Rate);
+            for (var n = 0; n < murmur; n++)
+            {
+                var t = (double)(start + vowel.Length + n) / Rate;
+                samples[start + vowel.Length + n] = (float)((0.04 * Math.Sin(2 * Math.PI * 220 * t)) + (0.02 * Math.Sin(2 * Math.PI * 440 * t)));
+            }
+        }
+
+        return samples;
+    }
+
     internal static float[] VibratoVowel(double seconds, double vibratoDepth = 0.03, double fadeSeconds = 0.1)
     {
         var samples = new float[(int)(seconds * Rate)];
