@@ -209,6 +209,20 @@ public sealed class Animator
     internal static int DecoderThreads => Math.Min(Environment.ProcessorCount, 2);
 
     /// <summary>
+    /// <c>auto</c> leaves a voice to the acoustic path, without decoding it, when its louder half of
+    /// frames stands less than this far above its quietest tenth (<see cref="NoiseReduction.LoudOverQuietDb"/>,
+    /// measured before the voice is cleaned): noise makes the recogniser mishear consonants while it
+    /// stays confident, and the acoustic path keeps the lips' timing. The LibriVox read with white
+    /// noise 26 / 23 / 20 / 17 / 14 / 11 dB under it measures 24.7 / 23.3 / 21.4 / 19.0 / 16.4 / 13.8 dB;
+    /// bilabial onsets closed there (yardstick, astronaut portrait) from English phones 17 / 15 / 12 /
+    /// 10 / 11 / 13 of 18, from the sound 17 / 17 / 17 / 18 / 18 / 18. The clean LibriVox clips measure
+    /// 24.1–28.1 dB, the demo voice 26.9 (docs/visemes.md, "Noisy voices").
+    /// </summary>
+    internal const double PhonesNoisyBelowDb = 22;
+
+    internal static bool TooNoisyForPhones(double loudOverQuietDb) => loudOverQuietDb < PhonesNoisyBelowDb;
+
+    /// <summary>
     /// <c>auto</c>'s test: whether English phones explain the voice's first pieces, those every core
     /// decodes (<see cref="PhonemeDecoding.ParallelPieces"/>; for a decoding started with
     /// <see cref="LanguageDecisionVoiceSeconds"/>, the first 4 s of voice). Waits for them.
@@ -241,8 +255,10 @@ public sealed class Animator
                 var frameCount = Math.Max(1, (int)Math.Ceiling(clip.DurationSeconds * options.FramesPerSecond - 1e-6));
                 // A given track is read before the slow stages, so that a bad file fails fast.
                 var given = options.MotionInPath is null ? null : MotionJson.Load(options.MotionInPath);
+                var loudOverQuietDb = double.PositiveInfinity;
                 if (given is null)
                 {
+                    loudOverQuietDb = NoiseReduction.LoudOverQuietDb(clip);
                     // A noisy voice is filtered before anything listens to it (the output keeps the voice
                     // as given); a given track only needs the voice's length.
                     var cleaned = NoiseReduction.Clean(clip, ct);
@@ -255,7 +271,7 @@ public sealed class Animator
 
                 progress?.Report(new PipelineProgress("face", 0, 0));
                 progress?.Report(new PipelineProgress("motion", 0, 0));
-                var feed = given is null ? Generate(clip, frameCount, options, progress, rendering, decoders, ct) : new MotionFeed(Fit(given, frameCount, options));
+                var feed = given is null ? Generate(clip, frameCount, options, loudOverQuietDb, progress, rendering, decoders, ct) : new MotionFeed(Fit(given, frameCount, options));
                 return new VoiceMotion(clip, frameCount, feed);
             }
             catch
@@ -281,7 +297,7 @@ public sealed class Animator
     /// Features, style, then the motion: from English phones (decoded behind the renderer, the mouth
     /// following the decoded prefix) when English is spoken, from the acoustic model otherwise.
     /// </summary>
-    private static MotionFeed Generate(AudioClip clip, int frameCount, AnimateOptions options, IProgress<PipelineProgress>? progress,
+    private static MotionFeed Generate(AudioClip clip, int frameCount, AnimateOptions options, double loudOverQuietDb, IProgress<PipelineProgress>? progress,
         StrongBox<bool> rendering, PreloadedDecoders? decoders, CancellationToken cancellationToken)
     {
         var features = AudioAnalyzer.Analyze(clip, ct: cancellationToken);
@@ -294,8 +310,8 @@ public sealed class Animator
             Expressiveness = options.Expressiveness,
             HeadMotion = options.HeadMotion,
         };
-        // Auto skips the decoder for a voice that holds notes (singing): the acoustic model suits it, and it saves the decoding.
-        if (options.Language == LanguageMode.English || (options.Language == LanguageMode.Auto && !VoiceCharacter.SoundsSung(features)))
+        // Auto skips the decoder for a voice that holds notes (singing) and for a noisy one: the acoustic model suits them, and it saves the decoding.
+        if (options.Language == LanguageMode.English || (options.Language == LanguageMode.Auto && !VoiceCharacter.SoundsSung(features) && !TooNoisyForPhones(loudOverQuietDb)))
         {
             // The longest wait on a long English voice: say how far it is, until frames are drawn.
             var decoding = PhonemeAnalyzer.Start(clip, features, new PhonemeAnalysisOptions { ParallelPrefixVoiceSeconds = LanguageDecisionVoiceSeconds, DegreeOfParallelism = DecoderThreads }, cancellationToken,

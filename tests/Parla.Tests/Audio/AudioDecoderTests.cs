@@ -34,8 +34,7 @@ public sealed class AudioDecoderTests : IDisposable
         using (var file = File.Create(path))
         using (var w = new BinaryWriter(file))
         {
-            w.Write("RIFF"u8); w.Write(36 + (count * 2)); w.Write("WAVEfmt "u8); w.Write(16); w.Write((short)1); w.Write((short)1);
-            w.Write(rate); w.Write(rate * 2); w.Write((short)2); w.Write((short)16); w.Write("data"u8); w.Write(count * 2);
+            w.Write(AudioTestData.WavHeader(count * 2, rate));
             for (var n = 0; n < count; n++) w.Write((short)((n % 20000) - 10000));
         }
 
@@ -161,7 +160,7 @@ public sealed class AudioDecoderTests : IDisposable
     public void Decode_WavWithNoSamples_ThrowsZeroLength()
     {
         var path = Path.Combine(_temp, "nothing.wav");
-        File.WriteAllBytes(path, WavHeader(dataBytes: 0, sampleRateHz: 16000));
+        File.WriteAllBytes(path, AudioTestData.WavHeader(dataBytes: 0, sampleRateHz: 16000));
 
         var e = Assert.Throws<InvalidInputException>(() => AudioDecoder.Decode(path));
 
@@ -214,26 +213,6 @@ public sealed class AudioDecoderTests : IDisposable
             AudioDecoder.DescribeFailure("x.wav", 1, "\n  x.wav: Invalid data found when processing input\nmore\n"));
 
         Assert.Equal("x.wav: could not be decoded: x.wav: Invalid data found when processing input", e.Message);
-    }
-
-    private static byte[] WavHeader(int dataBytes, int sampleRateHz)
-    {
-        using var stream = new MemoryStream();
-        using var w = new BinaryWriter(stream);
-        w.Write("RIFF"u8);
-        w.Write(36 + dataBytes);
-        w.Write("WAVEfmt "u8);
-        w.Write(16);
-        w.Write((short)1); // PCM
-        w.Write((short)1); // mono
-        w.Write(sampleRateHz);
-        w.Write(sampleRateHz * 2);
-        w.Write((short)2);
-        w.Write((short)16);
-        w.Write("data"u8);
-        w.Write(dataBytes);
-        w.Flush();
-        return stream.ToArray();
     }
 
     private static void RunFfmpeg(params string[] arguments)

@@ -32,6 +32,36 @@ internal static class AudioTestData
         return samples;
     }
 
+    /// <summary>The 44-byte header of a mono 16-bit PCM WAV file holding <paramref name="dataBytes"/> bytes of samples.</summary>
+    public static byte[] WavHeader(int dataBytes, int sampleRateHz)
+    {
+        using var stream = new MemoryStream();
+        using var w = new BinaryWriter(stream);
+        w.Write("RIFF"u8);
+        w.Write(36 + dataBytes);
+        w.Write("WAVEfmt "u8);
+        w.Write(16);
+        w.Write((short)1); // PCM
+        w.Write((short)1); // mono
+        w.Write(sampleRateHz);
+        w.Write(sampleRateHz * 2);
+        w.Write((short)2);
+        w.Write((short)16);
+        w.Write("data"u8);
+        w.Write(dataBytes);
+        w.Flush();
+        return stream.ToArray();
+    }
+
+    /// <summary>Writes <paramref name="samples"/> (−1..1) as a mono 16-bit PCM WAV file.</summary>
+    public static void WriteWav(string path, float[] samples, int sampleRateHz = 16000)
+    {
+        using var file = File.Create(path);
+        using var w = new BinaryWriter(file);
+        w.Write(WavHeader(samples.Length * 2, sampleRateHz));
+        foreach (var x in samples) w.Write((short)Math.Clamp(Math.Round(x * 32767), short.MinValue, short.MaxValue));
+    }
+
     private static string FindDataRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

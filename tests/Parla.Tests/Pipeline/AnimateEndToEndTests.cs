@@ -43,6 +43,30 @@ public sealed class AnimateEndToEndTests : IDisposable
     }
 
     [Fact]
+    public void Auto_LeavesANoisyVoiceToTheAcousticPath()
+    {
+        // A LibriVox clip with white noise 17 dB under it: the recogniser, still confident, mishears
+        // its consonants, so auto must move the mouth as --language none does. The clean clip stands
+        // above the bar and stays with the phones.
+        using var clean = AudioDecoder.Decode(TestData.Voice("librivox_0870.wav"));
+        using var noisy = Parla.Tests.Motion.VisemeAgreementTests.WithWhiteNoise(clean, snrDb: 17, seed: 5);
+        var voicePath = Path.Combine(_dir, "noisy.wav");
+        Parla.Tests.Audio.AudioTestData.WriteWav(voicePath, noisy.ToFloats());
+        Assert.False(Animator.TooNoisyForPhones(Parla.Audio.NoiseReduction.LoudOverQuietDb(clean)), "the clean clip passes for noisy");
+        Assert.True(Animator.TooNoisyForPhones(Parla.Audio.NoiseReduction.LoudOverQuietDb(noisy)), "the noisy clip passes for clean");
+
+        Parla.Motion.MotionTrack Motion(LanguageMode language) => new Animator().Run(new AnimateRequest(TestData.Portrait("grace_hopper.jpg"), voicePath,
+            Path.Combine(_dir, $"{language}.mp4"), new AnimateOptions
+            {
+                Consent = TestData.Consent,
+                Language = language,
+                Portrait = new PortraitOptions { MaxSidePixels = 256 },
+            })).Motion;
+
+        Assert.Equal(Motion(LanguageMode.None).Frames, Motion(LanguageMode.Auto).Frames);
+    }
+
+    [Fact]
     public void CancelWhilePhonesAreStillDecoded_StopsTheRun_AndLeavesNoVideo()
     {
         // The demo read (24.8 s) is cut into four pieces: two are decoded before the first frame, the
