@@ -13,19 +13,25 @@ public sealed class RestartTests
         try
         {
             var ids = new List<string>();
+            // The first job renders 840 frames of 1024 × 1200 (several seconds), the others wait behind
+            // it. The server stops as soon as the first is seen running, the others submitted after
+            // that: a loaded machine once made the four submissions and the first poll long enough for a
+            // 512-px render of the first job to finish before the stop.
+            var big = Path.Combine(data, "big.png");
+            using (var scale = System.Diagnostics.Process.Start("ffmpeg", ["-v", "error", "-y", "-i", TestData.Portrait("grace_hopper.jpg"), "-vf", "scale=1024:-2", big])!)
+                await scale.WaitForExitAsync();
             await using (var first = await ServerHost.StartAsync(o => o with { Workers = 1 }, keepData: true, dataDirectory: data))
             {
-                for (var i = 0; i < 4; i++)
-                    ids.Add(await first.SubmitAsync(ServerHost.JobForm(voice: "librivox_0870.wav", options: new { maxSize = 512, fps = 120, language = "none" })));
-                // Stop while the first renders (840 frames: seconds, not milliseconds) and the others
-                // wait: as soon as it is seen running, not after a fixed delay, which a loaded machine
-                // can make long enough for the render to finish.
+                ids.Add(await first.SubmitAsync(ServerHost.JobForm(voice: "librivox_0870.wav", options: new { maxSize = 1024, fps = 120, language = "none" }, portraitPath: big)));
                 var deadline = DateTime.UtcNow.AddSeconds(30);
                 while ((await first.JobAsync(ids[0])).GetProperty("status").GetString() == "queued")
                 {
                     Assert.True(DateTime.UtcNow < deadline, "the first job never started");
                     await Task.Delay(20);
                 }
+
+                for (var i = 0; i < 3; i++)
+                    ids.Add(await first.SubmitAsync(ServerHost.JobForm(voice: "librivox_0870.wav", options: new { maxSize = 512, fps = 120, language = "none" })));
             }
             var store = new SqliteJobStore(Path.Combine(data, "jobs.db"));
             Assert.All(ids, id => Assert.Equal(JobStatus.Queued, store.Find(id)!.Status));
