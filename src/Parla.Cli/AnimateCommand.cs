@@ -61,6 +61,7 @@ internal static class AnimateCommand
                 var request = new AnimateRequest(parse.GetValue(image)!, parse.GetValue(audio)!, parse.GetValue(outPath)!, options);
                 var result = new Animator(CliModels.Store(error)).Run(request, progress, cancellationToken);
                 foreach (var warning in result.Warnings) error.WriteLine($"parla: warning: {warning}");
+                error.WriteLine($"parla: mouth from {result.Mouth}");
                 output.WriteLine($"parla: wrote {result.OutputPath} and {ProvenanceStamp.ManifestPathFor(result.OutputPath)} ({result.FrameCount} frames, {result.Width}x{result.Height}, {result.DurationSeconds:0.00} s) in {result.ElapsedSeconds:0.0} s (first frame after {result.FirstFrameSeconds:0.00} s)");
                 return Task.FromResult(ExitCodes.Success);
             }

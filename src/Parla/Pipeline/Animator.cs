@@ -19,6 +19,9 @@ public sealed record AnimateResult(string OutputPath, int FrameCount, int Width,
     /// <summary>Seconds from the start of the run until the first frame reached the encoder.</summary>
     public double FirstFrameSeconds { get; init; }
 
+    /// <summary>What moved the mouth and why, one phrase: "English phones (the voice is confidently English)", "the sound (a noisy voice: …)", ….</summary>
+    public string Mouth { get; init; } = "";
+
     /// <summary>Things the user should know (an uncertain face fit), one sentence each.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 }
@@ -178,6 +181,7 @@ public sealed class Animator
         {
             Warnings = portrait.Warning is null ? [] : [portrait.Warning],
             FirstFrameSeconds = firstFrameSeconds,
+            Mouth = feed.Mouth,
         };
     }
 
@@ -271,7 +275,7 @@ public sealed class Animator
 
                 progress?.Report(new PipelineProgress("face", 0, 0));
                 progress?.Report(new PipelineProgress("motion", 0, 0));
-                var feed = given is null ? Generate(clip, frameCount, options, loudOverQuietDb, progress, rendering, decoders, ct) : new MotionFeed(Fit(given, frameCount, options));
+                var feed = given is null ? Generate(clip, frameCount, options, loudOverQuietDb, progress, rendering, decoders, ct) : new MotionFeed(Fit(given, frameCount, options)) { Mouth = "the given track (--motion-in)" };
                 return new VoiceMotion(clip, frameCount, feed);
             }
             catch
@@ -301,7 +305,8 @@ public sealed class Animator
         StrongBox<bool> rendering, PreloadedDecoders? decoders, CancellationToken cancellationToken)
     {
         var features = AudioAnalyzer.Analyze(clip, ct: cancellationToken);
-        var style = options.Style ?? (VoiceCharacter.SoundsSung(features) ? MotionStyle.Singing : MotionStyle.Neutral);
+        var sung = VoiceCharacter.SoundsSung(features);
+        var style = options.Style ?? (sung ? MotionStyle.Singing : MotionStyle.Neutral);
         var motionOptions = new MotionOptions
         {
             FramesPerSecond = options.FramesPerSecond,
@@ -311,7 +316,10 @@ public sealed class Animator
             HeadMotion = options.HeadMotion,
         };
         // Auto skips the decoder for a voice that holds notes (singing) and for a noisy one: the acoustic model suits them, and it saves the decoding.
-        if (options.Language == LanguageMode.English || (options.Language == LanguageMode.Auto && !VoiceCharacter.SoundsSung(features) && !TooNoisyForPhones(loudOverQuietDb)))
+        const string OrDecode = "--language en decodes it anyway";
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        string mouth;
+        if (options.Language == LanguageMode.English || (options.Language == LanguageMode.Auto && !sung && !TooNoisyForPhones(loudOverQuietDb)))
         {
             // The longest wait on a long English voice: say how far it is, until frames are drawn.
             var decoding = PhonemeAnalyzer.Start(clip, features, new PhonemeAnalysisOptions { ParallelPrefixVoiceSeconds = LanguageDecisionVoiceSeconds, DegreeOfParallelism = DecoderThreads }, cancellationToken,
@@ -323,7 +331,10 @@ public sealed class Animator
             {
                 if (options.Language == LanguageMode.English || SoundsEnglish(decoding, cancellationToken))
                 {
-                    return new MotionFeed(new MotionBuilder(features, frameCount, motionOptions, fromPhones: true), decoding, cancellationToken);
+                    return new MotionFeed(new MotionBuilder(features, frameCount, motionOptions, fromPhones: true), decoding, cancellationToken)
+                    {
+                        Mouth = options.Language == LanguageMode.English ? "English phones (--language en)" : "English phones (the voice is confidently English)",
+                    };
                 }
             }
             catch
@@ -334,9 +345,16 @@ public sealed class Animator
 
             // Not English: the rest need not be decoded.
             decoding.Dispose();
+            mouth = $"the sound (the voice is not confidently English; {OrDecode})";
+        }
+        else
+        {
+            mouth = options.Language == LanguageMode.None ? "the sound (--language none)"
+                : sung ? $"the sound (the voice holds notes: singing; {OrDecode})"
+                : string.Create(inv, $"the sound (a noisy voice: its louder frames stand {loudOverQuietDb:0.0} dB above its quietest, under {PhonesNoisyBelowDb:0}; {OrDecode})");
         }
 
-        return new MotionFeed(MotionGenerator.Generate(features, frameCount, motionOptions));
+        return new MotionFeed(MotionGenerator.Generate(features, frameCount, motionOptions)) { Mouth = mouth };
     }
 
     /// <summary>A given track fitted to the video: it must have the video's fps; a short one holds its last frame, a long one is cut at the end of the voice.</summary>

@@ -19,6 +19,9 @@ internal sealed class MotionFeed : IDisposable
     private int _ready;
     private Exception? _failure;
 
+    /// <summary>What moves the mouth and why, one phrase (<see cref="AnimateResult.Mouth"/>).</summary>
+    public string Mouth { get; init; } = "";
+
     /// <summary>A track known whole.</summary>
     public MotionFeed(MotionTrack track)
     {

@@ -87,6 +87,18 @@ public sealed class CommandTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData("auto", "parla: mouth from English phones (the voice is confidently English)")]
+    [InlineData("none", "parla: mouth from the sound (--language none)")]
+    public void Animate_SaysWhatMovedTheMouth(string language, string line)
+    {
+        var video = Path.Combine(_dir, $"{language}.mp4");
+        var (code, _, error) = Run("animate", TestData.Portrait("astronaut.png"), TestData.Voice("librivox_0930.wav"), "-o", video,
+            "--max-size", "128", "--language", language, "--consent", "Public-domain test portrait and voice.");
+        Assert.True(code == ExitCodes.Success, error);
+        Assert.Contains(line + Environment.NewLine, error);
+    }
+
     [Fact]
     public void Animate_WithFivePoints_MakesAVideoEvenWhereNoFaceIsDetected()
     {

@@ -55,15 +55,17 @@ public sealed class AnimateEndToEndTests : IDisposable
         Assert.False(Animator.TooNoisyForPhones(Parla.Audio.NoiseReduction.LoudOverQuietDb(clean)), "the clean clip passes for noisy");
         Assert.True(Animator.TooNoisyForPhones(Parla.Audio.NoiseReduction.LoudOverQuietDb(noisy)), "the noisy clip passes for clean");
 
-        Parla.Motion.MotionTrack Motion(LanguageMode language) => new Animator().Run(new AnimateRequest(TestData.Portrait("grace_hopper.jpg"), voicePath,
+        AnimateResult Render(LanguageMode language) => new Animator().Run(new AnimateRequest(TestData.Portrait("grace_hopper.jpg"), voicePath,
             Path.Combine(_dir, $"{language}.mp4"), new AnimateOptions
             {
                 Consent = TestData.Consent,
                 Language = language,
                 Portrait = new PortraitOptions { MaxSidePixels = 256 },
-            })).Motion;
+            }));
 
-        Assert.Equal(Motion(LanguageMode.None).Frames, Motion(LanguageMode.Auto).Frames);
+        var auto = Render(LanguageMode.Auto);
+        Assert.Equal(Render(LanguageMode.None).Motion.Frames, auto.Motion.Frames);
+        Assert.StartsWith("the sound (a noisy voice", auto.Mouth, StringComparison.Ordinal);
     }
 
     [Fact]
