@@ -19,7 +19,7 @@ public sealed record AnimateResult(string OutputPath, int FrameCount, int Width,
     /// <summary>Seconds from the start of the run until the first frame reached the encoder.</summary>
     public double FirstFrameSeconds { get; init; }
 
-    /// <summary>What moved the mouth and why, one phrase: "English phones (the voice is confidently English)", "the sound (a noisy voice: …)", ….</summary>
+    /// <summary>What moved the mouth and why, one phrase: "English phones (the voice is confidently English)", "the sound (noise or music under the voice: …)", ….</summary>
     public string Mouth { get; init; } = "";
 
     /// <summary>Things the user should know (an uncertain face fit), one sentence each.</summary>
@@ -351,7 +351,7 @@ public sealed class Animator
         {
             mouth = options.Language == LanguageMode.None ? "the sound (--language none)"
                 : sung ? $"the sound (the voice holds notes: singing; {OrDecode})"
-                : string.Create(inv, $"the sound (a noisy voice: its louder frames stand {loudOverQuietDb:0.0} dB above its quietest, under {PhonesNoisyBelowDb:0}; {OrDecode})");
+                : string.Create(inv, $"the sound (noise or music under the voice: its louder frames stand {loudOverQuietDb:0.0} dB above its quietest, under {PhonesNoisyBelowDb:0}; {OrDecode})");
         }
 
         return new MotionFeed(MotionGenerator.Generate(features, frameCount, motionOptions)) { Mouth = mouth };

@@ -65,7 +65,7 @@ public sealed class AnimateEndToEndTests : IDisposable
 
         var auto = Render(LanguageMode.Auto);
         Assert.Equal(Render(LanguageMode.None).Motion.Frames, auto.Motion.Frames);
-        Assert.StartsWith("the sound (a noisy voice", auto.Mouth, StringComparison.Ordinal);
+        Assert.StartsWith("the sound (noise or music under the voice", auto.Mouth, StringComparison.Ordinal);
     }
 
     [Fact]
