@@ -87,6 +87,23 @@ public sealed class NoiseReductionTests
         Assert.Same(quiet, NoiseReduction.Clean(quiet));
     }
 
+    [Fact]
+    public void LoudOverQuiet_FallsWithNoise_AndIsInfiniteForAVoiceTooShortToTell()
+    {
+        var clean = Enumerable.Repeat(Bursts(), 4).SelectMany(x => x).ToArray();
+        double Measure(double noiseRms)
+        {
+            using var clip = new Parla.Media.AudioClip(Pcm(clean, AudioTestData.WhiteNoise(16, seed: 9, rms: noiseRms)), 16000);
+            return NoiseReduction.LoudOverQuietDb(clip);
+        }
+
+        var quiet = Measure(0.001);
+        var noisy = Measure(0.04);
+        Assert.True(quiet > noisy + 10, $"{quiet:0.0} dB quiet, {noisy:0.0} dB noisy");
+        using var tiny = new Parla.Media.AudioClip(new float[1000], 16000);
+        Assert.Equal(double.PositiveInfinity, NoiseReduction.LoudOverQuietDb(tiny));
+    }
+
     /// <summary>
     /// The LibriVox clips with white noise 11 dB under them: the voice-activity track (which closes
     /// the mouth in silence and finds the acoustic path's lip closures) agrees with the clean clip's
