@@ -40,7 +40,7 @@ internal static class NoiseReduction
         ArgumentOutOfRangeException.ThrowIfGreaterThan(length, pcm.Length);
         // In place is safe: a frame reads from its own start on, and only samples before the next frame's start are written.
         void Read(int start, Span<short> destination) => pcm.AsSpan(start, destination.Length).CopyTo(destination);
-        if (NoiseSpectrum(length, Read) is not { } noise) return false;
+        if (NoiseSpectrum(length, Read, out _) is not { } noise) return false;
         Run(length, noise, Read, (start, samples) => samples.CopyTo(pcm.AsSpan(start)), CancellationToken.None);
         return true;
     }
@@ -49,10 +49,13 @@ internal static class NoiseReduction
     /// <paramref name="clip"/> itself if it is not noisy; else a filtered copy (in a temporary file,
     /// like a decoded voice: a block at a time, so no length costs memory), which the caller owns.
     /// </summary>
-    public static AudioClip Clean(AudioClip clip, CancellationToken ct = default)
+    public static AudioClip Clean(AudioClip clip, CancellationToken ct = default) => Clean(clip, out _, ct);
+
+    /// <summary>As <see cref="Clean(AudioClip, CancellationToken)"/>, and the voice's <see cref="LoudOverQuietDb"/> (before cleaning) from the same pass over it.</summary>
+    public static AudioClip Clean(AudioClip clip, out double loudOverQuietDb, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(clip);
-        if (NoiseSpectrum(clip.Length, clip.Read) is not { } noise) return clip;
+        if (NoiseSpectrum(clip.Length, clip.Read, out loudOverQuietDb) is not { } noise) return clip;
         var folder = Path.GetTempPath();
         var file = AudioDecoder.NewTemporaryFile(folder);
         try
@@ -143,10 +146,12 @@ internal static class NoiseReduction
     /// like a voice — a spectrum about as flat as noise's (<see cref="NoiseFlatness"/>), not the
     /// harmonics of a held note, whose quietest frames are the note itself; null otherwise.
     /// </summary>
-    private static float[]? NoiseSpectrum(int length, ReadSamples read)
+    private static float[]? NoiseSpectrum(int length, ReadSamples read, out double loudOverQuietDb)
     {
+        loudOverQuietDb = double.PositiveInfinity;
         if (FrameEnergies(length, read) is not { } energy) return null;
-        if (LoudOverQuiet(energy, out var quietest) >= NoisyBelowDb) return null;
+        loudOverQuietDb = LoudOverQuiet(energy, out var quietest);
+        if (loudOverQuietDb >= NoisyBelowDb) return null;
 
         var fft = new Fft(Size);
         var re = new float[Size];

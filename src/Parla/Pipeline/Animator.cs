@@ -262,10 +262,9 @@ public sealed class Animator
                 var loudOverQuietDb = double.PositiveInfinity;
                 if (given is null)
                 {
-                    loudOverQuietDb = NoiseReduction.LoudOverQuietDb(clip);
                     // A noisy voice is filtered before anything listens to it (the output keeps the voice
                     // as given); a given track only needs the voice's length.
-                    var cleaned = NoiseReduction.Clean(clip, ct);
+                    var cleaned = NoiseReduction.Clean(clip, out loudOverQuietDb, ct);
                     if (!ReferenceEquals(cleaned, clip))
                     {
                         clip.Dispose();
