@@ -349,6 +349,7 @@ public sealed class Animator
         else
         {
             mouth = options.Language == LanguageMode.None ? "the sound (--language none)"
+                : !Enumerable.Range(0, features.FrameCount).Any(features.IsSpeech) ? "the sound (no voice is heard in it)"
                 : sung ? $"the sound (the voice holds notes: singing; {OrDecode})"
                 : string.Create(inv, $"the sound (noise or music under the voice: its louder frames stand {loudOverQuietDb:0.0} dB above its quietest, under {PhonesNoisyBelowDb:0}; {OrDecode})");
         }

@@ -100,6 +100,17 @@ public sealed class CommandTests : IDisposable
     }
 
     [Fact]
+    public void Animate_OfSilence_SaysNoVoiceIsHeard()
+    {
+        var silence = Path.Combine(_dir, "silence.wav");
+        Parla.Tests.Audio.AudioTestData.WriteWav(silence, new float[2 * 16000]);
+        var (code, _, error) = Run("animate", TestData.Portrait("astronaut.png"), silence, "-o", Path.Combine(_dir, "silence.mp4"),
+            "--max-size", "128", "--consent", "Public-domain test portrait.");
+        Assert.True(code == ExitCodes.Success, error);
+        Assert.Contains("parla: mouth from the sound (no voice is heard in it)" + Environment.NewLine, error);
+    }
+
+    [Fact]
     public void Animate_WithFivePoints_MakesAVideoEvenWhereNoFaceIsDetected()
     {
         // A plain grey picture: the detector finds nothing, five hand-placed points still give a video.
