@@ -33,6 +33,7 @@ public sealed class ApiTests : IAsyncLifetime
 
         var job = await _server.JobAsync(id);
         Assert.Equal("done", job.GetProperty("status").GetString());
+        Assert.Equal("English phones (the voice is confidently English)", job.GetProperty("mouth").GetString());
         Assert.True(job.GetProperty("finishedAt").GetDateTimeOffset() >= job.GetProperty("createdAt").GetDateTimeOffset());
 
         using var whole = await Client.GetAsync($"/api/jobs/{id}/video");

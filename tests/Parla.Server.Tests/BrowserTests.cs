@@ -106,6 +106,7 @@ public sealed class BrowserTests : IAsyncLifetime
         await Assertions.Expect(page.Locator("#result")).ToBeVisibleAsync(new() { Timeout = 90_000 });
         await page.WaitForFunctionAsync("() => { const v = document.getElementById('video'); return v.readyState >= 2 && v.currentTime > 0.3; }", null, new() { Timeout = 20_000 });
         await ShotAsync(page, "06-video.png");
+        await Assertions.Expect(page.Locator("#mouth")).ToHaveTextAsync("Mouth from English phones (the voice is confidently English).");
         var href = await page.GetAttributeAsync("#download-video", "href");
         Assert.EndsWith("/video?download=true", href);
 
@@ -113,7 +114,8 @@ public sealed class BrowserTests : IAsyncLifetime
         var job = Assert.Single(_server.Store.List(Jobs.JobStatus.Done));
         Assert.Equal("landmarks.json", job.Input.LandmarksFile);
         Assert.False(job.Input.Options.Label == false);
-        Assert.Equal("neutral", job.Input.Options.Extras["style"].GetString());
+        Assert.Equal("auto", job.Input.Options.Extras["style"].GetString());
+        Assert.Equal("auto", job.Input.Options.Extras["language"].GetString());
 
         // Verify tab: the video just made is recognised.
         await page.ClickAsync("#tab-verify");

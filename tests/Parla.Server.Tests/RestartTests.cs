@@ -96,4 +96,39 @@ public sealed class RestartTests
         Assert.False(Directory.Exists(orphan));
         Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync("/healthz")).StatusCode);
     }
+
+    [Fact]
+    public void A_store_made_before_the_mouth_column_gains_it_and_keeps_its_jobs()
+    {
+        var data = Directory.CreateTempSubdirectory("parla-old-store-").FullName;
+        var path = Path.Combine(data, "jobs.db");
+        try
+        {
+            using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+            {
+                connection.Open();
+                using var command = connection.CreateCommand();
+                command.CommandText = """
+                    CREATE TABLE jobs (id TEXT PRIMARY KEY, status TEXT NOT NULL, input TEXT NOT NULL, created_at TEXT NOT NULL,
+                        stage TEXT, progress REAL NOT NULL DEFAULT 0, error TEXT, started_at TEXT, finished_at TEXT, attempts INTEGER NOT NULL DEFAULT 0);
+                    INSERT INTO jobs (id, status, input, created_at, attempts) VALUES ('0123456789abcdef0123456789abcdef', 'queued',
+                        '{"options":{"maxSidePixels":96},"consent":"I may.","imageFile":"image.jpg","audioFile":"audio.wav","landmarksFile":null}',
+                        '2026-11-01T10:00:00.0000000Z', 0);
+                    """;
+                command.ExecuteNonQuery();
+            }
+
+            var store = new SqliteJobStore(path);
+            var job = store.Find("0123456789abcdef0123456789abcdef")!;
+            Assert.Equal(JobStatus.Queued, job.Status);
+            Assert.Null(job.Mouth);
+            store.Update(job with { Status = JobStatus.Done, Mouth = "the sound (--language none)" });
+            Assert.Equal("the sound (--language none)", new SqliteJobStore(path).Find(job.Id)!.Mouth);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(data, recursive: true);
+        }
+    }
 }

@@ -9,9 +9,10 @@ public sealed record JobLinks(string Self, string Events, string Video, string M
 /// <param name="Progress">0–1 over the whole job.</param>
 /// <param name="EtaSeconds">Seconds left, estimated from the render's pace; null before the render starts.</param>
 /// <param name="Error">Why the job failed, in the words the CLI prints.</param>
+/// <param name="Mouth">Once done: what moved the mouth and why, as the CLI says it ("English phones (the voice is confidently English)", "the sound (noise or music under the voice: …)").</param>
 public sealed record JobView(
     string Id, JobStatus Status, string? Stage, double Progress, double? EtaSeconds, string? Error,
-    DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt, JobLinks Links)
+    DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt, JobLinks Links, string? Mouth = null)
 {
     public static JobView From(JobRecord job, LiveProgress? live)
     {
@@ -21,7 +22,7 @@ public sealed record JobView(
             running ? live!.Stage : job.Stage,
             job.Status == JobStatus.Done ? 1 : running ? live!.Progress : job.Progress,
             running ? live!.EtaSeconds : null,
-            job.Error, job.CreatedAt, job.FinishedAt, LinksOf(job.Id));
+            job.Error, job.CreatedAt, job.FinishedAt, LinksOf(job.Id), job.Mouth);
     }
 
     public static JobLinks LinksOf(string id) =>

@@ -35,5 +35,8 @@ public sealed record JobRecord
     /// <summary>How many times a worker has started this job; a job found running after a crash is re-queued only while this is 1.</summary>
     public int Attempts { get; init; }
 
+    /// <summary>What moved the mouth and why, once the job is done (<see cref="Parla.Pipeline.AnimateResult.Mouth"/>).</summary>
+    public string? Mouth { get; init; }
+
     public bool IsFinished => Status is JobStatus.Done or JobStatus.Failed or JobStatus.Cancelled;
 }

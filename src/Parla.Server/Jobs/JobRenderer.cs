@@ -13,7 +13,8 @@ public sealed record RenderWork(
 /// <summary>Turns one job's inputs into its video and manifest. Must write both atomically (temporary name, then rename).</summary>
 public interface IJobRenderer
 {
-    void Render(RenderWork work, IProgress<PipelineProgress> progress, CancellationToken cancellationToken);
+    /// <summary>Renders the job; what moved the mouth and why, one phrase (<see cref="AnimateResult.Mouth"/>).</summary>
+    string Render(RenderWork work, IProgress<PipelineProgress> progress, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -22,16 +23,17 @@ public interface IJobRenderer
 /// </summary>
 public sealed class AnimatorJobRenderer(FaceModelStore models) : IJobRenderer
 {
-    public void Render(RenderWork work, IProgress<PipelineProgress> progress, CancellationToken cancellationToken)
+    public string Render(RenderWork work, IProgress<PipelineProgress> progress, CancellationToken cancellationToken)
     {
         var options = work.Options.ToAnimateOptions(work.LandmarksPath, work.RenderThreads) with
         {
             Consent = ConsentStatement.Create(work.Consent),
             Label = new LabelOptions { Enabled = work.Options.Label },
         };
-        new Animator(models).Run(new AnimateRequest(work.ImagePath, work.AudioPath, work.VideoPath, options), progress, cancellationToken);
+        var result = new Animator(models).Run(new AnimateRequest(work.ImagePath, work.AudioPath, work.VideoPath, options), progress, cancellationToken);
         var signed = ProvenanceStamp.ManifestPathFor(work.VideoPath);
         if (Path.GetFullPath(signed) != Path.GetFullPath(work.ManifestPath))
             File.Move(signed, work.ManifestPath, overwrite: true);
+        return result.Mouth;
     }
 }

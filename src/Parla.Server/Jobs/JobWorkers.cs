@@ -106,11 +106,11 @@ public sealed class JobWorkers(
         var clock = Stopwatch.StartNew();
         try
         {
-            renderer.Render(work, new StageProgress(id, board, store, clock), cancellation);
+            var mouth = renderer.Render(work, new StageProgress(id, board, store, clock), cancellation);
             cancellation.ThrowIfCancellationRequested();
             var seconds = clock.Elapsed.TotalSeconds;
             Volatile.Write(ref _averageSeconds, 0.7 * Volatile.Read(ref _averageSeconds) + 0.3 * seconds);
-            Finish(id, current => current with { Status = JobStatus.Done, Stage = "done", Progress = 1, FinishedAt = time.GetUtcNow() });
+            Finish(id, current => current with { Status = JobStatus.Done, Stage = "done", Progress = 1, FinishedAt = time.GetUtcNow(), Mouth = mouth });
             log.LogInformation("Job {Id} done in {Seconds:0.0} s.", id, seconds);
         }
         catch (OperationCanceledException) when (board.WasCancelled(id))

@@ -41,6 +41,16 @@ public sealed class SqliteJobStore : IJobStore
             );
             CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, created_at);
             """);
+        // Added after the first release: a store made before it gains the column.
+        if (!HasColumn(connection, "mouth")) Execute(connection, "ALTER TABLE jobs ADD COLUMN mouth TEXT");
+    }
+
+    private static bool HasColumn(SqliteConnection connection, string column)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM pragma_table_info('jobs') WHERE name = $name";
+        command.Parameters.AddWithValue("$name", column);
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) > 0;
     }
 
     public void Add(JobRecord job)
@@ -48,8 +58,8 @@ public sealed class SqliteJobStore : IJobStore
         using var connection = Open();
         using var command = connection.CreateCommand();
         command.CommandText = """
-            INSERT INTO jobs (id, status, input, created_at, stage, progress, error, started_at, finished_at, attempts)
-            VALUES ($id, $status, $input, $created, $stage, $progress, $error, $started, $finished, $attempts)
+            INSERT INTO jobs (id, status, input, created_at, stage, progress, error, started_at, finished_at, attempts, mouth)
+            VALUES ($id, $status, $input, $created, $stage, $progress, $error, $started, $finished, $attempts, $mouth)
             """;
         Bind(command, job);
         command.ExecuteNonQuery();
@@ -71,7 +81,7 @@ public sealed class SqliteJobStore : IJobStore
         using var command = connection.CreateCommand();
         command.CommandText = """
             UPDATE jobs SET status = $status, input = $input, created_at = $created, stage = $stage, progress = $progress,
-                error = $error, started_at = $started, finished_at = $finished, attempts = $attempts
+                error = $error, started_at = $started, finished_at = $finished, attempts = $attempts, mouth = $mouth
             WHERE id = $id
             """;
         Bind(command, job);
@@ -130,6 +140,7 @@ public sealed class SqliteJobStore : IJobStore
         command.Parameters.AddWithValue("$started", job.StartedAt is { } s ? Time(s) : DBNull.Value);
         command.Parameters.AddWithValue("$finished", job.FinishedAt is { } f ? Time(f) : DBNull.Value);
         command.Parameters.AddWithValue("$attempts", job.Attempts);
+        command.Parameters.AddWithValue("$mouth", (object?)job.Mouth ?? DBNull.Value);
     }
 
     private static JobRecord ReadRecord(SqliteDataReader r) => new()
@@ -145,6 +156,7 @@ public sealed class SqliteJobStore : IJobStore
         StartedAt = r.IsDBNull(r.GetOrdinal("started_at")) ? null : ParseTime(r.GetString(r.GetOrdinal("started_at"))),
         FinishedAt = r.IsDBNull(r.GetOrdinal("finished_at")) ? null : ParseTime(r.GetString(r.GetOrdinal("finished_at"))),
         Attempts = r.GetInt32(r.GetOrdinal("attempts")),
+        Mouth = r.IsDBNull(r.GetOrdinal("mouth")) ? null : r.GetString(r.GetOrdinal("mouth")),
     };
 
     private static string Name(JobStatus status) => status.ToString().ToLowerInvariant();

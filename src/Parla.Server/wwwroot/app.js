@@ -407,6 +407,7 @@ function options() {
     face: state.faceIndex,
     label: $('opt-label').checked,
     style: $('opt-style').value,
+    language: $('opt-language').value,
     expressiveness: Number($('opt-expressiveness').value),
     headMotion: Number($('opt-headMotion').value),
   };
@@ -556,6 +557,7 @@ async function showVideo(job) {
   $('download-video').download = `parla-${job.id.slice(0, 8)}.mp4`;
   $('download-manifest').download = `parla-${job.id.slice(0, 8)}.json`;
   video.src = videoUrl;
+  $('mouth').textContent = job.mouth ? `Mouth from ${job.mouth}.` : '';
   $('result').hidden = false;
   video.play().catch(() => { /* autoplay with sound may be refused; the controls are there */ });
 }
