@@ -4,62 +4,92 @@ namespace Parla.Audio;
 public static class VoiceCharacter
 {
     // Speech is voiced in syllable-long runs (0.1–0.3 s) with pitch gliding freely; singing holds
-    // notes: voiced runs of 0.4 s and more whose pitch stays within about a semitone of its median
-    // (6 Hz vibrato of ±2 % is a third of a semitone).
+    // notes: 0.4 s and more whose pitch stays within about a semitone of where the note began (6 Hz
+    // vibrato of ±2 % is a third of a semitone).
     private const double HeldRunSeconds = 0.4;
     private const double HeldSemitones = 1.0;
 
-    /// <summary>Share, 0..1, of the voiced time that lies in held notes (voiced runs of at least 0.4 s at a steady pitch).</summary>
+    // A note may be interrupted this long by frames off its pitch: an accompaniment's pluck or
+    // strum pulls the pitch track to its own notes for a few frames. With this and octaves folded
+    // (below), a sung melody over plucked chords struck every half second, 6 dB under the voice,
+    // holds 0.98 of its voiced time in notes (0.48 before: under the bar, so it was taken for speech);
+    // with the chords every second 0.95 (0.74). Speech as before: the LibriVox clips 0.00–0.24, the
+    // read with noise or reverb 0.00–0.09, espeak-ng English, German, Spanish and French 0.00–0.11.
+    private const double NoteInterruptionSeconds = 0.05;
+
+    /// <summary>Share, 0..1, of the voiced time that lies in held notes (at least 0.4 s at a steady pitch).</summary>
     public static double HeldNoteShare(AudioFeatures features)
     {
         ArgumentNullException.ThrowIfNull(features);
         var n = features.FrameCount;
-        var minRun = (int)Math.Ceiling(HeldRunSeconds * features.FrameRateHz);
+        var pitch = features.PitchHz;
+        var minNote = (int)Math.Ceiling(HeldRunSeconds * features.FrameRateHz);
+        var maxInterruption = (int)Math.Round(NoteInterruptionSeconds * features.FrameRateHz);
         var voiced = 0;
         var held = 0;
         var i = 0;
         while (i < n)
         {
-            if (features.PitchHz[i] <= 0)
+            if (pitch[i] <= 0)
             {
                 i++;
                 continue;
             }
 
             var end = i;
-            while (end < n && features.PitchHz[end] > 0)
+            while (end < n && pitch[end] > 0)
             {
                 end++;
             }
 
-            var length = end - i;
-            voiced += length;
-            if (length >= minRun && Steady(features.PitchHz.AsSpan(i, length)))
-            {
-                held += length;
-            }
-
+            voiced += end - i;
+            held += HeldFrames(pitch.AsSpan(i, end - i), minNote, maxInterruption);
             i = end;
         }
 
         return voiced == 0 ? 0 : (double)held / voiced;
     }
 
-    /// <summary>Whether the clip sounds sung: most of its voiced time in held notes.</summary>
-    public static bool SoundsSung(AudioFeatures features) => HeldNoteShare(features) >= 0.5;
-
-    private static bool Steady(ReadOnlySpan<float> pitch)
+    /// <summary>
+    /// The frames of a voiced run that lie in notes: stretches of at least <paramref name="minNote"/>
+    /// frames within a semitone (or octaves and a semitone) of the median of their first five,
+    /// off-pitch frames allowed inside them for at most <paramref name="maxInterruption"/> in a row.
+    /// </summary>
+    private static int HeldFrames(ReadOnlySpan<float> pitch, int minNote, int maxInterruption)
     {
-        // 80 % of the frames within HeldSemitones of the run's median: a note, even with vibrato, or glides between notes.
-        var sorted = pitch.ToArray();
-        Array.Sort(sorted);
-        var median = sorted[sorted.Length / 2];
-        var near = 0;
-        foreach (var f in pitch)
+        var held = 0;
+        Span<float> head = stackalloc float[5];
+        var k = 0;
+        while (k < pitch.Length)
         {
-            near += Math.Abs(12 * Math.Log2(f / median)) <= HeldSemitones ? 1 : 0;
+            var start = head[..Math.Min(5, pitch.Length - k)];
+            pitch.Slice(k, start.Length).CopyTo(start);
+            start.Sort();
+            var note = start[start.Length / 2];
+            int last = k, off = 0;
+            for (var j = k; j < pitch.Length; j++)
+            {
+                // An octave off is the same note: the pitch track of a voice over chords slips to the octave below.
+                var semitones = 12 * Math.Log2(pitch[j] / note);
+                if (Math.Abs(semitones - (12 * Math.Round(semitones / 12))) <= HeldSemitones)
+                {
+                    last = j;
+                    off = 0;
+                }
+                else if (++off > maxInterruption)
+                {
+                    break;
+                }
+            }
+
+            var length = last - k + 1;
+            if (length >= minNote) held += length;
+            k = Math.Max(k + 1, last + 1);
         }
 
-        return near >= 0.8 * pitch.Length;
+        return held;
     }
+
+    /// <summary>Whether the clip sounds sung: most of its voiced time in held notes.</summary>
+    public static bool SoundsSung(AudioFeatures features) => HeldNoteShare(features) >= 0.5;
 }

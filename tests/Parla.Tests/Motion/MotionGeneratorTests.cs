@@ -207,6 +207,55 @@ public sealed class MotionGeneratorTests
     }
 
     [Fact]
+    public void SungMelodyOverPluckedChords_IsStillSung_AndTheJawHoldsItsNotes()
+    {
+        // Eight sung notes of 0.9 s (a 0.1 s breath between them) over a plucked C-major chord struck
+        // every 0.5 s, 6 dB under the voice: the accompaniment must neither hide the singing nor
+        // make the jaw follow its plucks.
+        double[] melody = [220, 247, 262, 294, 330, 294, 262, 247];
+        var voice = melody.SelectMany(f => VibratoVowel(0.9, fadeSeconds: 0.05, pitchHz: f).Concat(new float[(int)(0.1 * Rate)])).ToArray();
+        var chords = new float[voice.Length];
+        for (var n = 0; n < chords.Length; n++)
+        {
+            var t = (double)n / Rate;
+            var since = t % 0.5;
+            double v = 0;
+            foreach (var f in new[] { 130.8, 164.8, 196.0 })
+            {
+                for (var h = 1; h * f < 4000; h++) v += Math.Sin(2 * Math.PI * h * f * t) / h;
+            }
+
+            chords[n] = (float)(v * Math.Exp(-since / 0.25));
+        }
+
+        double Rms(float[] x) => Math.Sqrt(x.Average(s => (double)s * s));
+        var gain = (float)(Rms(voice) / Rms(chords) / 2);
+        var mix = voice.Select((x, i) => x + (gain * chords[i])).ToArray();
+        var features = AudioAnalyzer.Analyze(new AudioClip(mix, Rate));
+        Assert.True(VoiceCharacter.SoundsSung(features), $"held share {VoiceCharacter.HeldNoteShare(features):0.00}");
+
+        var frames = (int)(mix.Length / (double)Rate * 25);
+        var jaw = MotionGenerator.Generate(features, frames, new MotionOptions { Style = MotionStyle.Singing }).Frames.Select(s => (double)s.JawOpen).ToArray();
+        var spoken = MotionGenerator.Generate(features, frames, new MotionOptions { Style = MotionStyle.Neutral }).Frames.Select(s => (double)s.JawOpen).ToArray();
+        // Within each note, away from its onset and end.
+        static (double Mean, double Sd) WithinNotes(double[] jaw, int notes)
+        {
+            var stats = Enumerable.Range(0, notes).Select(k => jaw[(int)((k + 0.2) * 25)..(int)((k + 0.8) * 25)]).Select(seg =>
+            {
+                var mean = seg.Average();
+                return (mean, Math.Sqrt(seg.Average(x => (x - mean) * (x - mean))));
+            }).ToArray();
+            return (stats.Average(s => s.mean), stats.Average(s => s.Item2));
+        }
+
+        var sung = WithinNotes(jaw, melody.Length);
+        var asSpeech = WithinNotes(spoken, melody.Length);
+        _output.WriteLine($"jaw within notes: sung mean {sung.Mean:F3} s.d. {sung.Sd:F3}; as speech mean {asSpeech.Mean:F3} s.d. {asSpeech.Sd:F3}");
+        Assert.True(sung.Mean >= 0.6, $"jaw mean {sung.Mean:F3}: sung notes hold the mouth open");
+        Assert.True(sung.Sd <= 0.06, $"jaw s.d. within a note {sung.Sd:F3}: the plucks move the jaw");
+    }
+
+    [Fact]
     public void SungNoteSwellingWithItsVibrato_NeverPressesTheLips()
     {
         // A held note whose loudness swings by 12 dB six times a second (a strong tremolo): sung, the
@@ -375,14 +424,14 @@ public sealed class MotionGeneratorTests
         return samples;
     }
 
-    internal static float[] VibratoVowel(double seconds, double vibratoDepth = 0.03, double fadeSeconds = 0.1)
+    internal static float[] VibratoVowel(double seconds, double vibratoDepth = 0.03, double fadeSeconds = 0.1, double pitchHz = 220)
     {
         var samples = new float[(int)(seconds * Rate)];
         double phase = 0;
         for (var n = 0; n < samples.Length; n++)
         {
             var t = (double)n / Rate;
-            var f0 = 220 * (1 + (vibratoDepth * Math.Sin(2 * Math.PI * 6 * t)));
+            var f0 = pitchHz * (1 + (vibratoDepth * Math.Sin(2 * Math.PI * 6 * t)));
             phase += 2 * Math.PI * f0 / Rate;
             double v = 0;
             for (var h = 1; h * f0 < 4000; h++)
