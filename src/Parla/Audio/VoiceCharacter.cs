@@ -13,8 +13,9 @@ public static class VoiceCharacter
     // strum pulls the pitch track to its own notes for a few frames. With this and octaves folded
     // (below), a sung melody over plucked chords struck every half second, 6 dB under the voice,
     // holds 0.98 of its voiced time in notes (0.48 before: under the bar, so it was taken for speech);
-    // with the chords every second 0.95 (0.74). Speech as before: the LibriVox clips 0.00–0.24, the
-    // read with noise or reverb 0.00–0.09, espeak-ng English, German, Spanish and French 0.00–0.11.
+    // with the chords every second 0.95 (0.74). Speech stays far under the bar: the LibriVox clips
+    // 0.00–0.24, the read with noise or reverb 0.00–0.09, espeak-ng English, German, Spanish and
+    // French 0.00–0.11 (the old rule: 0.00–0.25).
     private const double NoteInterruptionSeconds = 0.05;
 
     /// <summary>Share, 0..1, of the voiced time that lies in held notes (at least 0.4 s at a steady pitch).</summary>
