@@ -46,6 +46,7 @@ internal sealed class Fft
     public int Size => _size;
 
     /// <summary>Replaces (<paramref name="re"/>, <paramref name="im"/>) by its discrete Fourier transform (unnormalised).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Forward(Span<float> re, Span<float> im)
     {
         if (re.Length != _size || im.Length != _size)
