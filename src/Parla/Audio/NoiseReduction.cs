@@ -51,7 +51,12 @@ internal static class NoiseReduction
     /// </summary>
     public static AudioClip Clean(AudioClip clip, CancellationToken ct = default) => Clean(clip, out _, ct);
 
-    /// <summary>As <see cref="Clean(AudioClip, CancellationToken)"/>, and the voice's <see cref="LoudOverQuietDb"/> (before cleaning) from the same pass over it.</summary>
+    /// <summary>
+    /// As <see cref="Clean(AudioClip, CancellationToken)"/>, and from the same pass over the voice
+    /// (before cleaning) how far its louder half of frames stands above its quietest tenth, in
+    /// decibels: the gate's measure (<see cref="NoisyBelowDb"/>), which <c>auto</c> also reads to leave
+    /// a noisy voice to the acoustic path. Infinity for a voice too short to tell (under 10 frames, 0.18 s).
+    /// </summary>
     public static AudioClip Clean(AudioClip clip, out double loudOverQuietDb, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(clip);
@@ -166,17 +171,6 @@ internal static class NoiseReduction
         }
         for (var k = 0; k < Bins; k++) noise[k] = Math.Max(noise[k], 1e-3f);
         return Flatness(noise) >= NoiseFlatness ? noise : null;
-    }
-
-    /// <summary>
-    /// How far the voice's louder half of frames stands above its quietest tenth, in decibels: the
-    /// gate's measure (<see cref="NoisyBelowDb"/>), which <c>auto</c> also reads to leave a noisy voice
-    /// to the acoustic path. Infinity for a voice too short to tell (under 10 frames, 0.18 s).
-    /// </summary>
-    public static double LoudOverQuietDb(AudioClip clip)
-    {
-        ArgumentNullException.ThrowIfNull(clip);
-        return FrameEnergies(clip.Length, clip.Read) is { } energy ? LoudOverQuiet(energy, out _) : double.PositiveInfinity;
     }
 
     /// <summary>Windowed frame energies (by Parseval the spectra's, up to a constant), a block of frames at a time; null under 10 frames.</summary>

@@ -214,7 +214,7 @@ public sealed class Animator
 
     /// <summary>
     /// <c>auto</c> leaves a voice to the acoustic path, without decoding it, when its louder half of
-    /// frames stands less than this far above its quietest tenth (<see cref="NoiseReduction.LoudOverQuietDb"/>,
+    /// frames stands less than this far above its quietest tenth (<see cref="NoiseReduction.Clean(Parla.Media.AudioClip, out double, CancellationToken)"/>,
     /// measured before the voice is cleaned): noise makes the recogniser mishear consonants while it
     /// stays confident, and the acoustic path keeps the lips' timing. The LibriVox read with white
     /// noise 26 / 23 / 20 / 17 / 14 / 11 dB under it measures 24.7 / 23.3 / 21.4 / 19.0 / 16.4 / 13.8 dB;

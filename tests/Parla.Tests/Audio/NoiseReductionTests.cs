@@ -94,14 +94,16 @@ public sealed class NoiseReductionTests
         double Measure(double noiseRms)
         {
             using var clip = new Parla.Media.AudioClip(Pcm(clean, AudioTestData.WhiteNoise(16, seed: 9, rms: noiseRms)), 16000);
-            return NoiseReduction.LoudOverQuietDb(clip);
+            using var cleaned = NoiseReduction.Clean(clip, out var loudOverQuietDb);
+            return loudOverQuietDb;
         }
 
         var quiet = Measure(0.001);
         var noisy = Measure(0.04);
         Assert.True(quiet > noisy + 10, $"{quiet:0.0} dB quiet, {noisy:0.0} dB noisy");
         using var tiny = new Parla.Media.AudioClip(new float[1000], 16000);
-        Assert.Equal(double.PositiveInfinity, NoiseReduction.LoudOverQuietDb(tiny));
+        Assert.Same(tiny, NoiseReduction.Clean(tiny, out var tinyDb));
+        Assert.Equal(double.PositiveInfinity, tinyDb);
     }
 
     /// <summary>

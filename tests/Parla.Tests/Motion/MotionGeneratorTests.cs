@@ -236,7 +236,6 @@ public sealed class MotionGeneratorTests
 
         var frames = (int)(mix.Length / (double)Rate * 25);
         var jaw = MotionGenerator.Generate(features, frames, new MotionOptions { Style = MotionStyle.Singing }).Frames.Select(s => (double)s.JawOpen).ToArray();
-        var spoken = MotionGenerator.Generate(features, frames, new MotionOptions { Style = MotionStyle.Neutral }).Frames.Select(s => (double)s.JawOpen).ToArray();
         // Within each note, away from its onset and end.
         static (double Mean, double Sd) WithinNotes(double[] jaw, int notes)
         {
@@ -249,8 +248,7 @@ public sealed class MotionGeneratorTests
         }
 
         var sung = WithinNotes(jaw, melody.Length);
-        var asSpeech = WithinNotes(spoken, melody.Length);
-        _output.WriteLine($"jaw within notes: sung mean {sung.Mean:F3} s.d. {sung.Sd:F3}; as speech mean {asSpeech.Mean:F3} s.d. {asSpeech.Sd:F3}");
+        _output.WriteLine($"jaw within notes: mean {sung.Mean:F3} s.d. {sung.Sd:F3}");
         Assert.True(sung.Mean >= 0.6, $"jaw mean {sung.Mean:F3}: sung notes hold the mouth open");
         Assert.True(sung.Sd <= 0.06, $"jaw s.d. within a note {sung.Sd:F3}: the plucks move the jaw");
     }
