@@ -207,6 +207,35 @@ public sealed class MotionGeneratorTests
     }
 
     [Fact]
+    public void VoiceTheDecoderHeardAsSilence_IsSpokenFromTheSound()
+    {
+        // The same "a-ma-ma-ma" where the recogniser heard no word at all: one silence over the whole
+        // clip, as over the stretches of a voice it mishears. The mouth must not stay shut while the
+        // voice goes on: there it is the acoustic path's, its murmurs pressed.
+        var samples = AMaMaMa(out var murmurs);
+        var features = AudioAnalyzer.Analyze(new AudioClip(samples, Rate));
+        var options = new MotionOptions { FramesPerSecond = 100 };
+        var unheard = MotionGenerator.Generate(features, [new Phone("SIL", 0, 2, 0)], 200, options);
+        var acoustic = MotionGenerator.Generate(features, 200, options);
+        int FrameAt(double seconds) => (int)Math.Round((seconds - options.MouthLeadSeconds) * 100);
+        float MostPress((double Start, double End) span) => Enumerable.Range(FrameAt(span.Start), FrameAt(span.End) - FrameAt(span.Start) + 1)
+            .Max(i => unheard.Frames[i].LipPress);
+        _output.WriteLine(string.Join(" ", murmurs.Select(m => MostPress(m).ToString("F2"))));
+
+        Assert.All(murmurs[..3], m => Assert.True(MostPress(m) >= 0.5f, $"the murmur at {m.Start:0.00} s does not press the lips"));
+        Assert.True(unheard.Frames[FrameAt(0.3)..FrameAt(1.4)].Max(s => s.JawOpen) >= 0.3f, "the jaw does not open on the vowels");
+        // Inside the voice (past the fade-in), frame for frame the acoustic path's mouth.
+        for (var i = FrameAt(0.3); i < FrameAt(1.4); i++)
+        {
+            Assert.Equal(acoustic.Frames[i].JawOpen, unheard.Frames[i].JawOpen, 1e-5f);
+            Assert.Equal(acoustic.Frames[i].LipPress, unheard.Frames[i].LipPress, 1e-5f);
+        }
+
+        // Where there is no voice the decoder's silence stands: closed.
+        Assert.All(unheard.Frames[..FrameAt(0.15)], s => Assert.True(s.JawOpen < 0.05f, $"jaw {s.JawOpen:0.00} before the voice"));
+    }
+
+    [Fact]
     public void SungMelodyOverPluckedChords_IsStillSung_AndTheJawHoldsItsNotes()
     {
         // Eight sung notes of 0.9 s (a 0.1 s breath between them) over a plucked C-major chord struck
