@@ -27,6 +27,13 @@ internal static class MouthModel
     private const double SungClosedPercentile = 15;
     private const double SungReleaseFactor = 2;
     private const double OpenPercentile = 95;
+
+    // Sung, the jaw opens where a pitch is heard: in at least this share of the frames within
+    // SungPitchWindowSeconds (fully from the second share up). Chords and drums before, between and
+    // under the notes carry no single pitch, and a mouth that opened on them sang the accompaniment.
+    private const float SungPitchShareClosed = 0.15f;
+    private const float SungPitchShareOpen = 0.5f;
+    private const double SungPitchWindowSeconds = 0.05;
     private const float MinRangeDb = 12f;
 
     // The band-ratio cue: open vowels have most energy below 900 Hz (ratio +20..+40 dB), sibilants
@@ -73,12 +80,18 @@ internal static class MouthModel
         var gain = (float)(0.55 + (0.45 * options.Expressiveness)); // 1 at the default expressiveness
 
         var target = new float[n];
+        var pitched = singing ? PitchedShare(features, SungPitchWindowSeconds) : null;
         for (var i = 0; i < n; i++)
         {
             var level = Math.Clamp((energy[i] - closedDb) / (openDb - closedDb), 0f, 1f);
             var vowelness = 1f / (1f + MathF.Exp(-(features.BandRatioDb[i] - CueCentreDb) / CueWidthDb));
             var cue = FricativeJawFactor + ((1 - FricativeJawFactor) * vowelness);
             target[i] = Math.Min(1f, level * cue * features.SpeechProbability[i] * gain);
+            if (pitched is not null)
+            {
+                var u = Math.Clamp((pitched[i] - SungPitchShareClosed) / (SungPitchShareOpen - SungPitchShareClosed), 0f, 1f);
+                target[i] *= u * u * (3 - (2 * u));
+            }
         }
 
         // One-pole attack/release follower: opens quickly, closes a little slower, as a jaw does.
@@ -96,6 +109,27 @@ internal static class MouthModel
         LipShapes(features, jaw, options, round, width);
         LipPress(features, closedDb, openDb, options, press);
         return new MouthCurves(jaw, round, width, press);
+    }
+
+    /// <summary>The share of frames within <paramref name="windowSeconds"/> either side of each frame in which a pitch is heard.</summary>
+    private static float[] PitchedShare(AudioFeatures features, double windowSeconds)
+    {
+        var n = features.FrameCount;
+        var half = Math.Max(1, (int)Math.Round(windowSeconds * features.FrameRateHz));
+        var before = new int[n + 1];
+        for (var i = 0; i < n; i++)
+        {
+            before[i + 1] = before[i] + (features.PitchHz[i] > 0 ? 1 : 0);
+        }
+
+        var share = new float[n];
+        for (var i = 0; i < n; i++)
+        {
+            int from = Math.Max(0, i - half), to = Math.Min(n, i + half + 1);
+            share[i] = (float)(before[to] - before[from]) / (to - from);
+        }
+
+        return share;
     }
 
     /// <summary>

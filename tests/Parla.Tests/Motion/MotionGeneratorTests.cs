@@ -236,6 +236,33 @@ public sealed class MotionGeneratorTests
     }
 
     [Fact]
+    public void ChordsBeforeTheSong_LeaveTheMouthAtRest_AndTheNotesStillOpenIt()
+    {
+        // Four seconds of plucked chords alone, then eight sung notes over them, the chords 6 dB under
+        // the voice: the accompaniment on its own is no voice, and a mouth that opened on its plucks
+        // sang the intro.
+        double[] melody = [220, 247, 262, 294, 330, 294, 262, 247];
+        const int introSeconds = 4;
+        var sung = melody.SelectMany(f => VibratoVowel(0.9, fadeSeconds: 0.05, pitchHz: f).Concat(new float[(int)(0.1 * Rate)])).ToArray();
+        var voice = new float[introSeconds * Rate].Concat(sung).ToArray();
+        var chords = PluckedChords(voice.Length, everySeconds: 0.5);
+        double Rms(ReadOnlySpan<float> x) { double sum = 0; foreach (var v in x) sum += (double)v * v; return Math.Sqrt(sum / x.Length); }
+        var gain = (float)(Rms(sung) / Rms(chords) / 2);
+        var mix = voice.Select((x, i) => x + (gain * chords[i])).ToArray();
+        var features = AudioAnalyzer.Analyze(new AudioClip(mix, Rate));
+        Assert.True(VoiceCharacter.SoundsSung(features), $"held share {VoiceCharacter.HeldNoteShare(features):0.00}");
+
+        var frames = (int)(mix.Length / (double)Rate * 25);
+        var jaw = MotionGenerator.Generate(features, frames, new MotionOptions { Style = MotionStyle.Singing }).Frames.Select(s => s.JawOpen).ToArray();
+        var intro = jaw[..((introSeconds * 25) - 3)];
+        var notes = Enumerable.Range(0, melody.Length).SelectMany(k => jaw[(int)((introSeconds + k + 0.2) * 25)..(int)((introSeconds + k + 0.8) * 25)]).ToArray();
+        _output.WriteLine($"intro jaw mean {intro.Average():F3} max {intro.Max():F3}; within notes mean {notes.Average():F3}");
+        Assert.True(intro.Max() < 0.2f, $"the jaw opens to {intro.Max():F2} on the chords alone");
+        Assert.True(intro.Average() < 0.03f, $"the jaw is open {intro.Average():F3} on average over the chords alone");
+        Assert.True(notes.Average() >= 0.5f, $"jaw mean {notes.Average():F3} within the sung notes");
+    }
+
+    [Fact]
     public void SungMelodyOverPluckedChords_IsStillSung_AndTheJawHoldsItsNotes()
     {
         // Eight sung notes of 0.9 s (a 0.1 s breath between them) over a plucked C-major chord struck
@@ -243,20 +270,7 @@ public sealed class MotionGeneratorTests
         // make the jaw follow its plucks.
         double[] melody = [220, 247, 262, 294, 330, 294, 262, 247];
         var voice = melody.SelectMany(f => VibratoVowel(0.9, fadeSeconds: 0.05, pitchHz: f).Concat(new float[(int)(0.1 * Rate)])).ToArray();
-        var chords = new float[voice.Length];
-        for (var n = 0; n < chords.Length; n++)
-        {
-            var t = (double)n / Rate;
-            var since = t % 0.5;
-            double v = 0;
-            foreach (var f in new[] { 130.8, 164.8, 196.0 })
-            {
-                for (var h = 1; h * f < 4000; h++) v += Math.Sin(2 * Math.PI * h * f * t) / h;
-            }
-
-            chords[n] = (float)(v * Math.Exp(-since / 0.25));
-        }
-
+        var chords = PluckedChords(voice.Length, everySeconds: 0.5);
         double Rms(float[] x) => Math.Sqrt(x.Average(s => (double)s * s));
         var gain = (float)(Rms(voice) / Rms(chords) / 2);
         var mix = voice.Select((x, i) => x + (gain * chords[i])).ToArray();
@@ -430,6 +444,26 @@ public sealed class MotionGeneratorTests
     /// (700 and 1100 Hz, as in /a/), 100 ms fades.
     /// </summary>
     /// <summary>Four 250-ms vowels from 0.2 s on, each followed by 70 ms of a low voiced murmur 15 dB down (an m); the murmurs' times.</summary>
+    /// <summary>A C-major chord (three notes, each with its harmonics to 4 kHz) struck every <paramref name="everySeconds"/>, decaying in 0.25 s.</summary>
+    private static float[] PluckedChords(int length, double everySeconds)
+    {
+        var chords = new float[length];
+        for (var n = 0; n < chords.Length; n++)
+        {
+            var t = (double)n / Rate;
+            var since = t % everySeconds;
+            double v = 0;
+            foreach (var f in new[] { 130.8, 164.8, 196.0 })
+            {
+                for (var h = 1; h * f < 4000; h++) v += Math.Sin(2 * Math.PI * h * f * t) / h;
+            }
+
+            chords[n] = (float)(v * Math.Exp(-since / 0.25));
+        }
+
+        return chords;
+    }
+
     private static float[] AMaMaMa(out (double Start, double End)[] murmurs)
     {
         var samples = new float[2 * Rate];
