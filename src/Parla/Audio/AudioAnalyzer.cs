@@ -201,6 +201,8 @@ public sealed class AudioFeatureStream
         var pitch = new float[n];
         var centroid = new float[n];
         var ratio = new float[n];
+        var midBand = new float[n];
+        var secondFormant = new float[n];
         for (var i = 0; i < n; i++)
         {
             var f = _frames[i];
@@ -209,6 +211,8 @@ public sealed class AudioFeatureStream
             pitch[i] = f.PitchHz;
             centroid[i] = f.SpectralCentroidHz;
             ratio[i] = f.BandRatioDb;
+            midBand[i] = f.MidBandDb;
+            secondFormant[i] = f.SecondFormantHz;
         }
 
         var floor = n > 0 ? Statistics.Percentile(energy, _options.NoiseFloorPercentile) : -120f;
@@ -241,6 +245,6 @@ public sealed class AudioFeatureStream
         }
 
         return new AudioFeatures(FrameRateHz, (double)_samplesPushed / _sampleRateHz,
-            energy, probability, voicing, pitch, centroid, ratio, floor, threshold);
+            energy, probability, voicing, pitch, centroid, ratio, floor, threshold, midBand, secondFormant);
     }
 }

@@ -16,13 +16,16 @@ public sealed class AudioFeatures
         float[] spectralCentroidHz,
         float[] bandRatioDb,
         float noiseFloorDb,
-        float activityThresholdDb)
+        float activityThresholdDb,
+        float[]? midBandDb = null,
+        float[]? secondFormantHz = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(frameRateHz, 0);
         ArgumentOutOfRangeException.ThrowIfNegative(durationSeconds);
         var n = energyDb.Length;
         if (speechProbability.Length != n || voicing.Length != n || pitchHz.Length != n
-            || spectralCentroidHz.Length != n || bandRatioDb.Length != n)
+            || spectralCentroidHz.Length != n || bandRatioDb.Length != n
+            || (midBandDb is not null && midBandDb.Length != n) || (secondFormantHz is not null && secondFormantHz.Length != n))
         {
             throw new ArgumentException("All feature arrays must have the same length.");
         }
@@ -35,6 +38,8 @@ public sealed class AudioFeatures
         PitchHz = pitchHz;
         SpectralCentroidHz = spectralCentroidHz;
         BandRatioDb = bandRatioDb;
+        MidBandDb = midBandDb ?? new float[n];
+        SecondFormantHz = secondFormantHz ?? new float[n];
         NoiseFloorDb = noiseFloorDb;
         ActivityThresholdDb = activityThresholdDb;
     }
@@ -67,6 +72,16 @@ public sealed class AudioFeatures
     /// strongly positive for open vowels, negative for sibilants and fricatives.
     /// </summary>
     public float[] BandRatioDb { get; }
+
+    /// <summary>Power between 1 and 3 kHz (the second formant's region), dB like <see cref="EnergyDb"/>: it drops deep where the lips or the tongue close the mouth, even when a nasal murmur keeps the whole level up.</summary>
+    public float[] MidBandDb { get; }
+
+    /// <summary>
+    /// The second formant in Hz from a linear-prediction envelope of the frame's 0–4 kHz, 0 where none
+    /// is found. It falls toward about 1 kHz into and out of a lip closure (m, b, p) and toward about
+    /// 1.8 kHz at a tongue-tip one (n, d, t): the place of a closure shows in its neighbours' formants.
+    /// </summary>
+    public float[] SecondFormantHz { get; }
 
     /// <summary>The clip's background level in dB (a low percentile of <see cref="EnergyDb"/>).</summary>
     public float NoiseFloorDb { get; }

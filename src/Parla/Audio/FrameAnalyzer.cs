@@ -6,7 +6,8 @@ namespace Parla.Audio;
 
 /// <summary>The features of one frame before clip-level normalisation (activity needs the whole clip).</summary>
 [StructLayout(LayoutKind.Auto)]
-internal readonly record struct FrameValues(float EnergyDb, float Voicing, float PitchHz, float SpectralCentroidHz, float BandRatioDb);
+internal readonly record struct FrameValues(float EnergyDb, float Voicing, float PitchHz, float SpectralCentroidHz, float BandRatioDb,
+    float MidBandDb = 0, float SecondFormantHz = 0);
 
 /// <summary>
 /// Analyses one frame at a time. Owns every work buffer, so a frame costs no allocation; not
@@ -32,7 +33,25 @@ internal sealed class FrameAnalyzer
     private readonly float[] _pitchFrame;
     private readonly double[] _prefixEnergy;
     private readonly float[] _correlation;
-    private readonly int _lowBinMin, _lowBinMax, _highBinMin, _highBinMax;
+    private readonly int _lowBinMin, _lowBinMax, _highBinMin, _highBinMax, _midBinMin, _midBinMax;
+
+    // The second formant by linear prediction over the spectrum's 0–4 kHz (selective linear
+    // prediction: those bins taken as the whole spectrum of an 8 kHz signal, where order 10 models
+    // four or five formants), pre-emphasised; its envelope is searched for peaks on a 25 Hz grid.
+    private const int FormantOrder = 10;
+    private const double FormantBandHz = 4000;
+    private const double PreEmphasis = 0.97;
+    private readonly int _formantBins;
+    private readonly float[] _emphasis;
+    private readonly float[] _formantPower;
+    private readonly float[][] _lagCosines;
+    private readonly float[] _gridHz;
+    private readonly float[][] _gridCos;
+    private readonly float[][] _gridSin;
+    private readonly double[] _lpc = new double[FormantOrder + 1];
+    private readonly double[] _lpcNext = new double[FormantOrder + 1];
+    private readonly double[] _lags = new double[FormantOrder + 1];
+    private readonly float[] _envelope;
 
     public FrameAnalyzer(AudioAnalysisOptions options, int sampleRateHz)
     {
@@ -70,6 +89,49 @@ internal sealed class FrameAnalyzer
         _lowBinMax = Bin(options.LowBandMaxHz);
         _highBinMin = Bin(options.HighBandMinHz);
         _highBinMax = Bin(options.HighBandMaxHz);
+        _midBinMin = Bin(1000);
+        _midBinMax = Bin(3000);
+
+        _formantBins = Math.Min(lastBin, (int)Math.Round(FormantBandHz / binHz));
+        _emphasis = new float[_formantBins + 1];
+        _formantPower = new float[_formantBins + 1];
+        for (var k = 0; k <= _formantBins; k++)
+        {
+            _emphasis[k] = (float)(1 + (PreEmphasis * PreEmphasis) - (2 * PreEmphasis * Math.Cos(2 * Math.PI * k / fftSize)));
+        }
+
+        // Bins 0.._formantBins are the half spectrum of a 2·_formantBins-point transform of the band.
+        var bandPoints = 2 * _formantBins;
+        _lagCosines = new float[FormantOrder + 1][];
+        for (var m = 0; m <= FormantOrder; m++)
+        {
+            _lagCosines[m] = new float[_formantBins + 1];
+            for (var k = 0; k <= _formantBins; k++)
+            {
+                var weight = k == 0 || k == _formantBins ? 1 : 2;
+                _lagCosines[m][k] = (float)(weight * Math.Cos(2 * Math.PI * k * m / bandPoints));
+            }
+        }
+
+        var bandRateHz = 2 * _formantBins * binHz;
+        var grid = new List<float>();
+        for (var hz = 150.0; hz <= 3500; hz += 25) grid.Add((float)hz);
+        _gridHz = [.. grid];
+        _gridCos = new float[_gridHz.Length][];
+        _gridSin = new float[_gridHz.Length][];
+        for (var g = 0; g < _gridHz.Length; g++)
+        {
+            _gridCos[g] = new float[FormantOrder + 1];
+            _gridSin[g] = new float[FormantOrder + 1];
+            for (var m = 0; m <= FormantOrder; m++)
+            {
+                var w = 2 * Math.PI * _gridHz[g] * m / bandRateHz;
+                _gridCos[g][m] = (float)Math.Cos(w);
+                _gridSin[g][m] = (float)Math.Sin(w);
+            }
+        }
+
+        _envelope = new float[_gridHz.Length];
     }
 
     /// <summary>Number of samples a frame span must hold.</summary>
@@ -101,28 +163,40 @@ internal sealed class FrameAnalyzer
 
         var energyDb = (float)Math.Max(EnergyFloorDb, 10 * Math.Log10((sumSquares / _windowPower) + PowerFloor));
 
-        var (centroid, ratioDb) = Spectrum(sumSquares);
+        var (centroid, ratioDb, midPower) = Spectrum(sumSquares);
+        var midBandDb = (float)Math.Max(EnergyFloorDb, 10 * Math.Log10((midPower / (_windowPower * _fft.Size / 2.0)) + PowerFloor));
+        var secondFormant = midPower > 0 ? SecondFormant() : 0f;
         var (voicing, pitchHz) = Periodicity(pitch);
-        return new FrameValues(energyDb, voicing, pitchHz, centroid, ratioDb);
+        return new FrameValues(energyDb, voicing, pitchHz, centroid, ratioDb, midBandDb, secondFormant);
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private (float CentroidHz, float BandRatioDb) Spectrum(double windowedEnergy)
+    private (float CentroidHz, float BandRatioDb, double MidPower) Spectrum(double windowedEnergy)
     {
         _re.AsSpan(_windowLength).Clear();
         _im.AsSpan().Clear();
         if (windowedEnergy < PowerFloor * _windowPower)
         {
-            return (0, 0);
+            return (0, 0, 0);
         }
 
         _fft.Forward(_re, _im);
         var binHz = (double)_sampleRateHz / _fft.Size;
-        double total = 0, weighted = 0, low = 0, high = 0;
+        double total = 0, weighted = 0, low = 0, high = 0, mid = 0;
         for (var k = 0; k <= _fft.Size / 2; k++)
         {
             double p = (_re[k] * _re[k]) + (_im[k] * _im[k]);
             total += p;
+            if (k <= _formantBins)
+            {
+                _formantPower[k] = (float)p * _emphasis[k];
+            }
+
+            if (k >= _midBinMin && k <= _midBinMax)
+            {
+                mid += p;
+            }
+
             weighted += p * k * binHz;
             if (k >= _lowBinMin && k <= _lowBinMax)
             {
@@ -138,7 +212,77 @@ internal sealed class FrameAnalyzer
         // The small floor, relative to the frame's total power, keeps the ratio finite (±60 dB) for pure tones.
         var floor = (total * 1e-6) + 1e-20;
         var ratio = 10 * Math.Log10((low + floor) / (high + floor));
-        return ((float)(weighted / total), (float)ratio);
+        return ((float)(weighted / total), (float)ratio, mid);
+    }
+
+    /// <summary>
+    /// The second formant of the frame whose pre-emphasised 0–4 kHz power spectrum is in
+    /// <see cref="_formantPower"/>: autocorrelation from the spectrum, Levinson–Durbin, then the
+    /// envelope's peaks — the first between 200 Hz and 1 kHz is the first formant, the next one at
+    /// least 150 Hz above it and between 700 Hz and 2.9 kHz the second. 0 when there is none.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private float SecondFormant()
+    {
+        var power = _formantPower.AsSpan(0, _formantBins + 1);
+        for (var m = 0; m <= FormantOrder; m++)
+        {
+            _lags[m] = Dot(power, _lagCosines[m]);
+        }
+
+        if (_lags[0] <= 0)
+        {
+            return 0;
+        }
+
+        // Levinson–Durbin: a[0] = 1, prediction error e.
+        var a = _lpc;
+        var next = _lpcNext;
+        Array.Clear(a);
+        a[0] = 1;
+        var error = _lags[0] * (1 + 1e-9);
+        for (var k = 1; k <= FormantOrder; k++)
+        {
+            var acc = _lags[k];
+            for (var j = 1; j < k; j++) acc += a[j] * _lags[k - j];
+            var reflection = -acc / error;
+            Array.Copy(a, next, k);
+            for (var j = 1; j < k; j++) next[j] = a[j] + (reflection * a[k - j]);
+            next[k] = reflection;
+            Array.Copy(next, a, k + 1);
+            error *= 1 - (reflection * reflection);
+            if (error <= 0) return 0;
+        }
+
+        for (var g = 0; g < _gridHz.Length; g++)
+        {
+            double re = 0, im = 0;
+            var c = _gridCos[g];
+            var sn = _gridSin[g];
+            for (var m = 0; m <= FormantOrder; m++)
+            {
+                re += a[m] * c[m];
+                im -= a[m] * sn[m];
+            }
+
+            _envelope[g] = (float)(1 / ((re * re) + (im * im) + 1e-30));
+        }
+
+        var first = 0f;
+        for (var g = 1; g < _gridHz.Length - 1; g++)
+        {
+            if (_envelope[g] <= _envelope[g - 1] || _envelope[g] < _envelope[g + 1]) continue;
+            var hz = _gridHz[g];
+            if (first == 0)
+            {
+                if (hz is >= 200 and <= 1000) first = hz;
+                continue;
+            }
+
+            if (hz > first + 150 && hz is >= 700 and <= 2900) return hz;
+        }
+
+        return 0;
     }
 
     /// <summary>

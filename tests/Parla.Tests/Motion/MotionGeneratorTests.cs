@@ -207,6 +207,33 @@ public sealed class MotionGeneratorTests
     }
 
     [Fact]
+    public void AMurmurWhoseFormantsPointToTheLips_PressesThem_OneThatPointsToTheTongueDoesNot()
+    {
+        // "a-m-a" and "a-n-a": a nasal murmur between vowels keeps the whole level up (it dips about
+        // 5 dB, too little for the voiced-dip rule) and empties the 1–3 kHz band alike; only the second
+        // formant's transitions differ, from the vowel's 1.2 kHz down toward the lips (900 Hz), up
+        // toward the tongue tip (1.7 kHz).
+        var silence = new float[(int)(0.25 * Rate)];
+        var m = NasalBetweenVowels(locusHz: 900, out var mSpan);
+        var n = NasalBetweenVowels(locusHz: 1700, out var nSpan);
+        var samples = silence.Concat(m).Concat(silence).Concat(n).Concat(silence).ToArray();
+        var mAt = (0.25 + mSpan.Start, 0.25 + mSpan.End);
+        var nStart = 0.5 + (m.Length / (double)Rate);
+        var nAt = (nStart + nSpan.Start, nStart + nSpan.End);
+        var features = AudioAnalyzer.Analyze(new AudioClip(samples, Rate));
+        var options = new MotionOptions { FramesPerSecond = 100 };
+        var frames = (int)(samples.Length / (double)Rate * 100);
+        var track = MotionGenerator.Generate(features, frames, options);
+        float MostPress((double Start, double End) span) => Enumerable.Range(0, frames)
+            .Where(i => (i / 100.0) + options.MouthLeadSeconds >= span.Start && (i / 100.0) + options.MouthLeadSeconds <= span.End)
+            .Max(i => track.Frames[i].LipPress);
+        _output.WriteLine($"m press {MostPress(mAt):F2}, n press {MostPress(nAt):F2}");
+
+        Assert.True(MostPress(mAt) >= 0.5f, "the murmur whose formants point to the lips does not press them");
+        Assert.True(MostPress(nAt) < 0.2f, "the murmur whose formants point to the tongue tip presses the lips");
+    }
+
+    [Fact]
     public void VoiceTheDecoderHeardAsSilence_IsSpokenFromTheSound()
     {
         // The same "a-ma-ma-ma" where the recogniser heard no word at all: one silence over the whole
@@ -462,6 +489,44 @@ public sealed class MotionGeneratorTests
         }
 
         return chords;
+    }
+
+    /// <summary>
+    /// A vowel like "a" (F1 700, F2 1200, F3 2600 Hz, 120 Hz voice), a 50 ms transition that takes
+    /// F2 to <paramref name="locusHz"/> and F1 down to 300 Hz, an 80 ms nasal murmur (F1 250 Hz, F2
+    /// and F3 gone, 4 dB quieter), the transition back and the vowel again. <paramref name="murmur"/>: the murmur's span, seconds.
+    /// </summary>
+    private static float[] NasalBetweenVowels(double locusHz, out (double Start, double End) murmur)
+    {
+        const double vowel = 0.2, glide = 0.05, nasal = 0.08, f0 = 120;
+        var total = (2 * vowel) + (2 * glide) + nasal;
+        murmur = (vowel + glide, vowel + glide + nasal);
+        var samples = new float[(int)(total * Rate)];
+        double phase = 0;
+        for (var s = 0; s < samples.Length; s++)
+        {
+            var t = (double)s / Rate;
+            // 0 in the vowels, 1 in the murmur, linear across the transitions.
+            var toward = Math.Clamp(Math.Min(t - vowel, total - vowel - t) / glide, 0, 1);
+            var inMurmur = t >= murmur.Start && t < murmur.End;
+            var f1 = inMurmur ? 250 : 700 - (400 * toward);
+            var f2 = 1200 + ((locusHz - 1200) * toward);
+            var upper = inMurmur ? 0.02 : 1.0;
+            phase += 2 * Math.PI * f0 / Rate;
+            double v = 0;
+            for (var h = 1; h * f0 < 4000; h++)
+            {
+                var f = h * f0;
+                var gain = (1 / (1 + Math.Pow((f - f1) / 80, 2))) + (upper * 0.5 / (1 + Math.Pow((f - f2) / 100, 2)))
+                    + (upper * 0.3 / (1 + Math.Pow((f - 2600) / 150, 2)));
+                v += gain * Math.Sin(h * phase);
+            }
+
+            var fade = Math.Min(1, Math.Min(t, total - t) / 0.02);
+            samples[s] = (float)(0.1 * v * fade * (inMurmur ? 0.63 : 1));
+        }
+
+        return samples;
     }
 
     private static float[] AMaMaMa(out (double Start, double End)[] murmurs)
