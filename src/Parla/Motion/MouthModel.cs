@@ -107,7 +107,7 @@ internal static class MouthModel
         }
 
         LipShapes(features, jaw, options, round, width);
-        LipPress(features, closedDb, openDb, options, press);
+        LipPress(features, closedDb, openDb, options, jaw, press);
         return new MouthCurves(jaw, round, width, press);
     }
 
@@ -183,7 +183,7 @@ internal static class MouthModel
     /// A crude bilabial cue: inside a phrase, energy that falls sharply to near silence for 30–200 ms
     /// and then comes back is most often a stop closure (p, b) or an m; the lips press shut over it.
     /// </summary>
-    private static void LipPress(AudioFeatures features, float closedDb, float openDb, MotionOptions options, float[] press)
+    private static void LipPress(AudioFeatures features, float closedDb, float openDb, MotionOptions options, float[] jaw, float[] press)
     {
         var n = features.FrameCount;
         var energy = features.EnergyDb;
@@ -235,6 +235,77 @@ internal static class MouthModel
         {
             VoicedClosures(features, amplitude, press);
             LabialMurmurs(features, amplitude, press);
+        }
+        else
+        {
+            SungConsonants(features, jaw, amplitude, press);
+            // A sung closure belongs to the notes around it: with the jaw at rest (before the voice
+            // comes in, or under an instrumental passage) a press would close the lips on the band's beat.
+            var reach = (int)Math.Round(0.1 * rate);
+            var lastOpen = int.MinValue / 2;
+            var nextOpen = new int[n];
+            var next = int.MaxValue / 2;
+            for (var k = n - 1; k >= 0; k--)
+            {
+                if (jaw[k] >= SungOpenJaw) next = k;
+                nextOpen[k] = next;
+            }
+
+            for (var k = 0; k < n; k++)
+            {
+                if (jaw[k] >= SungOpenJaw) lastOpen = k;
+                if (k - lastOpen > reach && nextOpen[k] - k > reach) press[k] = 0;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sung, a consonant between two notes silences the voice for 30–200 ms; under an accompaniment
+    /// that silence is no quiet gap (the band plays on), but the sung pitch stops. Where the pitch
+    /// track stops that long between two stretches of pitch of at least 100 ms each, with the jaw open
+    /// on a note on both sides (not the accompaniment's own pitch before the voice comes in), the lips
+    /// press, as the quiet-gap rule presses them in a song sung alone.
+    /// </summary>
+    private static void SungConsonants(AudioFeatures features, float[] jaw, float amplitude, float[] press)
+    {
+        var n = features.FrameCount;
+        var pitch = features.PitchHz;
+        var rate = features.FrameRateHz;
+        var minGap = Math.Max(1, (int)Math.Round(0.03 * rate));
+        var maxGap = (int)Math.Round(0.2 * rate);
+        var minNote = Math.Max(1, (int)Math.Round(0.1 * rate));
+        var hold = Math.Max(1, (int)Math.Round(0.05 * rate));
+        var pitchedBefore = 0;
+        var i = 0;
+        while (i < n)
+        {
+            if (pitch[i] > 0)
+            {
+                pitchedBefore++;
+                i++;
+                continue;
+            }
+
+            var end = i;
+            while (end < n && pitch[end] <= 0) end++;
+            var after = end;
+            while (after < n && pitch[after] > 0 && after - end < minNote) after++;
+            var length = end - i;
+            if (pitchedBefore >= minNote && after - end >= minNote && length >= minGap && length <= maxGap
+                && MaxOf(jaw, i - minNote, i) >= SungOpenJaw && MaxOf(jaw, end, end + minNote) >= SungOpenJaw)
+            {
+                var first = i;
+                if (length < hold)
+                {
+                    first = Math.Max(0, ((i + end) / 2) - (hold / 2));
+                    length = Math.Min(hold, n - first);
+                }
+
+                HoldPressed(press, first, length, amplitude, rate);
+            }
+
+            pitchedBefore = 0;
+            i = end;
         }
     }
 
@@ -375,6 +446,13 @@ internal static class MouthModel
         }
     }
 
+    private static float MaxOf(float[] values, int from, int to)
+    {
+        var max = float.MinValue;
+        for (var k = Math.Max(0, from); k < Math.Min(values.Length, to); k++) max = Math.Max(max, values[k]);
+        return max;
+    }
+
     /// <summary>Presses the lips over <paramref name="length"/> frames from <paramref name="from"/>, ramping in and out over 20 ms each (never lowering a press already there).</summary>
     private static void HoldPressed(float[] press, int from, int length, float amplitude, double rate)
     {
@@ -389,5 +467,6 @@ internal static class MouthModel
     private const float VoicedDipDb = 8f;
     private const float MurmurBandRatioDb = 10f;
     private const float MidBandDipDb = 20f;
+    private const float SungOpenJaw = 0.3f;
     private const float LabialLocusHz = 1300f;
 }

@@ -263,7 +263,7 @@ public sealed class MotionGeneratorTests
     }
 
     [Fact]
-    public void ChordsBeforeTheSong_LeaveTheMouthAtRest_AndTheNotesStillOpenIt()
+    public void ChordsBeforeTheSong_LeaveTheMouthAtRest_AndTheNotesStillOpenAndCloseIt()
     {
         // Four seconds of plucked chords alone, then eight sung notes over them, the chords 6 dB under
         // the voice: the accompaniment on its own is no voice, and a mouth that opened on its plucks
@@ -280,13 +280,22 @@ public sealed class MotionGeneratorTests
         Assert.True(VoiceCharacter.SoundsSung(features), $"held share {VoiceCharacter.HeldNoteShare(features):0.00}");
 
         var frames = (int)(mix.Length / (double)Rate * 25);
-        var jaw = MotionGenerator.Generate(features, frames, new MotionOptions { Style = MotionStyle.Singing }).Frames.Select(s => s.JawOpen).ToArray();
+        var track = MotionGenerator.Generate(features, frames, new MotionOptions { Style = MotionStyle.Singing });
+        var jaw = track.Frames.Select(s => s.JawOpen).ToArray();
+        var press = track.Frames.Select(s => s.LipPress).ToArray();
         var intro = jaw[..((introSeconds * 25) - 3)];
         var notes = Enumerable.Range(0, melody.Length).SelectMany(k => jaw[(int)((introSeconds + k + 0.2) * 25)..(int)((introSeconds + k + 0.8) * 25)]).ToArray();
         _output.WriteLine($"intro jaw mean {intro.Average():F3} max {intro.Max():F3}; within notes mean {notes.Average():F3}");
         Assert.True(intro.Max() < 0.2f, $"the jaw opens to {intro.Max():F2} on the chords alone");
         Assert.True(intro.Average() < 0.03f, $"the jaw is open {intro.Average():F3} on average over the chords alone");
         Assert.True(notes.Average() >= 0.5f, $"jaw mean {notes.Average():F3} within the sung notes");
+
+        // Between the notes the voice stops for 0.1 s, as for a sung consonant, while the chords ring
+        // on: no quiet gap, but the sung pitch stops, and the lips close there — not on the chords alone.
+        var gaps = Enumerable.Range(1, melody.Length - 1).Select(k => press[(int)((introSeconds + k - 0.15) * 25)..(int)((introSeconds + k + 0.05) * 25)].Max()).ToArray();
+        _output.WriteLine($"press between notes: {string.Join(" ", gaps.Select(p => p.ToString("F2")))}; in the intro at most {press[..((introSeconds * 25) - 3)].Max():F2}");
+        Assert.True(gaps.Count(p => p >= 0.5f) >= 6, "the lips do not close between the sung notes");
+        Assert.All(press[..((introSeconds * 25) - 3)], p => Assert.Equal(0f, p));
     }
 
     [Fact]
