@@ -239,23 +239,31 @@ internal static class MouthModel
         else
         {
             SungConsonants(features, jaw, amplitude, press);
-            // A sung closure belongs to the notes around it: with the jaw at rest (before the voice
-            // comes in, or under an instrumental passage) a press would close the lips on the band's beat.
-            var reach = (int)Math.Round(0.1 * rate);
-            var lastOpen = int.MinValue / 2;
-            var nextOpen = new int[n];
-            var next = int.MaxValue / 2;
-            for (var k = n - 1; k >= 0; k--)
-            {
-                if (jaw[k] >= SungOpenJaw) next = k;
-                nextOpen[k] = next;
-            }
+            ReleaseAtRest(jaw, (int)Math.Round(0.1 * rate), press);
+        }
+    }
 
-            for (var k = 0; k < n; k++)
-            {
-                if (jaw[k] >= SungOpenJaw) lastOpen = k;
-                if (k - lastOpen > reach && nextOpen[k] - k > reach) press[k] = 0;
-            }
+    /// <summary>
+    /// A sung closure belongs to the notes around it: where the jaw has rested (under
+    /// <see cref="SungOpenJaw"/>) for <paramref name="reach"/> frames on both sides — before the voice
+    /// comes in, under an instrumental passage — no press is kept; it closed the lips on the band's beat.
+    /// </summary>
+    private static void ReleaseAtRest(float[] jaw, int reach, float[] press)
+    {
+        var n = jaw.Length;
+        var nextOpen = new int[n];
+        var next = int.MaxValue / 2;
+        for (var k = n - 1; k >= 0; k--)
+        {
+            if (jaw[k] >= SungOpenJaw) next = k;
+            nextOpen[k] = next;
+        }
+
+        var lastOpen = int.MinValue / 2;
+        for (var k = 0; k < n; k++)
+        {
+            if (jaw[k] >= SungOpenJaw) lastOpen = k;
+            if (k - lastOpen > reach && nextOpen[k] - k > reach) press[k] = 0;
         }
     }
 

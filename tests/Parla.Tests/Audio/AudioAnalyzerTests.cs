@@ -140,6 +140,67 @@ public sealed class AudioAnalyzerTests
         Assert.Equal(batch.PitchHz, streamed.PitchHz);
         Assert.Equal(batch.SpectralCentroidHz, streamed.SpectralCentroidHz);
         Assert.Equal(batch.BandRatioDb, streamed.BandRatioDb);
+        Assert.Equal(batch.MidBandDb, streamed.MidBandDb);
+        Assert.Equal(batch.SecondFormantHz, streamed.SecondFormantHz);
+    }
+
+    [Theory]
+    [InlineData(700, 1200)] // "a"
+    [InlineData(300, 2300)] // "ee"
+    [InlineData(450, 900)]  // "o"
+    public void SecondFormant_OfAVowel_IsWhereItsSecondResonanceIs(double f1, double f2)
+    {
+        // A 120 Hz voice whose harmonics are shaped by three resonances (the third at 2.6 kHz).
+        var samples = new float[Rate];
+        for (var n = 0; n < samples.Length; n++)
+        {
+            var t = (double)n / Rate;
+            double v = 0;
+            for (var h = 1; h * 120 < 4000; h++)
+            {
+                var f = h * 120.0;
+                var gain = (1 / (1 + Math.Pow((f - f1) / 80, 2))) + (0.5 / (1 + Math.Pow((f - f2) / 100, 2))) + (0.3 / (1 + Math.Pow((f - 2600) / 150, 2)));
+                v += gain * Math.Sin(2 * Math.PI * f * t);
+            }
+
+            samples[n] = (float)(0.1 * v);
+        }
+
+        var features = AudioAnalyzer.Analyze(new AudioClip(samples, Rate));
+        var found = Middle(features).Select(i => features.SecondFormantHz[i]).ToArray();
+        var median = found.Order().ElementAt(found.Length / 2);
+
+        Assert.InRange(median, f2 - 120, f2 + 120);
+        Assert.True(found.Count(hz => Math.Abs(hz - f2) <= 150) >= 0.9 * found.Length, $"second formant off in {found.Count(hz => Math.Abs(hz - f2) > 150)} of {found.Length} frames");
+    }
+
+    [Fact]
+    public void MidBand_DropsWhereTheSecondAndThirdFormantsGo()
+    {
+        // "a" then a nasal murmur (the first resonance alone, 4 dB quieter): the whole level hardly
+        // dips, the 1–3 kHz band by far more.
+        var samples = new float[Rate];
+        for (var n = 0; n < samples.Length; n++)
+        {
+            var t = (double)n / Rate;
+            var murmur = t >= 0.4 && t < 0.6;
+            double v = 0;
+            for (var h = 1; h * 120 < 4000; h++)
+            {
+                var f = h * 120.0;
+                var upper = murmur ? 0.02 : 1.0;
+                v += ((1 / (1 + Math.Pow((f - (murmur ? 250 : 700)) / 80, 2))) + (upper * 0.5 / (1 + Math.Pow((f - 1200) / 100, 2))) + (upper * 0.3 / (1 + Math.Pow((f - 2600) / 150, 2)))) * Math.Sin(2 * Math.PI * f * t);
+            }
+
+            samples[n] = (float)(0.1 * v * (murmur ? 0.63 : 1));
+        }
+
+        var features = AudioAnalyzer.Analyze(new AudioClip(samples, Rate));
+        var vowel = features.MidBandDb[20] - features.MidBandDb[50];
+        var whole = features.EnergyDb[20] - features.EnergyDb[50];
+
+        Assert.True(vowel >= 20, $"the 1–3 kHz band dips {vowel:F1} dB");
+        Assert.True(whole < 8, $"the whole level dips {whole:F1} dB");
     }
 
     [Fact]
