@@ -43,7 +43,7 @@ public sealed class RiggedPortrait : IDisposable
 
     public FaceRig Rig { get; }
 
-    /// <summary>Loads the portrait, finds (or reads) the face and builds (or loads) its rig.</summary>
+    /// <summary>Loads the portrait, finds (or reads) the face and builds (or loads) its rig; a rig built for the same image before is taken from the cache (<see cref="PortraitRigCache"/>).</summary>
     /// <exception cref="InvalidInputException">The image, landmarks or rig file is bad.</exception>
     /// <exception cref="NoFaceException">No face was found, or not the one asked for.</exception>
     public static RiggedPortrait Load(string imagePath, PortraitOptions options, FaceModelStore models, CancellationToken cancellationToken = default)
@@ -63,9 +63,16 @@ public sealed class RiggedPortrait : IDisposable
                         "Build the rig with the same --max-size, or leave --rig out.");
                 return new RiggedPortrait(image, FaceOf(saved), saved);
             }
+            var cached = PortraitRigCache.PathFor(imagePath, options);
+            if (PortraitRigCache.TryLoad(cached) is { } kept && kept.ImageWidth == image.Width && kept.ImageHeight == image.Height)
+            {
+                return new RiggedPortrait(image, FaceOf(kept), kept);
+            }
+
             var (face, warning) = FindFace(imagePath, image, scale, options, models, cancellationToken);
             var topology = FaceTopology.Load(models, cancellationToken);
             var rig = FaceRig.Build(face, image.Width, image.Height, topology, image);
+            if (warning is null) PortraitRigCache.Save(cached, rig);
             return new RiggedPortrait(image, face, rig, warning);
         }
         catch
