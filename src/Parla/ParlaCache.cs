@@ -1,6 +1,6 @@
 namespace Parla;
 
-/// <summary>Where Parla keeps what it derives once and reuses: converted face models, the trimmed pronunciation dictionary.</summary>
+/// <summary>Where Parla keeps what it derives once and reuses: converted face models, the trimmed pronunciation dictionary, portraits' rigs.</summary>
 public static class ParlaCache
 {
     /// <summary>
