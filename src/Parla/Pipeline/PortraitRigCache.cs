@@ -53,7 +53,7 @@ internal static class PortraitRigCache
     public static void Save(string? path, FaceRig rig)
     {
         if (path is null) return;
-        var temporary = path + "." + Environment.ProcessId + ".tmp";
+        var temporary = path + "." + Guid.NewGuid().ToString("N") + ".tmp"; // unique: jobs of one server may keep the same portrait at once
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
