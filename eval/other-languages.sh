@@ -19,7 +19,7 @@ declare -A text=(
 )
 for lang in de es fr; do
   /usr/bin/python3 eval/espeak_bilabials.py "$lang" "${text[$lang]}" "$dir/$lang.22k.wav"
-  sox -V1 "$dir/$lang.22k.wav" -r 16000 "$dir/$lang.wav"
+  sox -V1 -D "$dir/$lang.22k.wav" -r 16000 "$dir/$lang.wav"  # -D: no dither, the same voice every run
   ./parla animate "$portrait" "$dir/$lang.wav" -o "$dir/$lang.mp4" "$@" \
     --consent "Evaluation on synthetic speech and a public-domain portrait." >"$dir/$lang.log" 2>&1 ||
     { cat "$dir/$lang.log" >&2; exit 1; }
