@@ -9,7 +9,8 @@ namespace Parla.Media;
 /// <summary>
 /// Decodes any audio (or the audio track of any video) that ffmpeg understands into mono 16-bit PCM.
 /// ffmpeg writes 16-bit little-endian samples to its stdout, which go to a temporary file that the
-/// clip reads piece by piece, so memory holds none of it.
+/// clip reads piece by piece, so memory holds none of it. A WAV file that already holds such samples
+/// at the rate asked for is copied without ffmpeg (<see cref="PcmWav"/>).
 /// </summary>
 public static class AudioDecoder
 {
@@ -47,6 +48,11 @@ public static class AudioDecoder
         if (info.Length == 0)
         {
             throw new InvalidInputException(path, "is empty (0 bytes).", "Give a recording that contains sound.");
+        }
+
+        if (TryCopyPcmWav(info.FullName, sampleRateHz, temporaryFolder, ct) is { } direct)
+        {
+            return direct;
         }
 
         var startInfo = new ProcessStartInfo(ffmpegExecutable)
@@ -177,7 +183,27 @@ public static class AudioDecoder
     /// returns the file (open, already unlinked where the system allows it, else deleted when closed)
     /// and the number of whole samples: the voice never has to fit in memory.
     /// </summary>
-    private static (SafeFileHandle File, long Samples) CopyToTemporaryFile(Stream stream, string folder, CancellationToken ct)
+    /// <summary>The clip of a WAV file that already holds 16-bit mono PCM at <paramref name="sampleRateHz"/>, its samples copied as they are; null for any other file.</summary>
+    private static AudioClip? TryCopyPcmWav(string path, int sampleRateHz, string temporaryFolder, CancellationToken ct)
+    {
+        using var input = File.OpenRead(path);
+        if (!PcmWav.TryFindSamples(input, sampleRateHz, out var offset, out var length))
+        {
+            return null;
+        }
+
+        input.Position = offset;
+        var (file, samples) = CopyToTemporaryFile(input, temporaryFolder, ct, length);
+        if (samples > int.MaxValue)
+        {
+            file.Dispose();
+            throw new InvalidInputException(path, $"is too long: Parla takes up to {int.MaxValue / sampleRateHz / 3600} hours of sound.", "Cut it into parts.");
+        }
+
+        return new AudioClip(file, (int)samples, sampleRateHz);
+    }
+
+    private static (SafeFileHandle File, long Samples) CopyToTemporaryFile(Stream stream, string folder, CancellationToken ct, long maxBytes = long.MaxValue)
     {
         if (!BitConverter.IsLittleEndian)
         {
@@ -190,7 +216,7 @@ public static class AudioDecoder
             var buffer = new byte[ReadChunkBytes];
             long written = 0;
             int read;
-            while ((read = stream.Read(buffer)) > 0)
+            while (written < maxBytes && (read = stream.Read(buffer.AsSpan(0, (int)Math.Min(buffer.Length, maxBytes - written)))) > 0)
             {
                 ct.ThrowIfCancellationRequested();
                 try

@@ -170,10 +170,55 @@ public sealed class AudioDecoderTests : IDisposable
     [Fact]
     public void Decode_FfmpegMissing_ThrowsToolExceptionSayingHowToInstall()
     {
+        // At 8 kHz the 16-kHz file needs ffmpeg (at 16 kHz it would be taken as it is).
         var e = Assert.Throws<ToolException>(() =>
-            AudioDecoder.Decode(AudioTestData.Voice("librivox_0930.wav"), 16000, "/nonexistent/ffmpeg"));
+            AudioDecoder.Decode(AudioTestData.Voice("librivox_0930.wav"), 8000, "/nonexistent/ffmpeg"));
 
         Assert.Contains("apt-get install ffmpeg", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Decode_Mono16BitPcmWavAtTheRate_IsTakenWithoutFfmpeg_TheSameSamplesAsFfmpegGives()
+    {
+        var path = AudioTestData.Voice("librivox_0870.wav");
+        using var direct = AudioDecoder.Decode(path, 16000, "/nonexistent/ffmpeg");
+
+        // The same file with its data length unknown (as a WAV written while streaming has it): ffmpeg decodes that one.
+        var streamed = Path.Combine(_temp, "streamed.wav");
+        var bytes = File.ReadAllBytes(path);
+        Assert.Equal("data"u8.ToArray(), bytes[36..40]);
+        BitConverter.GetBytes(uint.MaxValue).CopyTo(bytes, 40);
+        File.WriteAllBytes(streamed, bytes);
+        using var viaFfmpeg = AudioDecoder.Decode(streamed);
+        Assert.Throws<ToolException>(() => AudioDecoder.Decode(streamed, 16000, "/nonexistent/ffmpeg"));
+
+        Assert.Equal(viaFfmpeg.ToPcm16(), direct.ToPcm16());
+    }
+
+    [Fact]
+    public void Decode_WavWithOtherChunksBeforeItsSamples_IsTakenToo_AndAnotherLayoutIsNot()
+    {
+        // fmt, a LIST chunk of odd length (padded), then data, then a trailing chunk that is not sound.
+        const int rate = 16000;
+        short[] samples = [1, -2, 300, -400, 5000, -6000, 32767, -32768];
+        string Write(string name, short channels, int sampleRate)
+        {
+            var path = Path.Combine(_temp, name);
+            using var w = new BinaryWriter(File.Create(path));
+            w.Write("RIFF"u8); w.Write(0); w.Write("WAVE"u8);
+            w.Write("fmt "u8); w.Write(16); w.Write((short)1); w.Write(channels); w.Write(sampleRate);
+            w.Write(sampleRate * 2 * channels); w.Write((short)(2 * channels)); w.Write((short)16);
+            w.Write("LIST"u8); w.Write(3); w.Write("abc"u8); w.Write((byte)0);
+            w.Write("data"u8); w.Write(samples.Length * 2);
+            foreach (var v in samples) w.Write(v);
+            w.Write("junk"u8); w.Write(4); w.Write(0x12345678);
+            return path;
+        }
+
+        using var clip = AudioDecoder.Decode(Write("chunks.wav", 1, rate), rate, "/nonexistent/ffmpeg");
+        Assert.Equal(samples, clip.ToPcm16());
+        Assert.Throws<ToolException>(() => AudioDecoder.Decode(Write("stereo.wav", 2, rate), rate, "/nonexistent/ffmpeg"));
+        Assert.Throws<ToolException>(() => AudioDecoder.Decode(Write("44k.wav", 1, 44100), rate, "/nonexistent/ffmpeg"));
     }
 
     [Fact]
