@@ -3,17 +3,23 @@
 # on PATH that copies the raw yuv420p frames it is sent to a file, then each x264 preset encodes
 # those frames at CRF 18 with one thread per core; prints x264's CPU seconds (median of 3), the
 # file size, and SSIM and PSNR against the rendered frames.
-# usage: benchmarks/encoder-presets.sh [seconds-of-voice (30)] [--max-size N and other animate options]
+# usage: benchmarks/encoder-presets.sh [seconds-of-voice (30)] [size: 512 or 1080 (512)]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 SECONDS_OF_VOICE="${1:-30}"
-EXTRA=("${@:2}")
+SIZE="${2:-512}"
 scripts/install-deps.sh sox time >/dev/null
 work=$(mktemp -d /tmp/parla-presets.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
 sox demo/voice.flac "$work/voice.wav" repeat 3 trim 0 "$SECONDS_OF_VOICE"
+# The portraits of benchmarks/e2e.sh: the astronaut as is, or centred on a 1920x1080 canvas.
+if [ "$SIZE" = 1080 ]; then
+  ffmpeg -v error -y -i tests/data/portraits/astronaut.png -vf "scale=1080:1080:flags=lanczos,pad=1920:1080:420:0:color=0xd8d4d0" "$work/portrait.png"
+else
+  cp tests/data/portraits/astronaut.png "$work/portrait.png"
+fi
 mkdir "$work/shim"
 cat > "$work/shim/ffmpeg" <<EOF
 #!/usr/bin/env bash
@@ -23,8 +29,8 @@ exec $(command -v ffmpeg) "\$@"
 EOF
 chmod +x "$work/shim/ffmpeg"
 ./parla --help >/dev/null   # build first
-PATH="$work/shim:$PATH" ./parla animate tests/data/portraits/astronaut.png "$work/voice.wav" -o "$work/out.mp4" \
-  --consent "Benchmark on the public-domain demo portrait and voice." "${EXTRA[@]}" >/dev/null
+PATH="$work/shim:$PATH" ./parla animate "$work/portrait.png" "$work/voice.wav" -o "$work/out.mp4" --max-size 4096 \
+  --consent "Benchmark on the public-domain demo portrait and voice." >/dev/null
 read -r w h < <(ffprobe -v error -select_streams v:0 -show_entries stream=width,height -of csv=p=0 "$work/out.mp4" | tr ',' ' ')
 
 median() { sort -g | sed -n 2p; }
