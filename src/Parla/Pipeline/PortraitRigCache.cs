@@ -13,6 +13,9 @@ namespace Parla.Pipeline;
 /// </summary>
 internal static class PortraitRigCache
 {
+    /// <summary>Rigs kept at most; past it the least recently written go (a server sees a new portrait with every upload).</summary>
+    internal const int MaxKept = 256;
+
     /// <summary>The cache file for this portrait and these options; null when the face is not detected (landmarks or a rig are given).</summary>
     public static string? PathFor(string imagePath, PortraitOptions options)
     {
@@ -59,10 +62,22 @@ internal static class PortraitRigCache
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             rig.Save(temporary);
             File.Move(temporary, path, overwrite: true);
+            Prune(Path.GetDirectoryName(path)!);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             try { File.Delete(temporary); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    /// <summary>Leaves the <paramref name="maxKept"/> most recently written rigs in <paramref name="folder"/>.</summary>
+    internal static void Prune(string folder, int maxKept = MaxKept)
+    {
+        var kept = new DirectoryInfo(folder).GetFiles("*.json");
+        if (kept.Length <= maxKept) return;
+        foreach (var old in kept.OrderByDescending(f => f.LastWriteTimeUtc).Skip(maxKept))
+        {
+            try { old.Delete(); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
     }
 }

@@ -83,4 +83,22 @@ public sealed class PortraitRigCacheTests : IDisposable
         Assert.Empty(loaded.Rig.Validate());
         Assert.NotNull(PortraitRigCache.TryLoad(kept));
     }
+
+    [Fact]
+    public void PastItsBound_TheLeastRecentlyWrittenRigsGo()
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(_dir, "rigs")).FullName;
+        var start = DateTime.UtcNow.AddHours(-1);
+        for (var k = 0; k < 5; k++)
+        {
+            var path = Path.Combine(folder, $"rig{k}.json");
+            File.WriteAllText(path, "{}");
+            File.SetLastWriteTimeUtc(path, start.AddMinutes(k));
+        }
+
+        File.WriteAllText(Path.Combine(folder, "other.txt"), "not a rig");
+        PortraitRigCache.Prune(folder, maxKept: 3);
+
+        Assert.Equal(["other.txt", "rig2.json", "rig3.json", "rig4.json"], Directory.GetFiles(folder).Select(f => Path.GetFileName(f)).Order().ToArray());
+    }
 }
