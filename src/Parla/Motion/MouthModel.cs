@@ -339,15 +339,7 @@ internal static class MouthModel
         var nucleusFrames = Math.Max(1, (int)Math.Round(0.04 * rate));
         for (var i = 1; i < n - 1; i++)
         {
-            if (!features.IsSpeech(i) || mid[i] > mid[i - 1] || mid[i] > mid[i + 1] || features.BandRatioDb[i] < MurmurBandRatioDb)
-            {
-                continue;
-            }
-
-            float left = float.MinValue, right = float.MinValue;
-            for (var k = Math.Max(0, i - reach); k < i; k++) left = Math.Max(left, mid[k]);
-            for (var k = i + 1; k <= Math.Min(n - 1, i + reach); k++) right = Math.Max(right, mid[k]);
-            if (Math.Min(left, right) - mid[i] < MidBandDipDb)
+            if (!MurmurMinimum(features, mid, i, reach, out var left, out var right) || Math.Min(left, right) - mid[i] < MidBandDipDb)
             {
                 continue;
             }
@@ -374,14 +366,8 @@ internal static class MouthModel
                 continue;
             }
 
-            int first = from + 1, length = Math.Max(1, to - from - 1);
-            if (length < hold)
-            {
-                first = Math.Max(0, ((from + to) / 2) - (hold / 2));
-                length = Math.Min(hold, n - first);
-            }
-
-            HoldPressed(press, first, length, amplitude, rate);
+            // The closure lies between its edges (the dip's depth keeps them apart).
+            PressAtLeast(press, from + 1, to - 1, hold, amplitude, rate);
         }
     }
 
@@ -398,7 +384,7 @@ internal static class MouthModel
         if (count == 0) return float.PositiveInfinity;
         values = values[..count];
         values.Sort();
-        return count % 2 == 1 ? values[count / 2] : 0.5f * (values[(count / 2) - 1] + values[count / 2]);
+        return Statistics.PercentileOfSorted(values, 50);
     }
 
     /// <summary>
@@ -419,15 +405,7 @@ internal static class MouthModel
         var hold = Math.Max(1, (int)Math.Round(0.05 * rate));
         for (var i = 1; i < n - 1; i++)
         {
-            if (!features.IsSpeech(i) || energy[i] > energy[i - 1] || energy[i] > energy[i + 1] || features.BandRatioDb[i] < MurmurBandRatioDb)
-            {
-                continue;
-            }
-
-            float left = float.MinValue, right = float.MinValue;
-            for (var k = Math.Max(0, i - reach); k < i; k++) left = Math.Max(left, energy[k]);
-            for (var k = i + 1; k <= Math.Min(n - 1, i + reach); k++) right = Math.Max(right, energy[k]);
-            if (Math.Min(left, right) - energy[i] < VoicedDipDb)
+            if (!MurmurMinimum(features, energy, i, reach, out var left, out var right) || Math.Min(left, right) - energy[i] < VoicedDipDb)
             {
                 continue;
             }
@@ -442,18 +420,43 @@ internal static class MouthModel
                 continue;
             }
 
-            if (length < hold)
-            {
-                var middle = (from + to) / 2;
-                from = Math.Max(0, middle - (hold / 2));
-                to = Math.Min(n - 1, from + hold - 1);
-                length = to - from + 1;
-            }
-
-            HoldPressed(press, from, length, amplitude, rate);
+            PressAtLeast(press, from, to, hold, amplitude, rate);
         }
     }
 
+    /// <summary>
+    /// Whether frame <paramref name="i"/> is a local minimum of <paramref name="track"/> inside speech
+    /// with a low murmur sounding (energy below 900 Hz well above that over 3 kHz: a nasal or a voice
+    /// bar, not a fricative); and the track's highest value within <paramref name="reach"/> frames on
+    /// each side, for the dip's depth.
+    /// </summary>
+    private static bool MurmurMinimum(AudioFeatures features, float[] track, int i, int reach, out float left, out float right)
+    {
+        left = right = float.MinValue;
+        if (!features.IsSpeech(i) || track[i] > track[i - 1] || track[i] > track[i + 1] || features.BandRatioDb[i] < MurmurBandRatioDb)
+        {
+            return false;
+        }
+
+        left = MaxOf(track, i - reach, i);
+        right = MaxOf(track, i + 1, i + reach + 1);
+        return true;
+    }
+
+    /// <summary>Presses the lips over frames <paramref name="first"/>..<paramref name="last"/>, widened about their middle to at least <paramref name="hold"/> frames so that a 25 fps frame sees the closure.</summary>
+    private static void PressAtLeast(float[] press, int first, int last, int hold, float amplitude, double rate)
+    {
+        var length = last - first + 1;
+        if (length < hold)
+        {
+            first = Math.Max(0, ((first + last) / 2) - (hold / 2));
+            length = Math.Min(hold, press.Length - first);
+        }
+
+        HoldPressed(press, first, length, amplitude, rate);
+    }
+
+    /// <summary>The highest of <paramref name="values"/> in [<paramref name="from"/>, <paramref name="to"/>), clamped to the array; float.MinValue when empty.</summary>
     private static float MaxOf(float[] values, int from, int to)
     {
         var max = float.MinValue;
