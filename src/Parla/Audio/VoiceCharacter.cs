@@ -47,8 +47,7 @@ public static class VoiceCharacter
                 continue;
             }
 
-            // A voiced run, through gaps in the pitch track no longer than an interruption: under an
-            // accompaniment the track drops out of a sung note for a frame or two.
+            // A voiced run, through drop-outs of the pitch track up to PitchDropoutSeconds.
             var end = i;
             for (var gap = 0; end < n && gap <= maxDropout; end++)
             {

@@ -195,9 +195,7 @@ public sealed class MotionGeneratorTests
         ];
         var options = new MotionOptions { FramesPerSecond = 100 };
         var track = MotionGenerator.Generate(features, phones, 200, options);
-        float MostPress((double Start, double End) span) => Enumerable.Range(0, 200)
-            .Where(i => (i / 100.0) + options.MouthLeadSeconds >= span.Start && (i / 100.0) + options.MouthLeadSeconds <= span.End)
-            .Max(i => track.Frames[i].LipPress);
+        float MostPress((double Start, double End) span) => MostPressIn(track, options, span);
         _output.WriteLine(string.Join(" ", murmurs.Select(m => MostPress(m).ToString("F2"))));
 
         Assert.True(MostPress(murmurs[0]) >= 0.5f, "a murmur inside a decoded vowel presses the lips");
@@ -224,9 +222,7 @@ public sealed class MotionGeneratorTests
         var options = new MotionOptions { FramesPerSecond = 100 };
         var frames = (int)(samples.Length / (double)Rate * 100);
         var track = MotionGenerator.Generate(features, frames, options);
-        float MostPress((double Start, double End) span) => Enumerable.Range(0, frames)
-            .Where(i => (i / 100.0) + options.MouthLeadSeconds >= span.Start && (i / 100.0) + options.MouthLeadSeconds <= span.End)
-            .Max(i => track.Frames[i].LipPress);
+        float MostPress((double Start, double End) span) => MostPressIn(track, options, span);
         _output.WriteLine($"m press {MostPress(mAt):F2}, n press {MostPress(nAt):F2}");
 
         Assert.True(MostPress(mAt) >= 0.5f, "the murmur whose formants point to the lips does not press them");
@@ -245,8 +241,7 @@ public sealed class MotionGeneratorTests
         var unheard = MotionGenerator.Generate(features, [new Phone("SIL", 0, 2, 0)], 200, options);
         var acoustic = MotionGenerator.Generate(features, 200, options);
         int FrameAt(double seconds) => (int)Math.Round((seconds - options.MouthLeadSeconds) * 100);
-        float MostPress((double Start, double End) span) => Enumerable.Range(FrameAt(span.Start), FrameAt(span.End) - FrameAt(span.Start) + 1)
-            .Max(i => unheard.Frames[i].LipPress);
+        float MostPress((double Start, double End) span) => MostPressIn(unheard, options, span);
         _output.WriteLine(string.Join(" ", murmurs.Select(m => MostPress(m).ToString("F2"))));
 
         Assert.All(murmurs[..3], m => Assert.True(MostPress(m) >= 0.5f, $"the murmur at {m.Start:0.00} s does not press the lips"));
@@ -573,6 +568,12 @@ public sealed class MotionGeneratorTests
 
         return samples;
     }
+
+    /// <summary>The strongest lip press of the frames whose mouth sample (their time plus the lead) falls in <paramref name="span"/>, seconds of the sound.</summary>
+    private static float MostPressIn(MotionTrack track, MotionOptions options, (double Start, double End) span) =>
+        Enumerable.Range(0, track.FrameCount)
+            .Where(i => (i / track.FramesPerSecond) + options.MouthLeadSeconds >= span.Start && (i / track.FramesPerSecond) + options.MouthLeadSeconds <= span.End)
+            .Max(i => track.Frames[i].LipPress);
 
     private static float[] AMaMaMa(out (double Start, double End)[] murmurs)
     {

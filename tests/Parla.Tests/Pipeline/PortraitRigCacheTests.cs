@@ -25,13 +25,20 @@ public sealed class PortraitRigCacheTests : IDisposable
         return path;
     }
 
+    /// <summary>Where the cache keeps this portrait's rig; the file is removed after the test.</summary>
+    private string KeptPathFor(string portrait, PortraitOptions options)
+    {
+        var kept = PortraitRigCache.PathFor(portrait, options)!;
+        _cached.Add(kept);
+        return kept;
+    }
+
     [Fact]
     public void TheSecondLoad_TakesTheRigKept_TheSameRigToTheBit()
     {
         var portrait = FreshPortrait();
         var options = new PortraitOptions { MaxSidePixels = 256 };
-        var kept = PortraitRigCache.PathFor(portrait, options)!;
-        _cached.Add(kept);
+        var kept = KeptPathFor(portrait, options);
         Assert.False(File.Exists(kept));
 
         using var built = RiggedPortrait.Load(portrait, options, new FaceModelStore());
@@ -73,8 +80,7 @@ public sealed class PortraitRigCacheTests : IDisposable
     {
         var portrait = FreshPortrait();
         var options = new PortraitOptions { MaxSidePixels = 256 };
-        var kept = PortraitRigCache.PathFor(portrait, options)!;
-        _cached.Add(kept);
+        var kept = KeptPathFor(portrait, options);
         Directory.CreateDirectory(Path.GetDirectoryName(kept)!);
         File.WriteAllText(kept, "{ not a rig");
 
