@@ -77,8 +77,8 @@ public sealed class AudioFeatures
     public float[] MidBandDb { get; }
 
     /// <summary>
-    /// The second formant in Hz from a linear-prediction envelope of the frame's 0–4 kHz, 0 where none
-    /// is found. It falls toward about 1 kHz into and out of a lip closure (m, b, p) and toward about
+    /// The second formant in Hz from a linear-prediction envelope of the frame's 0–4 kHz in voiced
+    /// frames (<see cref="Voicing"/> at least the voicing threshold), 0 elsewhere and where none is found. It falls toward about 1 kHz into and out of a lip closure (m, b, p) and toward about
     /// 1.8 kHz at a tongue-tip one (n, d, t): the place of a closure shows in its neighbours' formants.
     /// </summary>
     public float[] SecondFormantHz { get; }

@@ -165,8 +165,9 @@ internal sealed class FrameAnalyzer
 
         var (centroid, ratioDb, midPower) = Spectrum(sumSquares);
         var midBandDb = (float)Math.Max(EnergyFloorDb, 10 * Math.Log10((midPower / (_windowPower * _fft.Size / 2.0)) + PowerFloor));
-        var secondFormant = midPower > 0 ? SecondFormant() : 0f;
         var (voicing, pitchHz) = Periodicity(pitch);
+        // A formant is read only where the voice is periodic: the closures' edges that use it are voiced.
+        var secondFormant = midPower > 0 && voicing >= _voicingThreshold ? SecondFormant() : 0f;
         return new FrameValues(energyDb, voicing, pitchHz, centroid, ratioDb, midBandDb, secondFormant);
     }
 
