@@ -39,4 +39,18 @@ public sealed class FrameStreamerTests
             FrameStreamer.Stream(1000, 8, 8, (i, f) => { if (i == 10) cts.Cancel(); }, sink, 2, null, cts.Token));
         Assert.True(sink.FirstBytes.Count < 1000);
     }
+
+    [Theory]
+    [InlineData(512, 512, 2, 4)]     // every core busy twice over
+    [InlineData(1920, 1080, 2, 4)]   // the full batch still fits the budget
+    [InlineData(3840, 2160, 2, 1)]   // one 4K frame a batch: four would take 180 MB
+    [InlineData(7680, 4320, 2, 1)]   // never none
+    public void BatchSize_KeepsTheCoresBusy_WithinTheFrameMemoryBudget(int width, int height, int parallelism, int expected)
+    {
+        var prepared = width * height * 3 / 2; // yuv420p
+        var batch = FrameStreamer.BatchSize(width, height, prepared, parallelism);
+        Assert.Equal(expected, batch);
+        if (batch > 1)
+            Assert.True(2L * batch * ((width * height * Frame.BytesPerPixel) + prepared) <= FrameStreamer.FrameMemoryBudgetBytes);
+    }
 }
