@@ -62,6 +62,12 @@ internal static class AnimateCommand
                 var result = new Animator(CliModels.Store(error)).Run(request, progress, cancellationToken);
                 foreach (var warning in result.Warnings) error.WriteLine($"parla: warning: {warning}");
                 error.WriteLine($"parla: mouth from {result.Mouth}");
+                if (parse.GetValue(verbose))
+                {
+                    // The encoder is a process of its own (ffmpeg): this is Parla's share alone.
+                    error.WriteLine($"parla: peak memory {System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 >> 20} MB (this process; the encoder's is its own)");
+                }
+
                 output.WriteLine($"parla: wrote {result.OutputPath} and {ProvenanceStamp.ManifestPathFor(result.OutputPath)} ({result.FrameCount} frames, {result.Width}x{result.Height}, {result.DurationSeconds:0.00} s) in {result.ElapsedSeconds:0.0} s (first frame after {result.FirstFrameSeconds:0.00} s)");
                 return Task.FromResult(ExitCodes.Success);
             }

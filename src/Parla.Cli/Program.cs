@@ -45,5 +45,5 @@ public static class Program
     }
 
     /// <summary>The --verbose option shared by every command.</summary>
-    internal static Option<bool> VerboseOption() => new("--verbose") { Description = "Show details (and stack traces) when something fails." };
+    internal static Option<bool> VerboseOption() => new("--verbose") { Description = "Show details: stack traces when something fails, and after animate its peak memory." };
 }
