@@ -244,7 +244,18 @@ public sealed class AudioFeatureStream
             }
         }
 
+        // A piano or a guitar sounding alone is no voice (AudioAnalysisOptions.SeparateStruckNotes).
+        var struck = _options.SeparateStruckNotes ? StruckNotes.Find(energy, probability, pitch, FrameRateHz) : new bool[n];
+        for (var i = 0; i < n; i++)
+        {
+            if (struck[i])
+            {
+                probability[i] = 0;
+                pitch[i] = 0;
+            }
+        }
+
         return new AudioFeatures(FrameRateHz, (double)_samplesPushed / _sampleRateHz,
-            energy, probability, voicing, pitch, centroid, ratio, floor, threshold, midBand, secondFormant);
+            energy, probability, voicing, pitch, centroid, ratio, floor, threshold, midBand, secondFormant, struck);
     }
 }

@@ -18,14 +18,16 @@ public sealed class AudioFeatures
         float noiseFloorDb,
         float activityThresholdDb,
         float[]? midBandDb = null,
-        float[]? secondFormantHz = null)
+        float[]? secondFormantHz = null,
+        bool[]? struckNote = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(frameRateHz, 0);
         ArgumentOutOfRangeException.ThrowIfNegative(durationSeconds);
         var n = energyDb.Length;
         if (speechProbability.Length != n || voicing.Length != n || pitchHz.Length != n
             || spectralCentroidHz.Length != n || bandRatioDb.Length != n
-            || (midBandDb is not null && midBandDb.Length != n) || (secondFormantHz is not null && secondFormantHz.Length != n))
+            || (midBandDb is not null && midBandDb.Length != n) || (secondFormantHz is not null && secondFormantHz.Length != n)
+            || (struckNote is not null && struckNote.Length != n))
         {
             throw new ArgumentException("All feature arrays must have the same length.");
         }
@@ -40,6 +42,7 @@ public sealed class AudioFeatures
         BandRatioDb = bandRatioDb;
         MidBandDb = midBandDb ?? new float[n];
         SecondFormantHz = secondFormantHz ?? new float[n];
+        StruckNote = struckNote ?? new bool[n];
         NoiseFloorDb = noiseFloorDb;
         ActivityThresholdDb = activityThresholdDb;
     }
@@ -91,6 +94,13 @@ public sealed class AudioFeatures
 
     /// <summary>Whether frame <paramref name="frame"/> is more likely voice than background.</summary>
     public bool IsSpeech(int frame) => SpeechProbability[frame] >= 0.5f;
+
+    /// <summary>
+    /// Frames of a struck note sounding with no voice (a piano's, a guitar's; <see cref="StruckNotes"/>):
+    /// taken out of the voice, so neither speech (<see cref="IsSpeech"/>) nor pitched there; a phone
+    /// decoder may still hear words in them.
+    /// </summary>
+    public bool[] StruckNote { get; }
 
     /// <summary>Time in seconds of the centre of frame <paramref name="frame"/>.</summary>
     public double TimeOf(int frame) => frame / FrameRateHz;

@@ -30,6 +30,25 @@ public static class VoiceCharacter
     /// <summary>Share, 0..1, of the voiced time that lies in held notes (at least 0.4 s at a steady pitch).</summary>
     public static double HeldNoteShare(AudioFeatures features)
     {
+        var (voiced, held) = VoicedAndHeldFrames(features);
+        return voiced == 0 ? 0 : (double)held / voiced;
+    }
+
+    /// <summary>
+    /// Whether the clip sounds sung: most of its voiced time in held notes, and at least a second of
+    /// them (a few notes the analysis could not tell from a piano's are no song).
+    /// </summary>
+    public static bool SoundsSung(AudioFeatures features)
+    {
+        var (voiced, held) = VoicedAndHeldFrames(features);
+        return voiced > 0 && held >= 0.5 * voiced && held >= MinHeldSeconds * features.FrameRateHz;
+    }
+
+    private const double MinHeldSeconds = 1.0;
+
+    /// <summary>The frames with a pitch and those of them in held notes.</summary>
+    private static (int Voiced, int Held) VoicedAndHeldFrames(AudioFeatures features)
+    {
         ArgumentNullException.ThrowIfNull(features);
         var n = features.FrameCount;
         var pitch = features.PitchHz;
@@ -61,7 +80,7 @@ public static class VoiceCharacter
             i = end;
         }
 
-        return voiced == 0 ? 0 : (double)held / voiced;
+        return (voiced, held);
     }
 
     /// <summary>
@@ -120,7 +139,4 @@ public static class VoiceCharacter
 
         return held;
     }
-
-    /// <summary>Whether the clip sounds sung: most of its voiced time in held notes.</summary>
-    public static bool SoundsSung(AudioFeatures features) => HeldNoteShare(features) >= 0.5;
 }

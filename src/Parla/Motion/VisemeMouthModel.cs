@@ -102,6 +102,12 @@ internal sealed class VisemeMouthModel
         for (; _phonesTaken < phones.Count; _phonesTaken++)
         {
             var phone = phones[_phonesTaken];
+            if (!phone.IsSilence && MostlyStruckNotes(phone))
+            {
+                // Words the decoder heard in a piano's or a guitar's notes sounding alone: no voice.
+                phone = phone with { Symbol = "SIL" };
+            }
+
             AddSegments(phone, _segments);
             if (IsVowel(phone))
             {
@@ -372,6 +378,17 @@ internal sealed class VisemeMouthModel
     }
 
     // Vowels only: the glides w and y share the rounded and spread visemes but dip like consonants.
+    /// <summary>Whether at least half the frames of <paramref name="phone"/> are struck notes sounding alone (<see cref="AudioFeatures.StruckNote"/>).</summary>
+    private bool MostlyStruckNotes(Phone phone)
+    {
+        var n = _features.FrameCount;
+        var first = Math.Clamp((int)Math.Ceiling(phone.StartSeconds * _rate), 0, n);
+        var end = Math.Clamp((int)Math.Ceiling(phone.EndSeconds * _rate), first, n);
+        var struck = 0;
+        for (var i = first; i < end; i++) struck += _features.StruckNote[i] ? 1 : 0;
+        return end > first && 2 * struck >= end - first;
+    }
+
     private static bool IsVowel(Phone phone) =>
         !phone.IsSilence && phone.Symbol.TrimEnd('0', '1', '2').ToUpperInvariant() is "AA" or "AE" or "AH" or "AO" or "AW" or "AY" or "EH" or "EY" or "IH" or "IY" or "OW" or "OY" or "UH" or "UW";
 

@@ -293,6 +293,38 @@ public sealed class MotionGeneratorTests
         Assert.All(press[..((introSeconds * 25) - 3)], p => Assert.Equal(0f, p));
     }
 
+    [Theory]
+    [InlineData(0.5, 0.3)]
+    [InlineData(0.25, 0.8)]
+    public void APianoMelodyBeforeTheSong_LeavesTheMouthAtRest_AndThePianoAloneIsNoSong(double everySeconds, double decaySeconds)
+    {
+        // Four seconds of a piano melody alone, then eight sung notes with the piano going on 6 dB
+        // under the voice: the pitch track hears the piano's notes as it hears a voice's, and the sung
+        // mouth opened on them (intro jaw mean 0.18–0.25, up to 0.53) and a piano alone held notes (sung).
+        double[] melody = [220, 247, 262, 294, 330, 294, 262, 247];
+        double[] pianoNotes = [262, 330, 392, 523, 392, 330, 294, 349];
+        const int introSeconds = 4;
+        var sung = melody.SelectMany(f => VibratoVowel(0.9, fadeSeconds: 0.05, pitchHz: f).Concat(new float[(int)(0.1 * Rate)])).ToArray();
+        var voice = new float[introSeconds * Rate].Concat(sung).ToArray();
+        var piano = StruckMelody(voice.Length, pianoNotes, everySeconds, decaySeconds);
+        double Rms(ReadOnlySpan<float> x) { double sum = 0; foreach (var v in x) sum += (double)v * v; return Math.Sqrt(sum / x.Length); }
+        var gain = (float)(Rms(sung) / Rms(piano) / 2);
+        var mix = voice.Select((x, i) => x + (gain * piano[i])).ToArray();
+        var features = AudioAnalyzer.Analyze(new AudioClip(mix, Rate));
+        var alone = AudioAnalyzer.Analyze(new AudioClip(piano.Select(x => gain * x).ToArray(), Rate));
+        _output.WriteLine($"held share: song {VoiceCharacter.HeldNoteShare(features):0.00}, piano alone {VoiceCharacter.HeldNoteShare(alone):0.00}");
+        Assert.True(VoiceCharacter.SoundsSung(features), $"held share {VoiceCharacter.HeldNoteShare(features):0.00}");
+        Assert.False(VoiceCharacter.SoundsSung(alone), $"a piano alone sounds sung: held share {VoiceCharacter.HeldNoteShare(alone):0.00}");
+
+        var frames = (int)(mix.Length / (double)Rate * 25);
+        var jaw = MotionGenerator.Generate(features, frames, new MotionOptions { Style = MotionStyle.Singing }).Frames.Select(s => s.JawOpen).ToArray();
+        var intro = jaw[..((introSeconds * 25) - 3)];
+        var notes = Enumerable.Range(0, melody.Length).SelectMany(k => jaw[(int)((introSeconds + k + 0.2) * 25)..(int)((introSeconds + k + 0.8) * 25)]).ToArray();
+        _output.WriteLine($"intro jaw mean {intro.Average():F3} max {intro.Max():F3}; within notes mean {notes.Average():F3}");
+        Assert.True(intro.Max() < 0.1f, $"the jaw opens to {intro.Max():F2} on the piano alone");
+        Assert.True(notes.Average() >= 0.6f, $"jaw mean {notes.Average():F3} within the sung notes");
+    }
+
     [Fact]
     public void SungMelodyOverADrumKit_IsStillSung()
     {
@@ -488,11 +520,6 @@ public sealed class MotionGeneratorTests
         return MotionGenerator.Generate(features, (int)Math.Ceiling(features.DurationSeconds * Fps), new MotionOptions());
     }
 
-    /// <summary>
-    /// A sung "ah": 220 Hz with a 6 Hz vibrato of ±3%, harmonics weighted by two formant peaks
-    /// (700 and 1100 Hz, as in /a/), 100 ms fades.
-    /// </summary>
-    /// <summary>Four 250-ms vowels from 0.2 s on, each followed by 70 ms of a low voiced murmur 15 dB down (an m); the murmurs' times.</summary>
     /// <summary>A kick drum (a sine falling from 110 to 50 Hz, dying in 50 ms) every quarter second and a hi-hat (30 ms of noise) between.</summary>
     private static float[] DrumKit(int length)
     {
@@ -509,6 +536,27 @@ public sealed class MotionGeneratorTests
         }
 
         return kit;
+    }
+
+    /// <summary>
+    /// A piano-like melody: one note struck every <paramref name="everySeconds"/> from
+    /// <paramref name="notes"/> in turn, its harmonics falling off as 1/h, the whole dying away with
+    /// time constant <paramref name="decaySeconds"/> and the higher harmonics faster.
+    /// </summary>
+    internal static float[] StruckMelody(int length, double[] notes, double everySeconds, double decaySeconds)
+    {
+        var melody = new float[length];
+        for (var n = 0; n < length; n++)
+        {
+            var t = (double)n / Rate;
+            var since = t % everySeconds;
+            var f0 = notes[(int)(t / everySeconds) % notes.Length];
+            double v = 0;
+            for (var h = 1; h * f0 < 4000; h++) v += Math.Sin(2 * Math.PI * h * f0 * t) / h * Math.Exp(-since * h / (2 * decaySeconds));
+            melody[n] = (float)(v * Math.Exp(-since / decaySeconds) * Math.Min(1, since / 0.005));
+        }
+
+        return melody;
     }
 
     /// <summary>A C-major chord (three notes, each with its harmonics to 4 kHz) struck every <paramref name="everySeconds"/>, decaying in 0.25 s.</summary>
@@ -575,6 +623,7 @@ public sealed class MotionGeneratorTests
             .Where(i => (i / track.FramesPerSecond) + options.MouthLeadSeconds >= span.Start && (i / track.FramesPerSecond) + options.MouthLeadSeconds <= span.End)
             .Max(i => track.Frames[i].LipPress);
 
+    /// <summary>Four 250-ms vowels from 0.2 s on, each followed by 70 ms of a low voiced murmur 15 dB down (an m); the murmurs' times.</summary>
     private static float[] AMaMaMa(out (double Start, double End)[] murmurs)
     {
         var samples = new float[2 * Rate];
@@ -596,6 +645,10 @@ public sealed class MotionGeneratorTests
         return samples;
     }
 
+    /// <summary>
+    /// A sung "ah": 220 Hz with a 6 Hz vibrato of ±3%, harmonics weighted by two formant peaks
+    /// (700 and 1100 Hz, as in /a/), 100 ms fades.
+    /// </summary>
     internal static float[] VibratoVowel(double seconds, double vibratoDepth = 0.03, double fadeSeconds = 0.1, double pitchHz = 220)
     {
         var samples = new float[(int)(seconds * Rate)];

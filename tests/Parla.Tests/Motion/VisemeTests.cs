@@ -306,6 +306,33 @@ public sealed class VisemeTests
     }
 
     [Fact]
+    public void APianoIntroBeforeTheRead_LeavesItEnglish_AndTheMouthAtRestThroughTheIntro()
+    {
+        // Four seconds of a piano melody, then the LibriVox read: the language is decided on the first
+        // 4 s of voice, and the piano was taken for them (not confidently English: the whole read went
+        // to the acoustic path), and the recogniser heard words in it, which moved the mouth.
+        const int introSeconds = 4;
+        double[] notes = [262, 330, 392, 523, 392, 330, 294, 349];
+        var read = LibriVoxRead();
+        var piano = MotionGeneratorTests.StruckMelody(introSeconds * Rate, notes, 0.5, 0.5);
+        double Rms(ReadOnlySpan<float> x) { double sum = 0; foreach (var v in x) sum += (double)v * v; return Math.Sqrt(sum / x.Length); }
+        var gain = (float)(Rms(read) / Rms(piano));
+        var samples = piano.Select(x => gain * x).Concat(read).ToArray();
+        using var clip = new AudioClip(samples, Rate);
+        var features = AudioAnalyzer.Analyze(clip);
+        using var decoding = PhonemeAnalyzer.Start(clip, features, new PhonemeAnalysisOptions { ParallelPrefixVoiceSeconds = Parla.Pipeline.Animator.LanguageDecisionVoiceSeconds });
+        Assert.True(Parla.Pipeline.Animator.SoundsEnglish(decoding), decoding.ConfidenceOf(decoding.ParallelPieces).ToString());
+
+        var track = PhonemeAnalyzer.Analyze(clip, features);
+        var frames = (int)(samples.Length / (double)Rate * 25);
+        var motion = MotionGenerator.Generate(features, track.Phones, frames, new MotionOptions());
+        // Up to half a second before the read, whose first word the lips anticipate.
+        var intro = motion.Frames[..((int)((introSeconds - 0.5) * 25))];
+        Assert.All(intro, s => Assert.True(s.JawOpen < 0.02f && s.LipPress < 0.02f, $"jaw {s.JawOpen:0.00}, press {s.LipPress:0.00} over the piano alone"));
+        Assert.Contains(motion.Frames[(introSeconds * 25)..], s => s.JawOpen > 0.3f);
+    }
+
+    [Fact]
     public void EnglishRead_InSteadyNoise_IsStillEnglish_ButNoiseThatDrownsItIsNot()
     {
         // The five LibriVox clips read as one, with white noise added: a little (about 20 dB under the
