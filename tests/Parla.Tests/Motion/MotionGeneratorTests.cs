@@ -541,9 +541,10 @@ public sealed class MotionGeneratorTests
     /// <summary>
     /// A piano-like melody: one note struck every <paramref name="everySeconds"/> from
     /// <paramref name="notes"/> in turn, its harmonics falling off as 1/h, the whole dying away with
-    /// time constant <paramref name="decaySeconds"/> and the higher harmonics faster.
+    /// time constant <paramref name="decaySeconds"/> and the higher harmonics faster. With
+    /// <paramref name="detuneHz"/>, each note is two strings that far apart, beating as a piano's do.
     /// </summary>
-    internal static float[] StruckMelody(int length, double[] notes, double everySeconds, double decaySeconds)
+    internal static float[] StruckMelody(int length, double[] notes, double everySeconds, double decaySeconds, double? detuneHz = null)
     {
         var melody = new float[length];
         for (var n = 0; n < length; n++)
@@ -552,7 +553,13 @@ public sealed class MotionGeneratorTests
             var since = t % everySeconds;
             var f0 = notes[(int)(t / everySeconds) % notes.Length];
             double v = 0;
-            for (var h = 1; h * f0 < 4000; h++) v += Math.Sin(2 * Math.PI * h * f0 * t) / h * Math.Exp(-since * h / (2 * decaySeconds));
+            for (var h = 1; h * f0 < 4000; h++)
+            {
+                var strings = Math.Sin(2 * Math.PI * h * f0 * t);
+                if (detuneHz is { } d) strings = (strings + Math.Sin((2 * Math.PI * h * (f0 + d) * t) + h)) / 2;
+                v += strings / h * Math.Exp(-since * h / (2 * decaySeconds));
+            }
+
             melody[n] = (float)(v * Math.Exp(-since / decaySeconds) * Math.Min(1, since / 0.005));
         }
 
