@@ -230,6 +230,29 @@ public sealed class MotionGeneratorTests
     }
 
     [Fact]
+    public void AMurmurInNoise_StillPressesTheLips_ItsDipMeasuredAgainstTheVoicesOwnRange()
+    {
+        // The same "a-m-a" and "a-n-a" with steady noise under them: the noise fills the murmur's
+        // 1–3 kHz band, so it dips less than the 20 dB a clean voice's closure does; the voice's band
+        // has less range too, and the dip asked for follows it (without: m press 0.00).
+        var silence = new float[(int)(0.25 * Rate)];
+        var m = NasalBetweenVowels(locusHz: 900, out var mSpan);
+        var n = NasalBetweenVowels(locusHz: 1700, out var nSpan);
+        var noise = new Random(11);
+        var samples = silence.Concat(m).Concat(silence).Concat(n).Concat(silence).Select(x => x + (float)(0.03 * ((noise.NextDouble() * 2) - 1))).ToArray();
+        var mAt = (0.25 + mSpan.Start, 0.25 + mSpan.End);
+        var nStart = 0.5 + (m.Length / (double)Rate);
+        var nAt = (nStart + nSpan.Start, nStart + nSpan.End);
+        var features = AudioAnalyzer.Analyze(new AudioClip(samples, Rate));
+        var options = new MotionOptions { FramesPerSecond = 100 };
+        var track = MotionGenerator.Generate(features, (int)(samples.Length / (double)Rate * 100), options);
+        _output.WriteLine($"m press {MostPressIn(track, options, mAt):F2}, n press {MostPressIn(track, options, nAt):F2}");
+
+        Assert.True(MostPressIn(track, options, mAt) >= 0.5f, "the murmur in noise does not press the lips");
+        Assert.True(MostPressIn(track, options, nAt) < 0.2f, "the murmur whose formants point to the tongue tip presses the lips");
+    }
+
+    [Fact]
     public void VoiceTheDecoderHeardAsSilence_IsSpokenFromTheSound()
     {
         // The same "a-ma-ma-ma" where the recogniser heard no word at all: one silence over the whole
