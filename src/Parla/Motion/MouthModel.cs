@@ -380,8 +380,8 @@ internal static class MouthModel
     /// the closures and squeeze that spread (the read: 27.6 dB; with reverb 19–21, white noise 14, a
     /// piano 10–20 dB under it 21–22); a clean voice keeps the full 20 dB. Astronaut, acoustic path,
     /// bilabial onsets closed: the read with reverb 13 → 15 of 18, with the piano 20 dB under 17 → 18;
-    /// the read itself, with noise, German, Spanish, French unchanged (a half of the spread instead lost
-    /// one of the read's). About 60 % of the presses it adds are on m, b or w ("he might", "be",
+    /// the read itself, with noise, German, Spanish, French as many (0.6 of the spread instead lost one
+    /// of the read's). About 60 % of the presses it adds are on m, b or w ("he might", "be",
     /// "woman"), the rest on n and l ("unless", "and"): 0–12 more a minute.
     /// </summary>
     private static float MidBandDip(AudioFeatures features)
