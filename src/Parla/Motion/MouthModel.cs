@@ -321,7 +321,7 @@ internal static class MouthModel
     /// The lip closures <see cref="VoicedClosures"/> cannot hear: an m or a b between vowels whose whole
     /// level hardly dips (a nasal murmur after a high vowel, as in "he might", dips 6 dB), but whose
     /// 1–3 kHz band drops by at least <see cref="MidBandDipDb"/> (less in a voice whose band has less range:
-    /// <see cref="MidBandDip"/>) — a closure, of the lips or the tongue.
+    /// <see cref="DipAskedOf"/>) — a closure, of the lips or the tongue.
     /// The lips are told apart from the tongue by the second formant at the closure's edges (the
     /// formant transitions that point to where the mouth closes): toward about 1 kHz for the lips,
     /// toward about 1.8 kHz for the tongue tip (n, d, t). Measured on the LibriVox read: the edges of
@@ -336,7 +336,7 @@ internal static class MouthModel
         var reach = Math.Max(2, (int)Math.Round(0.1 * rate));
         var maxFrames = (int)Math.Round(0.2 * rate);
         var hold = Math.Max(1, (int)Math.Round(0.05 * rate));
-        var dipDb = MidBandDip(features);
+        var dipDb = DipAskedOf(features, mid, MidBandDipShare, MinMidBandDipDb, MidBandDipDb);
         var edgeFrames = Math.Max(1, (int)Math.Round(0.03 * rate));
         var nucleusFrames = Math.Max(1, (int)Math.Round(0.04 * rate));
         for (var i = 1; i < n - 1; i++)
@@ -374,35 +374,36 @@ internal static class MouthModel
     }
 
     /// <summary>
-    /// The 1–3 kHz dip that <see cref="LabialMurmurs"/> asks of a closure: <see cref="MidBandDipDb"/>, or
-    /// less where the voice's own band has less range to dip through — three quarters of the spread
-    /// between its 10th and 90th percentiles over the voice's frames. Reverb, noise or a music bed fill
-    /// the closures and squeeze that spread (the read: 27.6 dB; with reverb 19–21, white noise 14, a
-    /// piano 10–20 dB under it 21–22); a clean voice keeps the full 20 dB. Astronaut, acoustic path,
-    /// bilabial onsets closed: the read with reverb 13 → 15 of 18, with the piano 20 dB under 17 → 18;
-    /// the read itself, with noise, German, Spanish, French as many (0.6 of the spread instead lost one
-    /// of the read's). About 60 % of the presses it adds are on m, b or w ("he might", "be",
-    /// "woman"), the rest on n and l ("unless", "and"): 0–12 more a minute.
+    /// The dip a closure must show in <paramref name="track"/> (dB per frame): <paramref name="share"/>
+    /// of the spread between the track's 10th and 90th percentiles over the voice's frames, clamped to
+    /// [<paramref name="least"/>, <paramref name="most"/>]. Reverb, noise or a music bed fill the
+    /// closures and squeeze that spread; a clean voice keeps the full <paramref name="most"/>.
     /// </summary>
-    private static float MidBandDip(AudioFeatures features)
+    /// <remarks>
+    /// Spreads (LibriVox read; with reverb; white noise; a piano 10–20 dB under it): the whole level
+    /// 17.1 / 10.3–14.2 / 8.9 / 12–16 dB; the 1–3 kHz band 27.6 / 19–21 / 14 / 21–22 dB. Astronaut,
+    /// acoustic path, bilabial onsets closed, presses a minute: the read with reverb `60 50 80`
+    /// 13 → 18 of 18 (68 → 99), `40 50 60` 15 → 17 (107 → 121), with the piano 20 dB under 17 → 18
+    /// (99 → 119), 10 dB under 14 → 14, white noise 15 → 16 (61 → 80); the clean read, the LibriVox
+    /// clips, German and French identical to the bit, Spanish one frame half-pressed. Of the presses
+    /// added on those degraded reads about 80 % fall on m, b, p, v or w ("to be", "married", "made",
+    /// "respectable", "himself"). Under 12 dB of band dip a held note's vibrato pressed the lips; at
+    /// 0.6 of the band's spread the clean read lost a bilabial.
+    /// </remarks>
+    private static float DipAskedOf(AudioFeatures features, float[] track, float share, float least, float most)
     {
-        var mid = new List<float>();
+        var values = new List<float>();
         for (var i = 0; i < features.FrameCount; i++)
         {
-            if (features.IsSpeech(i)) mid.Add(features.MidBandDb[i]);
+            if (features.IsSpeech(i)) values.Add(track[i]);
         }
 
-        if (mid.Count == 0) return MidBandDipDb;
-        mid.Sort();
-        var sorted = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(mid);
+        if (values.Count == 0) return most;
+        values.Sort();
+        var sorted = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(values);
         var spread = Statistics.PercentileOfSorted(sorted, 90) - Statistics.PercentileOfSorted(sorted, 10);
-        return Math.Clamp(MidBandDipShareOfRange * spread, MinMidBandDipDb, MidBandDipDb);
+        return Math.Clamp(share * spread, least, most);
     }
-
-    private const float MidBandDipShareOfRange = 0.75f;
-
-    // A held note's band hardly moves, and its vibrato must not count as closures.
-    private const float MinMidBandDipDb = 12f;
 
     /// <summary>The median second formant of the voiced frames in [<paramref name="from"/>, <paramref name="to"/>]; infinity where none has one.</summary>
     private static float EdgeFormant(AudioFeatures features, int from, int to)
@@ -422,7 +423,7 @@ internal static class MouthModel
 
     /// <summary>
     /// The voiced closures the quiet-gap rule misses (m, b, and p between voiced sounds): inside speech
-    /// the level dips by at least <see cref="VoicedDipDb"/> below the loudest frames within 100 ms on
+    /// the level dips by at least <see cref="VoicedDipDb"/> (less in a voice with less range: <see cref="DipAskedOf"/>) below the loudest frames within 100 ms on
     /// both sides, for 20–150 ms, and what sounds in the dip is a low murmur (energy below 900 Hz well
     /// above that over 3 kHz, as in a nasal or a voice bar; fricatives are the opposite). The lips
     /// press shut over the dip, held at least 50 ms so that a 25 fps frame sees it.
@@ -436,9 +437,10 @@ internal static class MouthModel
         var minFrames = Math.Max(1, (int)Math.Round(0.02 * rate));
         var maxFrames = (int)Math.Round(0.15 * rate);
         var hold = Math.Max(1, (int)Math.Round(0.05 * rate));
+        var dipDb = DipAskedOf(features, energy, VoicedDipShare, MinVoicedDipDb, VoicedDipDb);
         for (var i = 1; i < n - 1; i++)
         {
-            if (!MurmurMinimum(features, energy, i, reach, out var left, out var right) || Math.Min(left, right) - energy[i] < VoicedDipDb)
+            if (!MurmurMinimum(features, energy, i, reach, out var left, out var right) || Math.Min(left, right) - energy[i] < dipDb)
             {
                 continue;
             }
@@ -509,8 +511,12 @@ internal static class MouthModel
     }
 
     private const float VoicedDipDb = 8f;
+    private const float VoicedDipShare = 0.5f;
+    private const float MinVoicedDipDb = 6f;
     private const float MurmurBandRatioDb = 10f;
     private const float MidBandDipDb = 20f;
+    private const float MidBandDipShare = 0.75f;
+    private const float MinMidBandDipDb = 12f;
     private const float SungOpenJaw = 0.3f;
     private const float LabialLocusHz = 1300f;
 }
