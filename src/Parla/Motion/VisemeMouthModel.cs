@@ -377,7 +377,6 @@ internal sealed class VisemeMouthModel
         jaw[i] = (jaw[i] * (1 - w)) + (Math.Min(jaw[i], ClosedJaw) * w);
     }
 
-    // Vowels only: the glides w and y share the rounded and spread visemes but dip like consonants.
     /// <summary>Whether at least half the frames of <paramref name="phone"/> are struck notes sounding alone (<see cref="AudioFeatures.StruckNote"/>).</summary>
     private bool MostlyStruckNotes(Phone phone)
     {
@@ -389,6 +388,7 @@ internal sealed class VisemeMouthModel
         return end > first && 2 * struck >= end - first;
     }
 
+    // Vowels only: the glides w and y share the rounded and spread visemes but dip like consonants.
     private static bool IsVowel(Phone phone) =>
         !phone.IsSilence && phone.Symbol.TrimEnd('0', '1', '2').ToUpperInvariant() is "AA" or "AE" or "AH" or "AO" or "AW" or "AY" or "EH" or "EY" or "IH" or "IY" or "OW" or "OY" or "UH" or "UW";
 
