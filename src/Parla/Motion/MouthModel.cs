@@ -384,8 +384,9 @@ internal static class MouthModel
     /// 17.1 / 10.3–14.2 / 8.9 / 12–16 dB; the 1–3 kHz band 27.6 / 19–21 / 14 / 21–22 dB. Astronaut,
     /// acoustic path, bilabial onsets closed, presses a minute: the read with reverb `60 50 80`
     /// 13 → 18 of 18 (68 → 99), `40 50 60` 15 → 17 (107 → 121), with the piano 20 dB under 17 → 18
-    /// (99 → 119), 10 dB under 14 → 14, white noise 15 → 16 (61 → 80); the clean read, the LibriVox
-    /// clips, German and French identical to the bit, Spanish one frame half-pressed. Of the presses
+    /// (99 → 119), 10 dB under 14 → 14, white noise 15 → 16 (61 → 80); the clean read, four of the
+    /// five LibriVox clips, espeak-ng English and German identical to the bit, Spanish one frame
+    /// half-pressed, LibriVox 0890 alone (a narrower range) two presses more, near "to" and "rather". Of the presses
     /// added on those degraded reads about 80 % fall on m, b, p, v or w ("to be", "married", "made",
     /// "respectable", "himself"). Under 12 dB of band dip a held note's vibrato pressed the lips; at
     /// 0.6 of the band's spread the clean read lost a bilabial.
