@@ -95,6 +95,21 @@ public sealed class AudioFeatures
     /// <summary>Whether frame <paramref name="frame"/> is more likely voice than background.</summary>
     public bool IsSpeech(int frame) => SpeechProbability[frame] >= 0.5f;
 
+    /// <summary>The values of <paramref name="track"/> (one per frame) in the frames that hold voice (<see cref="IsSpeech"/>), sorted ascending: percentiles over the voice.</summary>
+    public float[] SortedOverSpeech(float[] track)
+    {
+        ArgumentNullException.ThrowIfNull(track);
+        var values = new List<float>(FrameCount);
+        for (var i = 0; i < FrameCount; i++)
+        {
+            if (IsSpeech(i)) values.Add(track[i]);
+        }
+
+        var sorted = values.ToArray();
+        Array.Sort(sorted);
+        return sorted;
+    }
+
     /// <summary>
     /// Frames of a struck note sounding with no voice (a piano's, a guitar's; <see cref="StruckNotes"/>):
     /// taken out of the voice, so neither speech (<see cref="IsSpeech"/>) nor pitched there; a phone

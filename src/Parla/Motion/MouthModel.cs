@@ -55,22 +55,12 @@ internal static class MouthModel
         }
 
         var energy = features.EnergyDb;
-        var active = new List<float>(n);
-        for (var i = 0; i < n; i++)
-        {
-            if (features.IsSpeech(i))
-            {
-                active.Add(energy[i]);
-            }
-        }
-
-        if (active.Count == 0)
+        var activeSpan = features.SortedOverSpeech(energy);
+        if (activeSpan.Length == 0)
         {
             return new MouthCurves(jaw, round, width, press);
         }
 
-        active.Sort();
-        var activeSpan = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(active);
         var openDb = Statistics.PercentileOfSorted(activeSpan, OpenPercentile);
         // At least MinRangeDb between closed and open: a held note has almost no spread in level, and
         // must neither turn tiny wobbles into full swings nor map its own level to "closed".
@@ -107,7 +97,7 @@ internal static class MouthModel
         }
 
         LipShapes(features, jaw, options, round, width);
-        LipPress(features, closedDb, openDb, options, jaw, press);
+        LipPress(features, activeSpan, closedDb, openDb, options, jaw, press);
         return new MouthCurves(jaw, round, width, press);
     }
 
@@ -183,7 +173,7 @@ internal static class MouthModel
     /// A crude bilabial cue: inside a phrase, energy that falls sharply to near silence for 30–200 ms
     /// and then comes back is most often a stop closure (p, b) or an m; the lips press shut over it.
     /// </summary>
-    private static void LipPress(AudioFeatures features, float closedDb, float openDb, MotionOptions options, float[] jaw, float[] press)
+    private static void LipPress(AudioFeatures features, float[] sortedActiveEnergy, float closedDb, float openDb, MotionOptions options, float[] jaw, float[] press)
     {
         var n = features.FrameCount;
         var energy = features.EnergyDb;
@@ -233,7 +223,7 @@ internal static class MouthModel
         // would flap the lips at 6 Hz, so singing keeps only the quiet gaps.
         if (options.Style != MotionStyle.Singing)
         {
-            VoicedClosures(features, amplitude, press);
+            VoicedClosures(features, sortedActiveEnergy, amplitude, press);
             LabialMurmurs(features, amplitude, press);
         }
         else
@@ -336,7 +326,7 @@ internal static class MouthModel
         var reach = Math.Max(2, (int)Math.Round(0.1 * rate));
         var maxFrames = (int)Math.Round(0.2 * rate);
         var hold = Math.Max(1, (int)Math.Round(0.05 * rate));
-        var dipDb = DipAskedOf(features, mid, MidBandDipShare, MinMidBandDipDb, MidBandDipDb);
+        var dipDb = DipAskedOf(features.SortedOverSpeech(mid), MidBandDipShare, MinMidBandDipDb, MidBandDipDb);
         var edgeFrames = Math.Max(1, (int)Math.Round(0.03 * rate));
         var nucleusFrames = Math.Max(1, (int)Math.Round(0.04 * rate));
         for (var i = 1; i < n - 1; i++)
@@ -374,8 +364,9 @@ internal static class MouthModel
     }
 
     /// <summary>
-    /// The dip a closure must show in <paramref name="track"/> (dB per frame): <paramref name="share"/>
-    /// of the spread between the track's 10th and 90th percentiles over the voice's frames, clamped to
+    /// The dip a closure must show in a track (dB per frame) whose values over the voice's frames are
+    /// <paramref name="sortedOverVoice"/> (<see cref="AudioFeatures.SortedOverSpeech"/>): <paramref name="share"/>
+    /// of the spread between their 10th and 90th percentiles, clamped to
     /// [<paramref name="least"/>, <paramref name="most"/>]. Reverb, noise or a music bed fill the
     /// closures and squeeze that spread; a clean voice keeps the full <paramref name="most"/>.
     /// </summary>
@@ -391,18 +382,10 @@ internal static class MouthModel
     /// "respectable", "himself"). Under 12 dB of band dip a held note's vibrato pressed the lips; at
     /// 0.6 of the band's spread the clean read lost a bilabial.
     /// </remarks>
-    private static float DipAskedOf(AudioFeatures features, float[] track, float share, float least, float most)
+    private static float DipAskedOf(float[] sortedOverVoice, float share, float least, float most)
     {
-        var values = new List<float>();
-        for (var i = 0; i < features.FrameCount; i++)
-        {
-            if (features.IsSpeech(i)) values.Add(track[i]);
-        }
-
-        if (values.Count == 0) return most;
-        values.Sort();
-        var sorted = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(values);
-        var spread = Statistics.PercentileOfSorted(sorted, 90) - Statistics.PercentileOfSorted(sorted, 10);
+        if (sortedOverVoice.Length == 0) return most;
+        var spread = Statistics.PercentileOfSorted(sortedOverVoice, 90) - Statistics.PercentileOfSorted(sortedOverVoice, 10);
         return Math.Clamp(share * spread, least, most);
     }
 
@@ -429,7 +412,7 @@ internal static class MouthModel
     /// above that over 3 kHz, as in a nasal or a voice bar; fricatives are the opposite). The lips
     /// press shut over the dip, held at least 50 ms so that a 25 fps frame sees it.
     /// </summary>
-    private static void VoicedClosures(AudioFeatures features, float amplitude, float[] press)
+    private static void VoicedClosures(AudioFeatures features, float[] sortedActiveEnergy, float amplitude, float[] press)
     {
         var n = features.FrameCount;
         var energy = features.EnergyDb;
@@ -438,7 +421,7 @@ internal static class MouthModel
         var minFrames = Math.Max(1, (int)Math.Round(0.02 * rate));
         var maxFrames = (int)Math.Round(0.15 * rate);
         var hold = Math.Max(1, (int)Math.Round(0.05 * rate));
-        var dipDb = DipAskedOf(features, energy, VoicedDipShare, MinVoicedDipDb, VoicedDipDb);
+        var dipDb = DipAskedOf(sortedActiveEnergy, VoicedDipShare, MinVoicedDipDb, VoicedDipDb);
         for (var i = 1; i < n - 1; i++)
         {
             if (!MurmurMinimum(features, energy, i, reach, out var left, out var right) || Math.Min(left, right) - energy[i] < dipDb)

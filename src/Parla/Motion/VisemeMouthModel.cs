@@ -303,9 +303,7 @@ internal sealed class VisemeMouthModel
     /// </summary>
     private void AddUnheardVoice(Phone silence)
     {
-        var n = _features.FrameCount;
-        var first = Math.Clamp((int)Math.Ceiling(silence.StartSeconds * _rate), 0, n);
-        var end = Math.Clamp((int)Math.Ceiling(silence.EndSeconds * _rate), first, n);
+        var (first, end) = FramesOf(silence);
         var pause = (int)Math.Round(UnheardPauseSeconds * _rate);
         for (var i = first; i < end;)
         {
@@ -380,12 +378,18 @@ internal sealed class VisemeMouthModel
     /// <summary>Whether at least half the frames of <paramref name="phone"/> are struck notes sounding alone (<see cref="AudioFeatures.StruckNote"/>).</summary>
     private bool MostlyStruckNotes(Phone phone)
     {
-        var n = _features.FrameCount;
-        var first = Math.Clamp((int)Math.Ceiling(phone.StartSeconds * _rate), 0, n);
-        var end = Math.Clamp((int)Math.Ceiling(phone.EndSeconds * _rate), first, n);
+        var (first, end) = FramesOf(phone);
         var struck = 0;
         for (var i = first; i < end; i++) struck += _features.StruckNote[i] ? 1 : 0;
         return end > first && 2 * struck >= end - first;
+    }
+
+    /// <summary>The feature frames [First, End) whose centres lie within <paramref name="phone"/>.</summary>
+    private (int First, int End) FramesOf(Phone phone)
+    {
+        var n = _features.FrameCount;
+        var first = Math.Clamp((int)Math.Ceiling(phone.StartSeconds * _rate), 0, n);
+        return (first, Math.Clamp((int)Math.Ceiling(phone.EndSeconds * _rate), first, n));
     }
 
     // Vowels only: the glides w and y share the rounded and spread visemes but dip like consonants.
@@ -400,22 +404,12 @@ internal sealed class VisemeMouthModel
     {
         var n = features.FrameCount;
         var loud = new float[n];
-        var active = new List<float>(n);
-        for (var i = 0; i < n; i++)
-        {
-            if (features.IsSpeech(i))
-            {
-                active.Add(features.EnergyDb[i]);
-            }
-        }
-
-        if (active.Count == 0)
+        var span = features.SortedOverSpeech(features.EnergyDb);
+        if (span.Length == 0)
         {
             return loud;
         }
 
-        active.Sort();
-        var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(active);
         var high = Statistics.PercentileOfSorted(span, 95);
         var low = Math.Min(Statistics.PercentileOfSorted(span, 10), high - 12f);
         var k = (float)(1 - Math.Exp(-1 / (features.FrameRateHz * 0.04)));
