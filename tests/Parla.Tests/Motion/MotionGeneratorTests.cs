@@ -312,12 +312,10 @@ public sealed class MotionGeneratorTests
         // Four seconds of plucked chords alone, then eight sung notes over them, the chords 6 dB under
         // the voice: the accompaniment on its own is no voice, and a mouth that opened on its plucks
         // sang the intro.
-        double[] melody = [220, 247, 262, 294, 330, 294, 262, 247];
         const int introSeconds = 4;
-        var sung = melody.SelectMany(f => VibratoVowel(0.9, fadeSeconds: 0.05, pitchHz: f).Concat(new float[(int)(0.1 * Rate)])).ToArray();
+        var sung = SungMelody();
         var voice = new float[introSeconds * Rate].Concat(sung).ToArray();
         var chords = PluckedChords(voice.Length, everySeconds: 0.5);
-        double Rms(ReadOnlySpan<float> x) { double sum = 0; foreach (var v in x) sum += (double)v * v; return Math.Sqrt(sum / x.Length); }
         var gain = (float)(Rms(sung) / Rms(chords) / 2);
         var mix = voice.Select((x, i) => x + (gain * chords[i])).ToArray();
         var features = AudioAnalyzer.Analyze(new AudioClip(mix, Rate));
@@ -328,7 +326,7 @@ public sealed class MotionGeneratorTests
         var jaw = track.Frames.Select(s => s.JawOpen).ToArray();
         var press = track.Frames.Select(s => s.LipPress).ToArray();
         var intro = jaw[..((introSeconds * 25) - 3)];
-        var notes = Enumerable.Range(0, melody.Length).SelectMany(k => jaw[(int)((introSeconds + k + 0.2) * 25)..(int)((introSeconds + k + 0.8) * 25)]).ToArray();
+        var notes = Enumerable.Range(0, Melody.Length).SelectMany(k => jaw[(int)((introSeconds + k + 0.2) * 25)..(int)((introSeconds + k + 0.8) * 25)]).ToArray();
         _output.WriteLine($"intro jaw mean {intro.Average():F3} max {intro.Max():F3}; within notes mean {notes.Average():F3}");
         Assert.True(intro.Max() < 0.2f, $"the jaw opens to {intro.Max():F2} on the chords alone");
         Assert.True(intro.Average() < 0.03f, $"the jaw is open {intro.Average():F3} on average over the chords alone");
@@ -336,7 +334,7 @@ public sealed class MotionGeneratorTests
 
         // Between the notes the voice stops for 0.1 s, as for a sung consonant, while the chords ring
         // on: no quiet gap, but the sung pitch stops, and the lips close there — not on the chords alone.
-        var gaps = Enumerable.Range(1, melody.Length - 1).Select(k => press[(int)((introSeconds + k - 0.15) * 25)..(int)((introSeconds + k + 0.05) * 25)].Max()).ToArray();
+        var gaps = Enumerable.Range(1, Melody.Length - 1).Select(k => press[(int)((introSeconds + k - 0.15) * 25)..(int)((introSeconds + k + 0.05) * 25)].Max()).ToArray();
         _output.WriteLine($"press between notes: {string.Join(" ", gaps.Select(p => p.ToString("F2")))}; in the intro at most {press[..((introSeconds * 25) - 3)].Max():F2}");
         Assert.True(gaps.Count(p => p >= 0.5f) >= 6, "the lips do not close between the sung notes");
         Assert.All(press[..((introSeconds * 25) - 3)], p => Assert.Equal(0f, p));
@@ -350,13 +348,11 @@ public sealed class MotionGeneratorTests
         // Four seconds of a piano melody alone, then eight sung notes with the piano going on 6 dB
         // under the voice: the pitch track hears the piano's notes as it hears a voice's, and the sung
         // mouth opened on them (intro jaw mean 0.18–0.25, up to 0.53) and a piano alone held notes (sung).
-        double[] melody = [220, 247, 262, 294, 330, 294, 262, 247];
         double[] pianoNotes = [262, 330, 392, 523, 392, 330, 294, 349];
         const int introSeconds = 4;
-        var sung = melody.SelectMany(f => VibratoVowel(0.9, fadeSeconds: 0.05, pitchHz: f).Concat(new float[(int)(0.1 * Rate)])).ToArray();
+        var sung = SungMelody();
         var voice = new float[introSeconds * Rate].Concat(sung).ToArray();
         var piano = StruckMelody(voice.Length, pianoNotes, everySeconds, decaySeconds);
-        double Rms(ReadOnlySpan<float> x) { double sum = 0; foreach (var v in x) sum += (double)v * v; return Math.Sqrt(sum / x.Length); }
         var gain = (float)(Rms(sung) / Rms(piano) / 2);
         var mix = voice.Select((x, i) => x + (gain * piano[i])).ToArray();
         var features = AudioAnalyzer.Analyze(new AudioClip(mix, Rate));
@@ -368,7 +364,7 @@ public sealed class MotionGeneratorTests
         var frames = (int)(mix.Length / (double)Rate * 25);
         var jaw = MotionGenerator.Generate(features, frames, new MotionOptions { Style = MotionStyle.Singing }).Frames.Select(s => s.JawOpen).ToArray();
         var intro = jaw[..((introSeconds * 25) - 3)];
-        var notes = Enumerable.Range(0, melody.Length).SelectMany(k => jaw[(int)((introSeconds + k + 0.2) * 25)..(int)((introSeconds + k + 0.8) * 25)]).ToArray();
+        var notes = Enumerable.Range(0, Melody.Length).SelectMany(k => jaw[(int)((introSeconds + k + 0.2) * 25)..(int)((introSeconds + k + 0.8) * 25)]).ToArray();
         _output.WriteLine($"intro jaw mean {intro.Average():F3} max {intro.Max():F3}; within notes mean {notes.Average():F3}");
         Assert.True(intro.Max() < 0.1f, $"the jaw opens to {intro.Max():F2} on the piano alone");
         Assert.True(notes.Average() >= 0.6f, $"jaw mean {notes.Average():F3} within the sung notes");
@@ -381,10 +377,8 @@ public sealed class MotionGeneratorTests
         // as the voice: each hit takes the pitch track out of the note for a frame or two, and a note
         // cut into pieces shorter than a held one read as speech (held share 0.45 when a drop-out ended
         // the voiced run).
-        double[] melody = [220, 247, 262, 294, 330, 294, 262, 247];
-        var voice = melody.SelectMany(f => VibratoVowel(0.9, fadeSeconds: 0.05, pitchHz: f).Concat(new float[(int)(0.1 * Rate)])).ToArray();
+        var voice = SungMelody();
         var kit = DrumKit(voice.Length);
-        double Rms(ReadOnlySpan<float> x) { double sum = 0; foreach (var v in x) sum += (double)v * v; return Math.Sqrt(sum / x.Length); }
         var gain = (float)(Rms(voice) / Rms(kit));
         var mix = voice.Select((x, i) => x + (gain * kit[i])).ToArray();
         var features = AudioAnalyzer.Analyze(new AudioClip(mix, Rate));
@@ -398,10 +392,8 @@ public sealed class MotionGeneratorTests
         // Eight sung notes of 0.9 s (a 0.1 s breath between them) over a plucked C-major chord struck
         // every 0.5 s, 6 dB under the voice: the accompaniment must neither hide the singing nor
         // make the jaw follow its plucks.
-        double[] melody = [220, 247, 262, 294, 330, 294, 262, 247];
-        var voice = melody.SelectMany(f => VibratoVowel(0.9, fadeSeconds: 0.05, pitchHz: f).Concat(new float[(int)(0.1 * Rate)])).ToArray();
+        var voice = SungMelody();
         var chords = PluckedChords(voice.Length, everySeconds: 0.5);
-        double Rms(float[] x) => Math.Sqrt(x.Average(s => (double)s * s));
         var gain = (float)(Rms(voice) / Rms(chords) / 2);
         var mix = voice.Select((x, i) => x + (gain * chords[i])).ToArray();
         var features = AudioAnalyzer.Analyze(new AudioClip(mix, Rate));
@@ -420,7 +412,7 @@ public sealed class MotionGeneratorTests
             return (stats.Average(s => s.mean), stats.Average(s => s.Item2));
         }
 
-        var sung = WithinNotes(jaw, melody.Length);
+        var sung = WithinNotes(jaw, Melody.Length);
         _output.WriteLine($"jaw within notes: mean {sung.Mean:F3} s.d. {sung.Sd:F3}");
         Assert.True(sung.Mean >= 0.6, $"jaw mean {sung.Mean:F3}: sung notes hold the mouth open");
         Assert.True(sung.Sd <= 0.06, $"jaw s.d. within a note {sung.Sd:F3}: the plucks move the jaw");
@@ -699,6 +691,21 @@ public sealed class MotionGeneratorTests
         }
 
         return samples;
+    }
+
+    /// <summary>The pitches of <see cref="SungMelody"/>'s eight notes, Hz.</summary>
+    private static readonly double[] Melody = [220, 247, 262, 294, 330, 294, 262, 247];
+
+    /// <summary>Eight sung notes (<see cref="VibratoVowel"/>, 0.9 s each at <see cref="Melody"/>'s pitches), each followed by 0.1 s of breath.</summary>
+    private static float[] SungMelody() =>
+        Melody.SelectMany(f => VibratoVowel(0.9, fadeSeconds: 0.05, pitchHz: f).Concat(new float[(int)(0.1 * Rate)])).ToArray();
+
+    /// <summary>Root mean square of <paramref name="x"/>.</summary>
+    internal static double Rms(ReadOnlySpan<float> x)
+    {
+        double sum = 0;
+        foreach (var v in x) sum += (double)v * v;
+        return Math.Sqrt(sum / x.Length);
     }
 
     /// <summary>

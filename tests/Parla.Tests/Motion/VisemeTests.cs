@@ -315,8 +315,7 @@ public sealed class VisemeTests
         double[] notes = [262, 330, 392, 523, 392, 330, 294, 349];
         var read = LibriVoxRead();
         var piano = MotionGeneratorTests.StruckMelody(introSeconds * Rate, notes, 0.5, 0.5);
-        double Rms(ReadOnlySpan<float> x) { double sum = 0; foreach (var v in x) sum += (double)v * v; return Math.Sqrt(sum / x.Length); }
-        var gain = (float)(Rms(read) / Rms(piano));
+        var gain = (float)(MotionGeneratorTests.Rms(read) / MotionGeneratorTests.Rms(piano));
         var samples = piano.Select(x => gain * x).Concat(read).ToArray();
         using var clip = new AudioClip(samples, Rate);
         var features = AudioAnalyzer.Analyze(clip);
