@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
 namespace Parla.Audio;
 
 /// <summary>
@@ -10,6 +13,11 @@ internal sealed class Fft
     private readonly float[] _cos;
     private readonly float[] _sin;
     private readonly int[] _bitReversed;
+
+    // The twiddles of each stage side by side: those of the stage of half-size h at [h − 1, 2h − 1),
+    // so that a stage's butterflies read them as whole vectors.
+    private readonly float[] _stageCos;
+    private readonly float[] _stageSin;
 
     public Fft(int size)
     {
@@ -27,6 +35,17 @@ internal sealed class Fft
             var angle = -2.0 * Math.PI * k / size;
             _cos[k] = (float)Math.Cos(angle);
             _sin[k] = (float)Math.Sin(angle);
+        }
+
+        _stageCos = new float[Math.Max(1, size - 1)];
+        _stageSin = new float[Math.Max(1, size - 1)];
+        for (var half = 1; half < size; half <<= 1)
+        {
+            for (var k = 0; k < half; k++)
+            {
+                _stageCos[half - 1 + k] = _cos[k * (size / (half * 2))];
+                _stageSin[half - 1 + k] = _sin[k * (size / (half * 2))];
+            }
         }
 
         var bits = System.Numerics.BitOperations.Log2((uint)size);
@@ -64,8 +83,15 @@ internal sealed class Fft
             }
         }
 
+        var width = Vector<float>.Count;
         for (var half = 1; half < _size; half <<= 1)
         {
+            if (Vector.IsHardwareAccelerated && half >= width)
+            {
+                Stage(re, im, half);
+                continue;
+            }
+
             var twiddleStep = _size / (half * 2);
             for (var start = 0; start < _size; start += half * 2)
             {
@@ -82,6 +108,39 @@ internal sealed class Fft
                     re[a] += tr;
                     im[a] += ti;
                 }
+            }
+        }
+    }
+    /// <summary>
+    /// One stage of butterflies, a vector of them at a time (half-size at least a vector's width): the
+    /// very operations of the scalar butterfly, lane by lane, so the same values to the bit.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private void Stage(Span<float> re, Span<float> im, int half)
+    {
+        var width = Vector<float>.Count;
+        ref var r = ref MemoryMarshal.GetReference(re);
+        ref var i = ref MemoryMarshal.GetReference(im);
+        ref var cos = ref MemoryMarshal.GetArrayDataReference(_stageCos);
+        ref var sin = ref MemoryMarshal.GetArrayDataReference(_stageSin);
+        for (var start = 0; start < _size; start += half * 2)
+        {
+            for (var k = 0; k < half; k += width)
+            {
+                var wr = Vector.LoadUnsafe(ref cos, (nuint)(half - 1 + k));
+                var wi = Vector.LoadUnsafe(ref sin, (nuint)(half - 1 + k));
+                var a = (nuint)(start + k);
+                var b = a + (nuint)half;
+                var rb = Vector.LoadUnsafe(ref r, b);
+                var ib = Vector.LoadUnsafe(ref i, b);
+                var ra = Vector.LoadUnsafe(ref r, a);
+                var ia = Vector.LoadUnsafe(ref i, a);
+                var tr = (rb * wr) - (ib * wi);
+                var ti = (rb * wi) + (ib * wr);
+                (ra - tr).StoreUnsafe(ref r, b);
+                (ia - ti).StoreUnsafe(ref i, b);
+                (ra + tr).StoreUnsafe(ref r, a);
+                (ia + ti).StoreUnsafe(ref i, a);
             }
         }
     }

@@ -302,11 +302,15 @@ internal sealed class FrameAnalyzer
         }
 
         mean /= x.Length;
+        // The running sum kept in a register: read back from the array, each step waited on the store before it.
         _prefixEnergy[0] = 0;
+        double running = 0;
         for (var n = 0; n < x.Length; n++)
         {
-            x[n] = pitch[n] - mean;
-            _prefixEnergy[n + 1] = _prefixEnergy[n] + (x[n] * (double)x[n]);
+            var centred = pitch[n] - mean;
+            x[n] = centred;
+            running += centred * (double)centred;
+            _prefixEnergy[n + 1] = running;
         }
 
         var totalEnergy = _prefixEnergy[x.Length];
@@ -315,19 +319,27 @@ internal sealed class FrameAnalyzer
             return (0, 0);
         }
 
+        // The numerators Σ x[n]x[n+τ], four lags at a time (LagProducts); the same sums, to the bit, as one Dot per lag.
+        Span<double> products = stackalloc double[LagBlock];
         var best = 0f;
-        for (var i = 0; i < _correlation.Length; i++)
+        for (var i0 = 0; i0 < _correlation.Length; i0 += LagBlock)
         {
-            var lag = _minLag - 1 + i;
-            var overlap = x.Length - lag;
-            var head = _prefixEnergy[overlap];
-            var tail = totalEnergy - _prefixEnergy[lag];
-            var denominator = Math.Sqrt(head * tail);
-            var r = denominator > 0 ? (float)(Dot(x[..overlap], x.Slice(lag, overlap)) / denominator) : 0f;
-            _correlation[i] = r;
-            if (i > 0 && i < _correlation.Length - 1 && r > best)
+            var count = Math.Min(LagBlock, _correlation.Length - i0);
+            LagProducts(x, _minLag - 1 + i0, count, products);
+            for (var j = 0; j < count; j++)
             {
-                best = r;
+                var i = i0 + j;
+                var lag = _minLag - 1 + i;
+                var overlap = x.Length - lag;
+                var head = _prefixEnergy[overlap];
+                var tail = totalEnergy - _prefixEnergy[lag];
+                var denominator = Math.Sqrt(head * tail);
+                var r = denominator > 0 ? (float)(products[j] / denominator) : 0f;
+                _correlation[i] = r;
+                if (i > 0 && i < _correlation.Length - 1 && r > best)
+                {
+                    best = r;
+                }
             }
         }
 
@@ -356,6 +368,77 @@ internal sealed class FrameAnalyzer
         }
 
         return (voicing, 0);
+    }
+
+    private const int LagBlock = 4;
+
+    /// <summary>
+    /// <c>products[j] = Dot(x[..(n − τ)], x[τ..])</c> for the <paramref name="count"/> (at most
+    /// <see cref="LagBlock"/>) lags τ = <paramref name="firstLag"/> + j, with the very operations of
+    /// <see cref="Dot"/> in the same order, so the same values to the bit. Computed side by side, the
+    /// lags share the loads of x[n] and their four sums no longer wait on one another: one
+    /// accumulator a lag made each lag's dot product wait for its own previous addition.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void LagProducts(ReadOnlySpan<float> x, int firstLag, int count, Span<double> products)
+    {
+        var width = Vector<float>.Count;
+        if (count < LagBlock || !Vector.IsHardwareAccelerated || x.Length - firstLag - LagBlock + 1 < width)
+        {
+            for (var j = 0; j < count; j++)
+            {
+                var lag = firstLag + j;
+                products[j] = Dot(x[..(x.Length - lag)], x.Slice(lag, x.Length - lag));
+            }
+
+            return;
+        }
+
+        ref var origin = ref MemoryMarshal.GetReference(x);
+        var a0 = Vector<float>.Zero;
+        var a1 = Vector<float>.Zero;
+        var a2 = Vector<float>.Zero;
+        var a3 = Vector<float>.Zero;
+        // Whole vectors of each lag's overlap: the longest lag's count, then each lag's own remainder.
+        var shared = (x.Length - firstLag - 3) / width;
+        var lag0 = (nuint)firstLag;
+        for (var v = 0; v < shared; v++)
+        {
+            var at = (nuint)(v * width);
+            var head = Vector.LoadUnsafe(ref origin, at);
+            a0 += head * Vector.LoadUnsafe(ref origin, lag0 + at);
+            a1 += head * Vector.LoadUnsafe(ref origin, lag0 + 1 + at);
+            a2 += head * Vector.LoadUnsafe(ref origin, lag0 + 2 + at);
+            a3 += head * Vector.LoadUnsafe(ref origin, lag0 + 3 + at);
+        }
+
+        // Parked before the calls: sums live across a call would be spilled to memory inside the loop.
+        Span<Vector<float>> sums = [a0, a1, a2, a3];
+        for (var j = 0; j < LagBlock; j++)
+        {
+            products[j] = Finish(x, firstLag + j, sums[j], shared);
+        }
+
+        // The rest of Dot for one lag, from vector `done` on.
+        static double Finish(ReadOnlySpan<float> x, int lag, Vector<float> acc, int done)
+        {
+            var n = x.Length - lag;
+            var width = Vector<float>.Count;
+            ref var origin = ref MemoryMarshal.GetReference(x);
+            for (var v = done; v < n / width; v++)
+            {
+                var at = (nuint)(v * width);
+                acc += Vector.LoadUnsafe(ref origin, at) * Vector.LoadUnsafe(ref origin, (nuint)lag + at);
+            }
+
+            double sum = Vector.Sum(acc);
+            for (var i = n / width * width; i < n; i++)
+            {
+                sum += x[i] * x[lag + i];
+            }
+
+            return sum;
+        }
     }
 
     /// <summary>Dot product, Vector&lt;float&gt;-wide with a scalar tail; accumulates lanes in float (frames are short) and sums them in double.</summary>
