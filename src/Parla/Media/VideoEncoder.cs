@@ -63,6 +63,22 @@ public sealed class VideoEncoder : IFrameSink
     private bool _completed;
     private long _frames;
 
+    /// <summary>The names an MP4 file goes by (H.264 and AAC in an ISO media file; QuickTime reads it as .mov).</summary>
+    public static IReadOnlyList<string> FileExtensions { get; } = [".mp4", ".m4v", ".mov"];
+
+    /// <summary>
+    /// Fails early when <paramref name="path"/> is named as another kind of file: a video named
+    /// out.webm or out.mkv would hold MP4 all the same, and a player that trusts the name fails on it.
+    /// </summary>
+    /// <exception cref="OutputException">The name does not end in one of <see cref="FileExtensions"/>.</exception>
+    public static void EnsureMp4Name(string path)
+    {
+        var extension = Path.GetExtension(path);
+        if (FileExtensions.Any(e => string.Equals(e, extension, StringComparison.OrdinalIgnoreCase))) return;
+        var named = extension.Length == 0 ? "has no file extension" : $"is named as a {extension} file";
+        throw new OutputException(path, $"{named}, but Parla writes MP4 video (H.264 and AAC); name it {Path.GetFileNameWithoutExtension(path)}.mp4 (or .m4v, .mov), and convert it with ffmpeg afterwards if another format is needed.");
+    }
+
     public VideoEncoder(VideoEncoderOptions options)
     {
         _options = options;

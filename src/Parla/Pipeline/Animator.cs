@@ -46,6 +46,7 @@ public sealed class Animator
         var options = request.Options;
         var consent = options.Consent ?? throw new ConsentException(ConsentStatement.MissingMessage);
         OutputFile.EnsureWritable(request.OutputPath);
+        VideoEncoder.EnsureMp4Name(request.OutputPath);
         if (options.MotionJsonPath is not null) OutputFile.EnsureWritable(options.MotionJsonPath);
 
         // The face is found and rigged while the voice is read and the motion computed: they do not

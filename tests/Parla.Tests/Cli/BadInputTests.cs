@@ -98,6 +98,18 @@ public sealed class BadInputTests : IDisposable
         AssertRefused(Animate(TestData.Portrait("astronaut.png"), TestData.Voice("librivox_0930.wav"), output), output, "does not exist");
     }
 
+    [Theory]
+    [InlineData("out.webm")]
+    [InlineData("out.mkv")]
+    [InlineData("out")]
+    public void OutputNamedAsAnotherFormat_IsRefusedBeforeAnyWork(string name)
+    {
+        // The file would hold MP4 whatever its name; a player that trusts a .webm name fails on it.
+        var output = Path.Combine(_dir, name);
+        AssertRefused(Animate(TestData.Portrait("astronaut.png"), TestData.Voice("librivox_0930.wav"), output), output, "MP4", ".mp4");
+        Assert.False(File.Exists(output));
+    }
+
     [Fact]
     public void NoConsent_ExplainsWhyAndStops()
     {
