@@ -163,10 +163,12 @@ public sealed class VisemeTests
     }
 
     [Fact]
-    public void PrefixOfASoundWithLittleVoice_EndsAfterThriceItsVoiceSeconds_InShortPieces()
+    public void PrefixOfASoundWithLittleVoice_EndsAfterThriceItsVoiceSeconds_AndTheSilenceIsNotDecoded()
     {
         // A second of a held vowel, 20 s of silence, then 10 s of vowel: 4 s of voice come only at
-        // 24 s, but the prefix stops spanning at 12 s, and its pieces (the silence cut at 3 s) stay short.
+        // 24 s, but the prefix stops once it spans 12 s from the first voice. Its piece with voice
+        // stays short; the silence, cut off half a second before the voice returns, is one piece
+        // that nothing decodes (it holds no frame of voice), so the first frame does not wait on it.
         var vowel = Voiced(1.0);
         var samples = vowel.Concat(new float[20 * 16000]).Concat(Voiced(10.0)).ToArray();
         using var clip = new AudioClip(samples, 16000);
@@ -177,9 +179,11 @@ public sealed class VisemeTests
         using var decoding = PhonemeAnalyzer.Start(clip, features, options);
         var prefix = pieces.Take(decoding.ParallelPieces).ToList();
 
-        Assert.All(prefix, p => Assert.InRange(p.Length / 16000.0, 0.5, 3.0));
-        var end = (prefix[^1].Start + prefix[^1].Length) / 16000.0;
-        Assert.InRange(end, 12, 15);
+        Assert.Equal(2, prefix.Count);
+        Assert.InRange(prefix[0].Length / 16000.0, 0.5, 3.0);
+        Assert.Equal(20.5, (prefix[1].Start + prefix[1].Length) / 16000.0, 2);
+        var known = decoding.WaitForPrefix(2);
+        Assert.All(known.Phones.Where(ph => ph.StartSeconds >= prefix[1].Start / 16000.0), ph => Assert.Equal("SIL", ph.Symbol));
     }
 
     [Fact]
@@ -303,6 +307,23 @@ public sealed class VisemeTests
         using var decoding = PhonemeAnalyzer.Start(clip, features, new PhonemeAnalysisOptions { ParallelPrefixVoiceSeconds = Parla.Pipeline.Animator.LanguageDecisionVoiceSeconds });
         Assert.True(decoding.ParallelPieces < decoding.PieceCount, "decided on a prefix, not the whole read");
         Assert.True(Parla.Pipeline.Animator.SoundsEnglish(decoding), decoding.ConfidenceOf(decoding.ParallelPieces).ToString());
+    }
+
+    [Fact]
+    public void LongSilenceBeforeTheRead_LeavesItEnglish()
+    {
+        // 20 s of silence, then the LibriVox read: the prefix's span was counted from the clip's start,
+        // so the language was decided on 12 s of silence and a few pieces cut into the read's first
+        // words (not confidently English: the read went to the acoustic path).
+        var samples = new float[20 * 16000].Concat(LibriVoxRead()).ToArray();
+        using var clip = new AudioClip(samples, 16000);
+        var features = AudioAnalyzer.Analyze(clip);
+        using var decoding = PhonemeAnalyzer.Start(clip, features, new PhonemeAnalysisOptions { ParallelPrefixVoiceSeconds = Parla.Pipeline.Animator.LanguageDecisionVoiceSeconds });
+        Assert.True(Parla.Pipeline.Animator.SoundsEnglish(decoding), decoding.ConfidenceOf(decoding.ParallelPieces).ToString());
+        decoding.SetThreadsAfterPrefix(2);
+        var track = decoding.Complete();
+        Assert.All(track.Phones.Where(ph => ph.EndSeconds <= 19.5), ph => Assert.Equal("SIL", ph.Symbol));
+        Assert.Contains(track.Phones, ph => ph.StartSeconds > 20 && !ph.IsSilence);
     }
 
     [Fact]

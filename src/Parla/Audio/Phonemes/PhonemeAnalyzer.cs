@@ -70,13 +70,26 @@ public sealed record PhonemeAnalysisOptions
     public double ParallelPrefixVoiceSeconds { get; init; } = double.PositiveInfinity;
 
     /// <summary>
-    /// Whether a start of the clip that holds <paramref name="voiceSeconds"/> of voice over
-    /// <paramref name="spanSeconds"/> is the whole parallel prefix: its voice is there, or it spans
-    /// three times that. Without the span a sound with little voice in it by the activity track
-    /// (a held synthetic tone, music) would be all prefix, and the first frame would wait for all of it.
+    /// Whether a start of the clip that holds <paramref name="voiceSeconds"/> of voice, and spans
+    /// <paramref name="spanSeconds"/> from its first voice, is the whole parallel prefix: its voice is
+    /// there, or it spans three times that. Without the span a sound with little voice in it by the
+    /// activity track (a held synthetic tone, music) would be all prefix, and the first frame would
+    /// wait for all of it. The span starts at the first voice: counted from the clip's start, 20 s of
+    /// silence before an English read made a prefix of silence, and the read went to the acoustic path.
     /// </summary>
     internal bool HoldsPrefix(double voiceSeconds, double spanSeconds) =>
         voiceSeconds >= ParallelPrefixVoiceSeconds || spanSeconds >= 3 * ParallelPrefixVoiceSeconds;
+
+    /// <summary>The time of the clip's first frame of voice by the activity track (0 when it has none): where <see cref="HoldsPrefix"/>'s span starts.</summary>
+    internal static double FirstVoiceSeconds(AudioFeatures features)
+    {
+        for (var i = 0; i < features.FrameCount; i++)
+        {
+            if (features.IsSpeech(i)) return i / features.FrameRateHz;
+        }
+
+        return 0;
+    }
 
     /// <summary>
     /// The pieces of a parallel prefix (<see cref="ParallelPrefixVoiceSeconds"/>, when given) are
@@ -136,6 +149,9 @@ public static class PhonemeAnalyzer
     }
 
     /// <summary>Pieces (first sample, length) that tile the clip, cut in the middle of pauses.</summary>
+    /// <summary>Silence a piece keeps before its voice when a longer silence precedes it.</summary>
+    private const double LeadInSeconds = 0.5;
+
     internal static List<(int Start, int Length)> Cut(AudioFeatures features, int sampleCount, PhonemeAnalysisOptions options)
     {
         var rate = features.FrameRateHz;
@@ -149,6 +165,8 @@ public static class PhonemeAnalyzer
         var hasPrefix = !double.IsPositiveInfinity(options.ParallelPrefixVoiceSeconds);
         var prefixMin = (int)Math.Round(options.PrefixPieceSeconds / 2 * rate);
         var prefixMax = Math.Max(prefixMin + 1, (int)Math.Round(options.PrefixPieceSeconds * rate));
+        var leadIn = (int)Math.Round(LeadInSeconds * rate);
+        var firstVoice = (int)Math.Round(PhonemeAnalysisOptions.FirstVoiceSeconds(features) * rate);
         var voicedBefore = new int[n + 1];
         for (var f = 0; f < n; f++)
         {
@@ -160,7 +178,7 @@ public static class PhonemeAnalyzer
         var i = 0;
         while (i < n)
         {
-            var inPrefix = hasPrefix && !options.HoldsPrefix(voicedBefore[pieceStart] / rate, pieceStart / rate);
+            var inPrefix = hasPrefix && !options.HoldsPrefix(voicedBefore[pieceStart] / rate, Math.Max(0, pieceStart - firstVoice) / rate);
             if (features.IsSpeech(i))
             {
                 if (i - pieceStart >= (inPrefix ? prefixMax : maxPiece))
@@ -178,6 +196,17 @@ public static class PhonemeAnalyzer
             while (end < n && !features.IsSpeech(end))
             {
                 end++;
+            }
+
+            // A piece that holds no voice yet (the clip's start, or a cut inside a long silence) ends
+            // shortly before the voice: silence on its own is not decoded, and a piece that began
+            // seconds ahead of its voice was cut short inside its first words.
+            if (end < n && end - leadIn > pieceStart + leadIn && voicedBefore[end] == voicedBefore[pieceStart])
+            {
+                pieceStart = end - leadIn;
+                cuts.Add(pieceStart);
+                i = end;
+                continue;
             }
 
             var middle = (i + end) / 2;

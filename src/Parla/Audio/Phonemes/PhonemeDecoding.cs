@@ -106,6 +106,7 @@ public sealed class PhonemeDecoding : IDisposable
     {
         var voiced = 0;
         var frame = 0;
+        var firstVoice = PhonemeAnalysisOptions.FirstVoiceSeconds(_features);
         for (var p = 0; p < _pieces.Count; p++)
         {
             var end = EndSecondsOf(p);
@@ -114,7 +115,7 @@ public sealed class PhonemeDecoding : IDisposable
                 if (_features.IsSpeech(frame)) voiced++;
             }
 
-            if (options.HoldsPrefix(voiced / _features.FrameRateHz, end)) return p + 1;
+            if (options.HoldsPrefix(voiced / _features.FrameRateHz, Math.Max(0, end - firstVoice))) return p + 1;
         }
 
         return _pieces.Count;
@@ -205,6 +206,15 @@ public sealed class PhonemeDecoding : IDisposable
             int i;
             while ((i = Take(worker)) >= 0)
             {
+                // A piece without a frame of voice is silence as it stands: nothing to decode (a long
+                // silence is cut into such pieces, and they would hold the first frame back).
+                if (!HoldsVoice(i))
+                {
+                    Publish(i, ([], []));
+                    piecesDone?.Invoke(Interlocked.Increment(ref _finished), _pieces.Count);
+                    continue;
+                }
+
                 if (recognizer is null || aligner is null)
                 {
                     (recognizer, aligner) = _preloaded?.Take() ?? PreloadedDecoders.Load(modelDirectory);
@@ -307,6 +317,18 @@ public sealed class PhonemeDecoding : IDisposable
             _words.Add(new Word(text, offset + ((double)w.StartFrame / PocketSphinxDecoder.FrameRateHz),
                 offset + ((double)(w.EndFrame + 1) / PocketSphinxDecoder.FrameRateHz), (float)w.AcousticScore / Math.Max(1, w.FrameCount), w.LanguageScore));
         }
+    }
+
+    private bool HoldsVoice(int piece)
+    {
+        var start = (double)_pieces[piece].Start / _clip.SampleRateHz;
+        var end = EndSecondsOf(piece);
+        for (var f = Math.Max(0, (int)Math.Floor(start * _features.FrameRateHz)); f < _features.FrameCount && _features.TimeOf(f) < end; f++)
+        {
+            if (_features.TimeOf(f) >= start && _features.IsSpeech(f)) return true;
+        }
+
+        return false;
     }
 
     private double EndSecondsOf(int piece) =>
