@@ -292,14 +292,7 @@ internal static class MouthModel
             if (pitchedBefore >= minNote && after - end >= minNote && length >= minGap && length <= maxGap
                 && MaxOf(jaw, i - minNote, i) >= SungOpenJaw && MaxOf(jaw, end, end + minNote) >= SungOpenJaw)
             {
-                var first = i;
-                if (length < hold)
-                {
-                    first = Math.Max(0, ((i + end) / 2) - (hold / 2));
-                    length = Math.Min(hold, n - first);
-                }
-
-                HoldPressed(press, first, length, amplitude, rate);
+                PressAtLeast(press, i, end - 1, hold, amplitude, rate);
             }
 
             pitchedBefore = 0;
