@@ -11,7 +11,7 @@ internal static class AnimateCommand
     {
         var image = new Argument<string>("image") { Description = "The portrait: a JPEG, PNG or WebP image with one or more faces." };
         var audio = new Argument<string>("audio") { Description = "The voice: any audio (or video with sound) that ffmpeg decodes." };
-        var outPath = new Option<string>("--output", "-o") { Description = "The MP4 to write (H.264 + AAC).", Required = true };
+        var outPath = new Option<string>("--output", "-o") { Description = "The MP4 to write (H.264 + AAC), named .mp4, .m4v or .mov.", Required = true };
         var fps = new Option<double>("--fps") { Description = "Frames per second.", DefaultValueFactory = _ => 25 };
         var seed = new Option<int>("--seed") { Description = "Seed for blinks and idle motion: same inputs and seed give the same video.", DefaultValueFactory = _ => 0 };
         var motionJson = new Option<string?>("--motion-json") { Description = "Also write the per-frame face state (jaw, lips, blinks, head) to this JSON file." };
