@@ -236,8 +236,27 @@ public sealed class Animator
     {
         var decisive = decoding.ParallelPieces;
         decoding.WaitForPrefix(decisive, ct: ct);
-        return decoding.ConfidenceOf(decisive).IsConfident;
+        var confidence = decoding.ConfidenceOf(decisive);
+        // Not a word in it: the "voice" was something else (a jingle, a drum, a laugh) and says nothing
+        // of the language: the next stretch of as much voice is looked at, up to LanguageDecisionLooks.
+        for (var look = 1; look < LanguageDecisionLooks && confidence.WordsPerSecond == 0 && decisive < decoding.PieceCount; look++)
+        {
+            var next = decoding.PiecesHoldingVoiceAfter(decisive, LanguageDecisionVoiceSeconds);
+            decoding.SetThreadsAfterPrefix(DecoderThreads);
+            decoding.WaitForPrefix(next, ct: ct);
+            confidence = decoding.ConfidenceOf(decisive, next);
+            decisive = next;
+        }
+
+        return confidence.IsConfident;
     }
+
+    /// <summary>
+    /// Stretches of <see cref="LanguageDecisionVoiceSeconds"/> of voice <c>auto</c> looks at, at most,
+    /// while the recogniser hears no word in them. Six seconds of a jingle (a held chord and a kick
+    /// drum) before the LibriVox read: no word in its first 4 s, and the read went to the acoustic path.
+    /// </summary>
+    internal const int LanguageDecisionLooks = 3;
 
     /// <summary>The voice and the motion made from it; the voice outlives the feed, whose phone decoding reads it.</summary>
     private sealed class VoiceMotion(AudioClip clip, int frameCount, MotionFeed feed) : IDisposable

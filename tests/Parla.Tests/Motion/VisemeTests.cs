@@ -327,6 +327,33 @@ public sealed class VisemeTests
     }
 
     [Fact]
+    public void AJingleBeforeTheRead_LeavesItEnglish()
+    {
+        // Six seconds of a jingle (a held C-major chord and a kick drum twice a second), then the
+        // LibriVox read: the first 4 s of "voice" are the jingle, in which the recogniser hears no word
+        // at all. That says nothing of the language (it was taken for "not English", and the read went
+        // to the acoustic path): the next 4 s of voice are looked at.
+        const int rate = 16000;
+        var jingle = new float[6 * rate];
+        for (var n = 0; n < jingle.Length; n++)
+        {
+            var t = (double)n / rate;
+            var chord = (Math.Sin(2 * Math.PI * 131 * t) + Math.Sin(2 * Math.PI * 262 * t) + Math.Sin(2 * Math.PI * 330 * t) + Math.Sin(2 * Math.PI * 392 * t)) * 0.02;
+            var beat = t % 0.5;
+            var kick = beat < 0.12 ? Math.Sin(2 * Math.PI * (60 - (80 * beat)) * beat) * 0.4 * (1 - (beat / 0.12)) : 0;
+            jingle[n] = (float)(chord + kick);
+        }
+
+        var samples = jingle.Concat(LibriVoxRead()).ToArray();
+        using var clip = new AudioClip(samples, rate);
+        var features = AudioAnalyzer.Analyze(clip);
+        using var decoding = PhonemeAnalyzer.Start(clip, features, new PhonemeAnalysisOptions { ParallelPrefixVoiceSeconds = Parla.Pipeline.Animator.LanguageDecisionVoiceSeconds });
+        decoding.WaitForPrefix(decoding.ParallelPieces);
+        Assert.Equal(0, decoding.ConfidenceOf(decoding.ParallelPieces).WordsPerSecond);
+        Assert.True(Parla.Pipeline.Animator.SoundsEnglish(decoding), "the read after the jingle is not taken for English");
+    }
+
+    [Fact]
     public void APianoIntroBeforeTheRead_LeavesItEnglish_AndTheMouthAtRestThroughTheIntro()
     {
         // Four seconds of a piano melody, then the LibriVox read: the language is decided on the first

@@ -35,8 +35,13 @@ public sealed record PhonemeConfidence(
     public bool IsConfident =>
         VoiceSeconds >= 0.5 && VoiceCoverage >= 0.75 && WordsPerSecond is >= 1.8 and <= 6 && PhonesPerSecond >= 6 && MeanLanguageScorePerWord >= -520;
 
-    /// <summary>Computes the measures from the decoded phones and words and the clip's features, over the frames before <paramref name="untilSeconds"/> (default: all).</summary>
-    public static PhonemeConfidence Measure(IReadOnlyList<Phone> phones, IReadOnlyList<Word> words, AudioFeatures features, double untilSeconds = double.PositiveInfinity)
+    /// <summary>
+    /// Computes the measures from the decoded phones and words and the clip's features, over the frames
+    /// from <paramref name="fromSeconds"/> (default: the start) until <paramref name="untilSeconds"/>
+    /// (default: the end); <paramref name="phones"/> and <paramref name="words"/> are those of that stretch.
+    /// </summary>
+    public static PhonemeConfidence Measure(IReadOnlyList<Phone> phones, IReadOnlyList<Word> words, AudioFeatures features,
+        double untilSeconds = double.PositiveInfinity, double fromSeconds = 0)
     {
         var n = features.FrameCount;
         while (n > 0 && features.TimeOf(n - 1) >= untilSeconds)
@@ -50,7 +55,13 @@ public sealed record PhonemeConfidence(
         var agree = 0;
         var covered = 0;
         var p = 0;
-        for (var i = 0; i < n; i++)
+        var first = 0;
+        while (first < n && features.TimeOf(first) < fromSeconds)
+        {
+            first++;
+        }
+
+        for (var i = first; i < n; i++)
         {
             var t = features.TimeOf(i);
             while (p + 1 < phones.Count && phones[p].EndSeconds <= t)
@@ -84,7 +95,7 @@ public sealed record PhonemeConfidence(
         var voiceSeconds = voiced / rate;
         return new PhonemeConfidence(
             voiced > 0 ? scoreSum / voiced : 0,
-            n > 0 ? (double)agree / n : 0,
+            n > first ? (double)agree / (n - first) : 0,
             voiceSeconds > 0 ? speechPhones.Count / voiceSeconds : 0,
             speechPhones.Count > 0 ? speechPhones.Max(ph => ph.DurationSeconds) : 0,
             voiceSeconds,

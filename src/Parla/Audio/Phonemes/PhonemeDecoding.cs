@@ -158,6 +158,39 @@ public sealed class PhonemeDecoding : IDisposable
         }
     }
 
+    /// <summary>How well English explains the pieces after the first <paramref name="fromPieces"/> up to the first <paramref name="pieces"/> (all decoded).</summary>
+    public PhonemeConfidence ConfidenceOf(int fromPieces, int pieces)
+    {
+        lock (_gate)
+        {
+            if (fromPieces < 0 || fromPieces >= pieces || pieces > _prefixPieces) throw new ArgumentOutOfRangeException(nameof(pieces), "Those pieces are not decoded yet.");
+            var (phonesBefore, wordsBefore) = fromPieces == 0 ? (0, 0) : _countsAfter[fromPieces - 1];
+            var (phones, words) = _countsAfter[pieces - 1];
+            return PhonemeConfidence.Measure(_phones.GetRange(phonesBefore, phones - phonesBefore), _words.GetRange(wordsBefore, words - wordsBefore), _features,
+                EndSecondsOf(pieces - 1), EndSecondsOf(fromPieces - 1));
+        }
+    }
+
+    /// <summary>The fewest pieces from the start whose pieces after the first <paramref name="pieces"/> hold <paramref name="voiceSeconds"/> of voice by the activity track, or all of them.</summary>
+    public int PiecesHoldingVoiceAfter(int pieces, double voiceSeconds)
+    {
+        var voiced = 0;
+        var frame = 0;
+        var from = EndSecondsOf(pieces - 1);
+        for (var p = pieces; p < _pieces.Count; p++)
+        {
+            var end = EndSecondsOf(p);
+            for (; frame < _features.FrameCount && _features.TimeOf(frame) < end; frame++)
+            {
+                if (_features.TimeOf(frame) >= from && _features.IsSpeech(frame)) voiced++;
+            }
+
+            if (voiced / _features.FrameRateHz >= voiceSeconds) return p + 1;
+        }
+
+        return _pieces.Count;
+    }
+
     /// <summary>Waits for the whole clip and returns its phones, words and confidence.</summary>
     public PhonemeTrack Complete()
     {
