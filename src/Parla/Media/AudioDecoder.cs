@@ -31,8 +31,15 @@ public static class AudioDecoder
     public static AudioClip Decode(string path, int sampleRateHz, string ffmpegExecutable, CancellationToken ct = default)
         => Decode(path, sampleRateHz, ffmpegExecutable, Path.GetTempPath(), ct);
 
+    /// <summary>
+    /// As <see cref="Decode(string, int, CancellationToken)"/>, the sound raised by <paramref name="gainDb"/>
+    /// before it is rounded to 16 bits (so a quiet recording of more bits keeps them).
+    /// </summary>
+    internal static AudioClip Decode(string path, int sampleRateHz, double gainDb, CancellationToken ct)
+        => Decode(path, sampleRateHz, "ffmpeg", Path.GetTempPath(), ct, gainDb);
+
     /// <summary>As <see cref="Decode(string, int, string, CancellationToken)"/>, with the folder that holds the decoded voice named.</summary>
-    internal static AudioClip Decode(string path, int sampleRateHz, string ffmpegExecutable, string temporaryFolder, CancellationToken ct)
+    internal static AudioClip Decode(string path, int sampleRateHz, string ffmpegExecutable, string temporaryFolder, CancellationToken ct, double gainDb = 0)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentException.ThrowIfNullOrEmpty(ffmpegExecutable);
@@ -50,7 +57,7 @@ public static class AudioDecoder
             throw new InvalidInputException(path, "is empty (0 bytes).", "Give a recording that contains sound.");
         }
 
-        if (TryCopyPcmWav(info.FullName, sampleRateHz, temporaryFolder, ct) is { } direct)
+        if (gainDb == 0 && TryCopyPcmWav(info.FullName, sampleRateHz, temporaryFolder, ct) is { } direct)
         {
             return direct;
         }
@@ -64,7 +71,7 @@ public static class AudioDecoder
             CreateNoWindow = true,
             StandardErrorEncoding = Encoding.UTF8,
         };
-        foreach (var argument in BuildArguments(info.FullName, sampleRateHz))
+        foreach (var argument in BuildArguments(info.FullName, sampleRateHz, gainDb))
         {
             startInfo.ArgumentList.Add(argument);
         }
@@ -132,7 +139,7 @@ public static class AudioDecoder
     /// The ffmpeg arguments that decode <paramref name="path"/> to mono 16-bit PCM on stdout.
     /// Numbers are formatted with the invariant culture.
     /// </summary>
-    internal static IReadOnlyList<string> BuildArguments(string path, int sampleRateHz) =>
+    internal static IReadOnlyList<string> BuildArguments(string path, int sampleRateHz, double gainDb = 0) =>
     [
         "-v", "error",
         "-nostdin",
@@ -140,6 +147,7 @@ public static class AudioDecoder
         "-vn",
         "-ac", "1",
         "-ar", sampleRateHz.ToString(CultureInfo.InvariantCulture),
+        .. gainDb == 0 ? Array.Empty<string>() : ["-af", string.Create(CultureInfo.InvariantCulture, $"volume={gainDb:0.##}dB")],
         "-f", "s16le",
         "-",
     ];

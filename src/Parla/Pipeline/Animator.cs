@@ -258,6 +258,9 @@ public sealed class Animator
     /// </summary>
     internal const int LanguageDecisionLooks = 3;
 
+    /// <summary>A quiet voice is raised when it needs at least this much, dB.</summary>
+    private const double MinGainDb = 3;
+
     /// <summary>The voice and the motion made from it; the voice outlives the feed, whose phone decoding reads it.</summary>
     private sealed class VoiceMotion(AudioClip clip, int frameCount, MotionFeed feed) : IDisposable
     {
@@ -282,6 +285,14 @@ public sealed class Animator
                 var loudOverQuietDb = double.PositiveInfinity;
                 if (given is null)
                 {
+                    // A quiet voice is decoded again, raised (Loudness), before anything listens to it.
+                    if (Loudness.GainFor(clip, ct) is var gainDb and >= MinGainDb)
+                    {
+                        var raised = AudioDecoder.Decode(request.AudioPath, clip.SampleRateHz, gainDb, ct);
+                        clip.Dispose();
+                        clip = raised;
+                    }
+
                     // A noisy voice is filtered before anything listens to it (the output keeps the voice
                     // as given); a given track only needs the voice's length.
                     var cleaned = NoiseReduction.Clean(clip, out loudOverQuietDb, ct);

@@ -75,6 +75,42 @@ public sealed class AnimateEndToEndTests : IDisposable
     }
 
     [Fact]
+    public void AQuietVoice_IsRaisedBeforeItIsAnalysed_AndMovesTheMouthAsTheVoiceAtItsLevelDoes()
+    {
+        // A LibriVox clip 45 dB under its level (peaks near −50 dBFS): the activity track, the pitch
+        // track and the recogniser met it as near silence — the mouth hardly moved and the voice was
+        // not confidently English. The video keeps the voice as given.
+        var clip = AudioDecoder.Decode(TestData.Voice("librivox_0870.wav")).ToFloats();
+        var quietPath = Path.Combine(_dir, "quiet.wav");
+        var gain = (float)Math.Pow(10, -45 / 20.0);
+        Parla.Tests.Audio.AudioTestData.WriteWav(quietPath, clip.Select(x => x * gain).ToArray());
+        using (var quiet = AudioDecoder.Decode(quietPath))
+        {
+            Assert.InRange(Parla.Audio.Loudness.GainFor(quiet), 25, 50);
+        }
+
+        AnimateResult Render(string voicePath, string name) => new Animator().Run(new AnimateRequest(TestData.Portrait("grace_hopper.jpg"), voicePath,
+            Path.Combine(_dir, name), new AnimateOptions { Consent = TestData.Consent, Portrait = new PortraitOptions { MaxSidePixels = 256 } }));
+        static float P90(AnimateResult r) => r.Motion.Frames.Select(s => s.JawOpen).Order().ElementAt(r.Motion.FrameCount * 9 / 10);
+
+        var loud = Render(TestData.Voice("librivox_0870.wav"), "loud.mp4");
+        var raised = Render(quietPath, "quiet.mp4");
+        Assert.StartsWith("English phones", raised.Mouth, StringComparison.Ordinal);
+        Assert.InRange(P90(raised), 0.8f * P90(loud), 1.2f * P90(loud));
+    }
+
+    [Fact]
+    public void AVoiceAtAUsualLevel_OrASteadyHum_IsNotRaised()
+    {
+        using var voice = AudioDecoder.Decode(TestData.Voice("librivox_0870.wav"));
+        Assert.Equal(0, Parla.Audio.Loudness.GainFor(voice));
+        // A quiet 100 Hz hum has no louder frames to raise: it stays as quiet as it is.
+        var hum = Enumerable.Range(0, 3 * 16000).Select(n => (float)(0.001 * Math.Sin(2 * Math.PI * 100 * n / 16000.0))).ToArray();
+        using var quietHum = new AudioClip(hum, 16000);
+        Assert.Equal(0, Parla.Audio.Loudness.GainFor(quietHum));
+    }
+
+    [Fact]
     public void CancelWhilePhonesAreStillDecoded_StopsTheRun_AndLeavesNoVideo()
     {
         // The demo read (24.8 s) is cut into four pieces: two are decoded before the first frame, the
