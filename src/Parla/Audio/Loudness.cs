@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
 using Parla.Media;
 
 namespace Parla.Audio;
@@ -43,13 +45,8 @@ internal static class Loudness
             clip.Read(f0 * frame, span);
             for (var f = 0; f < count; f++)
             {
-                double sum = 0;
-                foreach (var s in span.Slice(f * frame, frame))
-                {
-                    sum += s * (double)s;
-                    peak = Math.Max(peak, Math.Abs((int)s));
-                }
-
+                var (sum, framePeak) = SquaresAndPeak(span.Slice(f * frame, frame));
+                peak = Math.Max(peak, framePeak);
                 levels[f0 + f] = (float)(10 * Math.Log10((sum / frame / (32768.0 * 32768.0)) + 1e-14));
             }
         }
@@ -59,5 +56,34 @@ internal static class Loudness
         if (loud >= QuietBelowDb || loud - quiet < MinRangeDb || peak == 0) return 0;
         var peakDb = 20 * Math.Log10(peak / 32768.0);
         return Math.Max(0, Math.Min(Math.Min(TargetDb - loud, MaxGainDb), -1 - peakDb));
+    }
+    /// <summary>The sum of squares and the largest magnitude of 16-bit samples, a vector at a time (every voice is read whole before its first frame).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static (double Sum, int Peak) SquaresAndPeak(ReadOnlySpan<short> samples)
+    {
+        var vectors = MemoryMarshal.Cast<short, Vector<short>>(samples);
+        var squares = Vector<float>.Zero;
+        var high = Vector<short>.Zero;
+        var low = Vector<short>.Zero;
+        foreach (var v in vectors)
+        {
+            high = Vector.Max(high, v);
+            low = Vector.Min(low, v);
+            Vector.Widen(v, out var a, out var b);
+            var fa = Vector.ConvertToSingle(a);
+            var fb = Vector.ConvertToSingle(b);
+            squares += (fa * fa) + (fb * fb);
+        }
+
+        double sum = Vector.Sum(squares);
+        int peak = 0;
+        for (var i = 0; i < Vector<short>.Count; i++) peak = Math.Max(peak, Math.Max(high[i], -(int)low[i]));
+        for (var i = vectors.Length * Vector<short>.Count; i < samples.Length; i++)
+        {
+            sum += samples[i] * (double)samples[i];
+            peak = Math.Max(peak, Math.Abs((int)samples[i]));
+        }
+
+        return (sum, peak);
     }
 }
