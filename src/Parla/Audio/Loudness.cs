@@ -22,12 +22,15 @@ internal static class Loudness
     /// <summary>The most a voice is raised, dB (beyond it, what is left is the converter's noise).</summary>
     public const double MaxGainDb = 50;
 
+    /// <summary>A voice that would be raised by less than this, dB, is left as it is.</summary>
+    public const double MinGainDb = 3;
+
     /// <summary>A sound whose louder frames stand less than this above its quieter ones (the 10th percentile) is a steady one (hum, hiss, dither): no voice to raise.</summary>
     public const double MinRangeDb = 6;
 
     private const double FrameSeconds = 0.02;
 
-    /// <summary>The gain, dB, that brings a quiet voice to <see cref="TargetDb"/> without clipping it (1 dB under full scale); 0 for a voice loud enough, or no voice.</summary>
+    /// <summary>The gain, dB, that brings a quiet voice to <see cref="TargetDb"/> without clipping it (1 dB under full scale); 0 for a voice loud enough (or one it would raise by less than <see cref="MinGainDb"/>), or no voice.</summary>
     public static double GainFor(AudioClip clip, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(clip);
@@ -55,7 +58,8 @@ internal static class Loudness
         var quiet = Statistics.Percentile(levels, 10);
         if (loud >= QuietBelowDb || loud - quiet < MinRangeDb || peak == 0) return 0;
         var peakDb = 20 * Math.Log10(peak / 32768.0);
-        return Math.Max(0, Math.Min(Math.Min(TargetDb - loud, MaxGainDb), -1 - peakDb));
+        var gain = Math.Min(Math.Min(TargetDb - loud, MaxGainDb), -1 - peakDb);
+        return gain >= MinGainDb ? gain : 0;
     }
     /// <summary>The sum of squares and the largest magnitude of 16-bit samples, a vector at a time (every voice is read whole before its first frame).</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]

@@ -230,7 +230,9 @@ public sealed class Animator
     /// <summary>
     /// <c>auto</c>'s test: whether English phones explain the voice's first pieces, those every core
     /// decodes (<see cref="PhonemeDecoding.ParallelPieces"/>; for a decoding started with
-    /// <see cref="LanguageDecisionVoiceSeconds"/>, the first 4 s of voice). Waits for them.
+    /// <see cref="LanguageDecisionVoiceSeconds"/>, the first 4 s of voice), or, where the recogniser
+    /// heard no word in them, the next stretch of as much voice (<see cref="LanguageDecisionLooks"/>).
+    /// Waits for them.
     /// </summary>
     internal static bool SoundsEnglish(PhonemeDecoding decoding, CancellationToken ct = default)
     {
@@ -258,9 +260,6 @@ public sealed class Animator
     /// </summary>
     internal const int LanguageDecisionLooks = 3;
 
-    /// <summary>A quiet voice is raised when it needs at least this much, dB.</summary>
-    private const double MinGainDb = 3;
-
     /// <summary>The voice and the motion made from it; the voice outlives the feed, whose phone decoding reads it.</summary>
     private sealed class VoiceMotion(AudioClip clip, int frameCount, MotionFeed feed) : IDisposable
     {
@@ -286,7 +285,7 @@ public sealed class Animator
                 if (given is null)
                 {
                     // A quiet voice is decoded again, raised (Loudness), before anything listens to it.
-                    if (Loudness.GainFor(clip, ct) is var gainDb and >= MinGainDb)
+                    if (Loudness.GainFor(clip, ct) is var gainDb and > 0)
                     {
                         var raised = AudioDecoder.Decode(request.AudioPath, clip.SampleRateHz, gainDb, ct);
                         clip.Dispose();
