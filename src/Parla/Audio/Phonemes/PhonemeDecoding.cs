@@ -105,17 +105,11 @@ public sealed class PhonemeDecoding : IDisposable
     private int PiecesHoldingPrefix(PhonemeAnalysisOptions options)
     {
         var voiced = 0;
-        var frame = 0;
         var firstVoice = PhonemeAnalysisOptions.FirstVoiceSeconds(_features);
         for (var p = 0; p < _pieces.Count; p++)
         {
-            var end = EndSecondsOf(p);
-            for (; frame < _features.FrameCount && _features.TimeOf(frame) < end; frame++)
-            {
-                if (_features.IsSpeech(frame)) voiced++;
-            }
-
-            if (options.HoldsPrefix(voiced / _features.FrameRateHz, Math.Max(0, end - firstVoice))) return p + 1;
+            voiced += VoiceFramesOf(p);
+            if (options.HoldsPrefix(voiced / _features.FrameRateHz, Math.Max(0, EndSecondsOf(p) - firstVoice))) return p + 1;
         }
 
         return _pieces.Count;
@@ -175,16 +169,9 @@ public sealed class PhonemeDecoding : IDisposable
     public int PiecesHoldingVoiceAfter(int pieces, double voiceSeconds)
     {
         var voiced = 0;
-        var frame = 0;
-        var from = EndSecondsOf(pieces - 1);
         for (var p = pieces; p < _pieces.Count; p++)
         {
-            var end = EndSecondsOf(p);
-            for (; frame < _features.FrameCount && _features.TimeOf(frame) < end; frame++)
-            {
-                if (_features.TimeOf(frame) >= from && _features.IsSpeech(frame)) voiced++;
-            }
-
+            voiced += VoiceFramesOf(p);
             if (voiced / _features.FrameRateHz >= voiceSeconds) return p + 1;
         }
 
@@ -241,7 +228,7 @@ public sealed class PhonemeDecoding : IDisposable
             {
                 // A piece without a frame of voice is silence as it stands: nothing to decode (a long
                 // silence is cut into such pieces, and they would hold the first frame back).
-                if (!HoldsVoice(i))
+                if (VoiceFramesOf(i) == 0)
                 {
                     Publish(i, ([], []));
                     piecesDone?.Invoke(Interlocked.Increment(ref _finished), _pieces.Count);
@@ -352,16 +339,18 @@ public sealed class PhonemeDecoding : IDisposable
         }
     }
 
-    private bool HoldsVoice(int piece)
+    /// <summary>The frames of voice (by the activity track) whose time lies in piece <paramref name="piece"/>.</summary>
+    private int VoiceFramesOf(int piece)
     {
-        var start = (double)_pieces[piece].Start / _clip.SampleRateHz;
+        var start = EndSecondsOf(piece - 1);
         var end = EndSecondsOf(piece);
+        var count = 0;
         for (var f = Math.Max(0, (int)Math.Floor(start * _features.FrameRateHz)); f < _features.FrameCount && _features.TimeOf(f) < end; f++)
         {
-            if (_features.TimeOf(f) >= start && _features.IsSpeech(f)) return true;
+            if (_features.TimeOf(f) >= start && _features.IsSpeech(f)) count++;
         }
 
-        return false;
+        return count;
     }
 
     private double EndSecondsOf(int piece) =>
