@@ -187,6 +187,26 @@ public sealed class VisemeTests
     }
 
     [Fact]
+    public void ALongPauseAndTheSilenceAtTheEnd_ArePiecesOfTheirOwn_ThatHoldNoVoice()
+    {
+        // 6 s of voice, a 5-s pause, 6 s of voice, 10 s of silence to the end: the pause is cut in its
+        // middle as before and again half a second before the voice returns, the end half a second
+        // after the last voice; the pieces between hold no voice and are not decoded.
+        var samples = Voiced(6.0).Concat(new float[5 * 16000]).Concat(Voiced(6.0)).Concat(new float[10 * 16000]).ToArray();
+        using var clip = new AudioClip(samples, 16000);
+        var features = AudioAnalyzer.Analyze(clip);
+        var pieces = PhonemeAnalyzer.Cut(features, clip.Length, new PhonemeAnalysisOptions());
+        var ends = pieces.Select(p => (p.Start + p.Length) / 16000.0).ToList();
+        Assert.Equal(clip.DurationSeconds, ends[^1], 3);
+        Assert.Contains(ends, e => Math.Abs(e - 8.5) < 0.15);    // the pause's middle
+        Assert.Contains(ends, e => Math.Abs(e - 10.5) < 0.15);   // half a second before the voice returns
+        Assert.Contains(ends, e => Math.Abs(e - 17.5) < 0.15);   // half a second after the last voice
+        bool HoldsVoice((int Start, int Length) p) =>
+            Enumerable.Range(0, features.FrameCount).Any(f => features.IsSpeech(f) && features.TimeOf(f) * 16000 >= p.Start && features.TimeOf(f) * 16000 < p.Start + p.Length);
+        Assert.Equal(2, pieces.Count(p => !HoldsVoice(p)));
+    }
+
+    [Fact]
     public void NoPiecePastThePrefix_IsStarted_UntilTheCallerSaysHowManyThreadsGoOn()
     {
         // Deciding on the prefix to stop (auto on a voice that is not English) must not wait for a

@@ -198,8 +198,8 @@ public static class PhonemeAnalyzer
                 end++;
             }
 
-            // A piece that holds no voice yet (the clip's start, or a cut inside a long silence) ends
-            // shortly before the voice: silence on its own is not decoded, and a piece that began
+            // A piece that holds no voice yet (the clip's start, or the second half of a long pause)
+            // ends shortly before the voice: silence on its own is not decoded, and a piece that began
             // seconds ahead of its voice was cut short inside its first words.
             if (end < n && end - leadIn > pieceStart + leadIn && voicedBefore[end] == voicedBefore[pieceStart])
             {
@@ -209,11 +209,21 @@ public static class PhonemeAnalyzer
                 continue;
             }
 
+            // The silence that ends the clip, past a little, is a piece of its own (not decoded).
+            if (end == n && end - i > 2 * leadIn && i + leadIn > pieceStart)
+            {
+                cuts.Add(i + leadIn);
+                break;
+            }
+
             var middle = (i + end) / 2;
             if (end - i >= minPause && end < n && middle - pieceStart >= (inPrefix ? prefixMin : minPiece) && (!inPrefix || middle - pieceStart <= prefixMax))
             {
                 cuts.Add(middle);
                 pieceStart = middle;
+                // The pause's second half is looked at again: a long one is cut once more before the voice.
+                i = middle;
+                continue;
             }
             else if (inPrefix && end - pieceStart > prefixMax && pieceStart + prefixMax < n)
             {
