@@ -60,7 +60,29 @@ internal static class NoiseReduction
     public static AudioClip Clean(AudioClip clip, out double loudOverQuietDb, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(clip);
-        if (NoiseSpectrum(clip.Length, clip.Read, out loudOverQuietDb) is not { } noise) return clip;
+        return NoiseSpectrum(clip.Length, clip.Read, out loudOverQuietDb) is { } noise ? Filtered(clip, noise, ct) : clip;
+    }
+
+    /// <summary>
+    /// For a voice the activity track found nowhere: a filtered copy if a tonal background sounds
+    /// steadily under the whole clip (a held chord, a drone, hum as loud as the voice, which the
+    /// track took for the background and the voice with it), else null. The caller owns the copy.
+    /// Measured on the read under a held four-note chord as loud as the voice: voice found in 1 % of
+    /// the frames before, 47 % after (the clean read: 82 %); a held sung note is not asked (the track
+    /// finds it), and a piano, whose notes die away, is no steady background.
+    /// </summary>
+    public static AudioClip? WithoutSteadyBackground(AudioClip clip, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(clip);
+        if (FrameEnergies(clip.Length, clip.Read) is not { } energy) return null;
+        LoudOverQuiet(energy, out var quietest);
+        var noise = QuietSpectrum(clip.Read, quietest);
+        return Steadiness(FrameCount(clip.Length), clip.Read, noise) >= SteadyBackground ? Filtered(clip, noise, ct) : null;
+    }
+
+    /// <summary>A filtered copy of <paramref name="clip"/> against the noise spectrum <paramref name="noise"/>, in a temporary file.</summary>
+    private static AudioClip Filtered(AudioClip clip, float[] noise, CancellationToken ct)
+    {
         var folder = Path.GetTempPath();
         var file = AudioDecoder.NewTemporaryFile(folder);
         try
@@ -158,6 +180,13 @@ internal static class NoiseReduction
         loudOverQuietDb = LoudOverQuiet(energy, out var quietest);
         if (loudOverQuietDb >= NoisyBelowDb) return null;
 
+        var noise = QuietSpectrum(read, quietest);
+        return Flatness(noise) >= NoiseFlatness ? noise : null;
+    }
+
+    /// <summary>The mean power spectrum of the given frames (the quietest tenth), floored.</summary>
+    private static float[] QuietSpectrum(ReadSamples read, int[] quietest)
+    {
         var fft = new Fft(Size);
         var re = new float[Size];
         var im = new float[Size];
@@ -170,7 +199,55 @@ internal static class NoiseReduction
             for (var k = 0; k < Bins; k++) noise[k] += (re[k] * re[k] + im[k] * im[k]) / quietest.Length;
         }
         for (var k = 0; k < Bins; k++) noise[k] = Math.Max(noise[k], 1e-3f);
-        return Flatness(noise) >= NoiseFlatness ? noise : null;
+        return noise;
+    }
+
+    /// <summary>
+    /// A tonal background is steady when the median frame holds at least this share of its power in
+    /// the background's bins (a held synthetic chord 0.96–0.99, hum 0.90–0.93; a sung vowel with 2 %
+    /// vibrato 0.68, with 1 % 0.91: which is why only a voice the activity track found nowhere asks).
+    /// </summary>
+    private const double SteadyBackground = 0.6;
+
+    /// <summary>
+    /// How steadily the background given by the quietest frames' spectrum (<paramref name="noise"/>)
+    /// sounds: the median over all frames of the share of its power that its bins hold. The
+    /// background's bins: the fewest, from the strongest down, that hold 80 % of its power from 100 Hz to 4 kHz.
+    /// </summary>
+    private static double Steadiness(int frames, ReadSamples read, float[] noise)
+    {
+        int from = 100 * Size / 16000, to = 4000 * Size / 16000;
+        var band = Enumerable.Range(from, to - from + 1).OrderByDescending(k => noise[k]).ToArray();
+        var total = band.Sum(k => (double)noise[k]);
+        var inBackground = new bool[Bins];
+        double held = 0;
+        foreach (var k in band)
+        {
+            if (held >= 0.8 * total) break;
+            inBackground[k] = true;
+            held += noise[k];
+        }
+
+        var fft = new Fft(Size);
+        var re = new float[Size];
+        var im = new float[Size];
+        var samples = new short[Size];
+        var steadiness = new double[frames];
+        for (var f = 0; f < frames; f++)
+        {
+            read(f * Hop, samples);
+            Spectrum(samples, fft, re, im);
+            double present = 0;
+            for (var k = from; k <= to; k++)
+            {
+                if (inBackground[k]) present += Math.Min(re[k] * re[k] + im[k] * im[k], noise[k]);
+            }
+
+            steadiness[f] = present / held;
+        }
+
+        Array.Sort(steadiness);
+        return steadiness[frames / 2];
     }
 
     /// <summary>Windowed frame energies (by Parseval the spectra's, up to a constant), a block of frames at a time; null under 10 frames.</summary>

@@ -260,6 +260,15 @@ public sealed class Animator
     /// </summary>
     internal const int LanguageDecisionLooks = 3;
 
+    /// <summary>Under this share of frames of voice, a clip with sound in it is looked at for a steady background (<see cref="NoiseReduction.WithoutSteadyBackground"/>).</summary>
+    private const double NoVoiceShare = 0.02;
+
+    /// <summary>The level, dB, the louder frames of a clip with sound in it stand over (the analysis' own scale: a full-scale sine −3 dB).</summary>
+    private const double AudibleDb = -50;
+
+    private static double SpeechShare(AudioFeatures features) =>
+        features.FrameCount == 0 ? 0 : (double)Enumerable.Range(0, features.FrameCount).Count(features.IsSpeech) / features.FrameCount;
+
     /// <summary>The voice and the motion made from it; the voice outlives the feed, whose phone decoding reads it.</summary>
     private sealed class VoiceMotion(AudioClip clip, int frameCount, MotionFeed feed) : IDisposable
     {
@@ -282,6 +291,7 @@ public sealed class Animator
                 // A given track is read before the slow stages, so that a bad file fails fast.
                 var given = options.MotionInPath is null ? null : MotionJson.Load(options.MotionInPath);
                 var loudOverQuietDb = double.PositiveInfinity;
+                AudioFeatures? features = null;
                 if (given is null)
                 {
                     // A quiet voice is decoded again, raised (Loudness), before anything listens to it.
@@ -300,11 +310,30 @@ public sealed class Animator
                         clip.Dispose();
                         clip = cleaned;
                     }
+
+                    features = AudioAnalyzer.Analyze(clip, ct: ct);
+                    // Sound, but no voice found in it: a steady background as loud as the voice (a held
+                    // chord, a drone, hum) can hide it from the activity track; without it, the voice is there.
+                    if (SpeechShare(features) < NoVoiceShare && Statistics.Percentile(features.EnergyDb, 95) > AudibleDb
+                        && NoiseReduction.WithoutSteadyBackground(clip, ct) is { } apart)
+                    {
+                        var found = AudioAnalyzer.Analyze(apart, ct: ct);
+                        if (SpeechShare(found) >= 2 * NoVoiceShare)
+                        {
+                            clip.Dispose();
+                            clip = apart;
+                            features = found;
+                        }
+                        else
+                        {
+                            apart.Dispose();
+                        }
+                    }
                 }
 
                 progress?.Report(new PipelineProgress("face", 0, 0));
                 progress?.Report(new PipelineProgress("motion", 0, 0));
-                var feed = given is null ? Generate(clip, frameCount, options, loudOverQuietDb, progress, rendering, decoders, ct) : new MotionFeed(Fit(given, frameCount, options)) { Mouth = "the given track (--motion-in)" };
+                var feed = given is null ? Generate(clip, features!, frameCount, options, loudOverQuietDb, progress, rendering, decoders, ct) : new MotionFeed(Fit(given, frameCount, options)) { Mouth = "the given track (--motion-in)" };
                 return new VoiceMotion(clip, frameCount, feed);
             }
             catch
@@ -330,10 +359,9 @@ public sealed class Animator
     /// Features, style, then the motion: from English phones (decoded behind the renderer, the mouth
     /// following the decoded prefix) when English is spoken, from the acoustic model otherwise.
     /// </summary>
-    private static MotionFeed Generate(AudioClip clip, int frameCount, AnimateOptions options, double loudOverQuietDb, IProgress<PipelineProgress>? progress,
+    private static MotionFeed Generate(AudioClip clip, AudioFeatures features, int frameCount, AnimateOptions options, double loudOverQuietDb, IProgress<PipelineProgress>? progress,
         StrongBox<bool> rendering, PreloadedDecoders? decoders, CancellationToken cancellationToken)
     {
-        var features = AudioAnalyzer.Analyze(clip, ct: cancellationToken);
         var sung = VoiceCharacter.SoundsSung(features);
         var style = options.Style ?? (sung ? MotionStyle.Singing : MotionStyle.Neutral);
         var motionOptions = new MotionOptions

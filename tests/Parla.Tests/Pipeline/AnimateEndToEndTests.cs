@@ -100,6 +100,25 @@ public sealed class AnimateEndToEndTests : IDisposable
     }
 
     [Fact]
+    public void AVoiceUnderAHeldChordAsLoud_MovesTheMouth()
+    {
+        // The chord hid the voice from the activity track: "no voice is heard in it", the mouth shut
+        // through the whole clip. Taken out, the voice moves the mouth from the sound.
+        var voice = AudioDecoder.Decode(TestData.Voice("librivox_0870.wav")).ToFloats();
+        var chord = Enumerable.Range(0, voice.Length)
+            .Select(n => (float)(Math.Sin(2 * Math.PI * 131 * n / 16000.0) + Math.Sin(2 * Math.PI * 262 * n / 16000.0) + Math.Sin(2 * Math.PI * 330 * n / 16000.0) + Math.Sin(2 * Math.PI * 392 * n / 16000.0)))
+            .ToArray();
+        var gain = (float)(Parla.Tests.Motion.MotionGeneratorTests.Rms(voice) / Parla.Tests.Motion.MotionGeneratorTests.Rms(chord));
+        var path = Path.Combine(_dir, "chord.wav");
+        Parla.Tests.Audio.AudioTestData.WriteWav(path, voice.Select((x, i) => 0.5f * (x + (gain * chord[i]))).ToArray());
+        var result = new Animator().Run(new AnimateRequest(TestData.Portrait("grace_hopper.jpg"), path, Path.Combine(_dir, "chord.mp4"),
+            new AnimateOptions { Consent = TestData.Consent, Portrait = new PortraitOptions { MaxSidePixels = 256 } }));
+        var jaw = result.Motion.Frames.Select(s => s.JawOpen).Order().ToArray();
+        Assert.DoesNotContain("no voice", result.Mouth, StringComparison.Ordinal);
+        Assert.True(jaw[jaw.Length * 9 / 10] > 0.3f, $"jaw p90 {jaw[jaw.Length * 9 / 10]:0.00}");
+    }
+
+    [Fact]
     public void AVoiceAtAUsualLevel_OrASteadyHum_IsNotRaised()
     {
         using var voice = AudioDecoder.Decode(TestData.Voice("librivox_0870.wav"));
