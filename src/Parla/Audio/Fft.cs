@@ -1,6 +1,5 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 
 namespace Parla.Audio;
 
@@ -93,12 +92,6 @@ internal sealed class Fft
                 continue;
             }
 
-            if (Vector128.IsHardwareAccelerated && half >= Vector128<float>.Count && half < width)
-            {
-                Stage128(re, im, half);
-                continue;
-            }
-
             var twiddleStep = _size / (half * 2);
             for (var start = 0; start < _size; start += half * 2)
             {
@@ -142,36 +135,6 @@ internal sealed class Fft
                 var ib = Vector.LoadUnsafe(ref i, b);
                 var ra = Vector.LoadUnsafe(ref r, a);
                 var ia = Vector.LoadUnsafe(ref i, a);
-                var tr = (rb * wr) - (ib * wi);
-                var ti = (rb * wi) + (ib * wr);
-                (ra - tr).StoreUnsafe(ref r, b);
-                (ia - ti).StoreUnsafe(ref i, b);
-                (ra + tr).StoreUnsafe(ref r, a);
-                (ia + ti).StoreUnsafe(ref i, a);
-            }
-        }
-    }
-    /// <summary>As <see cref="Stage"/>, four butterflies at a time: for the stage whose half-size is four when a vector holds eight.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private void Stage128(Span<float> re, Span<float> im, int half)
-    {
-        var width = Vector128<float>.Count;
-        ref var r = ref MemoryMarshal.GetReference(re);
-        ref var i = ref MemoryMarshal.GetReference(im);
-        ref var cos = ref MemoryMarshal.GetArrayDataReference(_stageCos);
-        ref var sin = ref MemoryMarshal.GetArrayDataReference(_stageSin);
-        for (var start = 0; start < _size; start += half * 2)
-        {
-            for (var k = 0; k < half; k += width)
-            {
-                var wr = Vector128.LoadUnsafe(ref cos, (nuint)(half - 1 + k));
-                var wi = Vector128.LoadUnsafe(ref sin, (nuint)(half - 1 + k));
-                var a = (nuint)(start + k);
-                var b = a + (nuint)half;
-                var rb = Vector128.LoadUnsafe(ref r, b);
-                var ib = Vector128.LoadUnsafe(ref i, b);
-                var ra = Vector128.LoadUnsafe(ref r, a);
-                var ia = Vector128.LoadUnsafe(ref i, a);
                 var tr = (rb * wr) - (ib * wi);
                 var ti = (rb * wi) + (ib * wr);
                 (ra - tr).StoreUnsafe(ref r, b);
