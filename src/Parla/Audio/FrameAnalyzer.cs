@@ -416,44 +416,30 @@ internal sealed class FrameAnalyzer
         Span<Vector<float>> sums = [a0, a1, a2, a3];
         for (var j = 0; j < LagBlock; j++)
         {
-            products[j] = Finish(x, firstLag + j, sums[j], shared);
-        }
-
-        // The rest of Dot for one lag, from vector `done` on.
-        static double Finish(ReadOnlySpan<float> x, int lag, Vector<float> acc, int done)
-        {
-            var n = x.Length - lag;
-            var width = Vector<float>.Count;
-            ref var origin = ref MemoryMarshal.GetReference(x);
-            for (var v = done; v < n / width; v++)
-            {
-                var at = (nuint)(v * width);
-                acc += Vector.LoadUnsafe(ref origin, at) * Vector.LoadUnsafe(ref origin, (nuint)lag + at);
-            }
-
-            double sum = Vector.Sum(acc);
-            for (var i = n / width * width; i < n; i++)
-            {
-                sum += x[i] * x[lag + i];
-            }
-
-            return sum;
+            var lag = firstLag + j;
+            products[j] = DotFrom(x[..(x.Length - lag)], x.Slice(lag, x.Length - lag), sums[j], shared);
         }
     }
 
     /// <summary>Dot product, Vector&lt;float&gt;-wide with a scalar tail; accumulates lanes in float (frames are short) and sums them in double.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static double Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    private static double Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b) => DotFrom(a, b, Vector<float>.Zero, 0);
+
+    /// <summary>
+    /// <see cref="Dot"/> of <paramref name="a"/> and <paramref name="b"/> whose first <paramref name="done"/>
+    /// vectors of products are already summed, lane by lane, in <paramref name="acc"/> (<see cref="LagProducts"/>).
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static double DotFrom(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Vector<float> acc, int done)
     {
         var n = a.Length;
         var i = 0;
         double sum = 0;
         if (Vector.IsHardwareAccelerated && n >= Vector<float>.Count)
         {
-            var acc = Vector<float>.Zero;
             var va = MemoryMarshal.Cast<float, Vector<float>>(a);
             var vb = MemoryMarshal.Cast<float, Vector<float>>(b);
-            for (var v = 0; v < va.Length; v++)
+            for (var v = done; v < va.Length; v++)
             {
                 acc += va[v] * vb[v];
             }
