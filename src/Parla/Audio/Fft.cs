@@ -48,7 +48,7 @@ internal sealed class Fft
             }
         }
 
-        var bits = System.Numerics.BitOperations.Log2((uint)size);
+        var bits = BitOperations.Log2((uint)size);
         _bitReversed = new int[size];
         for (var i = 0; i < size; i++)
         {
@@ -111,6 +111,7 @@ internal sealed class Fft
             }
         }
     }
+
     /// <summary>
     /// One stage of butterflies, a vector of them at a time (half-size at least a vector's width): the
     /// very operations of the scalar butterfly, lane by lane, so the same values to the bit.

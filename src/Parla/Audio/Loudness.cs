@@ -61,6 +61,7 @@ internal static class Loudness
         var gain = Math.Min(Math.Min(TargetDb - loud, MaxGainDb), -1 - peakDb);
         return gain >= MinGainDb ? gain : 0;
     }
+
     /// <summary>The sum of squares and the largest magnitude of 16-bit samples, a vector at a time (every voice is read whole before its first frame).</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static (double Sum, int Peak) SquaresAndPeak(ReadOnlySpan<short> samples)

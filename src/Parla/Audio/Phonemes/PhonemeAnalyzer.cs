@@ -148,10 +148,10 @@ public static class PhonemeAnalyzer
         return new PhonemeDecoding(clip, features, Cut(features, clip.Length, options), options, ct, piecesDone, preloaded);
     }
 
-    /// <summary>Pieces (first sample, length) that tile the clip, cut in the middle of pauses.</summary>
     /// <summary>Silence a piece keeps before its voice when a longer silence precedes it.</summary>
     private const double LeadInSeconds = 0.5;
 
+    /// <summary>Pieces (first sample, length) that tile the clip, cut in the middle of pauses.</summary>
     internal static List<(int Start, int Length)> Cut(AudioFeatures features, int sampleCount, PhonemeAnalysisOptions options)
     {
         var rate = features.FrameRateHz;
