@@ -141,7 +141,10 @@ public sealed class VideoEncoder : IFrameSink
             "-colorspace", "smpte170m", "-color_primaries", "smpte170m", "-color_trc", "smpte170m", "-color_range", "tv",
         ]);
         if (options.AudioPath is not null)
-            args.AddRange(["-c:a", "aac", "-b:a", "128k", "-ac", "1"]);
+            // The fast AAC coder: at 128 kb/s mono it keeps a voice as well as the default two-loop search
+            // (SNR against the source 44.0 vs 39.9 dB on the demo read, 17.9 vs 17.4 dB on a 44.1-kHz chord
+            // in noise) for 0.23 instead of 0.62 s of CPU a minute of 16-kHz audio.
+            args.AddRange(["-c:a", "aac", "-aac_coder", "fast", "-b:a", "128k", "-ac", "1"]);
         foreach (var (key, value) in options.Metadata)
             args.AddRange(["-metadata", $"{key}={value}"]);
         args.AddRange(["-movflags", "+faststart", "-f", "mp4", target]);
