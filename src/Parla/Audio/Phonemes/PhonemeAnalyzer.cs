@@ -268,34 +268,7 @@ public static class PhonemeAnalyzer
     internal static (List<DecodedSegment> Phones, List<DecodedSegment> Words) DecodePiece(
         ReadOnlySpan<short> piece, PocketSphinxDecoder recognizer, PocketSphinxDecoder aligner)
     {
-        // The senone scores once, for both decoders: pocketsphinx would evaluate the Gaussians in each.
-        var scorer = SenoneScorer.For(recognizer.ScoredModelDirectory ?? throw new ArgumentException("The recogniser does not decode from senone scores.", nameof(recognizer)));
-        if (recognizer.Features(piece, out var frames) is not { } features)
-        {
-            return ([], []);
-        }
-
-        // The recogniser mixes a senone's 3 best Gaussians (-topn 3), the aligner 4: with 3 its phone
-        // times lose a point of the visemes and 3 of 186 p/b/m frames (VisemeAgreementTests).
-        var scores = scorer.Score(features, frames, RecognizerGaussians, AlignerGaussians);
-        try
-        {
-            return DecodePiece(scores[0], scores[1], recognizer, aligner);
-        }
-        finally
-        {
-            System.Buffers.ArrayPool<byte>.Shared.Return(scores[0].Stream);
-            System.Buffers.ArrayPool<byte>.Shared.Return(scores[1].Stream);
-        }
-    }
-
-    private const int RecognizerGaussians = 3;
-    private const int AlignerGaussians = 4;
-
-    private static (List<DecodedSegment> Phones, List<DecodedSegment> Words) DecodePiece(
-        (byte[] Stream, int Length) recognizerScores, (byte[] Stream, int Length) alignerScores, PocketSphinxDecoder recognizer, PocketSphinxDecoder aligner)
-    {
-        var words = recognizer.DecodeScores(recognizerScores.Stream, recognizerScores.Length).Where(w => !IsFiller(w.Label)).ToList();
+        var words = recognizer.Decode(piece, wholeUtterance: true).Where(w => !IsFiller(w.Label)).ToList();
         var phones = new List<string>();
         var spread = new List<DecodedSegment>();
         foreach (var word in words)
@@ -322,7 +295,7 @@ public static class PhonemeAnalyzer
         }
 
         aligner.UsePhoneAlignment(phones);
-        var aligned = aligner.DecodeScores(alignerScores.Stream, alignerScores.Length)
+        var aligned = aligner.Decode(piece, wholeUtterance: true)
             .Select(s => s.Label.StartsWith("ph_", StringComparison.Ordinal) ? s with { Label = s.Label[3..].ToUpperInvariant() } : s with { Label = "SIL" })
             .ToList();
         return (aligned.Any(s => s.Label != "SIL") ? aligned : spread, words);
