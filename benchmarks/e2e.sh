@@ -47,7 +47,7 @@ for size in 512 1080; do
     ffmpeg -v error -y -i "$work/out.mp4" -frames:v 50 -f rawvideo -pix_fmt yuv420p "$work/raw.yuv"
     /usr/bin/time -f "%e %U %S %M" -o "$work/time" ffmpeg -v error -y -stream_loop -1 -f rawvideo -pix_fmt yuv420p -s "${w}x${h}" -framerate $FPS \
       -i "$work/raw.yuv" -i "$work/voice.wav" -map 0:v -map 1:a -frames:v "$frames" \
-      -c:v libx264 -preset veryfast -crf 18 -threads "$(nproc)" -c:a aac -b:a 128k -ac 1 -movflags +faststart -f mp4 "$work/floor.mp4"
+      -c:v libx264 -preset veryfast -crf 18 -threads "$(nproc)" -c:a aac -aac_coder fast -b:a 128k -ac 1 -movflags +faststart -f mp4 "$work/floor.mp4"
     read -r secs user sys kb < "$work/time"
     echo "$secs" >> "$work/t_floor"; echo "$user $sys" | awk '{print $1 + $2}' >> "$work/c_floor"; echo "$kb" >> "$work/frss"
   done
