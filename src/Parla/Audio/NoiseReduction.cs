@@ -114,23 +114,20 @@ internal static class NoiseReduction
     private static void Run(int length, float[] noise, ReadSamples read, WriteSamples write, CancellationToken ct)
     {
         var frames = FrameCount(length);
-        var fft = new Fft(Size);
-        var re = new float[Size];
-        var im = new float[Size];
-        var samples = new short[Size];
+        var spectrum = new FrameSpectrum();
+        var (re, im) = (spectrum.Re, spectrum.Im);
         var previous = new float[Bins]; // the filtered power of the frame before
         var sum = new float[Size];      // overlap-add of the frames so far, from this frame's start
         var done = new short[Hop];
         for (var f = 0; f < frames; f++)
         {
             if ((f & 255) == 0) ct.ThrowIfCancellationRequested();
-            read(f * Hop, samples);
+            spectrum.Load(read, f);
             // The first half-window lies under one window only: it keeps the input.
-            if (f == 0) write(0, samples.AsSpan(0, Hop));
-            Spectrum(samples, fft, re, im);
+            if (f == 0) write(0, spectrum.Samples.AsSpan(0, Hop));
             for (var k = 0; k < Bins; k++)
             {
-                var power = re[k] * re[k] + im[k] * im[k];
+                var power = spectrum.Power(k);
                 var posterior = power / noise[k];
                 var prior = Smoothing * previous[k] / noise[k] + (1 - Smoothing) * Math.Max(posterior - 1, 0);
                 var gain = Math.Max(prior / (1 + prior), GainFloor);
@@ -146,7 +143,7 @@ internal static class NoiseReduction
 
             // The inverse transform through the forward one: conj(FFT(conj X)) / N (the result is real).
             for (var i = 0; i < Size; i++) im[i] = -im[i];
-            fft.Forward(re, im);
+            spectrum.Fft.Forward(re, im);
             for (var i = 0; i < Size; i++) sum[i] += re[i] / Size * Window[i];
             if (f > 0)
             {
@@ -187,16 +184,12 @@ internal static class NoiseReduction
     /// <summary>The mean power spectrum of the given frames (the quietest tenth), floored.</summary>
     private static float[] QuietSpectrum(ReadSamples read, int[] quietest)
     {
-        var fft = new Fft(Size);
-        var re = new float[Size];
-        var im = new float[Size];
-        var samples = new short[Size];
+        var spectrum = new FrameSpectrum();
         var noise = new float[Bins];
         foreach (var f in quietest)
         {
-            read(f * Hop, samples);
-            Spectrum(samples, fft, re, im);
-            for (var k = 0; k < Bins; k++) noise[k] += (re[k] * re[k] + im[k] * im[k]) / quietest.Length;
+            spectrum.Load(read, f);
+            for (var k = 0; k < Bins; k++) noise[k] += spectrum.Power(k) / quietest.Length;
         }
         for (var k = 0; k < Bins; k++) noise[k] = Math.Max(noise[k], 1e-3f);
         return noise;
@@ -228,19 +221,15 @@ internal static class NoiseReduction
             held += noise[k];
         }
 
-        var fft = new Fft(Size);
-        var re = new float[Size];
-        var im = new float[Size];
-        var samples = new short[Size];
+        var spectrum = new FrameSpectrum();
         var steadiness = new double[frames];
         for (var f = 0; f < frames; f++)
         {
-            read(f * Hop, samples);
-            Spectrum(samples, fft, re, im);
+            spectrum.Load(read, f);
             double present = 0;
             for (var k = from; k <= to; k++)
             {
-                if (inBackground[k]) present += Math.Min(re[k] * re[k] + im[k] * im[k], noise[k]);
+                if (inBackground[k]) present += Math.Min(spectrum.Power(k), noise[k]);
             }
 
             steadiness[f] = present / held;
@@ -311,13 +300,31 @@ internal static class NoiseReduction
         return Math.Exp(logSum / n) / (sum / n);
     }
 
-    private static void Spectrum(ReadOnlySpan<short> samples, Fft fft, float[] re, float[] im)
+    /// <summary>One frame's windowed spectrum and the buffers it is computed in: one for each pass over the frames.</summary>
+    private sealed class FrameSpectrum
     {
-        for (var i = 0; i < Size; i++)
+        public Fft Fft { get; } = new(Size);
+
+        public float[] Re { get; } = new float[Size];
+
+        public float[] Im { get; } = new float[Size];
+
+        /// <summary>The frame's samples as read (unwindowed).</summary>
+        public short[] Samples { get; } = new short[Size];
+
+        /// <summary>Reads frame <paramref name="frame"/> (samples from frame · hop) and transforms it, windowed.</summary>
+        public void Load(ReadSamples read, int frame)
         {
-            re[i] = samples[i] * Window[i];
-            im[i] = 0;
+            read(frame * Hop, Samples);
+            for (var i = 0; i < Size; i++)
+            {
+                Re[i] = Samples[i] * Window[i];
+                Im[i] = 0;
+            }
+
+            Fft.Forward(Re, Im);
         }
-        fft.Forward(re, im);
+
+        public float Power(int k) => (Re[k] * Re[k]) + (Im[k] * Im[k]);
     }
 }
