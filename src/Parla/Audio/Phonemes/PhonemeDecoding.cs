@@ -104,15 +104,8 @@ public sealed class PhonemeDecoding : IDisposable
     /// </summary>
     private int PiecesHoldingPrefix(PhonemeAnalysisOptions options)
     {
-        var voiced = 0;
         var firstVoice = PhonemeAnalysisOptions.FirstVoiceSeconds(_features);
-        for (var p = 0; p < _pieces.Count; p++)
-        {
-            voiced += VoiceFramesOf(p);
-            if (options.HoldsPrefix(voiced / _features.FrameRateHz, Math.Max(0, EndSecondsOf(p) - firstVoice))) return p + 1;
-        }
-
-        return _pieces.Count;
+        return PiecesUntil(0, (voiceSeconds, last) => options.HoldsPrefix(voiceSeconds, Math.Max(0, EndSecondsOf(last) - firstVoice)));
     }
 
     /// <summary>
@@ -166,13 +159,21 @@ public sealed class PhonemeDecoding : IDisposable
     }
 
     /// <summary>The fewest pieces from the start whose pieces after the first <paramref name="pieces"/> hold <paramref name="voiceSeconds"/> of voice by the activity track, or all of them.</summary>
-    public int PiecesHoldingVoiceAfter(int pieces, double voiceSeconds)
+    public int PiecesHoldingVoiceAfter(int pieces, double voiceSeconds) =>
+        PiecesUntil(pieces, (voiced, _) => voiced >= voiceSeconds);
+
+    /// <summary>
+    /// The fewest pieces from the start that take in pieces from <paramref name="from"/> on until
+    /// <paramref name="enough"/> holds for the seconds of voice in those (by the activity track) and the
+    /// last piece taken; all of them if it never does.
+    /// </summary>
+    private int PiecesUntil(int from, Func<double, int, bool> enough)
     {
         var voiced = 0;
-        for (var p = pieces; p < _pieces.Count; p++)
+        for (var p = from; p < _pieces.Count; p++)
         {
             voiced += VoiceFramesOf(p);
-            if (voiced / _features.FrameRateHz >= voiceSeconds) return p + 1;
+            if (enough(voiced / _features.FrameRateHz, p)) return p + 1;
         }
 
         return _pieces.Count;
