@@ -2,17 +2,20 @@ using Parla.Audio;
 
 namespace Parla.Motion;
 
-/// <summary>One blink: when it starts and how long it takes, in seconds.</summary>
+/// <summary>One blink: when it starts and how long its lid takes to fall and rise, in seconds; it stays shut <see cref="ShutSeconds"/> between.</summary>
 internal readonly record struct Blink(double StartSeconds, double DurationSeconds)
 {
     // Closing takes about a third of a blink, opening the rest (the lid falls fast and rises slowly).
     public const double CloseFraction = 0.35;
 
+    // A real blink rests shut for a few tens of milliseconds: at 25 or 30 fps two frames see it closed.
+    public const double ShutSeconds = 0.045;
+
     public double PeakSeconds => StartSeconds + (CloseFraction * DurationSeconds);
 
-    public double EndSeconds => StartSeconds + DurationSeconds;
+    public double EndSeconds => StartSeconds + DurationSeconds + ShutSeconds;
 
-    /// <summary>Lid closure at <paramref name="t"/>: 0 outside, 1 at the peak; smoothstep down, ease-out up.</summary>
+    /// <summary>Lid closure at <paramref name="t"/>: 0 outside, 1 from the peak for <see cref="ShutSeconds"/>; smoothstep down, ease-out up.</summary>
     public float ClosureAt(double t)
     {
         if (t <= StartSeconds || t >= EndSeconds)
@@ -27,7 +30,12 @@ internal readonly record struct Blink(double StartSeconds, double DurationSecond
             return (float)(u * u * (3 - (2 * u)));
         }
 
-        var v = (t - StartSeconds - close) / (DurationSeconds - close);
+        if (t <= StartSeconds + close + ShutSeconds)
+        {
+            return 1;
+        }
+
+        var v = (t - StartSeconds - close - ShutSeconds) / (DurationSeconds - close);
         // 1 - smoothstep(v) weighted towards a slow end: (1-v)^2 (1 + 2v) falls slowly at first, then eases out.
         return (float)((1 - v) * (1 - v) * (1 + (2 * v)));
     }

@@ -6,43 +6,173 @@ namespace Parla.Rendering;
 
 /// <summary>
 /// Paints closing eyelids. The warp alone squeezes the eye and stretches the lash line into a dark
-/// band, which reads as a squint; a real blink covers the eye with lid skin. So once an eye is
-/// mostly closed, the area the lid has swept over is painted with skin taken from the portrait's
-/// own lid (above the lashes, column by column, so its texture and lighting belong to the face)
-/// and a thin lash line is drawn along the closed lid margin.
+/// band, which reads as a squint; a real blink slides the upper lid down over the eye as a sheet.
+/// Where the portrait has lid skin to spare between lashes and brow, that is what is painted: the
+/// portrait's own lid, lashes and all, slid down to just over the lower lid, the stretch taken up
+/// near the crease (<see cref="PaintSlide"/>). Where it has not (glasses, a low brow), the area the
+/// lid has swept over is covered with the lid's skin and a thin lash line is drawn along the
+/// closed margin (<see cref="PaintCover"/>).
 /// </summary>
 internal static class EyelidPainter
 {
     private const int MaxChain = 32;
 
+    /// <summary>The sliding lid reaches at most this far above its open margin, in eye widths.</summary>
+    private const float MaxSlideReach = 0.35f;
+
+    /// <summary>With less room than this below the brow or a glasses rim, the lid is covered, not slid.</summary>
+    private const float MinSlideReach = 0.2f;
+
+    /// <summary>How far past the warped closing margin the slid lid lies, in eye widths: over the lower lid's margin.</summary>
+    private const float SlideOverlap = 0.16f;
+
+    /// <summary>How far past each corner the slid sheet's drop tapers off, in eye widths.</summary>
+    private const float SlideCornerTaper = 0.2f;
+
     public static void Paint(FaceRig rig, ReadOnlySpan<Vector2> positions, Frame source, Frame destination, float blinkImageLeft, float blinkImageRight)
     {
         var r = rig.Regions;
-        PaintEye(rig, positions, r.ImageLeftEyeUpper, r.ImageLeftEyeLower, source, destination, blinkImageLeft);
-        PaintEye(rig, positions, r.ImageRightEyeUpper, r.ImageRightEyeLower, source, destination, blinkImageRight);
+        PaintEye(rig, positions, r.ImageLeftEyeUpper, r.ImageLeftEyeLower, r.ImageLeftBrow, source, destination, blinkImageLeft);
+        PaintEye(rig, positions, r.ImageRightEyeUpper, r.ImageRightEyeLower, r.ImageRightBrow, source, destination, blinkImageRight);
     }
 
-    private static void PaintEye(FaceRig rig, ReadOnlySpan<Vector2> positions, int[] upper, int[] lower, Frame source, Frame destination, float amount)
+    private static void PaintEye(FaceRig rig, ReadOnlySpan<Vector2> positions, int[] upper, int[] lower, int[] brow, Frame source, Frame destination, float amount)
+    {
+        if (amount <= 0 || upper.Length < 3 || upper.Length > MaxChain) return;
+        var rest = rig.Positions;
+        var n = upper.Length;
+        // The eye's frame from its deformed corners (the head may have rolled), and in the portrait.
+        var eye = new ContourFrame(positions[upper[0]], positions[upper[^1]]);
+        var restEye = new ContourFrame(rest[upper[0]], rest[upper[^1]]);
+        if (eye.Width < 3 || restEye.Width < 3) return;
+        Span<byte> sample = stackalloc byte[4];
+        var lid = LidColor(rig, source, restEye, sample);
+        // The open upper margin in the portrait's own eye frame, for sampling its lid.
+        Span<float> rta = stackalloc float[n], rtb = stackalloc float[n];
+        restEye.Project(rest, upper, rta, rtb);
+        var reach = SlideReach(rest, brow, source, restEye, rta, rtb, rig.SkinColor, sample);
+        if (reach > 0) PaintSlide(positions, upper, source, destination, eye, restEye, rta, rtb, reach, amount, sample);
+        else PaintCover(rest, positions, upper, lower, source, destination, eye, restEye, rta, rtb, lid, amount, sample);
+    }
+
+    /// <summary>
+    /// How far above the open lid's margin (portrait pixels) the sliding sheet of lid skin may reach:
+    /// three quarters of the way to the brow, at most <see cref="MaxSlideReach"/> eye widths, and below
+    /// anything much darker or brighter than the face's skin above the lashes (a glasses rim or its glint, a low brow's hairs). Zero when
+    /// less than <see cref="MinSlideReach"/> eye widths are left: the lid is then covered instead of slid.
+    /// </summary>
+    private static float SlideReach(Vector2[] rest, int[] brow, Frame source, ContourFrame restEye,
+        ReadOnlySpan<float> rta, ReadOnlySpan<float> rtb, RigColor skinColor, Span<byte> sample)
+    {
+        var width = restEye.Width;
+        var reach = MaxSlideReach * width;
+        foreach (var v in brow)
+        {
+            var (a, b) = restEye.Of(rest[v]);
+            if (a < 0.15f * width || a > 0.85f * width) continue;
+            reach = Math.Min(reach, 0.75f * (MouthPainter.Interpolate(rta, rtb, a) - b));
+        }
+        var skin = Luma(skinColor.R, skinColor.G, skinColor.B);
+        float dark = 0.55f * skin, bright = Math.Max(skin + 40, 1.3f * skin);
+        var lashes = 0.12f * width;
+        for (var c = 0; c < 5; c++)
+        {
+            var a = (0.3f + 0.1f * c) * width;
+            var margin = restEye.Origin + a * restEye.Axis + MouthPainter.Interpolate(rta, rtb, a) * restEye.Down;
+            for (var h = lashes; h < reach; h += 1)
+            {
+                var p = margin - h * restEye.Down;
+                MeshWarp.SampleRow(source, sample, p.X, p.Y, 0, 0);
+                var luma = Luma(sample[0], sample[1], sample[2]);
+                if (luma < dark || luma > bright) { reach = Math.Min(reach, h - 0.03f * width); break; }
+            }
+        }
+        return reach >= MinSlideReach * width ? reach : 0;
+    }
+
+    private static float Luma(float r, float g, float b) => 0.299f * r + 0.587f * g + 0.114f * b;
+
+    /// <summary>
+    /// The upper lid slid down as a sheet: between <paramref name="reach"/> above the open margin and the
+    /// closing margin (carried a little past the warped one, over the lower lid's margin, as a closed
+    /// lid lies), each column of the portrait's lid is drawn again, translated near the margin so the
+    /// lashes keep their thickness, stretched near the crease where the skin is plain.
+    /// </summary>
+    private static void PaintSlide(ReadOnlySpan<Vector2> positions, int[] upper, Frame source, Frame destination,
+        ContourFrame eye, ContourFrame restEye, ReadOnlySpan<float> rta, ReadOnlySpan<float> rtb, float reach, float amount, Span<byte> sample)
+    {
+        var n = upper.Length;
+        var width = eye.Width;
+        var scale = restEye.Width / width; // portrait pixels per frame pixel
+        Span<float> ba = stackalloc float[n], bb = stackalloc float[n];
+        eye.Project(positions, upper, ba, bb);
+        var overlap = SlideOverlap * width * amount;
+        var band = reach / scale;
+        var alpha = FaceRig.SmoothStep(0.05f, 0.3f, amount);
+        var feather = Math.Max(1f, 0.05f * width);
+        var corner = SlideCornerTaper * width;
+        float minX = float.MaxValue, minY = float.MaxValue, maxX = float.MinValue, maxY = float.MinValue;
+        for (var i = 0; i < n; i++)
+        {
+            var top = eye.Origin + (rta[i] / scale) * eye.Axis + (rtb[i] / scale - band) * eye.Down;
+            var bottom = positions[upper[i]] + overlap * eye.Down;
+            if (i == 0) top -= corner * eye.Axis;
+            if (i == n - 1) top += corner * eye.Axis;
+            minX = Math.Min(minX, Math.Min(top.X, bottom.X)); maxX = Math.Max(maxX, Math.Max(top.X, bottom.X));
+            minY = Math.Min(minY, Math.Min(top.Y, bottom.Y)); maxY = Math.Max(maxY, Math.Max(top.Y, bottom.Y));
+        }
+        var x0 = Math.Max(0, (int)MathF.Floor(minX) - 2);
+        var x1 = Math.Min(destination.Width, (int)MathF.Ceiling(maxX) + 2);
+        var y0 = Math.Max(0, (int)MathF.Floor(minY) - 2);
+        var y1 = Math.Min(destination.Height, (int)MathF.Ceiling(maxY) + 2);
+        for (var y = y0; y < y1; y++)
+        {
+            var row = destination.GetRowSpan(y);
+            for (var x = x0; x < x1; x++)
+            {
+                var (a, b) = eye.OfPixel(x, y);
+                // Past the corners the sheet's drop tapers off, so the closed lid has no edge there.
+                var beyond = Math.Max(-a, a - width);
+                if (beyond >= corner) continue;
+                var along = 1 - FaceRig.SmoothStep(0, corner, beyond);
+                var ra = a * scale;
+                var open = MouthPainter.Interpolate(rta, rtb, ra) / scale;
+                var closed = MouthPainter.Interpolate(ba, bb, a) + overlap * along;
+                var travel = Math.Max(0, closed - open);
+                var u = (b - (open - band)) / (band + travel);
+                if (u <= 0 || b >= closed + 0.5f) continue;
+                // Height above the open margin to draw from: g(u) = αu + (1-α)u², g'(1) = (band + travel) / band,
+                // so the last stretch of the sheet is a pure translation.
+                var stretchAtMargin = Math.Min(2, (band + travel) / band);
+                var g = (2 - stretchAtMargin) * u + (stretchAtMargin - 1) * u * u;
+                var h = band * (1 - Math.Min(1, g));
+                var src = restEye.Origin + ra * restEye.Axis + (open - h) * scale * restEye.Down;
+                MeshWarp.SampleRow(source, sample, src.X, src.Y, 0, 0);
+                var k = alpha * Math.Clamp(closed - b + 0.5f, 0, 1) * FaceRig.SmoothStep(0, feather, b - (open - band))
+                    * along;
+                var o = x * 4;
+                row[o] = (byte)Math.Clamp(row[o] + k * (sample[0] - row[o]) + 0.5f, 0, 255);
+                row[o + 1] = (byte)Math.Clamp(row[o + 1] + k * (sample[1] - row[o + 1]) + 0.5f, 0, 255);
+                row[o + 2] = (byte)Math.Clamp(row[o + 2] + k * (sample[2] - row[o + 2]) + 0.5f, 0, 255);
+            }
+        }
+    }
+
+    private static void PaintCover(ReadOnlySpan<Vector2> rest, ReadOnlySpan<Vector2> positions, int[] upper, int[] lower, Frame source, Frame destination,
+        ContourFrame eye, ContourFrame restEye, ReadOnlySpan<float> rta, ReadOnlySpan<float> rtb, Vector3 lid, float amount, Span<byte> sample)
     {
         // Skin fades in over the second half of the closure: a half-closed lid is still the warped one.
         var skinAlpha = FaceRig.SmoothStep(0.35f, 0.85f, amount);
-        if (skinAlpha <= 0 || upper.Length < 3 || upper.Length > MaxChain) return;
-        var rest = rig.Positions;
+        if (skinAlpha <= 0) return;
         var n = upper.Length;
-
-        // The eye's frame from its deformed corners (the head may have rolled).
-        var eye = new ContourFrame(positions[upper[0]], positions[upper[^1]]);
         var c0 = eye.Origin;
         var width = eye.Width;
-        if (width < 3) return;
         var ax = eye.Axis;
         var down = eye.Down;
-        var restC0 = rest[upper[0]];
-        var restAxis = rest[upper[^1]] - restC0;
-        var restWidth = restAxis.Length();
-        if (restWidth < 3) return;
-        restAxis /= restWidth;
-        var restDown = new Vector2(-restAxis.Y, restAxis.X);
+        var restC0 = restEye.Origin;
+        var restAxis = restEye.Axis;
+        var restDown = restEye.Down;
+        var restWidth = restEye.Width;
 
         // Top of the painted area: the open lid margin raised by the lashes' thickness; bottom: the
         // deformed (closing) margin. Both as b(a) chains in the deformed eye frame.
@@ -67,17 +197,6 @@ internal static class EyelidPainter
             maxY = Math.Max(maxY, p.Y + 2); minY = Math.Min(minY, p.Y - 2);
         }
 
-        // The open upper margin in the portrait's own eye frame, for sampling its lid.
-        Span<float> rta = stackalloc float[n], rtb = stackalloc float[n];
-        for (var i = 0; i < n; i++)
-        {
-            var p = rest[upper[i]] - restC0;
-            rta[i] = Vector2.Dot(p, restAxis); rtb[i] = Vector2.Dot(p, restDown);
-        }
-        Span<byte> sample = stackalloc byte[4];
-        Span<int> lum = stackalloc int[5];
-        Span<int> rgb = stackalloc int[15];
-        var lid = LidColor(rig, source, restC0, restAxis, restDown, restWidth, sample, lum, rgb);
         var lashAlpha = FaceRig.SmoothStep(0.5f, 0.95f, amount);
         var lashWidth = Math.Max(1.2f, 0.06f * width);
         var feather = Math.Max(1f, 0.15f * width);
@@ -139,9 +258,11 @@ internal static class EyelidPainter
     /// highlights do not count), averaged, then mixed with a fifth of the cheek skin: a lid in
     /// shadow in the portrait is lit once it covers the eye.
     /// </summary>
-    private static Vector3 LidColor(FaceRig rig, Frame source, Vector2 c0, Vector2 axis, Vector2 down, float width,
-        Span<byte> sample, Span<int> lum, Span<int> rgb)
+    private static Vector3 LidColor(FaceRig rig, Frame source, ContourFrame restEye, Span<byte> sample)
     {
+        Span<int> lum = stackalloc int[5];
+        Span<int> rgb = stackalloc int[15];
+        var (c0, axis, down, width) = (restEye.Origin, restEye.Axis, restEye.Down, restEye.Width);
         var sum = Vector3.Zero;
         const int columns = 7;
         for (var c = 0; c < columns; c++)
