@@ -21,7 +21,7 @@ internal static class EyelidPainter
     private const float MaxSlideReach = 0.35f;
 
     /// <summary>With less room than this below the brow or a glasses rim, the lid is covered, not slid.</summary>
-    private const float MinSlideReach = 0.2f;
+    private const float MinSlideReach = 0.25f;
 
     /// <summary>How far past the warped closing margin the slid lid lies, in eye widths: over the lower lid's margin.</summary>
     private const float SlideOverlap = 0.16f;
@@ -58,8 +58,9 @@ internal static class EyelidPainter
     /// <summary>
     /// How far above the open lid's margin (portrait pixels) the sliding sheet of lid skin may reach:
     /// three quarters of the way to the brow, at most <see cref="MaxSlideReach"/> eye widths, and below
-    /// anything much darker or brighter than the face's skin above the lashes (a glasses rim or its glint, a low brow's hairs). Zero when
-    /// less than <see cref="MinSlideReach"/> eye widths are left: the lid is then covered instead of slid.
+    /// anything much darker or brighter than the face's skin above the lashes in any of nine columns
+    /// (a glasses rim or its glint, a low brow's hairs). Zero when less than <see cref="MinSlideReach"/>
+    /// eye widths are left: the lid is then covered instead of slid.
     /// </summary>
     private static float SlideReach(Vector2[] rest, int[] brow, Frame source, ContourFrame restEye,
         ReadOnlySpan<float> rta, ReadOnlySpan<float> rtb, RigColor skinColor, Span<byte> sample)
@@ -74,17 +75,27 @@ internal static class EyelidPainter
         }
         var skin = Luma(skinColor.R, skinColor.G, skinColor.B);
         float dark = 0.55f * skin, bright = Math.Max(skin + 40, 1.3f * skin);
-        var lashes = 0.12f * width;
-        for (var c = 0; c < 5; c++)
+        // Upwards from the margin: the lashes first (up to the first skin after something dark, at most a
+        // fifth of the eye's width), then lid skin until something that is not skin.
+        var maxLashes = 0.2f * width;
+        for (var c = 0; c < 9; c++)
         {
-            var a = (0.3f + 0.1f * c) * width;
+            var a = (0.1f + 0.1f * c) * width;
             var margin = restEye.Origin + a * restEye.Axis + MouthPainter.Interpolate(rta, rtb, a) * restEye.Down;
-            for (var h = lashes; h < reach; h += 1)
+            bool inLashes = true, sawLash = false;
+            for (var h = 0f; h < reach; h += 1)
             {
                 var p = margin - h * restEye.Down;
                 MeshWarp.SampleRow(source, sample, p.X, p.Y, 0, 0);
                 var luma = Luma(sample[0], sample[1], sample[2]);
-                if (luma < dark || luma > bright) { reach = Math.Min(reach, h - 0.03f * width); break; }
+                var skinLike = luma >= dark && luma <= bright;
+                sawLash |= luma < dark;
+                if (inLashes && ((sawLash && skinLike) || h > maxLashes)) inLashes = false;
+                if (!inLashes && !skinLike)
+                {
+                    reach = Math.Min(reach, h - 0.03f * width);
+                    break;
+                }
             }
         }
         return reach >= MinSlideReach * width ? reach : 0;
