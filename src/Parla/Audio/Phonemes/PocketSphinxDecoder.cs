@@ -55,7 +55,11 @@ internal sealed class PocketSphinxDecoder : IDisposable
         CreateWordRecognizer(modelDirectory, languageModelWordsOnly: true);
 
     /// <summary>As <see cref="CreateWordRecognizer(string)"/>; with <paramref name="languageModelWordsOnly"/> false, with the whole of CMUdict (for comparison).</summary>
-    internal static PocketSphinxDecoder CreateWordRecognizer(string modelDirectory, bool languageModelWordsOnly)
+    /// <remarks>
+    /// With <paramref name="senoneLogDirectory"/> the recogniser scores every senone itself and writes the
+    /// scores there, one file per utterance (-compallsen, -senlogdir): the reference <see cref="SenoneScorer"/> is tested against.
+    /// </remarks>
+    internal static PocketSphinxDecoder CreateWordRecognizer(string modelDirectory, bool languageModelWordsOnly, string? senoneLogDirectory = null)
     {
         var hmm = RequireModel(modelDirectory, "en-us");
         var lm = RequireModel(modelDirectory, "en-us.lm.bin");
@@ -74,8 +78,12 @@ internal sealed class PocketSphinxDecoder : IDisposable
         // 1e-48 and 1e-40) and at most 2000 active HMMs: 5.8 → 4.2 s of CPU per minute of the read
         // (pocketsphinx alone, medians of 3), visemes right 91.2 → 90.9 %, p/b/m frames 159 → 158 of
         // 186, the strict evaluation 16/18 and 22/23 as before, the yardstick 43/43 on the 60-s read.
+        // No phone-loop lookahead (-pl_window 0): the recogniser decodes from a SenoneScorer's scores, and
+        // pocketsphinx 5prealpha reads such a stream wrongly when the main search lags the lookahead (it
+        // seeks to where the frame after the wanted one starts). The words are the same (SenoneScorerTests).
         return Create(["-hmm", hmm, "-lm", lm, "-dict", dict, "-maxhmmpf", "2000", "-pbeam", "1e-40", "-lpbeam", "1e-30",
-            "-fwdflat", "no", "-bestpath", "no", "-topn", "3", "-wbeam", "1e-20"]);
+            "-fwdflat", "no", "-bestpath", "no", "-topn", "3", "-wbeam", "1e-20", "-pl_window", "0",
+            .. (senoneLogDirectory is null ? (string[])[] : ["-compallsen", "yes", "-senlogdir", senoneLogDirectory])], hmm);
     }
 
     /// <summary>
@@ -88,7 +96,7 @@ internal sealed class PocketSphinxDecoder : IDisposable
     public static PocketSphinxDecoder CreatePhoneAligner(string modelDirectory = DefaultModelDirectory, bool wideBeams = false)
     {
         var hmm = RequireModel(modelDirectory, "en-us");
-        return wideBeams ? Create(["-hmm", hmm, "-beam", "1e-120", "-pbeam", "1e-120", "-wbeam", "1e-100"]) : Create(["-hmm", hmm]);
+        return wideBeams ? Create(["-hmm", hmm, "-beam", "1e-120", "-pbeam", "1e-120", "-wbeam", "1e-100"]) : Create(["-hmm", hmm, "-pl_window", "0"], hmm);
     }
 
     /// <summary>A forced-alignment decoder: a JSGF grammar that accepts exactly <paramref name="words"/> in order, optional pauses between them.</summary>
@@ -196,6 +204,98 @@ internal sealed class PocketSphinxDecoder : IDisposable
         }
 
         Check(PocketSphinxNative.EndUtterance(_decoder), "ps_end_utt");
+        return BestPath(segments);
+    }
+
+    /// <summary>
+    /// The features pocketsphinx computes from one whole utterance (as <see cref="Decode"/> with
+    /// wholeUtterance: a fresh stream, batch normalisation), from this decoder's own front end:
+    /// frames × <see cref="SenoneScorer.FeatureLength"/> values. Null for samples too short to decode.
+    /// </summary>
+    internal float[]? Features(ReadOnlySpan<short> samples, out int frameCount)
+    {
+        ObjectDisposedException.ThrowIf(_decoder == 0, this);
+        frameCount = 0;
+        if (samples.Length < SampleRateHz / 10)
+        {
+            return null;
+        }
+
+        var fe = PocketSphinxNative.FrontEnd(_decoder);
+        var fcb = PocketSphinxNative.FeatureComputer(_decoder);
+        var width = PocketSphinxNative.FrontEndOutputSize(fe);
+        unsafe
+        {
+            fixed (short* data = samples)
+            {
+                var remaining = (nuint)samples.Length;
+                int frames;
+                PocketSphinxNative.FrontEndProcessFrames(fe, null, &remaining, null, &frames, null);
+                // One row more for what the end of the utterance flushes (acmod_process_full_raw).
+                var cepstra = new float[(frames + 1) * width];
+                var rows = new nint[frames + 1];
+                fixed (float* cep = cepstra)
+                fixed (nint* rowPointers = rows)
+                {
+                    for (var i = 0; i <= frames; i++)
+                    {
+                        rows[i] = (nint)(cep + (i * width));
+                    }
+
+                    PocketSphinxNative.FrontEndStartStream(fe);
+                    PocketSphinxNative.FrontEndStartUtterance(fe);
+                    var pointer = data;
+                    remaining = (nuint)samples.Length;
+                    if (PocketSphinxNative.FrontEndProcessFrames(fe, &pointer, &remaining, (float**)rowPointers, &frames, null) < 0)
+                    {
+                        throw new ToolException("pocketsphinx could not process the audio (fe_process_frames failed).");
+                    }
+
+                    int tail;
+                    PocketSphinxNative.FrontEndEndUtterance(fe, (float*)rows[frames], &tail);
+                    frames += tail;
+                    var features = PocketSphinxNative.FeatureArrayAlloc(fcb, frames);
+                    try
+                    {
+                        var count = PocketSphinxNative.CepstraToFeatures(fcb, (float**)rowPointers, &frames, 1, 1, features);
+                        // feat_array_alloc's rows point into one block: [frame][stream] → values.
+                        var block = **(float***)features;
+                        frameCount = count;
+                        var totalWidth = FeatureWidth(features, count);
+                        var result = new float[count * totalWidth];
+                        new ReadOnlySpan<float>(block, result.Length).CopyTo(result);
+                        return result;
+                    }
+                    finally
+                    {
+                        PocketSphinxNative.FeatureArrayFree(features);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Values per frame of a feature array: the distance between two frames' first streams (one frame: 39, en-us).</summary>
+    private static unsafe int FeatureWidth(nint features, int frames) =>
+        frames > 1 ? (int)(((float***)features)[1][0] - ((float***)features)[0][0]) : 39;
+
+    /// <summary>Decodes one utterance from the senone scores of <paramref name="frames"/>, mixing <paramref name="gaussians"/> Gaussians a senone (this decoder's -topn); the best path's segments.</summary>
+    internal List<DecodedSegment> DecodeScores(ScoredFrames frames, int gaussians)
+    {
+        ObjectDisposedException.ThrowIf(_decoder == 0, this);
+        using (var stream = frames.Open(gaussians))
+        {
+            if (PocketSphinxNative.DecodeSenoneScores(_decoder, stream.File) < 0)
+            {
+                throw new ToolException("pocketsphinx could not decode the senone scores (ps_decode_senscr failed).");
+            }
+        }
+
+        return BestPath([]);
+    }
+
+    private List<DecodedSegment> BestPath(List<DecodedSegment> segments)
+    {
         // Some searches (the grammar search) number frames from the first utterance the decoder ever
         // heard; the best path always starts at this utterance's first frame, so count from there.
         var origin = -1;
@@ -238,7 +338,13 @@ internal sealed class PocketSphinxDecoder : IDisposable
         }
     }
 
-    private static PocketSphinxDecoder Create(string[] arguments)
+    /// <summary>
+    /// The acoustic model's folder, for decoders that take their senone scores from a
+    /// <see cref="SenoneScorer"/> (<see cref="DecodeScores"/>); null for those that score their own.
+    /// </summary>
+    internal string? ScoredModelDirectory { get; private init; }
+
+    private static PocketSphinxDecoder Create(string[] arguments, string? scoredModelDirectory = null)
     {
         string[] common = ["-samprate", SampleRateHz.ToString(CultureInfo.InvariantCulture), "-remove_silence", "no", "-dither", "no", "-cmn", "batch"];
         var all = arguments.Concat(common).ToArray();
@@ -273,7 +379,7 @@ internal sealed class PocketSphinxDecoder : IDisposable
                 throw new ToolException("pocketsphinx could not load the en-us model (" + string.Join(' ', all) + "); reinstall it with 'sudo apt-get install --reinstall pocketsphinx-en-us'.");
             }
 
-            return new PocketSphinxDecoder(decoder);
+            return new PocketSphinxDecoder(decoder) { ScoredModelDirectory = scoredModelDirectory };
         }
         finally
         {

@@ -115,4 +115,63 @@ internal static partial class PocketSphinxNative
 
     [LibraryImport(SphinxBase, EntryPoint = "ngram_word")]
     public static partial nint NgramWord(nint model, int wordId);
+
+    [LibraryImport(SphinxBase, EntryPoint = "logmath_add")]
+    public static partial int LogMathAdd(nint logMath, int logX, int logY);
+
+    /// <summary>ps_decode_senscr: decodes one utterance from a stream of senone scores (see <see cref="SenoneScorer"/>); the number of frames searched, or negative on an error.</summary>
+    [LibraryImport(PocketSphinx, EntryPoint = "ps_decode_senscr")]
+    public static partial int DecodeSenoneScores(nint decoder, nint file);
+
+    /// <summary>ps_get_fe: the decoder's front end (owned by the decoder).</summary>
+    [LibraryImport(PocketSphinx, EntryPoint = "ps_get_fe")]
+    public static partial nint FrontEnd(nint decoder);
+
+    /// <summary>ps_get_feat: the decoder's dynamic-feature computer (owned by the decoder).</summary>
+    [LibraryImport(PocketSphinx, EntryPoint = "ps_get_feat")]
+    public static partial nint FeatureComputer(nint decoder);
+
+    [LibraryImport(SphinxBase, EntryPoint = "fe_start_stream")]
+    public static partial void FrontEndStartStream(nint frontEnd);
+
+    [LibraryImport(SphinxBase, EntryPoint = "fe_start_utt")]
+    public static partial int FrontEndStartUtterance(nint frontEnd);
+
+    [LibraryImport(SphinxBase, EntryPoint = "fe_get_output_size")]
+    public static partial int FrontEndOutputSize(nint frontEnd);
+
+    /// <summary>fe_process_frames: cepstra of the samples; with no output buffer, only how many frames they make.</summary>
+    [LibraryImport(SphinxBase, EntryPoint = "fe_process_frames")]
+    public static unsafe partial int FrontEndProcessFrames(nint frontEnd, short** samples, nuint* sampleCount, float** cepstra, int* frameCount, int* frameIndex);
+
+    [LibraryImport(SphinxBase, EntryPoint = "fe_end_utt")]
+    public static unsafe partial int FrontEndEndUtterance(nint frontEnd, float* lastCepstrum, int* frameCount);
+
+    /// <summary>feat_array_alloc: [frame][stream] pointers into one block of frames × all streams' values.</summary>
+    [LibraryImport(SphinxBase, EntryPoint = "feat_array_alloc")]
+    public static partial nint FeatureArrayAlloc(nint featureComputer, int frameCount);
+
+    [LibraryImport(SphinxBase, EntryPoint = "feat_array_free")]
+    public static partial void FeatureArrayFree(nint features);
+
+    /// <summary>feat_s2mfc2feat_live: dynamic features of a whole utterance's cepstra (batch normalisation with begin and end set).</summary>
+    [LibraryImport(SphinxBase, EntryPoint = "feat_s2mfc2feat_live")]
+    public static unsafe partial int CepstraToFeatures(nint featureComputer, float** cepstra, int* frameCount, int beginUtterance, int endUtterance, nint features);
+
+    /// <summary>glibc's cookie_io_functions_t: the read, write, seek and close callbacks of a <see cref="OpenCookie"/> stream.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct CookieFunctions
+    {
+        public nint Read;
+        public nint Write;
+        public nint Seek;
+        public nint Close;
+    }
+
+    /// <summary>fopencookie: a C stream whose reads and seeks call <paramref name="functions"/> with <paramref name="cookie"/>.</summary>
+    [LibraryImport("libc.so.6", EntryPoint = "fopencookie", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial nint OpenCookie(nint cookie, string mode, CookieFunctions functions);
+
+    [LibraryImport("libc.so.6", EntryPoint = "fclose")]
+    public static partial int CloseFile(nint file);
 }

@@ -28,6 +28,7 @@ public sealed class PreloadedDecoders : IDisposable
     internal static (PocketSphinxDecoder Recognizer, PocketSphinxDecoder Aligner) Load(string modelDirectory)
     {
         var recognizer = PocketSphinxDecoder.CreateWordRecognizer(modelDirectory);
+        _ = SenoneScorer.For(recognizer.ScoredModelDirectory!);
         try
         {
             return (recognizer, PocketSphinxDecoder.CreatePhoneAligner(modelDirectory));

@@ -1,0 +1,554 @@
+using System.Buffers.Binary;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Parla.Audio.Phonemes;
+
+/// <summary>
+/// The en-us model's senone scores, computed here instead of inside each pocketsphinx decoder. The
+/// model is phonetically tied (PTM): every senone mixes the Gaussians of its base phone's codebook
+/// (42 codebooks × 3 streams × 128 Gaussians of 13 dimensions), so a frame's scores are the top-3
+/// Gaussians of every codebook and stream, then a log-add over them with each senone's mixture
+/// weights. pocketsphinx evaluates them in scalar C for every decoder that hears the voice; here each
+/// Gaussian's sum runs in SIMD lanes across Gaussians (each lane subtracting its dimensions in
+/// pocketsphinx's order, so the float sums are the same), and one set of scores serves both the
+/// recogniser and the aligner (<see cref="PocketSphinxDecoder.DecodeScores"/>). The features are
+/// pocketsphinx's own: its front end and dynamic features, called on the decoder's objects.
+/// </summary>
+internal sealed class SenoneScorer
+{
+    private const int SenscrShift = 10;
+    private const int MaxNegativeAcousticScore = 96;
+    private const float VarianceFloor = 0.0001f;
+
+    /// <summary>The decoder's log base: its -logbase option is a float, widened to double (1.0001f).</summary>
+    private const double LogBase = (double)1.0001f;
+
+    private readonly int _codebooks;
+    private readonly int _streams;
+    private readonly int _densities;
+    private readonly int[] _streamLength;
+    private readonly int[] _streamOffset;
+    private readonly int _topN;
+    // Per codebook and stream, dimension-major: [cb][stream][dim][density], so a vector holds one
+    // dimension of consecutive Gaussians.
+    private readonly float[] _mean;
+    private readonly float[] _precision;
+    private readonly float[] _determinant; // [cb][stream][density]
+    private readonly byte[] _mixtureWeights; // [stream][density][senone], negated and quantised
+    private readonly short[] _senoneCodebook;
+    private readonly int[][] _codebookSenones;
+    private readonly byte[] _logAdd;
+
+    private SenoneScorer(int codebooks, int streams, int densities, int[] streamLength, int topN, float[] mean, float[] precision,
+        float[] determinant, byte[] mixtureWeights, short[] senoneCodebook, byte[] logAdd, string mdefPath)
+    {
+        _codebooks = codebooks;
+        _streams = streams;
+        _densities = densities;
+        _streamLength = streamLength;
+        _streamOffset = new int[streams + 1];
+        for (var f = 0; f < streams; f++)
+        {
+            _streamOffset[f + 1] = _streamOffset[f] + streamLength[f];
+        }
+
+        _topN = topN;
+        _mean = mean;
+        _precision = precision;
+        _determinant = determinant;
+        _mixtureWeights = mixtureWeights;
+        _senoneCodebook = senoneCodebook;
+        _codebookSenones = Enumerable.Range(0, codebooks).Select(cb => Enumerable.Range(0, senoneCodebook.Length).Where(sen => senoneCodebook[sen] == cb).ToArray()).ToArray();
+        _logAdd = logAdd;
+        StreamHeader = Encoding.ASCII.GetBytes(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"s3\nversion 0.1\nmdef_file {mdefPath}\nn_sen {senoneCodebook.Length}\nlogbase {LogBase:F6}\nendhdr\n"));
+    }
+
+    /// <summary>The most Gaussians a senone's score may mix per stream (the aligner's -topn, pocketsphinx's default); the recogniser mixes 3.</summary>
+    public const int MostGaussians = 4;
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<SenoneScorer>> Loaded = new();
+
+    public int SenoneCount => _senoneCodebook.Length;
+
+    /// <summary>The scorer of the model in <paramref name="hmmDirectory"/>, loaded once per process (about 4 MB).</summary>
+    public static SenoneScorer For(string hmmDirectory) =>
+        Loaded.GetOrAdd(hmmDirectory, directory => new Lazy<SenoneScorer>(() => Load(directory, MostGaussians))).Value;
+
+    /// <summary>Feature values of one frame (all streams).</summary>
+    public int FeatureLength => _streamOffset[^1];
+
+    /// <summary>Reads the model in <paramref name="hmmDirectory"/> (means, variances, sendump, mdef), scoring the <paramref name="topN"/> best Gaussians.</summary>
+    public static SenoneScorer Load(string hmmDirectory, int topN)
+    {
+        var (codebooks, streams, densities, lengths, means) = ReadGaussians(Path.Combine(hmmDirectory, "means"));
+        var (_, _, _, _, variances) = ReadGaussians(Path.Combine(hmmDirectory, "variances"));
+        var featureLength = lengths.Sum();
+        var invLogBase = 1.0 / Math.Log(LogBase);
+        var mean = new float[codebooks * densities * featureLength];
+        var precision = new float[mean.Length];
+        var determinant = new float[codebooks * streams * densities];
+        var source = 0;
+        for (var m = 0; m < codebooks; m++)
+        {
+            var offset = 0;
+            for (var f = 0; f < streams; f++)
+            {
+                var length = lengths[f];
+                var block = (m * featureLength + offset) * densities; // [cb][stream] block, dimension-major
+                for (var d = 0; d < densities; d++)
+                {
+                    float det = 0;
+                    for (var i = 0; i < length; i++, source++)
+                    {
+                        var v = Math.Max(variances[source], VarianceFloor);
+                        // As gauden_dist_precompute: log-base determinant term, and the precision part of the exponent.
+                        det += (int)(Math.Log(1.0 / Math.Sqrt(v * 2.0 * Math.PI)) * invLogBase);
+                        mean[block + i * densities + d] = means[source];
+                        precision[block + i * densities + d] = (int)(1.0 / (v * 2.0) * invLogBase); // logmath_ln_to_log truncates
+                    }
+
+                    determinant[((m * streams) + f) * densities + d] = det;
+                }
+
+                offset += length;
+            }
+        }
+
+        var senoneCodebook = ReadSenoneCodebooks(Path.Combine(hmmDirectory, "mdef"));
+        var mixtureWeights = ReadSendump(Path.Combine(hmmDirectory, "sendump"), streams, densities, senoneCodebook.Length);
+        return new SenoneScorer(codebooks, streams, densities, lengths, topN, mean, precision, determinant, mixtureWeights,
+            senoneCodebook, LogAddTable(), Path.Combine(hmmDirectory, "mdef"));
+    }
+
+    /// <summary>
+    /// A piece's Gaussians evaluated: for every frame, codebook and stream, the <see cref="MostGaussians"/>
+    /// best and their scores (<see cref="ScoredFrames"/>, about 1 KB a frame). Each decoder's senone
+    /// scores are made from them as it reads its stream (<see cref="ScoredFrames.Open"/>).
+    /// </summary>
+    /// <param name="features">Frames × <see cref="FeatureLength"/> values (<see cref="PocketSphinxDecoder.Features"/>).</param>
+    /// <param name="frameCount">Frames in <paramref name="features"/>.</param>
+    // Compiled optimised at once: the recogniser's threads keep the tiered JIT from promoting it for seconds.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public ScoredFrames Evaluate(ReadOnlySpan<float> features, int frameCount)
+    {
+        var perFrame = _codebooks * _streams * _topN;
+        var frames = new ScoredFrames(this, frameCount, perFrame);
+        var topCodeword = new int[perFrame];
+        var topScore = new int[perFrame];
+        var distances = new float[_densities];
+        var integers = new int[_densities];
+        for (var t = 0; t < frameCount; t++)
+        {
+            EvaluateCodebooks(features.Slice(t * FeatureLength, FeatureLength), topCodeword, topScore, distances, integers);
+            var codewords = frames.Codewords(t);
+            var scores = frames.Scores(t);
+            for (var i = 0; i < perFrame; i++)
+            {
+                // Codewords are below the 128 densities, scores clamped to 0..96 (MaxNegativeAcousticScore).
+                codewords[i] = (byte)topCodeword[i];
+                scores[i] = (byte)topScore[i];
+            }
+        }
+
+        return frames;
+    }
+
+    /// <summary>The text header of a senone-score stream (<c>ps_decode_senscr</c>), the byte-order word after it.</summary>
+    internal byte[] StreamHeader { get; }
+
+    /// <summary>Bytes of one frame in a senone-score stream: the count of scores (all senones), then the scores.</summary>
+    internal int StreamFrameBytes => 2 + (2 * SenoneCount);
+
+    /// <summary>
+    /// One frame of a senone-score stream as pocketsphinx's <c>ps_decode_senscr</c> reads it: the count
+    /// of scores (all senones) and the scores, each the senone's negated log-likelihood relative to the
+    /// frame's best (0), as pocketsphinx's own evaluation with every senone active.
+    /// </summary>
+    /// <param name="codewords">The frame's best Gaussians, per codebook and stream (<see cref="ScoredFrames"/>).</param>
+    /// <param name="scores">Their scores.</param>
+    /// <param name="gaussians">How many of a codebook's best Gaussians a senone mixes (a decoder's -topn; at most <see cref="MostGaussians"/>).</param>
+    /// <param name="senones">Scratch, one entry a senone.</param>
+    /// <param name="output">The frame: <see cref="StreamFrameBytes"/> bytes.</param>
+    internal void WriteStreamFrame(ReadOnlySpan<byte> codewords, ReadOnlySpan<byte> scores, int gaussians, int[] senones, Span<short> output)
+    {
+        output[0] = (short)SenoneCount;
+        EvaluateSenones(codewords, scores, Math.Clamp(gaussians, 1, _topN), senones, output[1..]);
+    }
+
+    // Compiled optimised at once: the recogniser's threads keep the tiered JIT from promoting it for seconds.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private void EvaluateCodebooks(ReadOnlySpan<float> frame, int[] topCodeword, int[] topScore, float[] distances, int[] integers)
+    {
+        var featureLength = FeatureLength;
+        for (var f = 0; f < _streams; f++)
+        {
+            var norm = int.MinValue;
+            for (var m = 0; m < _codebooks; m++)
+            {
+                var block = (m * featureLength + _streamOffset[f]) * _densities;
+                Distances(frame.Slice(_streamOffset[f], _streamLength[f]), block, ((m * _streams) + f) * _densities, distances);
+                var top = ((m * _streams) + f) * _topN;
+                SelectTop(distances, integers, topCodeword.AsSpan(top, _topN), topScore.AsSpan(top, _topN));
+                norm = Math.Max(norm, topScore[top] >> SenscrShift);
+            }
+
+            for (var m = 0; m < _codebooks; m++)
+            {
+                var top = ((m * _streams) + f) * _topN;
+                for (var k = 0; k < _topN; k++)
+                {
+                    var s = -((topScore[top + k] >> SenscrShift) - norm);
+                    topScore[top + k] = Math.Min(s, MaxNegativeAcousticScore);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Every Gaussian's log density (float, as pocketsphinx: the determinant term less each
+    /// dimension's weighted square, dimension by dimension), eight Gaussians a lane-vector and
+    /// sixty-four at a time held in registers across the dimensions.
+    /// </summary>
+    // Compiled optimised at once: the recogniser's threads keep the tiered JIT from promoting it for seconds.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private unsafe void Distances(ReadOnlySpan<float> x, int block, int determinantStart, float[] distances)
+    {
+        var n = _densities;
+        var w = Vector<float>.Count;
+        const int Held = 8;
+        fixed (float* mean = &_mean[block], precision = &_precision[block], det = &_determinant[determinantStart], output = distances)
+        fixed (float* features = x)
+        {
+            var d = 0;
+            for (; d <= n - (Held * w); d += Held * w)
+            {
+                var a0 = Vector.Load(det + d);
+                var a1 = Vector.Load(det + d + w);
+                var a2 = Vector.Load(det + d + (2 * w));
+                var a3 = Vector.Load(det + d + (3 * w));
+                var a4 = Vector.Load(det + d + (4 * w));
+                var a5 = Vector.Load(det + d + (5 * w));
+                var a6 = Vector.Load(det + d + (6 * w));
+                var a7 = Vector.Load(det + d + (7 * w));
+                for (var i = 0; i < x.Length; i++)
+                {
+                    var xi = new Vector<float>(features[i]);
+                    var m = mean + (i * n) + d;
+                    var p = precision + (i * n) + d;
+                    a0 = Step(a0, xi, m, p);
+                    a1 = Step(a1, xi, m + w, p + w);
+                    a2 = Step(a2, xi, m + (2 * w), p + (2 * w));
+                    a3 = Step(a3, xi, m + (3 * w), p + (3 * w));
+                    a4 = Step(a4, xi, m + (4 * w), p + (4 * w));
+                    a5 = Step(a5, xi, m + (5 * w), p + (5 * w));
+                    a6 = Step(a6, xi, m + (6 * w), p + (6 * w));
+                    a7 = Step(a7, xi, m + (7 * w), p + (7 * w));
+                }
+
+                a0.Store(output + d);
+                a1.Store(output + d + w);
+                a2.Store(output + d + (2 * w));
+                a3.Store(output + d + (3 * w));
+                a4.Store(output + d + (4 * w));
+                a5.Store(output + d + (5 * w));
+                a6.Store(output + d + (6 * w));
+                a7.Store(output + d + (7 * w));
+            }
+
+            for (; d < n; d++)
+            {
+                var acc = det[d];
+                for (var i = 0; i < x.Length; i++)
+                {
+                    var diff = features[i] - mean[(i * n) + d];
+                    acc -= diff * diff * precision[(i * n) + d];
+                }
+
+                output[d] = acc;
+            }
+        }
+    }
+
+    /// <summary>One dimension of eight Gaussians: the sum less (x − mean)² × precision, multiplied and subtracted apart (no fused multiply-add), as pocketsphinx.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector<float> Step(Vector<float> acc, Vector<float> x, float* mean, float* precision)
+    {
+        var diff = x - Vector.Load(mean);
+        return acc - (diff * diff * Vector.Load(precision));
+    }
+
+    /// <summary>The <see cref="_topN"/> best Gaussians by their integer score (truncated, as C's cast), best first.</summary>
+    // Compiled optimised at once: the recogniser's threads keep the tiered JIT from promoting it for seconds.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void SelectTop(float[] distances, int[] scoresOfAll, Span<int> codewords, Span<int> scores)
+    {
+        var w = Vector<float>.Count;
+        var i = 0;
+        for (; i <= distances.Length - w; i += w)
+        {
+            Vector.ConvertToInt32Native(new Vector<float>(distances.AsSpan(i))).CopyTo(scoresOfAll.AsSpan(i));
+        }
+
+        for (; i < distances.Length; i++)
+        {
+            scoresOfAll[i] = (int)distances[i];
+        }
+
+        var k = codewords.Length;
+        scores.Fill(int.MinValue);
+        for (var cw = 0; cw < scoresOfAll.Length; cw++)
+        {
+            var s = scoresOfAll[cw];
+            if (s <= scores[k - 1]) continue;
+            var j = k - 1;
+            for (; j > 0 && s > scores[j - 1]; j--)
+            {
+                scores[j] = scores[j - 1];
+                codewords[j] = codewords[j - 1];
+            }
+
+            scores[j] = s;
+            codewords[j] = cw;
+        }
+    }
+
+    // Compiled optimised at once: the recogniser's threads keep the tiered JIT from promoting it for seconds.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private unsafe void EvaluateSenones(ReadOnlySpan<byte> topCodeword, ReadOnlySpan<byte> topScore, int count, int[] senones, Span<short> output)
+    {
+        var n = SenoneCount;
+        Array.Clear(senones);
+        fixed (byte* weights = _mixtureWeights, logAdd = _logAdd)
+        fixed (int* total = senones)
+        {
+            // Codebook by codebook, so that each mixture-weight row is read along its senones (a
+            // codebook's senones lie close together), not scattered over the whole table. Each
+            // stream's density: the best Gaussian's weighted score log-added with the others'
+            // (negated log values, as pocketsphinx's fast_logmath_add), in the same order.
+            for (var cb = 0; cb < _codebooks; cb++)
+            {
+                var members = _codebookSenones[cb];
+                for (var f = 0; f < _streams; f++)
+                {
+                    var top = ((cb * _streams) + f) * _topN;
+                    var row0 = weights + (f * _densities * n) + (topCodeword[top] * n);
+                    var score0 = topScore[top];
+                    if (count == 3)
+                    {
+                        var row1 = weights + (f * _densities * n) + (topCodeword[top + 1] * n);
+                        var row2 = weights + (f * _densities * n) + (topCodeword[top + 2] * n);
+                        int score1 = topScore[top + 1], score2 = topScore[top + 2];
+                        foreach (var sen in members)
+                        {
+                            var fden = LogAdd(logAdd, row0[sen] + score0, row1[sen] + score1);
+                            total[sen] += LogAdd(logAdd, fden, row2[sen] + score2);
+                        }
+
+                        continue;
+                    }
+
+                    foreach (var sen in members)
+                    {
+                        var fden = row0[sen] + score0;
+                        for (var j = 1; j < count; j++)
+                        {
+                            fden = LogAdd(logAdd, fden, weights[(f * _densities * n) + (topCodeword[top + j] * n) + sen] + topScore[top + j]);
+                        }
+
+                        total[sen] += fden;
+                    }
+                }
+            }
+        }
+
+        var best = int.MaxValue;
+        for (var sen = 0; sen < n; sen++)
+        {
+            best = Math.Min(best, senones[sen]);
+        }
+
+        for (var sen = 0; sen < n; sen++)
+        {
+            output[sen] = (short)((short)senones[sen] - best);
+        }
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static unsafe int LogAdd(byte* table, int x, int y)
+    {
+        // Branch-free: the smaller value less the table's entry for their distance.
+        var d = x - y;
+        var sign = d >> 31;
+        return y + (d & sign) - table[(d ^ sign) - sign];
+    }
+
+    /// <summary>
+    /// The 8-bit log-add table of base 1.0001 shifted by 10 bits that pocketsphinx's PTM evaluation
+    /// uses: entry d is what adding a probability d units lower adds, read from sphinxbase's own table.
+    /// </summary>
+    private static byte[] LogAddTable()
+    {
+        var lmath = PocketSphinxNative.LogMathInit(LogBase, SenscrShift, 1);
+        try
+        {
+            var table = new byte[256];
+            for (var d = 0; d < table.Length; d++)
+            {
+                table[d] = (byte)PocketSphinxNative.LogMathAdd(lmath, 0, -d);
+            }
+
+            return table;
+        }
+        finally
+        {
+            PocketSphinxNative.LogMathFree(lmath);
+        }
+    }
+
+    /// <summary>Sphinx-3 binary Gaussian parameters (means or variances): [codebook][stream][density][dimension].</summary>
+    private static (int Codebooks, int Streams, int Densities, int[] Lengths, float[] Values) ReadGaussians(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        var position = HeaderEnd(bytes, path);
+        int Next()
+        {
+            var v = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(position));
+            position += 4;
+            return v;
+        }
+
+        var codebooks = Next();
+        var streams = Next();
+        var densities = Next();
+        var lengths = new int[streams];
+        for (var f = 0; f < streams; f++)
+        {
+            lengths[f] = Next();
+        }
+
+        var count = Next();
+        if (count != codebooks * densities * lengths.Sum())
+        {
+            throw new InvalidDataException($"{path}: {count} values, expected {codebooks * densities * lengths.Sum()}.");
+        }
+
+        var values = MemoryMarshal.Cast<byte, float>(bytes.AsSpan(position, count * 4)).ToArray();
+        return (codebooks, streams, densities, lengths, values);
+    }
+
+    /// <summary>Where the data of a Sphinx-3 binary file starts: after "endhdr\n" and the byte-order word.</summary>
+    private static int HeaderEnd(byte[] bytes, string path)
+    {
+        var end = bytes.AsSpan().IndexOf("endhdr\n"u8);
+        if (end < 0 || BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(end + 7)) != 0x11223344)
+        {
+            throw new InvalidDataException($"{path} is not a little-endian Sphinx-3 binary file.");
+        }
+
+        return end + 7 + 4;
+    }
+
+    /// <summary>Each senone's base phone (its codebook), from the binary model definition, as bin_mdef_read builds sen2cimap.</summary>
+    private static short[] ReadSenoneCodebooks(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        var position = 4; // "BMDF"
+        int Next()
+        {
+            var v = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(position));
+            position += 4;
+            return v;
+        }
+
+        _ = Next(); // format version
+        var description = Next();
+        position += description;
+        var ciPhones = Next();
+        var phones = Next();
+        var emitStates = Next();
+        _ = Next(); // CI senones
+        var senones = Next();
+        _ = Next(); // transition matrices
+        var sequences = Next();
+        _ = Next(); // context
+        var treeNodes = Next();
+        _ = Next(); // silence
+        var names = position;
+        for (var i = 0; i < ciPhones; i++)
+        {
+            position = Array.IndexOf(bytes, (byte)0, position) + 1;
+        }
+
+        position = names + (((position - names) + 3) & ~3);
+        position += treeNodes * 8;
+        var phoneTable = position;
+        position += phones * 12;
+        var sequenceSize = Next();
+        var sequenceStart = position;
+        if (emitStates == 0)
+        {
+            throw new InvalidDataException($"{path}: phones with different numbers of states are not supported.");
+        }
+
+        var map = new short[senones];
+        Array.Fill(map, (short)-1);
+        for (var p = 0; p < phones; p++)
+        {
+            var entry = phoneTable + (p * 12);
+            var ssid = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(entry));
+            var ci = p < ciPhones ? p : bytes[entry + 8 + 1]; // CD phones: info.cd.ctx[0], the base phone
+            for (var j = 0; j < emitStates; j++)
+            {
+                var s = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(sequenceStart + (2 * ((ssid * emitStates) + j))));
+                if (map[s] == -1) map[s] = (short)ci;
+            }
+        }
+
+        _ = sequences;
+        _ = sequenceSize;
+        return map;
+    }
+
+    /// <summary>The quantised mixture weights (sendump, 8 bits each): [stream][density][senone].</summary>
+    private static byte[] ReadSendump(string path, int streams, int densities, int senones)
+    {
+        var bytes = File.ReadAllBytes(path);
+        var position = 0;
+        int Next()
+        {
+            var v = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(position));
+            position += 4;
+            return v;
+        }
+
+        // Title, header, then header strings until an empty one.
+        var title = Next();
+        position += title;
+        var header = Next();
+        position += header;
+        var clusters = 0;
+        for (var n = Next(); n != 0; n = Next())
+        {
+            var line = Encoding.ASCII.GetString(bytes, position, n - 1);
+            if (line.StartsWith("cluster_count ", StringComparison.Ordinal)) clusters = int.Parse(line[14..], System.Globalization.CultureInfo.InvariantCulture);
+            position += n;
+        }
+
+        if (clusters != 0)
+        {
+            throw new InvalidDataException($"{path}: clustered mixture weights are not supported.");
+        }
+
+        var rows = Next();
+        var columns = Next();
+        if (rows != densities || columns != senones)
+        {
+            throw new InvalidDataException($"{path}: {rows}×{columns} mixture weights, expected {densities}×{senones}.");
+        }
+
+        return bytes.AsSpan(position, streams * densities * senones).ToArray();
+    }
+}
