@@ -46,13 +46,12 @@ internal static class EyelidPainter
         var restEye = new ContourFrame(rest[upper[0]], rest[upper[^1]]);
         if (eye.Width < 3 || restEye.Width < 3) return;
         Span<byte> sample = stackalloc byte[4];
-        var lid = LidColor(rig, source, restEye, sample);
         // The open upper margin in the portrait's own eye frame, for sampling its lid.
         Span<float> rta = stackalloc float[n], rtb = stackalloc float[n];
         restEye.Project(rest, upper, rta, rtb);
         var reach = SlideReach(rest, brow, source, restEye, rta, rtb, rig.SkinColor, sample);
         if (reach > 0) PaintSlide(positions, upper, source, destination, eye, restEye, rta, rtb, reach, amount, sample);
-        else PaintCover(rest, positions, upper, lower, source, destination, eye, restEye, rta, rtb, lid, amount, sample);
+        else PaintCover(rest, positions, upper, lower, source, destination, eye, restEye, rta, rtb, LidColor(rig, source, restEye, sample), amount, sample);
     }
 
     /// <summary>
@@ -169,6 +168,11 @@ internal static class EyelidPainter
         }
     }
 
+    /// <summary>
+    /// The swept area covered: between the open margin (raised by the lashes) and the closing one, skin
+    /// continued from the portrait's lid above, blended with its mean colour, and a lash line along
+    /// the closing margin.
+    /// </summary>
     private static void PaintCover(ReadOnlySpan<Vector2> rest, ReadOnlySpan<Vector2> positions, int[] upper, int[] lower, Frame source, Frame destination,
         ContourFrame eye, ContourFrame restEye, ReadOnlySpan<float> rta, ReadOnlySpan<float> rtb, Vector3 lid, float amount, Span<byte> sample)
     {
