@@ -67,6 +67,53 @@ public sealed class SenoneScorerTests
         Assert.All(itself.Zip(words), pair => Assert.InRange(pair.Second.StartFrame - pair.First.StartFrame, -3, 3));
     }
 
+    [Fact]
+    public void ScoreStream_ReadsTheSameThroughTheCStreamWhereverItSeeks()
+    {
+        var pcm = AudioDecoder.Decode(AudioTestData.Voice("librivox_0880.wav")).ToPcm16().AsSpan(0, 16000).ToArray();
+        using var recognizer = PocketSphinxDecoder.CreateWordRecognizer(PocketSphinxDecoder.DefaultModelDirectory);
+        var features = recognizer.Features(pcm, out var frames)!;
+        using var scored = SenoneScorer.For(recognizer.ScoredModelDirectory!).Evaluate(features, frames);
+        var whole = scored.ReadAll(4);
+        Assert.Equal(scored.StreamLength, whole.Length);
+
+        using var stream = scored.Open(4);
+        // Read from the start in odd pieces, as pocketsphinx's header parser and frame reader do.
+        var read = new byte[whole.Length];
+        var at = 0;
+        while (at < read.Length)
+        {
+            var n = (int)FileRead(read.AsSpan(at), 1, (nuint)Math.Min(777, read.Length - at), stream.File);
+            Assert.True(n > 0, $"fread returned {n} at {at}");
+            at += n;
+        }
+
+        Assert.Equal(whole, read);
+        Assert.Equal(whole.Length, (long)FileTell(stream.File));
+        // Back into the middle of a frame, then forward to the end.
+        var middle = whole.Length / 3;
+        Assert.Equal(0, FileSeek(stream.File, middle, 0));
+        Assert.Equal(middle, (long)FileTell(stream.File));
+        var rest = new byte[whole.Length - middle];
+        Assert.Equal((nuint)rest.Length, FileRead(rest, 1, (nuint)rest.Length, stream.File));
+        Assert.Equal(whole.AsSpan(middle).ToArray(), rest);
+        Assert.Equal((nuint)0, FileRead(rest, 1, 1, stream.File));
+    }
+
+    [DllImport("libc.so.6", EntryPoint = "fread")]
+    private static extern unsafe nuint FileRead(byte* buffer, nuint size, nuint count, nint file);
+
+    private static unsafe nuint FileRead(Span<byte> buffer, nuint size, nuint count, nint file)
+    {
+        fixed (byte* p = buffer) return FileRead(p, size, count, file);
+    }
+
+    [DllImport("libc.so.6", EntryPoint = "fseek")]
+    private static extern int FileSeek(nint file, long offset, int whence);
+
+    [DllImport("libc.so.6", EntryPoint = "ftell")]
+    private static extern long FileTell(nint file);
+
     /// <summary>After the text header ("endhdr\n") and the byte-order word.</summary>
     private static int DataStart(byte[] stream) => stream.AsSpan().IndexOf("endhdr\n"u8) + 7 + 4;
 }

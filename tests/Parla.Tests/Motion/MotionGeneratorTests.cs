@@ -79,19 +79,23 @@ public sealed class MotionGeneratorTests
             {
                 var end = k;
                 var peak = 0f;
+                var shut = 0;
                 while (end < blink.Length && blink[end] > 0)
                 {
+                    shut += blink[end] >= 0.99f ? 1 : 0;
                     peak = Math.Max(peak, blink[end++]);
                 }
 
-                // 150–250 ms is 4–6 frames at 25 fps, of which the first and last may fall on zero.
+                // 195–295 ms (falling, shut 45 ms, rising) is 5–8 frames at 25 fps, of which the first and last may fall on zero.
                 if (end < blink.Length)
                 {
                     Assert.InRange(end - k, 2, 8);
                 }
 
-                // The peak is aligned to a frame, so every blink is seen fully shut (double blinks may overlap by a frame).
+                // The peak is aligned to a frame, so every blink is seen fully shut (double blinks may overlap by a frame),
+                // and it rests shut for two frames at 25 fps (Blink.ShutSeconds).
                 Assert.True(peak >= 0.99f, $"blink at frame {k} peaks at {peak}");
+                Assert.True(shut >= 2, $"blink at frame {k} is shut in {shut} frame(s)");
             }
         }
     }
