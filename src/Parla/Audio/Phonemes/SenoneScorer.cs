@@ -10,13 +10,14 @@ namespace Parla.Audio.Phonemes;
 /// <summary>
 /// The en-us model's senone scores, computed here instead of inside each pocketsphinx decoder. The
 /// model is phonetically tied (PTM): every senone mixes the Gaussians of its base phone's codebook
-/// (42 codebooks × 3 streams × 128 Gaussians of 13 dimensions), so a frame's scores are the top-3
-/// Gaussians of every codebook and stream, then a log-add over them with each senone's mixture
-/// weights. pocketsphinx evaluates them in scalar C for every decoder that hears the voice; here each
-/// Gaussian's sum runs in SIMD lanes across Gaussians (each lane subtracting its dimensions in
-/// pocketsphinx's order, so the float sums are the same), and one set of scores serves both the
-/// recogniser and the aligner (<see cref="PocketSphinxDecoder.DecodeScores"/>). The features are
-/// pocketsphinx's own: its front end and dynamic features, called on the decoder's objects.
+/// (42 codebooks × 3 streams × 128 Gaussians of 13 dimensions), so a frame's scores are the best
+/// Gaussians of every codebook and stream (3 for the recogniser, 4 for the aligner), then a log-add
+/// over them with each senone's mixture weights. pocketsphinx evaluates them in scalar C for every
+/// decoder that hears the voice; here each Gaussian's sum runs in SIMD lanes across Gaussians (each
+/// lane subtracting its dimensions in pocketsphinx's order, so the float sums are the same), one
+/// evaluation (<see cref="Evaluate"/>) serves both decoders, and each reads its senone scores from a
+/// stream made as it reads (<see cref="ScoredFrames"/>, <see cref="PocketSphinxDecoder.DecodeScores"/>).
+/// The features are pocketsphinx's own: its front end and dynamic features, called on the decoder's objects.
 /// </summary>
 internal sealed class SenoneScorer
 {
