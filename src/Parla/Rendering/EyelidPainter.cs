@@ -20,11 +20,17 @@ internal static class EyelidPainter
     /// <summary>The sliding lid reaches at most this far above its open margin, in eye widths.</summary>
     private const float MaxSlideReach = 0.35f;
 
-    /// <summary>With less room than this below the brow or a glasses rim, the lid is covered, not slid.</summary>
-    private const float MinSlideReach = 0.25f;
+    /// <summary>With less room than this below the brow, the lid is covered, not slid (the sheet's plain skin would be stretched into streaks).</summary>
+    private const float MinSlideReach = 0.2f;
+
+    /// <summary>
+    /// With less room than this below something that is not skin (a glasses rim, its glint), the lid is
+    /// covered: a rim's translucent lower edge can read as skin, and the sheet would drag it down.
+    /// </summary>
+    private const float MinSlideReachUnderObstacle = 0.25f;
 
     /// <summary>How far past the warped closing margin the slid lid lies, in eye widths: over the lower lid's margin.</summary>
-    private const float SlideOverlap = 0.16f;
+    private const float SlideOverlap = 0.2f;
 
     /// <summary>How far past each corner the slid sheet's drop tapers off, in eye widths.</summary>
     private const float SlideCornerTaper = 0.2f;
@@ -59,7 +65,8 @@ internal static class EyelidPainter
     /// three quarters of the way to the brow, at most <see cref="MaxSlideReach"/> eye widths, and below
     /// anything much darker or brighter than the face's skin above the lashes in any of nine columns
     /// (a glasses rim or its glint, a low brow's hairs). Zero when less than <see cref="MinSlideReach"/>
-    /// eye widths are left: the lid is then covered instead of slid.
+    /// eye widths are left (<see cref="MinSlideReachUnderObstacle"/> below something that is not skin):
+    /// the lid is then covered instead of slid.
     /// </summary>
     private static float SlideReach(Vector2[] rest, int[] brow, Frame source, ContourFrame restEye,
         ReadOnlySpan<float> rta, ReadOnlySpan<float> rtb, RigColor skinColor, Span<byte> sample)
@@ -77,6 +84,7 @@ internal static class EyelidPainter
         // Upwards from the margin: the lashes first (up to the first skin after something dark, at most a
         // fifth of the eye's width), then lid skin until something that is not skin.
         var maxLashes = 0.2f * width;
+        var underObstacle = false;
         for (var c = 0; c < 9; c++)
         {
             var a = (0.1f + 0.1f * c) * width;
@@ -92,12 +100,15 @@ internal static class EyelidPainter
                 if (inLashes && ((sawLash && skinLike) || h > maxLashes)) inLashes = false;
                 if (!inLashes && !skinLike)
                 {
-                    reach = Math.Min(reach, h - 0.03f * width);
+                    // The scan stops below reach, so this obstacle is what limits it now.
+                    underObstacle = true;
+                    reach = h - (0.03f * width);
                     break;
                 }
             }
         }
-        return reach >= MinSlideReach * width ? reach : 0;
+
+        return reach >= (underObstacle ? MinSlideReachUnderObstacle : MinSlideReach) * width ? reach : 0;
     }
 
     private static float Luma(float r, float g, float b) => 0.299f * r + 0.587f * g + 0.114f * b;
@@ -151,11 +162,11 @@ internal static class EyelidPainter
                 var travel = Math.Max(0, closed - open);
                 var u = (b - (open - band)) / (band + travel);
                 if (u <= 0 || b >= closed + 0.5f) continue;
-                // Height above the open margin to draw from: g(u) = αu + (1-α)u², g'(1) = (band + travel) / band,
-                // so the last stretch of the sheet is a pure translation.
-                var stretchAtMargin = Math.Min(2, (band + travel) / band);
-                var g = (2 - stretchAtMargin) * u + (stretchAtMargin - 1) * u * u;
-                var h = band * (1 - Math.Min(1, g));
+                // Height above the open margin to draw from: g(u) = u^k, k = (band + travel) / band, so that
+                // g'(1) = k and the sheet's lower part is a pure translation (lashes keep their thickness),
+                // and the stretch goes to the plain skin near the top of the band.
+                var g = MathF.Pow(Math.Min(1, u), (band + travel) / band);
+                var h = band * (1 - g);
                 var src = restEye.Origin + ra * restEye.Axis + (open - h) * scale * restEye.Down;
                 MeshWarp.SampleRow(source, sample, src.X, src.Y, 0, 0);
                 var k = alpha * Math.Clamp(closed - b + 0.5f, 0, 1) * FaceRig.SmoothStep(0, feather, b - (open - band))
