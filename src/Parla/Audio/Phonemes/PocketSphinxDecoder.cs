@@ -92,6 +92,8 @@ internal sealed class PocketSphinxDecoder : IDisposable
     /// memory; the one-phone words are added as alignments need them. With <paramref name="wideBeams"/>
     /// (1e-120 instead of 1e-48) an alignment also survives a voice that matches the acoustic model
     /// poorly (espeak-ng's English loses the path at the default beams), for a reference alignment.
+    /// The default one decodes from a <see cref="SenoneScorer"/>'s scores, so it runs without the
+    /// phone-loop lookahead as the recogniser does; the wide-beam one decodes samples itself.
     /// </summary>
     public static PocketSphinxDecoder CreatePhoneAligner(string modelDirectory = DefaultModelDirectory, bool wideBeams = false)
     {
