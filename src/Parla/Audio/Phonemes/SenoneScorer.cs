@@ -304,21 +304,36 @@ internal sealed class SenoneScorer
             scoresOfAll[i] = (int)distances[i];
         }
 
-        var k = codewords.Length;
-        scores.Fill(int.MinValue);
-        for (var cw = 0; cw < scoresOfAll.Length; cw++)
+        // The best, then the best of the rest, and so on: a vector maximum and the first place that
+        // holds it, which ranks equal scores by codeword as the insertion it replaces did.
+        var all = scoresOfAll.AsSpan();
+        for (var k = 0; k < codewords.Length; k++)
         {
-            var s = scoresOfAll[cw];
-            if (s <= scores[k - 1]) continue;
-            var j = k - 1;
-            for (; j > 0 && s > scores[j - 1]; j--)
+            var best = int.MinValue;
+            var j = 0;
+            if (all.Length >= w)
             {
-                scores[j] = scores[j - 1];
-                codewords[j] = codewords[j - 1];
+                var max = new Vector<int>(all);
+                for (j = w; j <= all.Length - w; j += w)
+                {
+                    max = Vector.Max(max, new Vector<int>(all[j..]));
+                }
+
+                for (var lane = 0; lane < w; lane++)
+                {
+                    best = Math.Max(best, max[lane]);
+                }
             }
 
-            scores[j] = s;
-            codewords[j] = cw;
+            for (; j < all.Length; j++)
+            {
+                best = Math.Max(best, all[j]);
+            }
+
+            var at = all.IndexOf(best);
+            codewords[k] = at;
+            scores[k] = best;
+            all[at] = int.MinValue;
         }
     }
 
