@@ -142,10 +142,8 @@ internal static class EyelidPainter
             minX = Math.Min(minX, Math.Min(top.X, bottom.X)); maxX = Math.Max(maxX, Math.Max(top.X, bottom.X));
             minY = Math.Min(minY, Math.Min(top.Y, bottom.Y)); maxY = Math.Max(maxY, Math.Max(top.Y, bottom.Y));
         }
-        var x0 = Math.Max(0, (int)MathF.Floor(minX) - 2);
-        var x1 = Math.Min(destination.Width, (int)MathF.Ceiling(maxX) + 2);
-        var y0 = Math.Max(0, (int)MathF.Floor(minY) - 2);
-        var y1 = Math.Min(destination.Height, (int)MathF.Ceiling(maxY) + 2);
+        var box = PixelRect.FromBounds(minX, minY, maxX, maxY).Inflate(2).ClampTo(destination.Width, destination.Height);
+        var (x0, x1, y0, y1) = (box.X, box.Right, box.Y, box.Bottom);
         for (var y = y0; y < y1; y++)
         {
             var row = destination.GetRowSpan(y);
@@ -226,10 +224,8 @@ internal static class EyelidPainter
         var lashAlpha = FaceRig.SmoothStep(0.5f, 0.95f, amount);
         var lashWidth = Math.Max(1.2f, 0.06f * width);
         var feather = Math.Max(1f, 0.15f * width);
-        var x0 = Math.Max(0, (int)MathF.Floor(minX) - 2);
-        var x1 = Math.Min(destination.Width, (int)MathF.Ceiling(maxX) + 2);
-        var y0 = Math.Max(0, (int)MathF.Floor(minY) - 2);
-        var y1 = Math.Min(destination.Height, (int)MathF.Ceiling(maxY) + 2);
+        var box = PixelRect.FromBounds(minX, minY, maxX, maxY).Inflate(2).ClampTo(destination.Width, destination.Height);
+        var (x0, x1, y0, y1) = (box.X, box.Right, box.Y, box.Bottom);
         for (var y = y0; y < y1; y++)
         {
             var row = destination.GetRowSpan(y);

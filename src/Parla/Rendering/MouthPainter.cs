@@ -82,10 +82,8 @@ internal static class MouthPainter
         var interior = rig.MouthInteriorColor;
         var lip = rig.LipColor;
         var teeth = rig.TeethColor;
-        var x0 = Math.Max(0, (int)MathF.Floor(minX) - 1);
-        var x1 = Math.Min(destination.Width, (int)MathF.Ceiling(maxX) + 1);
-        var y0 = Math.Max(0, (int)MathF.Floor(minY) - 1);
-        var y1 = Math.Min(destination.Height, (int)MathF.Ceiling(maxY) + 1);
+        var box = PixelRect.FromBounds(minX, minY, maxX, maxY).Inflate(1).ClampTo(destination.Width, destination.Height);
+        var (x0, x1, y0, y1) = (box.X, box.Right, box.Y, box.Bottom);
         var teethDepth = 0.10f * width; // visible height of the upper incisors when the mouth is wide open
         // The lower incisors show only once the jaw has dropped well: the lower lip hides them before.
         var lowerTeethDepth = 0.06f * width;

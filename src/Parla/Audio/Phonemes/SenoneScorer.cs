@@ -42,12 +42,11 @@ internal sealed class SenoneScorer
     private readonly byte[] _mixtureWeights; // [stream][density][senone], negated and quantised
     private readonly short[] _senoneCodebook;
     private readonly (int Start, int End)[][] _codebookRuns; // each codebook's senones as runs of consecutive numbers
-    private readonly byte[] _logAdd;
-    private readonly int[] _logAddWide; // the same table as 32-bit entries, for gathers
+    private readonly int[] _logAdd; // 32-bit entries, so vectors can look them up too
     private readonly bool _logAddShort; // every entry from 32 on is 0: the table fits four vectors
 
     private SenoneScorer(int codebooks, int streams, int densities, int[] streamLength, int topN, float[] mean, float[] precision,
-        float[] determinant, byte[] mixtureWeights, short[] senoneCodebook, byte[] logAdd, string mdefPath)
+        float[] determinant, byte[] mixtureWeights, short[] senoneCodebook, int[] logAdd, string mdefPath)
     {
         _codebooks = codebooks;
         _streams = streams;
@@ -67,8 +66,7 @@ internal sealed class SenoneScorer
         _senoneCodebook = senoneCodebook;
         _codebookRuns = Enumerable.Range(0, codebooks).Select(cb => Runs(Enumerable.Range(0, senoneCodebook.Length).Where(sen => senoneCodebook[sen] == cb))).ToArray();
         _logAdd = logAdd;
-        _logAddWide = [.. logAdd.Select(v => (int)v)];
-        _logAddShort = logAdd.AsSpan(ShortLogAdd).IndexOfAnyExcept((byte)0) < 0;
+        _logAddShort = logAdd.AsSpan(ShortLogAdd).IndexOfAnyExcept(0) < 0;
         StreamHeader = Encoding.ASCII.GetBytes(string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"s3\nversion 0.1\nmdef_file {mdefPath}\nn_sen {senoneCodebook.Length}\nlogbase {LogBase:F6}\nendhdr\n"));
     }
@@ -343,8 +341,8 @@ internal sealed class SenoneScorer
     {
         var n = SenoneCount;
         Array.Clear(senones);
-        fixed (byte* weights = _mixtureWeights, logAdd = _logAdd)
-        fixed (int* total = senones, logAddWide = _logAddWide)
+        fixed (byte* weights = _mixtureWeights)
+        fixed (int* total = senones, logAdd = _logAdd)
         {
             // Codebook by codebook, along the runs of its senones, so that each mixture-weight row is
             // read in order. Each stream's density: the best Gaussian's weighted score log-added with
@@ -368,7 +366,7 @@ internal sealed class SenoneScorer
                                 {
                                     var other = Avx2.Add(Avx2.ConvertToVector256Int32(plane + (topCodeword[top + j] * n) + sen), Vector256.Create((int)topScore[top + j]));
                                     var distance = Avx2.Abs(Avx2.Subtract(fden, other)).AsInt32();
-                                    var added = _logAddShort ? LookUpShort(logAddWide, distance) : Avx2.GatherVector256(logAddWide, distance, 4);
+                                    var added = _logAddShort ? LookUpShort(logAdd, distance) : Avx2.GatherVector256(logAdd, distance, 4);
                                     fden = Avx2.Subtract(Avx2.Min(fden, other), added);
                                 }
 
@@ -440,7 +438,7 @@ internal sealed class SenoneScorer
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static unsafe int LogAdd(byte* table, int x, int y)
+    private static unsafe int LogAdd(int* table, int x, int y)
     {
         // Branch-free: the smaller value less the table's entry for their distance.
         var d = x - y;
@@ -452,14 +450,14 @@ internal sealed class SenoneScorer
     /// The 8-bit log-add table of base 1.0001 shifted by 10 bits that pocketsphinx's PTM evaluation
     /// uses: entry d is what adding a probability d units lower adds, read from sphinxbase's own table.
     /// </summary>
-    private static byte[] LogAddTable()
+    private static int[] LogAddTable()
     {
         var lmath = PocketSphinxNative.LogMathInit(LogBase, SenscrShift, 1);
         try
         {
             // Weighted scores lie in 0..254 (weights up to 158, scores up to 96) and a log-added density a
             // few units below 0, so distances pass 255 by a little: the table runs on in zeros to 511.
-            var table = new byte[512];
+            var table = new int[512];
             for (var d = 0; d < table.Length; d++)
             {
                 table[d] = (byte)PocketSphinxNative.LogMathAdd(lmath, 0, -d);
@@ -537,7 +535,7 @@ internal sealed class SenoneScorer
         _ = Next(); // CI senones
         var senones = Next();
         _ = Next(); // transition matrices
-        var sequences = Next();
+        _ = Next(); // phone sequences
         _ = Next(); // context
         var treeNodes = Next();
         _ = Next(); // silence
@@ -551,7 +549,7 @@ internal sealed class SenoneScorer
         position += treeNodes * 8;
         var phoneTable = position;
         position += phones * 12;
-        var sequenceSize = Next();
+        _ = Next(); // their total size
         var sequenceStart = position;
         if (emitStates == 0)
         {
@@ -572,8 +570,6 @@ internal sealed class SenoneScorer
             }
         }
 
-        _ = sequences;
-        _ = sequenceSize;
         return map;
     }
 
