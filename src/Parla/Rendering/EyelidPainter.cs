@@ -10,8 +10,8 @@ namespace Parla.Rendering;
 /// Where the portrait has lid skin to spare between lashes and brow, that is what is painted: the
 /// portrait's own lid, lashes and all, slid down to just over the lower lid, the stretch taken up
 /// near the crease (<see cref="PaintSlide"/>). Where it has not (glasses, a low brow), the area the
-/// lid has swept over is covered with the lid's skin and a thin lash line is drawn along the
-/// closed margin (<see cref="PaintCover"/>).
+/// lid has swept over is covered with skin from above or below the eye, whichever is more like the
+/// face's, and a thin lash line is drawn along the closed margin (<see cref="PaintCover"/>).
 /// </summary>
 internal static class EyelidPainter
 {
@@ -56,8 +56,18 @@ internal static class EyelidPainter
         Span<float> rta = stackalloc float[n], rtb = stackalloc float[n];
         restEye.Project(rest, upper, rta, rtb);
         var reach = SlideReach(rest, brow, source, restEye, rta, rtb, rig.SkinColor, sample);
-        if (reach > 0) PaintSlide(positions, upper, source, destination, eye, restEye, rta, rtb, reach, amount, sample);
-        else PaintCover(rest, positions, upper, lower, source, destination, eye, restEye, rta, rtb, LidColor(rig, source, restEye, sample), amount, sample);
+        if (reach > 0) { PaintSlide(positions, upper, source, destination, eye, restEye, rta, rtb, reach, amount, sample); return; }
+        // Covered: with the skin of whichever side of the eye looks more like the face's own (under a
+        // glasses rim the lid above is in the rim's shadow; below a drawn eye's mesh margin there
+        // may still be iris).
+        Span<float> rla = stackalloc float[lower.Length], rlb = stackalloc float[lower.Length];
+        restEye.Project(rest, lower, rla, rlb);
+        var above = new LidSkin(rta, rtb, -1);
+        var below = new LidSkin(rla, rlb, 1);
+        var (aboveColor, belowColor) = (LidColor(rig, source, restEye, above, sample), LidColor(rig, source, restEye, below, sample));
+        var skinColor = new Vector3(rig.SkinColor.R, rig.SkinColor.G, rig.SkinColor.B);
+        var fromBelow = Vector3.Distance(belowColor, skinColor) < Vector3.Distance(aboveColor, skinColor);
+        PaintCover(rest, positions, upper, lower, source, destination, eye, restEye, fromBelow ? below : above, fromBelow ? belowColor : aboveColor, amount, sample);
     }
 
     /// <summary>
@@ -178,12 +188,13 @@ internal static class EyelidPainter
     }
 
     /// <summary>
-    /// The swept area covered: between the open margin (raised by the lashes) and the closing one, skin
-    /// continued from the portrait's lid above, blended with its mean colour, and a lash line along
-    /// the closing margin.
+    /// The swept area covered: between the open margin (raised by the lashes) and the closing one, carried
+    /// over the lower lid's margin in the middle as a closed lid lies, skin continued from the portrait
+    /// beside the eye (<paramref name="skin"/>: the lid above, or below the lower lid), blended with its
+    /// mean colour, and a lash line along the closing margin.
     /// </summary>
     private static void PaintCover(ReadOnlySpan<Vector2> rest, ReadOnlySpan<Vector2> positions, int[] upper, int[] lower, Frame source, Frame destination,
-        ContourFrame eye, ContourFrame restEye, ReadOnlySpan<float> rta, ReadOnlySpan<float> rtb, Vector3 lid, float amount, Span<byte> sample)
+        ContourFrame eye, ContourFrame restEye, LidSkin skin, Vector3 lid, float amount, Span<byte> sample)
     {
         // Skin fades in over the second half of the closure: a half-closed lid is still the warped one.
         var skinAlpha = FaceRig.SmoothStep(0.35f, 0.85f, amount);
@@ -193,20 +204,21 @@ internal static class EyelidPainter
         var width = eye.Width;
         var ax = eye.Axis;
         var down = eye.Down;
-        var restC0 = restEye.Origin;
-        var restAxis = restEye.Axis;
-        var restDown = restEye.Down;
         var restWidth = restEye.Width;
 
         // Top of the painted area: the open lid margin raised by the lashes' thickness; bottom: the
         // deformed (closing) margin. Both as b(a) chains in the deformed eye frame.
         var lashes = 0.12f * width; // part of the way to the crease: a closing lid unfolds it
+        var drop = SlideOverlap * width * amount;
         Span<float> ta = stackalloc float[n], tb = stackalloc float[n], ba = stackalloc float[n], bb = stackalloc float[n];
         float minX = float.MaxValue, minY = float.MaxValue, maxX = float.MinValue, maxY = float.MinValue;
         for (var i = 0; i < n; i++)
         {
             var top = rest[upper[i]] - c0 - lashes * down;
             var bottom = positions[upper[i]] - c0;
+            // Skin from below the eye lies over the lower lid's margin too, as a closed lid does.
+            var across = 2 * Vector2.Dot(bottom, ax) / width - 1;
+            bottom += drop * Math.Max(0, 1 - across * across) * down;
             ta[i] = Vector2.Dot(top, ax); tb[i] = Vector2.Dot(top, down);
             ba[i] = Vector2.Dot(bottom, ax); bb[i] = Vector2.Dot(bottom, down);
             var pt = top + c0;
@@ -253,12 +265,13 @@ internal static class EyelidPainter
                     var t = Math.Clamp((b - top) / Math.Max(1f, bottom - top), 0, 1);
                     var shade = 0.97f - 0.10f * t * t;
                     var k = coverage * skinAlpha;
-                    // The lid's own skin continued downwards: mirror the band above the painted area at
-                    // 0.6 scale, so the texture meets the open lid without a seam; a quarter of the
-                    // mean lid colour evens out lashes and crease lines caught in the band.
+                    // The skin beside the eye continued over it: mirror the band above the painted area
+                    // (or below the lower lid, past its lashes) at 0.6 scale, so the texture meets the
+                    // open lid without a seam; a quarter of the mean colour evens out lashes and
+                    // crease lines caught in the band.
                     var ra = a / width * restWidth;
-                    var up = Math.Min(0.45f * restWidth, lashes + 0.6f * Math.Max(0, b - top));
-                    var src = restC0 + ra * restAxis + (MouthPainter.Interpolate(rta, rtb, ra) - up) * restDown;
+                    var away = skin.Sign < 0 ? lashes + 0.6f * Math.Max(0, b - top) : 0.06f * width + 0.6f * Math.Max(0, bottom - b);
+                    var src = skin.Point(restEye, ra, Math.Min(0.45f * restWidth, away));
                     MeshWarp.SampleRow(source, sample, src.X, src.Y, 0, 0);
                     float lr = 0.75f * sample[0] + 0.25f * lid.X, lg = 0.75f * sample[1] + 0.25f * lid.Y, lb = 0.75f * sample[2] + 0.25f * lid.Z;
                     cr += k * (lr * shade - cr); cg += k * (lg * shade - cg); cb += k * (lb * shade - cb);
@@ -275,24 +288,24 @@ internal static class EyelidPainter
     }
 
     /// <summary>
-    /// The closed lid's colour: the portrait's lid skin above the lashes (at seven places across the
-    /// eye, each the median by brightness of five samples up the lid, so lashes, crease shadow and
-    /// highlights do not count), averaged, then mixed with a fifth of the cheek skin: a lid in
-    /// shadow in the portrait is lit once it covers the eye.
+    /// The closed lid's colour from one side of the eye: the portrait's skin beyond the lashes (at seven
+    /// places across the eye, each the median by brightness of five samples moving away from the
+    /// margin, so lashes, crease shadow and highlights do not count), averaged, then mixed with a
+    /// fifth of the cheek skin: a lid in shadow in the portrait is lit once it covers the eye.
     /// </summary>
-    private static Vector3 LidColor(FaceRig rig, Frame source, ContourFrame restEye, Span<byte> sample)
+    private static Vector3 LidColor(FaceRig rig, Frame source, ContourFrame restEye, LidSkin side, Span<byte> sample)
     {
         Span<int> lum = stackalloc int[5];
         Span<int> rgb = stackalloc int[15];
-        var (c0, axis, down, width) = (restEye.Origin, restEye.Axis, restEye.Down, restEye.Width);
+        var width = restEye.Width;
         var sum = Vector3.Zero;
         const int columns = 7;
         for (var c = 0; c < columns; c++)
         {
-            var foot = c0 + (0.2f + 0.6f * c / (columns - 1)) * width * axis;
+            var a = (0.2f + 0.6f * c / (columns - 1)) * width;
             for (var k = 0; k < 5; k++)
             {
-                var src = foot - (0.12f + 0.05f * k) * width * down;
+                var src = side.Point(restEye, a, (0.08f + 0.05f * k) * width);
                 MeshWarp.SampleRow(source, sample, src.X, src.Y, 0, 0);
                 rgb[3 * k] = sample[0]; rgb[3 * k + 1] = sample[1]; rgb[3 * k + 2] = sample[2];
                 lum[k] = 2 * sample[0] + 5 * sample[1] + sample[2];
@@ -318,5 +331,19 @@ internal static class EyelidPainter
             if (below <= v.Length / 2 && below + equal > v.Length / 2) return i;
         }
         return 0;
+    }
+
+    /// <summary>
+    /// Where a covered lid's skin is taken from: the band beside one of the eye's open margins, in the
+    /// portrait's eye frame, above the upper margin (<see cref="Sign"/> −1) or below the lower (+1).
+    /// </summary>
+    private readonly ref struct LidSkin(ReadOnlySpan<float> marginA, ReadOnlySpan<float> marginB, int sign)
+    {
+        public readonly ReadOnlySpan<float> MarginA = marginA, MarginB = marginB;
+        public readonly int Sign = sign;
+
+        /// <summary>The portrait point <paramref name="away"/> pixels from the margin at <paramref name="a"/>, away from the eye.</summary>
+        public Vector2 Point(ContourFrame frame, float a, float away) =>
+            frame.Origin + a * frame.Axis + (MouthPainter.Interpolate(MarginA, MarginB, a) + Sign * away) * frame.Down;
     }
 }

@@ -412,6 +412,37 @@ public class FaceRendererTests(ITestOutputHelper output)
         Assert.True(shut < 0.5 * open, $"open {open:P0}, shut {shut:P0}");
     }
 
+    [Fact]
+    public void Blink_BehindGlasses_CoversTheEyeWithSkinAsLightAsTheFaces()
+    {
+        // Grace Hopper's rim sits on her lids and their skin is in its shadow: a lid painted from there
+        // reads as a dark socket. The cover takes the skin from below the eye instead, so the shut
+        // eye is nearly as light as the face's skin (painted from the lid above it was at 0.36 of it).
+        const string name = "grace_hopper";
+        var (image, rig) = RenderFixture.Get(name);
+        using var renderer = new FaceRenderer(image, rig);
+        using var frame = new Frame(image.Width, image.Height);
+        var skin = rig.SkinColor.Luma;
+        foreach (var (upper, lower, left) in new[] { (rig.Regions.ImageLeftEyeUpper, rig.Regions.ImageLeftEyeLower, true), (rig.Regions.ImageRightEyeUpper, rig.Regions.ImageRightEyeLower, false) })
+        {
+            var eye = upper.Concat(lower).Select(i => rig.Positions[i]).ToArray();
+            int x0 = (int)eye.Min(p => p.X), x1 = (int)eye.Max(p => p.X), y0 = (int)eye.Min(p => p.Y), y1 = (int)eye.Max(p => p.Y);
+            // The middle half of the eye's box, where the lid covers the eye.
+            (x0, x1) = (x0 + (x1 - x0) / 4, x1 - (x1 - x0) / 4);
+            renderer.Render(new FaceState { JawOpen = RigDeformer.RestJawOpen(rig), BlinkLeft = left ? 1 : 0, BlinkRight = left ? 0 : 1 }, frame);
+            double sum = 0;
+            var all = 0;
+            for (var y = y0; y <= y1; y++)
+            {
+                var row = frame.GetRowSpan(y);
+                for (var x = x0; x <= x1; x++, all++) sum += Luma(row, x);
+            }
+            var shut = sum / all / skin;
+            output.WriteLine($"{name}, image-{(left ? "left" : "right")} eye shut: mean luma {shut:P0} of the skin's");
+            Assert.True(shut > 0.8, $"the shut eye is at {shut:P0} of the skin's luma");
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Portraits))]
     public void RenderMoving_OnAFrameHoldingTheSource_EqualsAFullRender(string name)
