@@ -11,7 +11,8 @@ namespace Parla.Rendering;
 /// portrait's own lid, lashes and all, slid down to just over the lower lid, the stretch taken up
 /// near the crease (<see cref="PaintSlide"/>). Where it has not (glasses, a low brow), the area the
 /// lid has swept over is covered with skin from above or below the eye, whichever is more like the
-/// face's, and a thin lash line is drawn along the closed margin (<see cref="PaintCover"/>).
+/// face's, and a thin lash line is drawn along the closed margin (<see cref="PaintCover"/>). An eye
+/// drawn far taller than the mesh's (anime, cartoons) is closed by <see cref="DrawnEyePainter"/>.
 /// </summary>
 internal static class EyelidPainter
 {
@@ -55,13 +56,20 @@ internal static class EyelidPainter
         // The open upper margin in the portrait's own eye frame, for sampling its lid.
         Span<float> rta = stackalloc float[n], rtb = stackalloc float[n];
         restEye.Project(rest, upper, rta, rtb);
+        Span<float> rla = stackalloc float[lower.Length], rlb = stackalloc float[lower.Length];
+        restEye.Project(rest, lower, rla, rlb);
+        // An eye drawn far taller than a real one is closed as a drawing closes it.
+        if (DrawnEyePainter.Find(source, restEye, rta, rtb, rla, rlb, new SkinTone(rig.SkinColor), sample) is { } drawn)
+        {
+            DrawnEyePainter.Paint(destination, eye, restEye, rta, rtb, rla, rlb, drawn, amount);
+            return;
+        }
+
         var reach = SlideReach(rest, brow, source, restEye, rta, rtb, rig.SkinColor, sample);
         if (reach > 0) { PaintSlide(positions, upper, source, destination, eye, restEye, rta, rtb, reach, amount, sample); return; }
         // Covered: with the skin of whichever side of the eye looks more like the face's own (under a
         // glasses rim the lid above is in the rim's shadow; below a drawn eye's mesh margin there
         // may still be iris).
-        Span<float> rla = stackalloc float[lower.Length], rlb = stackalloc float[lower.Length];
-        restEye.Project(rest, lower, rla, rlb);
         var above = new LidSkin(rta, rtb, -1);
         var below = new LidSkin(rla, rlb, 1);
         var (aboveColor, belowColor) = (LidColor(rig, source, restEye, above, sample), LidColor(rig, source, restEye, below, sample));
@@ -89,7 +97,7 @@ internal static class EyelidPainter
             if (a < 0.15f * width || a > 0.85f * width) continue;
             reach = Math.Min(reach, 0.75f * (MouthPainter.Interpolate(rta, rtb, a) - b));
         }
-        var skin = Luma(skinColor.R, skinColor.G, skinColor.B);
+        var skin = SkinTone.Luma601(skinColor.R, skinColor.G, skinColor.B);
         float dark = 0.55f * skin, bright = Math.Max(skin + 40, 1.3f * skin);
         // Upwards from the margin: the lashes first (up to the first skin after something dark, at most a
         // fifth of the eye's width), then lid skin until something that is not skin.
@@ -104,7 +112,7 @@ internal static class EyelidPainter
             {
                 var p = margin - h * restEye.Down;
                 MeshWarp.SampleRow(source, sample, p.X, p.Y, 0, 0);
-                var luma = Luma(sample[0], sample[1], sample[2]);
+                var luma = SkinTone.Luma601(sample[0], sample[1], sample[2]);
                 var skinLike = luma >= dark && luma <= bright;
                 sawLash |= luma < dark;
                 if (inLashes && ((sawLash && skinLike) || h > maxLashes)) inLashes = false;
@@ -120,8 +128,6 @@ internal static class EyelidPainter
 
         return reach >= (underObstacle ? MinSlideReachUnderObstacle : MinSlideReach) * width ? reach : 0;
     }
-
-    private static float Luma(float r, float g, float b) => 0.299f * r + 0.587f * g + 0.114f * b;
 
     /// <summary>
     /// The upper lid slid down as a sheet: between <paramref name="reach"/> above the open margin and the

@@ -443,6 +443,47 @@ public class FaceRendererTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public void Blink_OfADrawnEye_CoversTheWholeIris()
+    {
+        // Sylvie's anime eyes are three times as tall as the eyes Parla's detector fits into their upper
+        // part: closing the mesh's lids alone left the iris's lower half staring. Over the drawn eye's
+        // middle (from the mesh's upper margin to 0.9 eye widths below its lower one), count the iris's pixels.
+        const string name = "sylvie_anime_parla";
+        var (image, rig) = RenderFixture.Get(name);
+        using var renderer = new FaceRenderer(image, rig);
+        using var frame = new Frame(image.Width, image.Height);
+        var skin = rig.SkinColor;
+        foreach (var (upper, lower) in new[] { (rig.Regions.ImageLeftEyeUpper, rig.Regions.ImageLeftEyeLower), (rig.Regions.ImageRightEyeUpper, rig.Regions.ImageRightEyeLower) })
+        {
+            var eye = upper.Concat(lower).Select(i => rig.Positions[i]).ToArray();
+            var width = eye.Max(p => p.X) - eye.Min(p => p.X);
+            int x0 = (int)(eye.Min(p => p.X) + 0.3f * width), x1 = (int)(eye.Max(p => p.X) - 0.3f * width);
+            int y0 = (int)eye.Min(p => p.Y), y1 = (int)(eye.Max(p => p.Y) + 0.9f * width);
+            double Unlike(float blink)
+            {
+                renderer.Render(new FaceState { JawOpen = RigDeformer.RestJawOpen(rig), BlinkLeft = blink, BlinkRight = blink }, frame);
+                int unlike = 0, all = 0;
+                for (var y = y0; y <= y1; y++)
+                {
+                    var row = frame.GetRowSpan(y);
+                    for (var x = x0; x <= x1; x++, all++)
+                    {
+                        int r = row[4 * x], g = row[(4 * x) + 1], b = row[(4 * x) + 2];
+                        // Blue or purple where the skin is warm: the iris.
+                        if (b > r - 10 && b - g > 10 && skin.R > skin.B) unlike++;
+                    }
+                }
+                return (double)unlike / all;
+            }
+            var open = Unlike(0);
+            var shut = Unlike(1);
+            output.WriteLine($"{name}: iris share of the drawn eye's middle open {open:P0}, shut {shut:P0}");
+            Assert.True(open > 0.3, $"the open eye shows {open:P0} iris: the measure is not seeing it");
+            Assert.True(shut < 0.03, $"the shut eye still shows {shut:P0} iris (open {open:P0})");
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Portraits))]
     public void RenderMoving_OnAFrameHoldingTheSource_EqualsAFullRender(string name)

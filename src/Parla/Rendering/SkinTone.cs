@@ -1,0 +1,37 @@
+using System.Numerics;
+using Parla.Face.Rig;
+
+namespace Parla.Rendering;
+
+/// <summary>
+/// The face's skin as the painters compare pixels with it: a pixel is skin-like when it is of the
+/// same hue (within 0.3 in luma-relative r − g, g − b) and not much darker (≥ 0.45 of its luma).
+/// Iris, pupil, outline and brow are not; a shadow on the skin still is.
+/// </summary>
+internal readonly struct SkinTone
+{
+    private const float HueTolerance = 0.3f;
+    private const float DarkestShare = 0.45f;
+
+    private readonly Vector2 _hue;
+
+    public SkinTone(RigColor skin)
+    {
+        Luma = Luma601(skin.R, skin.G, skin.B);
+        _hue = Hue(skin.R, skin.G, skin.B);
+    }
+
+    public float Luma { get; }
+
+    public bool Resembles(float r, float g, float b) =>
+        Luma601(r, g, b) >= DarkestShare * Luma && Vector2.Distance(Hue(r, g, b), _hue) < HueTolerance;
+
+    public static float Luma601(float r, float g, float b) => 0.299f * r + 0.587f * g + 0.114f * b;
+
+    /// <summary>A colour's hue and saturation as two luma-relative differences, (r − g, g − b) / luma.</summary>
+    private static Vector2 Hue(float r, float g, float b)
+    {
+        var luma = Math.Max(1, Luma601(r, g, b));
+        return new Vector2((r - g) / luma, (g - b) / luma);
+    }
+}
