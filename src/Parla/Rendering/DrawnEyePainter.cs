@@ -20,7 +20,7 @@ internal static class DrawnEyePainter
     private const float MinPastCorner = 0.1f, MaxPastCorner = 0.5f;
 
     /// <summary>How far above the mesh's upper margin the drawn eye (its upper outline) is taken to reach, in eye widths: at least the first, at most the second.</summary>
-    private const float MinAboveMargin = 0.15f, MaxAboveMargin = 0.6f;
+    private const float MinAboveMargin = 0.15f, MaxAboveMargin = 0.25f;
 
     /// <summary>A drawn eye: how far below the mesh's lower margin it goes on and past either corner (portrait pixels), and the skin's colour beside it.</summary>
     public readonly record struct DrawnEye(float Depth, float Above, float PastLeft, float PastRight, Vector3 Skin);
@@ -37,27 +37,29 @@ internal static class DrawnEyePainter
         var width = restEye.Width;
         var streak = Math.Max(2, 0.1f * width);
         Span<float> runs = stackalloc float[5];
-        (float Luma, Vector3 Color) brightest = (-1, Vector3.Zero);
+        Span<(float Luma, Vector3 Color)> skinSeen = stackalloc (float, Vector3)[runs.Length + 2];
+        var seen = 0;
         for (var c = 0; c < runs.Length; c++)
         {
             var a = (0.3f + 0.1f * c) * width;
             var margin = MouthPainter.Interpolate(lowerA, lowerB, a);
             runs[c] = Run(source, restEye, a, margin, 0, 1, 1.2f * width, streak, skin, sample);
             // The streak's last pixel: clear of the outline's anti-aliased edge.
-            if (runs[c] < 1.2f * width) Consider(sample, skin, ref brightest);
+            if (runs[c] < 1.2f * width) Consider(sample, skin, skinSeen, ref seen);
         }
         runs.Sort();
         var depth = runs[2];
         if (depth < MinDepthBelowMargin * width) return null;
-        // The fill: the brightest of the skin below the eye and beside it (a drawn lid is the lit skin's
-        // colour; just below the eye there may be a shadow line).
+        // The fill: the brightest skin found below the eye and beside it (a drawn lid is the lit skin's
+        // colour; just below the eye there may be a shadow line or a blush).
         foreach (var a in (ReadOnlySpan<float>)[-0.7f * width, 1.7f * width])
         {
             var p = restEye.Origin + a * restEye.Axis + MouthPainter.Interpolate(lowerA, lowerB, Math.Clamp(a, 0, width)) * restEye.Down;
             MeshWarp.SampleRow(source, sample, p.X, p.Y, 0, 0);
-            Consider(sample, skin, ref brightest);
+            Consider(sample, skin, skinSeen, ref seen);
         }
-        if (brightest.Luma < 0) return null;
+        if (seen == 0) return null;
+        var skinColor = Brightest(skinSeen[..seen]);
         // Upwards from the upper margin the same way (the mesh may sit in the drawn eye's middle).
         for (var c = 0; c < runs.Length; c++)
         {
@@ -70,7 +72,7 @@ internal static class DrawnEyePainter
         var middle = 0.5f * (depth - above);
         var pastLeft = Math.Clamp(Run(source, restEye, 0, middle, -1, 0, MaxPastCorner * width, streak, skin, sample), MinPastCorner * width, MaxPastCorner * width);
         var pastRight = Math.Clamp(Run(source, restEye, width, middle, 1, 0, MaxPastCorner * width, streak, skin, sample), MinPastCorner * width, MaxPastCorner * width);
-        return new DrawnEye(depth, above, pastLeft, pastRight, brightest.Color);
+        return new DrawnEye(depth, above, pastLeft, pastRight, skinColor);
     }
 
     /// <summary>
@@ -97,11 +99,17 @@ internal static class DrawnEyePainter
         return limit;
     }
 
-    private static void Consider(ReadOnlySpan<byte> pixel, SkinTone skin, ref (float Luma, Vector3 Color) brightest)
+    private static void Consider(ReadOnlySpan<byte> pixel, SkinTone skin, Span<(float Luma, Vector3 Color)> seen, ref int count)
     {
-        if (!skin.Resembles(pixel[0], pixel[1], pixel[2])) return;
-        var luma = SkinTone.Luma601(pixel[0], pixel[1], pixel[2]);
-        if (luma > brightest.Luma) brightest = (luma, new Vector3(pixel[0], pixel[1], pixel[2]));
+        if (skin.Resembles(pixel[0], pixel[1], pixel[2]))
+            seen[count++] = (SkinTone.Luma601(pixel[0], pixel[1], pixel[2]), new Vector3(pixel[0], pixel[1], pixel[2]));
+    }
+
+    private static Vector3 Brightest(Span<(float Luma, Vector3 Color)> seen)
+    {
+        var best = seen[0];
+        foreach (var s in seen[1..]) if (s.Luma > best.Luma) best = s;
+        return best.Color;
     }
 
     /// <summary>
@@ -120,6 +128,7 @@ internal static class DrawnEyePainter
         var (centre, halfWidth) = (0.5f * (left + right), 0.5f * (right - left));
         var lashAlpha = Face.Rig.FaceRig.SmoothStep(0.5f, 0.95f, amount);
         var lashHalf = Math.Max(0.8f, 0.04f * width);
+        var feather = Math.Max(1, 0.05f * width); // the oval's edge, soft over a twentieth of the eye's width
         var lowest = float.MinValue;
         for (var i = 0; i < lowerB.Length; i++) lowest = Math.Max(lowest, lowerB[i]);
         var highest = float.MaxValue;
@@ -148,7 +157,7 @@ internal static class DrawnEyePainter
                 var round = MathF.Sqrt(MathF.Sqrt(1 - (u2 * u2))); // a rounded box more than an ellipse: drawn eyes are
                 var middle = 0.5f * (top + bottom);
                 var half = 0.5f * (bottom - top) * round;
-                var cover = Math.Clamp(half - MathF.Abs(b - middle) + 0.5f, 0, 1) * skinAlpha;
+                var cover = Math.Clamp((half - MathF.Abs(b - middle) + 0.5f) / feather, 0, 1) * skinAlpha;
                 // The closed lid: an arc through the oval's lower part, thinning to the ends.
                 var arc = middle + (0.35f * half);
                 var line = Math.Clamp((lashHalf * MathF.Sqrt(round)) - MathF.Abs(b - arc) + 0.5f, 0, 1) * lashAlpha * FaceRig01(round);

@@ -5,26 +5,36 @@ namespace Parla.Rendering;
 
 /// <summary>
 /// The face's skin as the painters compare pixels with it: a pixel is skin-like when it is of the
-/// same hue (within 0.3 in luma-relative r − g, g − b) and not much darker (≥ 0.45 of its luma).
-/// Iris, pupil, outline and brow are not; a shadow on the skin still is.
+/// same hue (within 0.3 in luma-relative r − g, g − b), not much darker (≥ 0.45 of its luma) and
+/// warm as skin is (r − b at least 0.4 of the skin's, for its brightness). Iris, pupil, outline,
+/// brow, and the whites and highlights of a drawn eye next to a pale drawn skin are not; a shadow on
+/// the skin still is.
 /// </summary>
 internal readonly struct SkinTone
 {
     private const float HueTolerance = 0.3f;
     private const float DarkestShare = 0.45f;
 
+    private const float LeastWarmth = 0.4f;
+
     private readonly Vector2 _hue;
+    private readonly float _warmthPerLuma;
 
     public SkinTone(RigColor skin)
     {
         Luma = Luma601(skin.R, skin.G, skin.B);
         _hue = Hue(skin.R, skin.G, skin.B);
+        _warmthPerLuma = Math.Max(0, skin.R - skin.B) / Math.Max(1, Luma);
     }
 
     public float Luma { get; }
 
-    public bool Resembles(float r, float g, float b) =>
-        Luma601(r, g, b) >= DarkestShare * Luma && Vector2.Distance(Hue(r, g, b), _hue) < HueTolerance;
+    public bool Resembles(float r, float g, float b)
+    {
+        var luma = Luma601(r, g, b);
+        return luma >= DarkestShare * Luma && Vector2.Distance(Hue(r, g, b), _hue) < HueTolerance
+            && r - b >= LeastWarmth * _warmthPerLuma * luma;
+    }
 
     public static float Luma601(float r, float g, float b) => 0.299f * r + 0.587f * g + 0.114f * b;
 
