@@ -1,4 +1,5 @@
 using System.Numerics;
+using Parla.Face.Rig;
 using Parla.Media;
 
 namespace Parla.Rendering;
@@ -7,9 +8,9 @@ namespace Parla.Rendering;
 /// Closes an eye as drawn rather than photographed. An anime character's or a cartoon's eye can be
 /// far taller than a real one, and the face mesh fits a real eye into its upper part: closing the
 /// mesh's lids would leave the lower half of the iris staring. Such an eye is told by how far the
-/// not-skin below the mesh's lower margin goes on (<see cref="Find"/>); a blink paints the drawn eye,
-/// an oval from above the mesh's upper margin to that depth and a little past its corners, over with
-/// the skin just below it, and draws the closed lid as a drawing would: one dark arc.
+/// not-skin below the mesh's lower margin goes on (<see cref="Find"/>, which also measures how far
+/// it reaches above and past the corners); a blink paints the drawn eye, a rounded oval, over with the
+/// skin beside it, and draws the closed lid as a drawing would: one dark arc.
 /// </summary>
 internal static class DrawnEyePainter
 {
@@ -28,8 +29,8 @@ internal static class DrawnEyePainter
     /// <summary>
     /// The eye as drawn, or null for an eye drawn no deeper than a real one: in five central columns,
     /// the run of pixels unlike the skin below the mesh's lower margin before a tenth of the eye's
-    /// width of skin-like ones (a highlight or a white is not the end of the eye); its median, and
-    /// the skin-like pixels that ended the runs, averaged.
+    /// width of skin-like ones (a highlight or a white is not the end of the eye); its median, the
+    /// same runs above the upper margin and sideways from the corners, and the brightest skin seen.
     /// </summary>
     public static DrawnEye? Find(Frame source, ContourFrame restEye, ReadOnlySpan<float> upperA, ReadOnlySpan<float> upperB,
         ReadOnlySpan<float> lowerA, ReadOnlySpan<float> lowerB, SkinTone skin, Span<byte> sample)
@@ -120,13 +121,13 @@ internal static class DrawnEyePainter
     public static void Paint(Frame destination, ContourFrame eye, ContourFrame restEye, ReadOnlySpan<float> upperA, ReadOnlySpan<float> upperB,
         ReadOnlySpan<float> lowerA, ReadOnlySpan<float> lowerB, DrawnEye drawn, float amount)
     {
-        var skinAlpha = Face.Rig.FaceRig.SmoothStep(0.35f, 0.85f, amount);
+        var skinAlpha = FaceRig.SmoothStep(0.35f, 0.85f, amount);
         if (skinAlpha <= 0) return;
         var width = eye.Width;
         var scale = restEye.Width / width; // portrait pixels per frame pixel
         var (left, right) = (-drawn.PastLeft / scale, width + (drawn.PastRight / scale));
         var (centre, halfWidth) = (0.5f * (left + right), 0.5f * (right - left));
-        var lashAlpha = Face.Rig.FaceRig.SmoothStep(0.5f, 0.95f, amount);
+        var lashAlpha = FaceRig.SmoothStep(0.5f, 0.95f, amount);
         var lashHalf = Math.Max(0.8f, 0.04f * width);
         var feather = Math.Max(1, 0.05f * width); // the oval's edge, soft over a twentieth of the eye's width
         var lowest = float.MinValue;
@@ -154,13 +155,13 @@ internal static class DrawnEyePainter
                 var top = (MouthPainter.Interpolate(upperA, upperB, ra) - drawn.Above) / scale;
                 var bottom = (MouthPainter.Interpolate(lowerA, lowerB, ra) + drawn.Depth) / scale;
                 var u2 = u * u;
-                var round = MathF.Sqrt(MathF.Sqrt(1 - (u2 * u2))); // a rounded box more than an ellipse: drawn eyes are
+                var round = MathF.Sqrt(MathF.Sqrt(1 - (u2 * u2))); // a superellipse: drawn eyes are fuller than ellipses
                 var middle = 0.5f * (top + bottom);
                 var half = 0.5f * (bottom - top) * round;
                 var cover = Math.Clamp((half - MathF.Abs(b - middle) + 0.5f) / feather, 0, 1) * skinAlpha;
                 // The closed lid: an arc through the oval's lower part, thinning to the ends.
                 var arc = middle + (0.35f * half);
-                var line = Math.Clamp((lashHalf * MathF.Sqrt(round)) - MathF.Abs(b - arc) + 0.5f, 0, 1) * lashAlpha * FaceRig01(round);
+                var line = Math.Clamp((lashHalf * MathF.Sqrt(round)) - MathF.Abs(b - arc) + 0.5f, 0, 1) * lashAlpha * FaceRig.SmoothStep(0.2f, 0.5f, round); // ending inside the oval's ends
                 if (cover <= 0 && line <= 0) continue;
                 var o = x * 4;
                 float cr = row[o], cg = row[o + 1], cb = row[o + 2];
@@ -172,7 +173,4 @@ internal static class DrawnEyePainter
             }
         }
     }
-
-    /// <summary>The arc ends a little inside the oval's ends.</summary>
-    private static float FaceRig01(float round) => Face.Rig.FaceRig.SmoothStep(0.2f, 0.5f, round);
 }
