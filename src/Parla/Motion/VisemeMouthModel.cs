@@ -61,6 +61,8 @@ internal sealed class VisemeMouthModel
     private int _firstClosure;
     private int _vowelCursor;
     private readonly List<(double Start, double End)> _vowels = [];
+    private readonly List<(double Start, double End)> _nasals = [];
+    private int _nasalCursor;
 
     /// <summary>
     /// A mouth to be computed from phones known from the start of the clip up to some time, in order
@@ -112,6 +114,10 @@ internal sealed class VisemeMouthModel
             if (IsVowel(phone))
             {
                 _vowels.Add((phone.StartSeconds, phone.EndSeconds));
+            }
+            else if (phone.Symbol is "N" or "NG")
+            {
+                _nasals.Add((phone.StartSeconds, phone.EndSeconds));
             }
             else if (phone.IsSilence)
             {
@@ -265,8 +271,11 @@ internal sealed class VisemeMouthModel
     /// Where the sound closes inside what the decoder calls a vowel — a quiet gap after a loud frame,
     /// or a voiced dip of 8 dB with a low murmur (<see cref="MouthModel"/>'s closures) — the decoder
     /// has missed a consonant: a vowel does not dip like that. The acoustic path's press is taken
-    /// there (a missed m, b or p is the likeliest closure of that kind). Where the decoder heard a
-    /// consonant (an n, a t) it is trusted and nothing changes; on clean speech it has heard nearly all.
+    /// there (a missed m, b or p is the likeliest closure of that kind). So it is inside what the
+    /// decoder calls an n or an ng: its likeliest confusion is m heard as n, worst on higher voices
+    /// (the read with its M decoded as N: 1 of 11 words on m closed, with this 7; the read as decoded
+    /// presses 73 frames instead of 71). Where the decoder heard another consonant (a t, an s) it is
+    /// trusted and nothing changes; on clean speech it has heard nearly all.
     /// </summary>
     private void CloseWhereTheSoundCloses(int from, int to)
     {
@@ -280,6 +289,17 @@ internal sealed class VisemeMouthModel
             }
 
             var t = i / _rate;
+            while (_nasalCursor < _nasals.Count && _nasals[_nasalCursor].End <= t)
+            {
+                _nasalCursor++;
+            }
+
+            if (_nasalCursor < _nasals.Count && t >= _nasals[_nasalCursor].Start)
+            {
+                Close(i, w);
+                continue;
+            }
+
             while (_vowelCursor < vowels.Count && vowels[_vowelCursor].End <= t)
             {
                 _vowelCursor++;

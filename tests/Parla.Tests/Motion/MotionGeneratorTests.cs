@@ -212,10 +212,11 @@ public sealed class MotionGeneratorTests
     }
 
     [Fact]
-    public void MurmurInsideADecodedVowel_PressesTheLips_OneTheDecoderCalledNDoesNot()
+    public void MurmurInsideADecodedVowelOrN_PressesTheLips()
     {
         // The same "a-ma-ma-ma", decoded as a recogniser that misheard it might: the first and the
-        // third murmur swallowed by long vowels, the second heard as an n, the last as an m.
+        // third murmur swallowed by long vowels, the second heard as an n (its likeliest confusion,
+        // worst on higher voices), the last as an m. Where the sound closes, the lips close in all four.
         var samples = AMaMaMa(out var murmurs);
         var features = AudioAnalyzer.Analyze(new AudioClip(samples, Rate));
         Phone[] phones =
@@ -231,7 +232,7 @@ public sealed class MotionGeneratorTests
         Assert.True(MostPress(murmurs[0]) >= 0.5f, "a murmur inside a decoded vowel presses the lips");
         Assert.True(MostPress(murmurs[2]) >= 0.5f, "a murmur inside a decoded vowel presses the lips");
         Assert.Equal(1f, MostPress(murmurs[3]));
-        Assert.True(MostPress(murmurs[1]) < 0.2f, "where the decoder heard an n, the lips stay apart");
+        Assert.True(MostPress(murmurs[1]) >= 0.5f, "a murmur the decoder heard as an n presses the lips");
     }
 
     [Fact]
