@@ -222,7 +222,7 @@ internal static class EyelidPainter
         {
             var top = rest[upper[i]] - c0 - lashes * down;
             var bottom = positions[upper[i]] - c0;
-            // Skin from below the eye lies over the lower lid's margin too, as a closed lid does.
+            // The covered lid lies over the lower lid's margin in the middle, as a closed lid does.
             var across = 2 * Vector2.Dot(bottom, ax) / width - 1;
             bottom += drop * Math.Max(0, 1 - across * across) * down;
             ta[i] = Vector2.Dot(top, ax); tb[i] = Vector2.Dot(top, down);
