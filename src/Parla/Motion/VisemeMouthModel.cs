@@ -279,7 +279,6 @@ internal sealed class VisemeMouthModel
     /// </summary>
     private void CloseWhereTheSoundCloses(int from, int to)
     {
-        var vowels = _vowels;
         for (var i = from; i < to; i++)
         {
             var w = _acoustic.LipPress[i];
@@ -289,30 +288,34 @@ internal sealed class VisemeMouthModel
             }
 
             var t = i / _rate;
-            while (_nasalCursor < _nasals.Count && _nasals[_nasalCursor].End <= t)
-            {
-                _nasalCursor++;
-            }
-
-            if (_nasalCursor < _nasals.Count && t >= _nasals[_nasalCursor].Start)
+            if (NextSpan(_nasals, ref _nasalCursor, t) is { } nasal && t >= nasal.Start)
             {
                 Close(i, w);
                 continue;
             }
 
-            while (_vowelCursor < vowels.Count && vowels[_vowelCursor].End <= t)
-            {
-                _vowelCursor++;
-            }
-
             // Well inside the vowel: at its edges the dip is the neighbouring consonant, placed a little late or early by the aligner.
-            if (_vowelCursor == vowels.Count || t < vowels[_vowelCursor].Start + VowelEdgeSeconds || t > vowels[_vowelCursor].End - VowelEdgeSeconds)
+            if (NextSpan(_vowels, ref _vowelCursor, t) is not { } vowel || t < vowel.Start + VowelEdgeSeconds || t > vowel.End - VowelEdgeSeconds)
             {
                 continue;
             }
 
             Close(i, w);
         }
+    }
+
+    /// <summary>
+    /// The first of <paramref name="spans"/> (in order, not overlapping) that has not ended by <paramref name="t"/>,
+    /// or null; <paramref name="cursor"/> moves past the ended ones (times only grow between calls).
+    /// </summary>
+    private static (double Start, double End)? NextSpan(List<(double Start, double End)> spans, ref int cursor, double t)
+    {
+        while (cursor < spans.Count && spans[cursor].End <= t)
+        {
+            cursor++;
+        }
+
+        return cursor < spans.Count ? spans[cursor] : null;
     }
 
     /// <summary>

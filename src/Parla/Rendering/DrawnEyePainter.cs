@@ -134,14 +134,13 @@ internal static class DrawnEyePainter
         for (var i = 0; i < lowerB.Length; i++) lowest = Math.Max(lowest, lowerB[i]);
         var highest = float.MaxValue;
         for (var i = 0; i < upperB.Length; i++) highest = Math.Min(highest, upperB[i]);
-        float minX = float.MaxValue, minY = float.MaxValue, maxX = float.MinValue, maxY = float.MinValue;
+        var bounds = new PointBounds();
         foreach (var (a, b) in new[] { (left, (highest - drawn.Above) / scale), (right, (highest - drawn.Above) / scale),
                      (left, (lowest + drawn.Depth) / scale), (right, (lowest + drawn.Depth) / scale) })
         {
-            var p = eye.Origin + (a * eye.Axis) + (b * eye.Down);
-            minX = Math.Min(minX, p.X); maxX = Math.Max(maxX, p.X); minY = Math.Min(minY, p.Y); maxY = Math.Max(maxY, p.Y);
+            bounds.Add(eye.Origin + (a * eye.Axis) + (b * eye.Down));
         }
-        var box = PixelRect.FromBounds(minX, minY, maxX, maxY).Inflate(2).ClampTo(destination.Width, destination.Height);
+        var box = bounds.ToPixelRect().Inflate(2).ClampTo(destination.Width, destination.Height);
         for (var y = box.Y; y < box.Bottom; y++)
         {
             var row = destination.GetRowSpan(y);

@@ -148,17 +148,17 @@ internal static class EyelidPainter
         var alpha = FaceRig.SmoothStep(0.05f, 0.3f, amount);
         var feather = Math.Max(1f, 0.05f * width);
         var corner = SlideCornerTaper * width;
-        float minX = float.MaxValue, minY = float.MaxValue, maxX = float.MinValue, maxY = float.MinValue;
+        var bounds = new PointBounds();
         for (var i = 0; i < n; i++)
         {
             var top = eye.Origin + (rta[i] / scale) * eye.Axis + (rtb[i] / scale - band) * eye.Down;
             var bottom = positions[upper[i]] + overlap * eye.Down;
             if (i == 0) top -= corner * eye.Axis;
             if (i == n - 1) top += corner * eye.Axis;
-            minX = Math.Min(minX, Math.Min(top.X, bottom.X)); maxX = Math.Max(maxX, Math.Max(top.X, bottom.X));
-            minY = Math.Min(minY, Math.Min(top.Y, bottom.Y)); maxY = Math.Max(maxY, Math.Max(top.Y, bottom.Y));
+            bounds.Add(top);
+            bounds.Add(bottom);
         }
-        var box = PixelRect.FromBounds(minX, minY, maxX, maxY).Inflate(2).ClampTo(destination.Width, destination.Height);
+        var box = bounds.ToPixelRect().Inflate(2).ClampTo(destination.Width, destination.Height);
         var (x0, x1, y0, y1) = (box.X, box.Right, box.Y, box.Bottom);
         for (var y = y0; y < y1; y++)
         {
@@ -217,7 +217,7 @@ internal static class EyelidPainter
         var lashes = 0.12f * width; // part of the way to the crease: a closing lid unfolds it
         var drop = SlideOverlap * width * amount;
         Span<float> ta = stackalloc float[n], tb = stackalloc float[n], ba = stackalloc float[n], bb = stackalloc float[n];
-        float minX = float.MaxValue, minY = float.MaxValue, maxX = float.MinValue, maxY = float.MinValue;
+        var bounds = new PointBounds();
         for (var i = 0; i < n; i++)
         {
             var top = rest[upper[i]] - c0 - lashes * down;
@@ -227,22 +227,21 @@ internal static class EyelidPainter
             bottom += drop * Math.Max(0, 1 - across * across) * down;
             ta[i] = Vector2.Dot(top, ax); tb[i] = Vector2.Dot(top, down);
             ba[i] = Vector2.Dot(bottom, ax); bb[i] = Vector2.Dot(bottom, down);
-            var pt = top + c0;
-            var pb = bottom + c0;
-            minX = Math.Min(minX, Math.Min(pt.X, pb.X)); maxX = Math.Max(maxX, Math.Max(pt.X, pb.X));
-            minY = Math.Min(minY, Math.Min(pt.Y, pb.Y)); maxY = Math.Max(maxY, Math.Max(pt.Y, pb.Y));
+            bounds.Add(top + c0);
+            bounds.Add(bottom + c0);
         }
         // The lower margin too: the lash line sits where the lids meet.
         for (var i = 0; i < lower.Length; i++)
         {
             var p = positions[lower[i]];
-            maxY = Math.Max(maxY, p.Y + 2); minY = Math.Min(minY, p.Y - 2);
+            bounds.AddY(p.Y + 2);
+            bounds.AddY(p.Y - 2);
         }
 
         var lashAlpha = FaceRig.SmoothStep(0.5f, 0.95f, amount);
         var lashWidth = Math.Max(1.2f, 0.06f * width);
         var feather = Math.Max(1f, 0.15f * width);
-        var box = PixelRect.FromBounds(minX, minY, maxX, maxY).Inflate(2).ClampTo(destination.Width, destination.Height);
+        var box = bounds.ToPixelRect().Inflate(2).ClampTo(destination.Width, destination.Height);
         var (x0, x1, y0, y1) = (box.X, box.Right, box.Y, box.Bottom);
         for (var y = y0; y < y1; y++)
         {

@@ -126,22 +126,17 @@ public sealed class FaceRenderer : IDisposable
         var p = rig.Positions;
         bool Moves(int v) => v < DetectedFace.LandmarkCount || rig.HeadWeight[v] > 0 || rig.JawWeight[v] > 0 ||
                              rig.UpperLipWeight[v] > 0 || rig.BrowWeight[v] > 0 || rig.LidFollowIndex[v] >= 0;
-        float minX = float.MaxValue, minY = float.MaxValue, maxX = float.MinValue, maxY = float.MinValue;
+        var bounds = new PointBounds();
         var t = rig.Triangles;
         for (var i = 0; i < t.Length; i += 3)
         {
             if (!Moves(t[i]) && !Moves(t[i + 1]) && !Moves(t[i + 2])) continue;
-            for (var k = 0; k < 3; k++)
-            {
-                var q = p[t[i + k]];
-                minX = Math.Min(minX, q.X); maxX = Math.Max(maxX, q.X);
-                minY = Math.Min(minY, q.Y); maxY = Math.Max(maxY, q.Y);
-            }
+            for (var k = 0; k < 3; k++) bounds.Add(p[t[i + k]]);
         }
-        if (minX > maxX) return default;
+        if (bounds.IsEmpty) return default;
         // Triangles that move stay inside their ring of static neighbours; the margin covers anti-aliased
         // edges and painters reaching a pixel past a contour.
-        return PixelRect.FromBounds(minX, minY, maxX, maxY).Inflate(2).ClampTo(rig.ImageWidth, rig.ImageHeight).AlignEven();
+        return bounds.ToPixelRect().Inflate(2).ClampTo(rig.ImageWidth, rig.ImageHeight).AlignEven();
     }
 
     public void Dispose() => _source.Dispose();

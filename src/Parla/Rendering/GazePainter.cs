@@ -51,21 +51,18 @@ internal static class GazePainter
         Span<float> la = stackalloc float[lower.Length], lb = stackalloc float[lower.Length];
         eye.Project(positions, upper, ua, ub);
         eye.Project(positions, lower, la, lb);
-        float minX = float.MaxValue, minY = float.MaxValue, maxX = float.MinValue, maxY = float.MinValue;
-        foreach (var v in upper.Concat(lower))
-        {
-            minX = Math.Min(minX, positions[v].X); maxX = Math.Max(maxX, positions[v].X);
-            minY = Math.Min(minY, positions[v].Y); maxY = Math.Max(maxY, positions[v].Y);
-        }
+        var bounds = new PointBounds();
+        foreach (var v in upper.Concat(lower)) bounds.Add(positions[v]);
         var aperture = 0f;
         for (var i = 0; i < lower.Length; i++)
             aperture = Math.Max(aperture, lb[i] - MouthPainter.Interpolate(ua, ub, la[i]));
         if (aperture < 2) return;
 
-        var x0 = Math.Max(0, (int)MathF.Floor(minX) - 1);
-        var x1 = Math.Min(destination.Width, (int)MathF.Ceiling(maxX) + 2);
-        var y0 = Math.Max(0, (int)MathF.Floor(minY) - 1);
-        var y1 = Math.Min(destination.Height, (int)MathF.Ceiling(maxY) + 2);
+        var eyeBox = bounds.ToPixelRect();
+        var x0 = Math.Max(0, eyeBox.X - 1);
+        var x1 = Math.Min(destination.Width, eyeBox.Right + 2);
+        var y0 = Math.Max(0, eyeBox.Y - 1);
+        var y1 = Math.Min(destination.Height, eyeBox.Bottom + 2);
         if (x1 - x0 < 2 || y1 - y0 < 2) return;
 
         // The field reads the eye as it was drawn, so the region is copied first.

@@ -68,21 +68,21 @@ internal static class MouthPainter
         Span<byte> sample = stackalloc byte[4];
 
         Span<float> ua = stackalloc float[n], ub = stackalloc float[n], la = stackalloc float[n], lb = stackalloc float[n];
-        float minX = float.MaxValue, minY = float.MaxValue, maxX = float.MinValue, maxY = float.MinValue;
+        var bounds = new PointBounds();
         for (var i = 0; i < n; i++)
         {
             var pu = positions[upperIdx[i]];
             var pl = positions[lowerIdx[i]];
             ua[i] = Vector2.Dot(pu - left, ax); ub[i] = Vector2.Dot(pu - left, down);
             la[i] = Vector2.Dot(pl - left, ax); lb[i] = Vector2.Dot(pl - left, down);
-            minX = Math.Min(minX, Math.Min(pu.X, pl.X)); maxX = Math.Max(maxX, Math.Max(pu.X, pl.X));
-            minY = Math.Min(minY, Math.Min(pu.Y, pl.Y)); maxY = Math.Max(maxY, Math.Max(pu.Y, pl.Y));
+            bounds.Add(pu);
+            bounds.Add(pl);
         }
 
         var interior = rig.MouthInteriorColor;
         var lip = rig.LipColor;
         var teeth = rig.TeethColor;
-        var box = PixelRect.FromBounds(minX, minY, maxX, maxY).Inflate(1).ClampTo(destination.Width, destination.Height);
+        var box = bounds.ToPixelRect().Inflate(1).ClampTo(destination.Width, destination.Height);
         var (x0, x1, y0, y1) = (box.X, box.Right, box.Y, box.Bottom);
         var teethDepth = 0.10f * width; // visible height of the upper incisors when the mouth is wide open
         // The lower incisors show only once the jaw has dropped well: the lower lip hides them before.
