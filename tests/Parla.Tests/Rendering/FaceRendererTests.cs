@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Numerics;
+using Parla.Face.Rig;
 using Parla.Media;
 using Parla.Motion;
 using Parla.Rendering;
@@ -217,6 +218,28 @@ public class FaceRendererTests(ITestOutputHelper output)
     }
 
     /// <summary>BT.601 luma of pixel <paramref name="x"/> of an RGBA row.</summary>
+    private delegate double PixelValue(ReadOnlySpan<byte> row, int x);
+
+    /// <summary>The mean of <paramref name="value"/> over the pixels of a box, its bounds included.</summary>
+    private static double MeanOver(Frame frame, (int X0, int X1, int Y0, int Y1) box, PixelValue value)
+    {
+        double sum = 0;
+        var all = 0;
+        for (var y = box.Y0; y <= box.Y1; y++)
+        {
+            var row = frame.GetRowSpan(y);
+            for (var x = box.X0; x <= box.X1; x++, all++) sum += value(row, x);
+        }
+        return sum / all;
+    }
+
+    /// <summary>The bounds of an eye's contour in the rig's rest mesh.</summary>
+    private static (float MinX, float MaxX, float MinY, float MaxY) EyeBounds(FaceRig rig, int[] upper, int[] lower)
+    {
+        var eye = upper.Concat(lower).Select(i => rig.Positions[i]).ToArray();
+        return (eye.Min(p => p.X), eye.Max(p => p.X), eye.Min(p => p.Y), eye.Max(p => p.Y));
+    }
+
     private static double Luma(ReadOnlySpan<byte> row, int x) => 0.299 * row[4 * x] + 0.587 * row[4 * x + 1] + 0.114 * row[4 * x + 2];
 
     private static (double Mean, int Count) MeanLuma(Frame frame, Vector2[] polygon)
@@ -391,20 +414,13 @@ public class FaceRendererTests(ITestOutputHelper output)
         var (image, rig) = RenderFixture.Get(name);
         using var renderer = new FaceRenderer(image, rig);
         using var frame = new Frame(image.Width, image.Height);
-        var eye = rig.Regions.ImageLeftEyeUpper.Concat(rig.Regions.ImageLeftEyeLower).Select(i => rig.Positions[i]).ToArray();
-        int x0 = (int)eye.Min(p => p.X), x1 = (int)eye.Max(p => p.X), y0 = (int)eye.Min(p => p.Y), y1 = (int)eye.Max(p => p.Y);
+        var eye = EyeBounds(rig, rig.Regions.ImageLeftEyeUpper, rig.Regions.ImageLeftEyeLower);
+        var box = ((int)eye.MinX, (int)eye.MaxX, (int)eye.MinY, (int)eye.MaxY);
         var skin = rig.SkinColor.Luma;
         double DarkShare(float blink)
         {
             renderer.Render(new FaceState { JawOpen = RigDeformer.RestJawOpen(rig), BlinkLeft = blink }, frame);
-            int dark = 0, all = 0;
-            for (var y = y0; y <= y1; y++)
-            {
-                var row = frame.GetRowSpan(y);
-                for (var x = x0; x <= x1; x++, all++)
-                    if (Luma(row, x) < 0.4 * skin) dark++;
-            }
-            return (double)dark / all;
+            return MeanOver(frame, box, (row, x) => Luma(row, x) < 0.4 * skin ? 1 : 0);
         }
         var open = DarkShare(0);
         var shut = DarkShare(1);
@@ -425,19 +441,12 @@ public class FaceRendererTests(ITestOutputHelper output)
         var skin = rig.SkinColor.Luma;
         foreach (var (upper, lower, left) in new[] { (rig.Regions.ImageLeftEyeUpper, rig.Regions.ImageLeftEyeLower, true), (rig.Regions.ImageRightEyeUpper, rig.Regions.ImageRightEyeLower, false) })
         {
-            var eye = upper.Concat(lower).Select(i => rig.Positions[i]).ToArray();
-            int x0 = (int)eye.Min(p => p.X), x1 = (int)eye.Max(p => p.X), y0 = (int)eye.Min(p => p.Y), y1 = (int)eye.Max(p => p.Y);
+            var eye = EyeBounds(rig, upper, lower);
+            int x0 = (int)eye.MinX, x1 = (int)eye.MaxX;
             // The middle half of the eye's box, where the lid covers the eye.
-            (x0, x1) = (x0 + (x1 - x0) / 4, x1 - (x1 - x0) / 4);
+            var box = (x0 + (x1 - x0) / 4, x1 - (x1 - x0) / 4, (int)eye.MinY, (int)eye.MaxY);
             renderer.Render(new FaceState { JawOpen = RigDeformer.RestJawOpen(rig), BlinkLeft = left ? 1 : 0, BlinkRight = left ? 0 : 1 }, frame);
-            double sum = 0;
-            var all = 0;
-            for (var y = y0; y <= y1; y++)
-            {
-                var row = frame.GetRowSpan(y);
-                for (var x = x0; x <= x1; x++, all++) sum += Luma(row, x);
-            }
-            var shut = sum / all / skin;
+            var shut = MeanOver(frame, box, Luma) / skin;
             output.WriteLine($"{name}, image-{(left ? "left" : "right")} eye shut: mean luma {shut:P0} of the skin's");
             Assert.True(shut > 0.8, $"the shut eye is at {shut:P0} of the skin's luma");
         }
@@ -456,25 +465,18 @@ public class FaceRendererTests(ITestOutputHelper output)
         var skin = rig.SkinColor;
         foreach (var (upper, lower) in new[] { (rig.Regions.ImageLeftEyeUpper, rig.Regions.ImageLeftEyeLower), (rig.Regions.ImageRightEyeUpper, rig.Regions.ImageRightEyeLower) })
         {
-            var eye = upper.Concat(lower).Select(i => rig.Positions[i]).ToArray();
-            var width = eye.Max(p => p.X) - eye.Min(p => p.X);
-            int x0 = (int)(eye.Min(p => p.X) + 0.3f * width), x1 = (int)(eye.Max(p => p.X) - 0.3f * width);
-            int y0 = (int)eye.Min(p => p.Y), y1 = (int)(eye.Max(p => p.Y) + 0.9f * width);
+            var eye = EyeBounds(rig, upper, lower);
+            var width = eye.MaxX - eye.MinX;
+            var box = ((int)(eye.MinX + 0.3f * width), (int)(eye.MaxX - 0.3f * width), (int)eye.MinY, (int)(eye.MaxY + 0.9f * width));
             double Unlike(float blink)
             {
                 renderer.Render(new FaceState { JawOpen = RigDeformer.RestJawOpen(rig), BlinkLeft = blink, BlinkRight = blink }, frame);
-                int unlike = 0, all = 0;
-                for (var y = y0; y <= y1; y++)
+                return MeanOver(frame, box, (row, x) =>
                 {
-                    var row = frame.GetRowSpan(y);
-                    for (var x = x0; x <= x1; x++, all++)
-                    {
-                        int r = row[4 * x], g = row[(4 * x) + 1], b = row[(4 * x) + 2];
-                        // Blue or purple where the skin is warm: the iris.
-                        if (b > r - 10 && b - g > 10 && skin.R > skin.B) unlike++;
-                    }
-                }
-                return (double)unlike / all;
+                    int r = row[4 * x], g = row[(4 * x) + 1], b = row[(4 * x) + 2];
+                    // Blue or purple where the skin is warm: the iris.
+                    return b > r - 10 && b - g > 10 && skin.R > skin.B ? 1 : 0;
+                });
             }
             var open = Unlike(0);
             var shut = Unlike(1);
