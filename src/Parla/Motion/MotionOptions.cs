@@ -32,6 +32,13 @@ public sealed record MotionOptions
     /// <summary>Average blink rate, per minute; default 17 (people at rest blink 15–20 times a minute).</summary>
     public double BlinksPerMinute { get; init; } = 17;
 
+    /// <summary>
+    /// Whether the lips, not the tongue, close the sound somewhere in frames (from, to) of the features
+    /// (<see cref="Audio.Phonemes.LabialEvidence.SoundsLabial"/>); the acoustic mouth then closes the lips
+    /// on shallower murmurs than its formant rule alone trusts. Null: the formant rule alone.
+    /// </summary>
+    internal Func<int, int, bool>? SoundsLabial { get; init; }
+
     /// <summary>Every problem with these options; empty when they are usable.</summary>
     public IReadOnlyList<string> Validate()
     {

@@ -224,7 +224,7 @@ internal static class MouthModel
         if (options.Style != MotionStyle.Singing)
         {
             VoicedClosures(features, sortedActiveEnergy, amplitude, press);
-            LabialMurmurs(features, amplitude, press);
+            LabialMurmurs(features, amplitude, options.SoundsLabial, press);
         }
         else
         {
@@ -311,7 +311,7 @@ internal static class MouthModel
     /// m and b closures reach 830–1140 Hz where the full-band rule missed them, of n and d 1370 Hz
     /// and above (the rounded w of "woman", 1030 Hz, presses too).
     /// </summary>
-    private static void LabialMurmurs(AudioFeatures features, float amplitude, float[] press)
+    private static void LabialMurmurs(AudioFeatures features, float amplitude, Func<int, int, bool>? soundsLabial, float[] press)
     {
         var n = features.FrameCount;
         var mid = features.MidBandDb;
@@ -322,9 +322,19 @@ internal static class MouthModel
         var dipDb = DipAskedOf(features.SortedOverSpeech(mid), MidBandDipShare, MinMidBandDipDb, MidBandDipDb);
         var edgeFrames = Math.Max(1, (int)Math.Round(0.03 * rate));
         var nucleusFrames = Math.Max(1, (int)Math.Round(0.04 * rate));
+        var heardReach = Math.Max(1, (int)Math.Round(0.02 * rate));
         for (var i = 1; i < n - 1; i++)
         {
-            if (!MurmurMinimum(features, mid, i, reach, out var left, out var right) || Math.Min(left, right) - mid[i] < dipDb)
+            if (!MurmurMinimum(features, mid, i, reach, out var left, out var right))
+            {
+                continue;
+            }
+
+            // Where the acoustic model hears the lips close near it, a shallower dip will do and the
+            // formant rule is not asked (it misses the lips in high voices).
+            var dip = Math.Min(left, right) - mid[i];
+            var heardLabial = soundsLabial is not null && dip >= HeardLabialDipDb && soundsLabial(i - heardReach, i + heardReach);
+            if (!heardLabial && dip < dipDb)
             {
                 continue;
             }
@@ -346,7 +356,7 @@ internal static class MouthModel
             var rightEdge = EdgeFormant(features, to, to + edgeFrames - 1);
             var rightVowel = EdgeFormant(features, to + nucleusFrames, to + (2 * nucleusFrames));
             var (edge, vowel) = leftEdge <= rightEdge ? (leftEdge, leftVowel) : (rightEdge, rightVowel);
-            if (edge >= LabialLocusHz || (!float.IsPositiveInfinity(vowel) && edge > vowel + 50))
+            if (!heardLabial && (edge >= LabialLocusHz || (!float.IsPositiveInfinity(vowel) && edge > vowel + 50)))
             {
                 continue;
             }
@@ -496,4 +506,5 @@ internal static class MouthModel
     private const float MinMidBandDipDb = 12f;
     private const float SungOpenJaw = 0.3f;
     private const float LabialLocusHz = 1300f;
+    private const float HeardLabialDipDb = 6f;
 }

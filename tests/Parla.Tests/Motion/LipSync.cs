@@ -122,6 +122,26 @@ internal static class LipSync
         return new LipSyncScore(new Tally(closed, bilabials), new Tally(open, vowels));
     }
 
+    /// <summary>
+    /// For each word whose spelling starts with p, b or m (any language): is the mouth closed (the lips
+    /// pressed, or the jaw shut) in a video frame from 100 ms before its onset to 40 ms after it, the
+    /// window the yardstick searches for a closure (the closure comes before the release)?
+    /// </summary>
+    public static Tally ClosedAtOnsets(MotionTrack track, IReadOnlyList<AlignedWord> words)
+    {
+        var fps = track.FramesPerSecond;
+        int closed = 0, total = 0;
+        foreach (var w in words.Where(w => w.Word.Length > 0 && "pbm".Contains(w.Word[0])))
+        {
+            total++;
+            var from = Math.Max(0, (int)Math.Ceiling((w.StartSeconds - 0.10) * fps));
+            var to = Math.Min(track.FrameCount - 1, (int)Math.Floor((w.StartSeconds + 0.04) * fps));
+            closed += Enumerable.Range(from, Math.Max(0, to - from + 1)).Any(k => track.Frames[k].LipPress >= ClosedPress || track.Frames[k].JawOpen <= ClosedJaw) ? 1 : 0;
+        }
+
+        return new Tally(closed, total);
+    }
+
     /// <summary>The first CMUdict pronunciation of a word, ARPAbet with stress digits; empty if it has none.</summary>
     public static string[] Pronunciation(string word) => Dictionary.Value.GetValueOrDefault(word) ?? [];
 

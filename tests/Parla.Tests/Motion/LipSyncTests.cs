@@ -50,6 +50,28 @@ public sealed class LipSyncTests
         Assert.True(score.Bilabial.Share >= 0.5, score.ToString());
     }
 
+    [Theory]
+    [InlineData("cmu_us_slt_arctic_hts", "My brother Peter bought a beautiful map of Boston last month. Maybe we can meet him by the big park before the market opens. Please bring the paper bag, because my mother wants more bread and butter. Paul put the best books back on the middle shelf, but Mary misplaced them by morning. Bob and Pam played music for many people at the party.")]
+    [InlineData("upc_ca_ona_hts", "La meva mare porta pa i mantega cada mati. El meu pare parla amb el metge del poble. Molts bons amics passegen per la platja de Barcelona. Maria compra bombons i mel al mercat. Pau menja peix amb patates, pero beu poca aigua. Em pots portar el paraigua blau, per favor?")]
+    public void AWomansVoice_OnTheAcousticPath_ClosesTheLipsWhereTheModelHearsThem(string voice, string text)
+    {
+        // Two women's voices (American English, Catalan) whose m and b edges lie above the formant
+        // rule's labial locus: the acoustic model hears the lips close where the formants alone do not.
+        var (wave, words) = FestivalVoice.Say(voice, text, TestData.OutputDirectory());
+        using var audio = AudioDecoder.Decode(wave);
+        var features = AudioAnalyzer.Analyze(audio);
+        var lips = LabialEvidence.Measure(audio);
+        Assert.NotNull(lips);
+        var frames = (int)Math.Ceiling(audio.DurationSeconds * 25);
+        var withModel = LipSync.ClosedAtOnsets(MotionGenerator.Generate(features, frames, new MotionOptions { SoundsLabial = lips.SoundsLabial }), words);
+        var formantsAlone = LipSync.ClosedAtOnsets(MotionGenerator.Generate(features, frames, new MotionOptions()), words);
+
+        _output.WriteLine($"{voice}, acoustic path, onsets of words on p, b, m closed: with the model's labials {withModel.Describe(0)}; the formant rule alone {formantsAlone.Describe(0)}");
+        Assert.True(withModel.Total >= 25, withModel.Describe(0));
+        Assert.True(withModel.Hits > formantsAlone.Hits, $"{withModel.Describe(0)} against {formantsAlone.Describe(0)}");
+        Assert.True(withModel.Share >= 0.85, withModel.Describe(0));
+    }
+
     /// <summary>The lip-sync figures on every LibriVox clip, for the viseme path and the acoustic one (run with --filter Category=Evaluation).</summary>
     [Fact]
     [Trait("Category", "Evaluation")]

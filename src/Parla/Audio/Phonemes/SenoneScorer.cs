@@ -46,7 +46,7 @@ internal sealed class SenoneScorer
     private readonly bool _logAddShort; // every entry from 32 on is 0: the table fits four vectors
 
     private SenoneScorer(int codebooks, int streams, int densities, int[] streamLength, int topN, float[] mean, float[] precision,
-        float[] determinant, byte[] mixtureWeights, short[] senoneCodebook, int[] logAdd, string mdefPath)
+        float[] determinant, byte[] mixtureWeights, short[] senoneCodebook, string[] basePhones, int[] logAdd, string mdefPath)
     {
         _codebooks = codebooks;
         _streams = streams;
@@ -64,6 +64,7 @@ internal sealed class SenoneScorer
         _determinant = determinant;
         _mixtureWeights = mixtureWeights;
         _senoneCodebook = senoneCodebook;
+        BasePhones = basePhones;
         _codebookRuns = Enumerable.Range(0, codebooks).Select(cb => Runs(Enumerable.Range(0, senoneCodebook.Length).Where(sen => senoneCodebook[sen] == cb))).ToArray();
         _logAdd = logAdd;
         _logAddShort = logAdd.AsSpan(ShortLogAdd).IndexOfAnyExcept(0) < 0;
@@ -77,6 +78,27 @@ internal sealed class SenoneScorer
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<SenoneScorer>> Loaded = new();
 
     public int SenoneCount => _senoneCodebook.Length;
+
+    /// <summary>The model's base phones in its mdef's order; base phone <c>i</c>'s senones mix codebook <c>i</c>.</summary>
+    public IReadOnlyList<string> BasePhones { get; }
+
+    /// <summary>The best (lowest) score of each base phone's senones in one frame's <paramref name="senoneScores"/> (a <see cref="WriteStreamFrame"/> frame less its count).</summary>
+    internal void BestPerPhone(ReadOnlySpan<short> senoneScores, Span<int> best)
+    {
+        for (var cb = 0; cb < _codebooks; cb++)
+        {
+            var least = int.MaxValue;
+            foreach (var (start, end) in _codebookRuns[cb])
+            {
+                for (var sen = start; sen < end; sen++)
+                {
+                    least = Math.Min(least, senoneScores[sen]);
+                }
+            }
+
+            best[cb] = least;
+        }
+    }
 
     /// <summary>The scorer of the model in <paramref name="hmmDirectory"/>, loaded once per process (about 4 MB).</summary>
     public static SenoneScorer For(string hmmDirectory) =>
@@ -122,10 +144,10 @@ internal sealed class SenoneScorer
             }
         }
 
-        var senoneCodebook = ReadSenoneCodebooks(Path.Combine(hmmDirectory, "mdef"));
+        var (senoneCodebook, basePhones) = ReadSenoneCodebooks(Path.Combine(hmmDirectory, "mdef"));
         var mixtureWeights = ReadSendump(Path.Combine(hmmDirectory, "sendump"), streams, densities, senoneCodebook.Length);
         return new SenoneScorer(codebooks, streams, densities, lengths, topN, mean, precision, determinant, mixtureWeights,
-            senoneCodebook, LogAddTable(), Path.Combine(hmmDirectory, "mdef"));
+            senoneCodebook, basePhones, LogAddTable(), Path.Combine(hmmDirectory, "mdef"));
     }
 
     /// <summary>
@@ -515,7 +537,7 @@ internal sealed class SenoneScorer
     }
 
     /// <summary>Each senone's base phone (its codebook), from the binary model definition, as bin_mdef_read builds sen2cimap.</summary>
-    private static short[] ReadSenoneCodebooks(string path)
+    private static (short[] SenoneCodebook, string[] BasePhones) ReadSenoneCodebooks(string path)
     {
         var bytes = File.ReadAllBytes(path);
         var position = 4; // "BMDF"
@@ -540,9 +562,12 @@ internal sealed class SenoneScorer
         var treeNodes = Next();
         _ = Next(); // silence
         var names = position;
+        var basePhones = new string[ciPhones];
         for (var i = 0; i < ciPhones; i++)
         {
-            position = Array.IndexOf(bytes, (byte)0, position) + 1;
+            var end = Array.IndexOf(bytes, (byte)0, position);
+            basePhones[i] = Encoding.ASCII.GetString(bytes, position, end - position);
+            position = end + 1;
         }
 
         position = names + (((position - names) + 3) & ~3);
@@ -570,7 +595,7 @@ internal sealed class SenoneScorer
             }
         }
 
-        return map;
+        return (map, basePhones);
     }
 
     /// <summary>The quantised mixture weights (sendump, 8 bits each): [stream][density][senone].</summary>
