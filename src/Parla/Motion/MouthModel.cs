@@ -311,7 +311,7 @@ internal static class MouthModel
     /// m and b closures reach 830–1140 Hz where the full-band rule missed them, of n and d 1370 Hz
     /// and above (the rounded w of "woman", 1030 Hz, presses too).
     /// </summary>
-    private static void LabialMurmurs(AudioFeatures features, float amplitude, Func<int, int, bool>? soundsLabial, float[] press)
+    private static void LabialMurmurs(AudioFeatures features, float amplitude, Func<IReadOnlyList<(int From, int To)>, bool[]>? soundsLabial, float[] press)
     {
         var n = features.FrameCount;
         var mid = features.MidBandDb;
@@ -323,6 +323,9 @@ internal static class MouthModel
         var edgeFrames = Math.Max(1, (int)Math.Round(0.03 * rate));
         var nucleusFrames = Math.Max(1, (int)Math.Round(0.04 * rate));
         var heardReach = Math.Max(1, (int)Math.Round(0.02 * rate));
+        // Closures the formant rule does not take, for the acoustic model to hear all at once.
+        var unheard = new List<(int First, int Last)>();
+        var around = new List<(int From, int To)>();
         for (var i = 1; i < n - 1; i++)
         {
             if (!MurmurMinimum(features, mid, i, reach, out var left, out var right))
@@ -330,11 +333,8 @@ internal static class MouthModel
                 continue;
             }
 
-            // Where the acoustic model hears the lips close near it, a shallower dip will do and the
-            // formant rule is not asked (it misses the lips in high voices).
             var dip = Math.Min(left, right) - mid[i];
-            var heardLabial = soundsLabial is not null && dip >= HeardLabialDipDb && soundsLabial(i - heardReach, i + heardReach);
-            if (!heardLabial && dip < dipDb)
+            if (dip < (soundsLabial is null ? dipDb : Math.Min(dipDb, HeardLabialDipDb)))
             {
                 continue;
             }
@@ -356,13 +356,29 @@ internal static class MouthModel
             var rightEdge = EdgeFormant(features, to, to + edgeFrames - 1);
             var rightVowel = EdgeFormant(features, to + nucleusFrames, to + (2 * nucleusFrames));
             var (edge, vowel) = leftEdge <= rightEdge ? (leftEdge, leftVowel) : (rightEdge, rightVowel);
-            if (!heardLabial && (edge >= LabialLocusHz || (!float.IsPositiveInfinity(vowel) && edge > vowel + 50)))
+            if (dip >= dipDb && edge < LabialLocusHz && (float.IsPositiveInfinity(vowel) || edge <= vowel + 50))
             {
-                continue;
+                // The closure lies between its edges (the dip's depth keeps them apart).
+                PressAtLeast(press, from + 1, to - 1, hold, amplitude, rate);
             }
+            else if (soundsLabial is not null)
+            {
+                // The formants miss the lips in high voices; where the acoustic model hears them close
+                // near the minimum, a shallower dip will do.
+                unheard.Add((from + 1, to - 1));
+                around.Add((i - heardReach, i + heardReach));
+            }
+        }
 
-            // The closure lies between its edges (the dip's depth keeps them apart).
-            PressAtLeast(press, from + 1, to - 1, hold, amplitude, rate);
+        if (unheard.Count == 0)
+        {
+            return;
+        }
+
+        var heard = soundsLabial!(around);
+        for (var k = 0; k < unheard.Count; k++)
+        {
+            if (heard[k]) PressAtLeast(press, unheard[k].First, unheard[k].Last, hold, amplitude, rate);
         }
     }
 

@@ -17,9 +17,6 @@ internal sealed class LabialEvidence
     private readonly float[] _features;
     private readonly int _frameCount;
     private readonly bool[] _labial; // per base phone
-    private readonly int[] _senones;
-    private readonly short[] _frame;
-    private readonly int[] _best;
 
     private LabialEvidence(SenoneScorer scorer, float[] features, int frameCount)
     {
@@ -27,9 +24,6 @@ internal sealed class LabialEvidence
         _features = features;
         _frameCount = frameCount;
         _labial = scorer.BasePhones.Select(p => p is "M" or "B" or "P").ToArray();
-        _senones = new int[scorer.SenoneCount];
-        _frame = new short[1 + scorer.SenoneCount];
-        _best = new int[scorer.BasePhones.Count];
     }
 
     /// <summary>The model's frames of <paramref name="clip"/> (16 kHz, as the decoders hear it); null where pocketsphinx or its English model is not installed, the clip has another rate, or it is too short.</summary>
@@ -43,7 +37,7 @@ internal sealed class LabialEvidence
         try
         {
             using var frontEnd = PocketSphinxDecoder.CreatePhoneAligner(modelDirectory);
-            var scorer = SenoneScorer.For(Path.Combine(modelDirectory, "en-us"));
+            var scorer = SenoneScorer.For(frontEnd.ScoredModelDirectory!);
             return frontEnd.Features(clip.ToPcm16(), out var frames) is { } features ? new LabialEvidence(scorer, features, frames) : null;
         }
         catch (ToolException)
@@ -52,8 +46,19 @@ internal sealed class LabialEvidence
         }
     }
 
-    /// <summary>Whether a senone of M, B or P scores best at any of frames <paramref name="from"/>..<paramref name="to"/> (10 ms each, as the features').</summary>
-    public bool SoundsLabial(int from, int to)
+    /// <summary>For each span of frames (from, to; 10 ms each, as the features'): whether a senone of M, B or P scores best at any of them. The spans are heard on every core.</summary>
+    public bool[] SoundsLabial(IReadOnlyList<(int From, int To)> spans)
+    {
+        var heard = new bool[spans.Count];
+        Parallel.For(0, spans.Count, () => new Scratch(_scorer), (k, _, scratch) =>
+        {
+            heard[k] = AnyLabial(spans[k].From, spans[k].To, scratch);
+            return scratch;
+        }, _ => { });
+        return heard;
+    }
+
+    private bool AnyLabial(int from, int to, Scratch scratch)
     {
         from = Math.Max(0, from);
         to = Math.Min(_frameCount - 1, to);
@@ -66,13 +71,13 @@ internal sealed class LabialEvidence
         using var scored = _scorer.Evaluate(_features.AsSpan(from * length, (to - from + 1) * length), to - from + 1);
         for (var t = 0; t < scored.FrameCount; t++)
         {
-            _scorer.WriteStreamFrame(scored.Codewords(t), scored.Scores(t), SenoneScorer.MostGaussians, _senones, _frame);
-            _scorer.BestPerPhone(_frame.AsSpan(1), _best);
+            _scorer.WriteStreamFrame(scored.Codewords(t), scored.Scores(t), SenoneScorer.MostGaussians, scratch.Senones, scratch.Frame);
+            _scorer.BestPerPhone(scratch.Frame.AsSpan(1), scratch.Best);
             int labial = int.MaxValue, other = int.MaxValue;
-            for (var p = 0; p < _best.Length; p++)
+            for (var p = 0; p < scratch.Best.Length; p++)
             {
-                if (_labial[p]) labial = Math.Min(labial, _best[p]);
-                else other = Math.Min(other, _best[p]);
+                if (_labial[p]) labial = Math.Min(labial, scratch.Best[p]);
+                else other = Math.Min(other, scratch.Best[p]);
             }
 
             // Scores are negated log-likelihoods against the frame's best: lower is likelier.
@@ -83,5 +88,13 @@ internal sealed class LabialEvidence
         }
 
         return false;
+    }
+
+    /// <summary>One thread's working arrays.</summary>
+    private sealed class Scratch(SenoneScorer scorer)
+    {
+        public int[] Senones { get; } = new int[scorer.SenoneCount];
+        public short[] Frame { get; } = new short[1 + scorer.SenoneCount];
+        public int[] Best { get; } = new int[scorer.BasePhones.Count];
     }
 }
