@@ -19,11 +19,17 @@ public sealed class MotionBuilder
     private readonly HeadModel _head;
     private readonly List<Fixation> _fixations;
     private readonly FaceState[] _frames;
+    private readonly int[] _unheardFrom; // per closure still to hear: the first mouth frame it or any after it can press
+    private int _heard;
     private int _blinkCursor;
     private int _gazeCursor;
 
-    /// <summary>Plans a track of <paramref name="frameCount"/> frames; with <paramref name="fromPhones"/> the mouth waits for <see cref="Advance"/>.</summary>
-    public MotionBuilder(AudioFeatures features, int frameCount, MotionOptions options, bool fromPhones)
+    /// <summary>
+    /// Plans a track of <paramref name="frameCount"/> frames; with <paramref name="fromPhones"/> the mouth
+    /// waits for <see cref="Advance"/>; with <paramref name="deferLips"/> an acoustic mouth's murmurs wait for
+    /// <see cref="HearLips"/> (frames before the first one unheard are final at once).
+    /// </summary>
+    public MotionBuilder(AudioFeatures features, int frameCount, MotionOptions options, bool fromPhones, bool deferLips = false)
     {
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(options);
@@ -42,7 +48,13 @@ public sealed class MotionBuilder
         }
         else
         {
-            _mouth = MouthModel.Compute(features, options);
+            _mouth = MouthModel.Compute(features, options, deferLips);
+        }
+
+        _unheardFrom = new int[_mouth.Unheard.Count];
+        for (var k = _unheardFrom.Length - 1; k >= 0; k--)
+        {
+            _unheardFrom[k] = Math.Min(_mouth.Unheard[k].EarliestFrame, k + 1 < _unheardFrom.Length ? _unheardFrom[k + 1] : int.MaxValue);
         }
 
         _blinks = BlinkModel.Schedule(features, duration, options, new Random(MotionGenerator.DeriveSeed(options.Seed, 1)));
@@ -51,9 +63,35 @@ public sealed class MotionBuilder
         _frames = new FaceState[frameCount];
         if (_visemes is null)
         {
-            Extend(mouthFramesDone: _mouth.JawOpen.Length);
+            Extend(AcousticFramesDone());
         }
     }
+
+    /// <summary>Murmurs of an acoustic mouth still to be heard (<see cref="HearLips"/>).</summary>
+    public int LipsUnheard => _unheardFrom.Length - _heard;
+
+    /// <summary>
+    /// Asks <paramref name="soundsLabial"/> about the next <paramref name="count"/> murmurs still unheard
+    /// (as <see cref="MotionOptions.SoundsLabial"/>), presses the lips where it hears them, and makes final
+    /// every frame no murmur still unheard can touch.
+    /// </summary>
+    public void HearLips(Func<IReadOnlyList<(int From, int To)>, bool[]> soundsLabial, int count)
+    {
+        ArgumentNullException.ThrowIfNull(soundsLabial);
+        count = Math.Min(count, LipsUnheard);
+        var closures = _mouth.Unheard.Skip(_heard).Take(count).ToList();
+        var heard = soundsLabial(closures.ConvertAll(c => (c.From, c.To)));
+        for (var k = 0; k < closures.Count; k++)
+        {
+            if (heard[k]) MouthModel.PressHeard(_mouth, closures[k], _featureRate);
+        }
+
+        _heard += count;
+        Extend(AcousticFramesDone());
+    }
+
+    /// <summary>Mouth frames of an acoustic mouth that are final: all, or those before the first a murmur still unheard can press.</summary>
+    private int AcousticFramesDone() => _heard < _unheardFrom.Length ? _unheardFrom[_heard] : _mouth.JawOpen.Length;
 
     /// <summary>Frames from the start that are final.</summary>
     public int FramesReady { get; private set; }

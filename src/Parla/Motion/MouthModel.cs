@@ -3,7 +3,21 @@ using Parla.Audio;
 namespace Parla.Motion;
 
 /// <summary>Mouth parameters at the feature frame rate, before the lead and the resampling to video frames.</summary>
-internal sealed record MouthCurves(float[] JawOpen, float[] LipRound, float[] LipWidth, float[] LipPress);
+internal sealed record MouthCurves(float[] JawOpen, float[] LipRound, float[] LipWidth, float[] LipPress)
+{
+    /// <summary>Closures whose lips the acoustic model is still to hear (<see cref="MouthModel.Compute"/> with deferLips), in time order.</summary>
+    public IReadOnlyList<UnheardClosure> Unheard { get; init; } = [];
+}
+
+/// <summary>
+/// A murmur the formant rule did not take: pressed over mouth frames <paramref name="First"/>..<paramref name="Last"/>
+/// (widened to a hold) if the acoustic model hears the lips in frames <paramref name="From"/>..<paramref name="To"/>.
+/// </summary>
+internal readonly record struct UnheardClosure(int First, int Last, int From, int To, int Hold, float Amplitude)
+{
+    /// <summary>The first mouth frame its press can touch.</summary>
+    public int EarliestFrame => Math.Max(0, Math.Min(First, ((First + Last) / 2) - (Hold / 2)));
+}
 
 /// <summary>
 /// The acoustic mouth model: jaw opening from the loudness envelope shaped by a vowel/fricative
@@ -42,7 +56,12 @@ internal static class MouthModel
     private const float CueWidthDb = 5f;
     private const float FricativeJawFactor = 0.45f;
 
-    public static MouthCurves Compute(AudioFeatures features, MotionOptions options)
+    /// <summary>
+    /// The mouth's curves from the sound. Murmurs the formant rule does not take are asked of
+    /// <see cref="MotionOptions.SoundsLabial"/> at once, or with <paramref name="deferLips"/> left in
+    /// <see cref="MouthCurves.Unheard"/> for the caller to hear later (<see cref="PressHeard"/>).
+    /// </summary>
+    public static MouthCurves Compute(AudioFeatures features, MotionOptions options, bool deferLips = false)
     {
         var n = features.FrameCount;
         var jaw = new float[n];
@@ -97,9 +116,14 @@ internal static class MouthModel
         }
 
         LipShapes(features, jaw, options, round, width);
-        LipPress(features, activeSpan, closedDb, openDb, options, jaw, press);
-        return new MouthCurves(jaw, round, width, press);
+        var unheard = deferLips ? new List<UnheardClosure>() : null;
+        LipPress(features, activeSpan, closedDb, openDb, options, jaw, press, unheard);
+        return new MouthCurves(jaw, round, width, press) { Unheard = unheard ?? [] };
     }
+
+    /// <summary>Presses the lips of <paramref name="curves"/> over <paramref name="closure"/>, which the acoustic model heard as the lips'.</summary>
+    public static void PressHeard(MouthCurves curves, UnheardClosure closure, double rate) =>
+        PressAtLeast(curves.LipPress, closure.First, closure.Last, closure.Hold, closure.Amplitude, rate);
 
     /// <summary>The share of frames within <paramref name="windowSeconds"/> either side of each frame in which a pitch is heard.</summary>
     private static float[] PitchedShare(AudioFeatures features, double windowSeconds)
@@ -173,7 +197,7 @@ internal static class MouthModel
     /// A crude bilabial cue: inside a phrase, energy that falls sharply to near silence for 30–200 ms
     /// and then comes back is most often a stop closure (p, b) or an m; the lips press shut over it.
     /// </summary>
-    private static void LipPress(AudioFeatures features, float[] sortedActiveEnergy, float closedDb, float openDb, MotionOptions options, float[] jaw, float[] press)
+    private static void LipPress(AudioFeatures features, float[] sortedActiveEnergy, float closedDb, float openDb, MotionOptions options, float[] jaw, float[] press, List<UnheardClosure>? unheard)
     {
         var n = features.FrameCount;
         var energy = features.EnergyDb;
@@ -224,7 +248,7 @@ internal static class MouthModel
         if (options.Style != MotionStyle.Singing)
         {
             VoicedClosures(features, sortedActiveEnergy, amplitude, press);
-            LabialMurmurs(features, amplitude, options.SoundsLabial, press);
+            LabialMurmurs(features, amplitude, options.SoundsLabial, press, unheard);
         }
         else
         {
@@ -311,7 +335,7 @@ internal static class MouthModel
     /// m and b closures reach 830–1140 Hz where the full-band rule missed them, of n and d 1370 Hz
     /// and above (the rounded w of "woman", 1030 Hz, presses too).
     /// </summary>
-    private static void LabialMurmurs(AudioFeatures features, float amplitude, Func<IReadOnlyList<(int From, int To)>, bool[]>? soundsLabial, float[] press)
+    private static void LabialMurmurs(AudioFeatures features, float amplitude, Func<IReadOnlyList<(int From, int To)>, bool[]>? soundsLabial, float[] press, List<UnheardClosure>? deferred)
     {
         var n = features.FrameCount;
         var mid = features.MidBandDb;
@@ -323,9 +347,9 @@ internal static class MouthModel
         var edgeFrames = Math.Max(1, (int)Math.Round(0.03 * rate));
         var nucleusFrames = Math.Max(1, (int)Math.Round(0.04 * rate));
         var heardReach = Math.Max(1, (int)Math.Round(0.02 * rate));
-        // Closures the formant rule does not take, for the acoustic model to hear all at once.
-        var unheard = new List<(int First, int Last)>();
-        var around = new List<(int From, int To)>();
+        // Closures the formant rule does not take, for the acoustic model to hear all at once (or later).
+        var asking = soundsLabial is not null || deferred is not null;
+        var unheard = new List<UnheardClosure>();
         for (var i = 1; i < n - 1; i++)
         {
             if (!MurmurMinimum(features, mid, i, reach, out var left, out var right))
@@ -334,7 +358,7 @@ internal static class MouthModel
             }
 
             var dip = Math.Min(left, right) - mid[i];
-            if (dip < (soundsLabial is null ? dipDb : Math.Min(dipDb, HeardLabialDipDb)))
+            if (dip < (asking ? Math.Min(dipDb, HeardLabialDipDb) : dipDb))
             {
                 continue;
             }
@@ -361,24 +385,25 @@ internal static class MouthModel
                 // The closure lies between its edges (the dip's depth keeps them apart).
                 PressAtLeast(press, from + 1, to - 1, hold, amplitude, rate);
             }
-            else if (soundsLabial is not null)
+            else if (asking)
             {
                 // The formants miss the lips in high voices; where the acoustic model hears them close
                 // near the minimum, a shallower dip will do.
-                unheard.Add((from + 1, to - 1));
-                around.Add((i - heardReach, i + heardReach));
+                unheard.Add(new UnheardClosure(from + 1, to - 1, i - heardReach, i + heardReach, hold, amplitude));
             }
         }
 
-        if (unheard.Count == 0)
+        if (deferred is not null)
         {
-            return;
+            deferred.AddRange(unheard);
         }
-
-        var heard = soundsLabial!(around);
-        for (var k = 0; k < unheard.Count; k++)
+        else if (soundsLabial is not null && unheard.Count > 0)
         {
-            if (heard[k]) PressAtLeast(press, unheard[k].First, unheard[k].Last, hold, amplitude, rate);
+            var heard = soundsLabial(unheard.ConvertAll(c => (c.From, c.To)));
+            for (var k = 0; k < unheard.Count; k++)
+            {
+                if (heard[k]) PressAtLeast(press, unheard[k].First, unheard[k].Last, hold, amplitude, rate);
+            }
         }
     }
 

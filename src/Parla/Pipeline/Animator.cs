@@ -412,10 +412,11 @@ public sealed class Animator
                 : string.Create(inv, $"the sound (noise or music under the voice: its louder frames stand {loudOverQuietDb:0.0} dB above its quietest, under {PhonesNoisyBelowDb:0}; {OrDecode})");
         }
 
-        // Spoken, the murmurs the lips close are told from the tongue's by the acoustic model where it is installed.
+        // Spoken, the murmurs the lips close are told from the tongue's by the acoustic model where it is
+        // installed, heard behind the renderer (the frames before a murmur do not wait for it).
         if (style != MotionStyle.Singing && features.FrameRateHz == PocketSphinxDecoder.FrameRateHz && LabialEvidence.Measure(clip) is { } lips)
         {
-            motionOptions = motionOptions with { SoundsLabial = lips.SoundsLabial };
+            return new MotionFeed(new MotionBuilder(features, frameCount, motionOptions, fromPhones: false, deferLips: true), lips, cancellationToken) { Mouth = mouth };
         }
 
         return new MotionFeed(MotionGenerator.Generate(features, frameCount, motionOptions)) { Mouth = mouth };

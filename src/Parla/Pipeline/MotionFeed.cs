@@ -37,9 +37,39 @@ internal sealed class MotionFeed : IDisposable
         _ready = builder.FramesReady;
         _decoding = decoding;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        _feeding = Task.Factory.StartNew(() => Feed(builder, decoding, _stop.Token), CancellationToken.None,
-            TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var stop = _stop.Token;
+        var pieces = 0;
+        var phones = new List<Phone>();
+        _feeding = Task.Factory.StartNew(() => Feed(builder, () =>
+            {
+                var prefix = decoding.WaitForPrefix(pieces + 1, phones.Count, stop);
+                phones.AddRange(prefix.Phones);
+                builder.Advance(phones, prefix.IsComplete ? double.PositiveInfinity : prefix.EndSeconds);
+                pieces = prefix.PieceCount;
+                return prefix.IsComplete;
+            }, decoding.Dispose), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
+
+    /// <summary>
+    /// An acoustic track whose murmurs <paramref name="lips"/> hears behind the renderer, in time order,
+    /// <see cref="MurmursPerStep"/> at a time (<see cref="MotionBuilder.HearLips"/>). The feed owns <paramref name="lips"/>.
+    /// </summary>
+    public MotionFeed(MotionBuilder builder, LabialEvidence lips, CancellationToken ct)
+    {
+        _frames = builder.Frames;
+        _ready = builder.FramesReady;
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var stop = _stop.Token;
+        _feeding = Task.Factory.StartNew(() => Feed(builder, () =>
+            {
+                stop.ThrowIfCancellationRequested();
+                builder.HearLips(lips.SoundsLabial, MurmursPerStep);
+                return builder.LipsUnheard == 0;
+            }, lips.Dispose), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    }
+
+    /// <summary>Murmurs heard a step: about five seconds of speech, enough to keep both cores busy.</summary>
+    private const int MurmursPerStep = 32;
 
     /// <summary>Frame <paramref name="index"/>, once it is known.</summary>
     public FaceState Frame(int index, CancellationToken ct = default)
@@ -89,26 +119,22 @@ internal sealed class MotionFeed : IDisposable
         _stop.Dispose();
     }
 
-    private void Feed(MotionBuilder builder, PhonemeDecoding decoding, CancellationToken ct)
+    /// <summary>Runs <paramref name="step"/> (which extends <paramref name="builder"/> and says whether it is complete) until the track is whole, publishing each step's frames; then <paramref name="release"/>.</summary>
+    private void Feed(MotionBuilder builder, Func<bool> step, Action release)
     {
         try
         {
-            var pieces = 0;
-            var phones = new List<Phone>();
             while (true)
             {
-                var prefix = decoding.WaitForPrefix(pieces + 1, phones.Count, ct);
-                phones.AddRange(prefix.Phones);
-                builder.Advance(phones, prefix.IsComplete ? double.PositiveInfinity : prefix.EndSeconds);
-                pieces = prefix.PieceCount;
-                if (prefix.IsComplete) _track = builder.ToTrack();
+                var complete = step();
+                if (complete) _track = builder.ToTrack();
                 lock (_gate)
                 {
                     _ready = builder.FramesReady;
                     Monitor.PulseAll(_gate);
                 }
 
-                if (prefix.IsComplete) break;
+                if (complete) break;
             }
         }
         catch (Exception e)
@@ -121,7 +147,7 @@ internal sealed class MotionFeed : IDisposable
         }
         finally
         {
-            decoding.Dispose();
+            release();
         }
     }
 }

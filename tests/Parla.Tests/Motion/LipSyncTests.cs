@@ -72,6 +72,42 @@ public sealed class LipSyncTests
         Assert.True(withModel.Share >= 0.85, withModel.Describe(0));
     }
 
+    [Fact]
+    public void MurmursHeardBehindTheRenderer_GiveTheTrackHeardAllAtOnce()
+    {
+        // The pipeline draws the frames before the first murmur still unheard while the acoustic model
+        // hears the rest a few at a time; every frame must come out as if all were heard first.
+        using var audio = AudioDecoder.Decode(TestData.Voice("librivox_0870.wav"));
+        var features = AudioAnalyzer.Analyze(audio);
+        var frames = (int)Math.Ceiling(audio.DurationSeconds * 25);
+        MotionTrack whole;
+        using (var lips = LabialEvidence.Measure(audio))
+        {
+            Assert.NotNull(lips);
+            whole = MotionGenerator.Generate(features, frames, new MotionOptions { SoundsLabial = lips.SoundsLabial });
+        }
+
+        using var behind = LabialEvidence.Measure(audio)!;
+        var builder = new MotionBuilder(features, frames, new MotionOptions(), fromPhones: false, deferLips: true);
+        var unheard = builder.LipsUnheard;
+        var readyAtOnce = builder.FramesReady;
+        var atOnce = builder.Frames[..readyAtOnce];
+        var steps = 0;
+        while (builder.LipsUnheard > 0)
+        {
+            var before = builder.FramesReady;
+            builder.HearLips(behind.SoundsLabial, 2);
+            Assert.True(builder.FramesReady >= before);
+            steps++;
+        }
+
+        _output.WriteLine($"{unheard} murmurs heard in {steps} steps; {readyAtOnce} of {frames} frames final before any");
+        Assert.True(unheard >= 4, $"{unheard} murmurs");
+        Assert.InRange(readyAtOnce, 1, frames - 1);
+        Assert.Equal(whole.Frames[..readyAtOnce], atOnce);
+        Assert.Equal(whole.Frames, builder.ToTrack().Frames);
+    }
+
     /// <summary>The lip-sync figures on every LibriVox clip, for the viseme path and the acoustic one (run with --filter Category=Evaluation).</summary>
     [Fact]
     [Trait("Category", "Evaluation")]

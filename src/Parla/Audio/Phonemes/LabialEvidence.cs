@@ -9,24 +9,40 @@ namespace Parla.Audio.Phonemes;
 /// m or a b the same way everywhere, and where the second formant's locus that it used alone fails —
 /// a voice whose formants all lie high (a woman's, a child's) pulls an m's edges to 1.4–1.7 kHz, where
 /// a man's n and d lie — the model's triphones still tell them apart (docs/visemes.md, "Lips or tongue").
-/// Only the frames asked about are scored: the Gaussians of a few frames a murmur.
+/// Only the frames asked about are scored: the Gaussians of a few frames a murmur, from pocketsphinx's
+/// features of the stretch around them (<see cref="ChunkFrames"/> at a time, computed when first asked).
 /// </summary>
-internal sealed class LabialEvidence
+internal sealed class LabialEvidence : IDisposable
 {
+    /// <summary>Frames (10 ms) whose features are computed together: 20 s, with <see cref="ContextFrames"/> more on each side.</summary>
+    private const int ChunkFrames = 2000;
+
+    // Around a chunk: the features' deltas and the chunk's mean (batch normalisation) see a little past its ends.
+    private const int ContextFrames = 50;
+
+    private const int SamplesPerFrame = PocketSphinxDecoder.SampleRateHz / PocketSphinxDecoder.FrameRateHz;
+
+    private readonly PocketSphinxDecoder _frontEnd;
     private readonly SenoneScorer _scorer;
-    private readonly float[] _features;
+    private readonly AudioClip _clip;
     private readonly int _frameCount;
+    private readonly (float[]? Features, int FirstFrame, int Frames)[] _chunks;
     private readonly bool[] _labial; // per base phone
 
-    private LabialEvidence(SenoneScorer scorer, float[] features, int frameCount)
+    private LabialEvidence(PocketSphinxDecoder frontEnd, SenoneScorer scorer, AudioClip clip)
     {
+        _frontEnd = frontEnd;
         _scorer = scorer;
-        _features = features;
-        _frameCount = frameCount;
+        _clip = clip;
+        _frameCount = clip.Length / SamplesPerFrame;
+        _chunks = new (float[]?, int, int)[(_frameCount + ChunkFrames - 1) / ChunkFrames];
         _labial = scorer.BasePhones.Select(p => p is "M" or "B" or "P").ToArray();
     }
 
-    /// <summary>The model's frames of <paramref name="clip"/> (16 kHz, as the decoders hear it); null where pocketsphinx or its English model is not installed, the clip has another rate, or it is too short.</summary>
+    /// <summary>
+    /// The acoustic model, ready to hear <paramref name="clip"/> (16 kHz, as the decoders hear it; the clip
+    /// must outlive this); null where pocketsphinx or its English model is not installed or the clip has another rate.
+    /// </summary>
     public static LabialEvidence? Measure(AudioClip clip, string modelDirectory = PocketSphinxDecoder.DefaultModelDirectory)
     {
         if (clip.SampleRateHz != PocketSphinxDecoder.SampleRateHz)
@@ -36,9 +52,8 @@ internal sealed class LabialEvidence
 
         try
         {
-            using var frontEnd = PocketSphinxDecoder.CreatePhoneAligner(modelDirectory);
-            var scorer = SenoneScorer.For(frontEnd.ScoredModelDirectory!);
-            return frontEnd.Features(clip.ToPcm16(), out var frames) is { } features ? new LabialEvidence(scorer, features, frames) : null;
+            var frontEnd = PocketSphinxDecoder.CreatePhoneAligner(modelDirectory);
+            return new LabialEvidence(frontEnd, SenoneScorer.For(frontEnd.ScoredModelDirectory!), clip);
         }
         catch (ToolException)
         {
@@ -46,9 +61,24 @@ internal sealed class LabialEvidence
         }
     }
 
-    /// <summary>For each span of frames (from, to; 10 ms each, as the features'): whether a senone of M, B or P scores best at any of them. The spans are heard on every core.</summary>
+    public void Dispose() => _frontEnd.Dispose();
+
+    /// <summary>
+    /// For each span of frames (from, to; 10 ms each, as the features'): whether a senone of M, B or P
+    /// scores best at any of them. The spans are heard on every core; they come in time order, each
+    /// call's after the last's.
+    /// </summary>
     public bool[] SoundsLabial(IReadOnlyList<(int From, int To)> spans)
     {
+        // Spans are asked in time order: the chunks before these are not needed again.
+        if (spans.Count > 0)
+        {
+            lock (_chunks)
+            {
+                Array.Fill(_chunks, default, 0, Math.Clamp(spans[0].From / ChunkFrames, 0, _chunks.Length));
+            }
+        }
+
         var heard = new bool[spans.Count];
         Parallel.For(0, spans.Count, () => new Scratch(_scorer), (k, _, scratch) =>
         {
@@ -67,8 +97,17 @@ internal sealed class LabialEvidence
             return false;
         }
 
+        // A span near a chunk's end is heard in the chunk of its first frame (its context reaches past the end).
+        var (features, firstFrame, frames) = Chunk(from / ChunkFrames);
+        from -= firstFrame;
+        to = Math.Min(to - firstFrame, frames - 1);
+        if (from < 0 || to < from)
+        {
+            return false;
+        }
+
         var length = _scorer.FeatureLength;
-        using var scored = _scorer.Evaluate(_features.AsSpan(from * length, (to - from + 1) * length), to - from + 1);
+        using var scored = _scorer.Evaluate(features.AsSpan(from * length, (to - from + 1) * length), to - from + 1);
         for (var t = 0; t < scored.FrameCount; t++)
         {
             _scorer.WriteStreamFrame(scored.Codewords(t), scored.Scores(t), SenoneScorer.MostGaussians, scratch.Senones, scratch.Frame);
@@ -88,6 +127,26 @@ internal sealed class LabialEvidence
         }
 
         return false;
+    }
+
+    /// <summary>Chunk <paramref name="index"/>'s features, computed on first use: frames from <c>FirstFrame</c> on.</summary>
+    private (float[] Features, int FirstFrame, int Frames) Chunk(int index)
+    {
+        lock (_chunks)
+        {
+            if (_chunks[index].Features is { } known)
+            {
+                return (known, _chunks[index].FirstFrame, _chunks[index].Frames);
+            }
+
+            var first = Math.Max(0, (index * ChunkFrames) - ContextFrames);
+            var end = Math.Min(_frameCount, ((index + 1) * ChunkFrames) + ContextFrames);
+            var samples = new short[(end - first) * SamplesPerFrame];
+            _clip.Read(first * SamplesPerFrame, samples);
+            var features = _frontEnd.Features(samples, out var frames) ?? [];
+            _chunks[index] = (features, first, features.Length == 0 ? 0 : frames);
+            return (features, first, _chunks[index].Frames);
+        }
     }
 
     /// <summary>One thread's working arrays.</summary>
