@@ -79,13 +79,7 @@ public sealed class MotionBuilder
     {
         ArgumentNullException.ThrowIfNull(soundsLabial);
         count = Math.Min(count, LipsUnheard);
-        var closures = _mouth.Unheard.Skip(_heard).Take(count).ToList();
-        var heard = soundsLabial(closures.ConvertAll(c => (c.From, c.To)));
-        for (var k = 0; k < closures.Count; k++)
-        {
-            if (heard[k]) MouthModel.PressHeard(_mouth, closures[k], _featureRate);
-        }
-
+        MouthModel.PressWhereHeard(_mouth.LipPress, _mouth.Unheard.Skip(_heard).Take(count).ToList(), soundsLabial, _featureRate);
         _heard += count;
         Extend(AcousticFramesDone());
     }

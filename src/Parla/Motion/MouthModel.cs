@@ -59,7 +59,7 @@ internal static class MouthModel
     /// <summary>
     /// The mouth's curves from the sound. Murmurs the formant rule does not take are asked of
     /// <see cref="MotionOptions.SoundsLabial"/> at once, or with <paramref name="deferLips"/> left in
-    /// <see cref="MouthCurves.Unheard"/> for the caller to hear later (<see cref="PressHeard"/>).
+    /// <see cref="MouthCurves.Unheard"/> for the caller to hear later (<see cref="PressWhereHeard"/>).
     /// </summary>
     public static MouthCurves Compute(AudioFeatures features, MotionOptions options, bool deferLips = false)
     {
@@ -121,9 +121,16 @@ internal static class MouthModel
         return new MouthCurves(jaw, round, width, press) { Unheard = unheard ?? [] };
     }
 
-    /// <summary>Presses the lips of <paramref name="curves"/> over <paramref name="closure"/>, which the acoustic model heard as the lips'.</summary>
-    public static void PressHeard(MouthCurves curves, UnheardClosure closure, double rate) =>
-        PressAtLeast(curves.LipPress, closure.First, closure.Last, closure.Hold, closure.Amplitude, rate);
+    /// <summary>Asks <paramref name="soundsLabial"/> about <paramref name="closures"/> and presses the lips over those it hears as the lips'.</summary>
+    public static void PressWhereHeard(float[] press, IReadOnlyList<UnheardClosure> closures, Func<IReadOnlyList<(int From, int To)>, bool[]> soundsLabial, double rate)
+    {
+        if (closures.Count == 0) return;
+        var heard = soundsLabial(closures.Select(c => (c.From, c.To)).ToList());
+        for (var k = 0; k < closures.Count; k++)
+        {
+            if (heard[k]) PressAtLeast(press, closures[k].First, closures[k].Last, closures[k].Hold, closures[k].Amplitude, rate);
+        }
+    }
 
     /// <summary>The share of frames within <paramref name="windowSeconds"/> either side of each frame in which a pitch is heard.</summary>
     private static float[] PitchedShare(AudioFeatures features, double windowSeconds)
@@ -333,7 +340,9 @@ internal static class MouthModel
     /// formant transitions that point to where the mouth closes): toward about 1 kHz for the lips,
     /// toward about 1.8 kHz for the tongue tip (n, d, t). Measured on the LibriVox read: the edges of
     /// m and b closures reach 830–1140 Hz where the full-band rule missed them, of n and d 1370 Hz
-    /// and above (the rounded w of "woman", 1030 Hz, presses too).
+    /// and above (the rounded w of "woman", 1030 Hz, presses too). In higher voices an m's edges reach
+    /// 1.4–1.7 kHz: a murmur the formants do not take (from a 6-dB dip on) is pressed where the acoustic
+    /// model hears the lips (<see cref="MotionOptions.SoundsLabial"/>, now or deferred to the caller).
     /// </summary>
     private static void LabialMurmurs(AudioFeatures features, float amplitude, Func<IReadOnlyList<(int From, int To)>, bool[]>? soundsLabial, float[] press, List<UnheardClosure>? deferred)
     {
@@ -397,13 +406,9 @@ internal static class MouthModel
         {
             deferred.AddRange(unheard);
         }
-        else if (soundsLabial is not null && unheard.Count > 0)
+        else if (soundsLabial is not null)
         {
-            var heard = soundsLabial(unheard.ConvertAll(c => (c.From, c.To)));
-            for (var k = 0; k < unheard.Count; k++)
-            {
-                if (heard[k]) PressAtLeast(press, unheard[k].First, unheard[k].Last, hold, amplitude, rate);
-            }
+            PressWhereHeard(press, unheard, soundsLabial, rate);
         }
     }
 
