@@ -10,28 +10,13 @@ namespace Parla.Tests.Motion;
 /// </summary>
 internal static class FestivalVoice
 {
-    // Scheme: synthesise TEXT with VOICE, save the wave, and each word's first segment's start and last segment's end.
-    private const string Program = """
-        (define (parla-say voice text wav words)
-          (eval (list voice))
-          (set! utt (eval (list 'Utterance 'Text text)))
-          (utt.synth utt)
-          (utt.save.wave utt wav 'riff)
-          (let ((fd (fopen words "w")))
-            (mapcar (lambda (w)
-              (format fd "%s %f %f\n" (downcase (item.name w))
-                (item.feat w "R:SylStructure.daughter1.daughter1.segment_start")
-                (item.feat w "R:SylStructure.daughtern.daughtern.segment_end")))
-              (utt.relation.items utt 'Word))
-            (fclose fd)))
-        """;
-
     /// <summary>Synthesises <paramref name="text"/> with festival's <paramref name="voice"/> (e.g. <c>cmu_us_slt_arctic_hts</c>) into <paramref name="directory"/>: the wave's path and its words.</summary>
     public static (string Wave, List<AlignedWord> Words) Say(string voice, string text, string directory)
     {
         var name = Path.Combine(directory, voice);
         var script = name + ".scm";
-        File.WriteAllText(script, Program + $"\n(parla-say 'voice_{voice} \"{text}\" \"{name}.wav\" \"{name}.words\")\n");
+        File.Delete(name + ".words");
+        File.WriteAllText(script, $"(load \"{TestData.Voice("festival_say.scm")}\")\n(parla-say 'voice_{voice} \"{text}\" \"{name}.wav\" \"{name}.words\")\n");
         using var festival = Process.Start(new ProcessStartInfo("festival", ["-b", script]) { RedirectStandardError = true, RedirectStandardOutput = true })!;
         var errors = festival.StandardError.ReadToEnd();
         festival.StandardOutput.ReadToEnd();
