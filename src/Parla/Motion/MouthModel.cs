@@ -16,7 +16,7 @@ internal sealed record MouthCurves(float[] JawOpen, float[] LipRound, float[] Li
 internal readonly record struct UnheardClosure(int First, int Last, int From, int To, int Hold, float Amplitude)
 {
     /// <summary>The first mouth frame its press can touch.</summary>
-    public int EarliestFrame => Math.Max(0, Math.Min(First, ((First + Last) / 2) - (Hold / 2)));
+    public int EarliestFrame => MouthModel.HeldStart(First, Last, Hold);
 }
 
 /// <summary>
@@ -116,9 +116,15 @@ internal static class MouthModel
         }
 
         LipShapes(features, jaw, options, round, width);
-        var unheard = deferLips ? new List<UnheardClosure>() : null;
+        // The murmurs the formant rule does not take, for the acoustic model: heard now, or by the caller.
+        var unheard = deferLips || options.SoundsLabial is not null ? new List<UnheardClosure>() : null;
         LipPress(features, activeSpan, closedDb, openDb, options, jaw, press, unheard);
-        return new MouthCurves(jaw, round, width, press) { Unheard = unheard ?? [] };
+        if (!deferLips && unheard is not null)
+        {
+            PressWhereHeard(press, unheard, options.SoundsLabial!, features.FrameRateHz);
+        }
+
+        return new MouthCurves(jaw, round, width, press) { Unheard = deferLips ? unheard! : [] };
     }
 
     /// <summary>Asks <paramref name="soundsLabial"/> about <paramref name="closures"/> and presses the lips over those it hears as the lips'.</summary>
@@ -255,7 +261,7 @@ internal static class MouthModel
         if (options.Style != MotionStyle.Singing)
         {
             VoicedClosures(features, sortedActiveEnergy, amplitude, press);
-            LabialMurmurs(features, amplitude, options.SoundsLabial, press, unheard);
+            LabialMurmurs(features, amplitude, press, unheard);
         }
         else
         {
@@ -342,9 +348,9 @@ internal static class MouthModel
     /// m and b closures reach 830–1140 Hz where the full-band rule missed them, of n and d 1370 Hz
     /// and above (the rounded w of "woman", 1030 Hz, presses too). In higher voices an m's edges reach
     /// 1.4–1.7 kHz: a murmur the formants do not take (from a 6-dB dip on) is pressed where the acoustic
-    /// model hears the lips (<see cref="MotionOptions.SoundsLabial"/>, now or deferred to the caller).
+    /// model hears the lips: such murmurs go to <paramref name="unheard"/> (null: the formant rule alone).
     /// </summary>
-    private static void LabialMurmurs(AudioFeatures features, float amplitude, Func<IReadOnlyList<(int From, int To)>, bool[]>? soundsLabial, float[] press, List<UnheardClosure>? deferred)
+    private static void LabialMurmurs(AudioFeatures features, float amplitude, float[] press, List<UnheardClosure>? unheard)
     {
         var n = features.FrameCount;
         var mid = features.MidBandDb;
@@ -356,9 +362,6 @@ internal static class MouthModel
         var edgeFrames = Math.Max(1, (int)Math.Round(0.03 * rate));
         var nucleusFrames = Math.Max(1, (int)Math.Round(0.04 * rate));
         var heardReach = Math.Max(1, (int)Math.Round(0.02 * rate));
-        // Closures the formant rule does not take, for the acoustic model to hear all at once (or later).
-        var asking = soundsLabial is not null || deferred is not null;
-        var unheard = new List<UnheardClosure>();
         for (var i = 1; i < n - 1; i++)
         {
             if (!MurmurMinimum(features, mid, i, reach, out var left, out var right))
@@ -367,7 +370,7 @@ internal static class MouthModel
             }
 
             var dip = Math.Min(left, right) - mid[i];
-            if (dip < (asking ? Math.Min(dipDb, HeardLabialDipDb) : dipDb))
+            if (dip < (unheard is not null ? Math.Min(dipDb, HeardLabialDipDb) : dipDb))
             {
                 continue;
             }
@@ -394,21 +397,12 @@ internal static class MouthModel
                 // The closure lies between its edges (the dip's depth keeps them apart).
                 PressAtLeast(press, from + 1, to - 1, hold, amplitude, rate);
             }
-            else if (asking)
+            else
             {
                 // The formants miss the lips in high voices; where the acoustic model hears them close
                 // near the minimum, a shallower dip will do.
-                unheard.Add(new UnheardClosure(from + 1, to - 1, i - heardReach, i + heardReach, hold, amplitude));
+                unheard?.Add(new UnheardClosure(from + 1, to - 1, i - heardReach, i + heardReach, hold, amplitude));
             }
-        }
-
-        if (deferred is not null)
-        {
-            deferred.AddRange(unheard);
-        }
-        else if (soundsLabial is not null)
-        {
-            PressWhereHeard(press, unheard, soundsLabial, rate);
         }
     }
 
@@ -517,12 +511,16 @@ internal static class MouthModel
         var length = last - first + 1;
         if (length < hold)
         {
-            first = Math.Max(0, ((first + last) / 2) - (hold / 2));
+            first = HeldStart(first, last, hold);
             length = Math.Min(hold, press.Length - first);
         }
 
         HoldPressed(press, first, length, amplitude, rate);
     }
+
+    /// <summary>Where a press over frames <paramref name="first"/>..<paramref name="last"/> starts once widened about its middle to <paramref name="hold"/> frames.</summary>
+    internal static int HeldStart(int first, int last, int hold) =>
+        last - first + 1 < hold ? Math.Max(0, ((first + last) / 2) - (hold / 2)) : first;
 
     /// <summary>The highest of <paramref name="values"/> in [<paramref name="from"/>, <paramref name="to"/>), clamped to the array; float.MinValue when empty.</summary>
     private static float MaxOf(float[] values, int from, int to)

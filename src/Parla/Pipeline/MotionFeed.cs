@@ -32,22 +32,21 @@ internal sealed class MotionFeed : IDisposable
 
     /// <summary>A track whose mouth follows <paramref name="decoding"/>: a background task hands each decoded prefix to <paramref name="builder"/>. The feed owns the decoding.</summary>
     public MotionFeed(MotionBuilder builder, PhonemeDecoding decoding, CancellationToken ct)
-    {
-        _frames = builder.Frames;
-        _ready = builder.FramesReady;
-        _decoding = decoding;
-        _stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var stop = _stop.Token;
-        var pieces = 0;
-        var phones = new List<Phone>();
-        _feeding = Task.Factory.StartNew(() => Feed(builder, () =>
+        : this(builder, ct, stop =>
+        {
+            var pieces = 0;
+            var phones = new List<Phone>();
+            return () =>
             {
                 var prefix = decoding.WaitForPrefix(pieces + 1, phones.Count, stop);
                 phones.AddRange(prefix.Phones);
                 builder.Advance(phones, prefix.IsComplete ? double.PositiveInfinity : prefix.EndSeconds);
                 pieces = prefix.PieceCount;
                 return prefix.IsComplete;
-            }, decoding.Dispose), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            };
+        }, decoding.Dispose)
+    {
+        _decoding = decoding;
     }
 
     /// <summary>
@@ -55,17 +54,24 @@ internal sealed class MotionFeed : IDisposable
     /// <see cref="MurmursPerStep"/> at a time (<see cref="MotionBuilder.HearLips"/>). The feed owns <paramref name="lips"/>.
     /// </summary>
     public MotionFeed(MotionBuilder builder, LabialEvidence lips, CancellationToken ct)
+        : this(builder, ct, stop => () =>
+        {
+            stop.ThrowIfCancellationRequested();
+            builder.HearLips(lips.SoundsLabial, MurmursPerStep);
+            return builder.LipsUnheard == 0;
+        }, lips.Dispose)
+    {
+    }
+
+    /// <summary>A track that <paramref name="builder"/> completes on a background task, one step of <paramref name="stepWith"/>'s (given the feed's stop token) at a time; then <paramref name="release"/>.</summary>
+    private MotionFeed(MotionBuilder builder, CancellationToken ct, Func<CancellationToken, Func<bool>> stepWith, Action release)
     {
         _frames = builder.Frames;
         _ready = builder.FramesReady;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var stop = _stop.Token;
-        _feeding = Task.Factory.StartNew(() => Feed(builder, () =>
-            {
-                stop.ThrowIfCancellationRequested();
-                builder.HearLips(lips.SoundsLabial, MurmursPerStep);
-                return builder.LipsUnheard == 0;
-            }, lips.Dispose), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var step = stepWith(_stop.Token);
+        _feeding = Task.Factory.StartNew(() => Feed(builder, step, release), CancellationToken.None,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     /// <summary>Murmurs heard a step: about five seconds of speech, enough to keep both cores busy.</summary>

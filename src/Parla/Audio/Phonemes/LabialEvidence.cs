@@ -26,7 +26,7 @@ internal sealed class LabialEvidence : IDisposable
     private readonly SenoneScorer _scorer;
     private readonly AudioClip _clip;
     private readonly int _frameCount;
-    private readonly (float[]? Features, int FirstFrame, int Frames)[] _chunks;
+    private readonly float[]?[] _chunks; // features of each chunk's frames and its context, once asked for
     private readonly bool[] _labial; // per base phone
 
     private LabialEvidence(PocketSphinxDecoder frontEnd, SenoneScorer scorer, AudioClip clip)
@@ -35,7 +35,7 @@ internal sealed class LabialEvidence : IDisposable
         _scorer = scorer;
         _clip = clip;
         _frameCount = clip.Length / SamplesPerFrame;
-        _chunks = new (float[]?, int, int)[(_frameCount + ChunkFrames - 1) / ChunkFrames];
+        _chunks = new float[]?[(_frameCount + ChunkFrames - 1) / ChunkFrames];
         _labial = scorer.BasePhones.Select(p => p is "M" or "B" or "P").ToArray();
     }
 
@@ -98,9 +98,11 @@ internal sealed class LabialEvidence : IDisposable
         }
 
         // A span near a chunk's end is heard in the chunk of its first frame (its context reaches past the end).
-        var (features, firstFrame, frames) = Chunk(from / ChunkFrames);
+        var chunk = from / ChunkFrames;
+        var features = Chunk(chunk);
+        var firstFrame = FirstFrameOf(chunk);
         from -= firstFrame;
-        to = Math.Min(to - firstFrame, frames - 1);
+        to = Math.Min(to - firstFrame, (features.Length / _scorer.FeatureLength) - 1);
         if (from < 0 || to < from)
         {
             return false;
@@ -129,25 +131,26 @@ internal sealed class LabialEvidence : IDisposable
         return false;
     }
 
-    /// <summary>Chunk <paramref name="index"/>'s features, computed on first use: frames from <c>FirstFrame</c> on.</summary>
-    private (float[] Features, int FirstFrame, int Frames) Chunk(int index)
+    /// <summary>Chunk <paramref name="index"/>'s features, computed on first use: frames from <see cref="FirstFrameOf"/> on.</summary>
+    private float[] Chunk(int index)
     {
         lock (_chunks)
         {
-            if (_chunks[index].Features is { } known)
+            if (_chunks[index] is { } known)
             {
-                return (known, _chunks[index].FirstFrame, _chunks[index].Frames);
+                return known;
             }
 
-            var first = Math.Max(0, (index * ChunkFrames) - ContextFrames);
+            var first = FirstFrameOf(index);
             var end = Math.Min(_frameCount, ((index + 1) * ChunkFrames) + ContextFrames);
             var samples = new short[(end - first) * SamplesPerFrame];
             _clip.Read(first * SamplesPerFrame, samples);
-            var features = _frontEnd.Features(samples, out var frames) ?? [];
-            _chunks[index] = (features, first, features.Length == 0 ? 0 : frames);
-            return (features, first, _chunks[index].Frames);
+            return _chunks[index] = _frontEnd.Features(samples, out _) ?? [];
         }
     }
+
+    /// <summary>The clip's frame where chunk <paramref name="index"/>'s features start (its context before it).</summary>
+    private static int FirstFrameOf(int index) => Math.Max(0, (index * ChunkFrames) - ContextFrames);
 
     /// <summary>One thread's working arrays.</summary>
     private sealed class Scratch(SenoneScorer scorer)
