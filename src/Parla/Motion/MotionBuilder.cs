@@ -79,7 +79,7 @@ public sealed class MotionBuilder
     {
         ArgumentNullException.ThrowIfNull(soundsLabial);
         count = Math.Min(count, LipsUnheard);
-        MouthModel.PressWhereHeard(_mouth.LipPress, _mouth.Unheard.Skip(_heard).Take(count).ToList(), soundsLabial, _featureRate);
+        MouthModel.PressWhereHeard(_mouth, _mouth.Unheard.Skip(_heard).Take(count).ToList(), soundsLabial, _featureRate);
         _heard += count;
         Extend(AcousticFramesDone());
     }

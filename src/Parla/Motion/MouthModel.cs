@@ -7,6 +7,12 @@ internal sealed record MouthCurves(float[] JawOpen, float[] LipRound, float[] Li
 {
     /// <summary>Closures whose lips the acoustic model is still to hear (<see cref="MouthModel.Compute"/> with deferLips), in time order.</summary>
     public IReadOnlyList<UnheardClosure> Unheard { get; init; } = [];
+
+    /// <summary>
+    /// The part of <see cref="LipPress"/> that the sound says is the lips' own: murmurs the formant rule or
+    /// the acoustic model takes for the lips (not the quiet gaps, which a t or a k makes as well).
+    /// </summary>
+    public float[] LabialPress { get; init; } = [];
 }
 
 /// <summary>
@@ -68,16 +74,12 @@ internal static class MouthModel
         var round = new float[n];
         var width = new float[n];
         var press = new float[n];
-        if (n == 0)
-        {
-            return new MouthCurves(jaw, round, width, press);
-        }
-
+        var labial = new float[n];
         var energy = features.EnergyDb;
         var activeSpan = features.SortedOverSpeech(energy);
         if (activeSpan.Length == 0)
         {
-            return new MouthCurves(jaw, round, width, press);
+            return new MouthCurves(jaw, round, width, press) { LabialPress = labial };
         }
 
         var openDb = Statistics.PercentileOfSorted(activeSpan, OpenPercentile);
@@ -118,23 +120,27 @@ internal static class MouthModel
         LipShapes(features, jaw, options, round, width);
         // The murmurs the formant rule does not take, for the acoustic model: heard now, or by the caller.
         var unheard = deferLips || options.SoundsLabial is not null ? new List<UnheardClosure>() : null;
-        LipPress(features, activeSpan, closedDb, openDb, options, jaw, press, unheard);
+        LipPress(features, activeSpan, closedDb, openDb, options, jaw, press, labial, unheard);
+        var curves = new MouthCurves(jaw, round, width, press) { Unheard = deferLips ? unheard! : [], LabialPress = labial };
         if (!deferLips && unheard is not null)
         {
-            PressWhereHeard(press, unheard, options.SoundsLabial!, features.FrameRateHz);
+            PressWhereHeard(curves, unheard, options.SoundsLabial!, features.FrameRateHz);
         }
 
-        return new MouthCurves(jaw, round, width, press) { Unheard = deferLips ? unheard! : [] };
+        return curves;
     }
 
-    /// <summary>Asks <paramref name="soundsLabial"/> about <paramref name="closures"/> and presses the lips over those it hears as the lips'.</summary>
-    public static void PressWhereHeard(float[] press, IReadOnlyList<UnheardClosure> closures, Func<IReadOnlyList<(int From, int To)>, bool[]> soundsLabial, double rate)
+    /// <summary>Asks <paramref name="soundsLabial"/> about <paramref name="closures"/> and presses the lips of <paramref name="curves"/> over those it hears as the lips'.</summary>
+    public static void PressWhereHeard(MouthCurves curves, IReadOnlyList<UnheardClosure> closures, Func<IReadOnlyList<(int From, int To)>, bool[]> soundsLabial, double rate)
     {
         if (closures.Count == 0) return;
         var heard = soundsLabial(closures.Select(c => (c.From, c.To)).ToList());
         for (var k = 0; k < closures.Count; k++)
         {
-            if (heard[k]) PressAtLeast(press, closures[k].First, closures[k].Last, closures[k].Hold, closures[k].Amplitude, rate);
+            if (!heard[k]) continue;
+            var (first, last, hold, amplitude) = (closures[k].First, closures[k].Last, closures[k].Hold, closures[k].Amplitude);
+            PressAtLeast(curves.LipPress, first, last, hold, amplitude, rate);
+            PressAtLeast(curves.LabialPress, first, last, hold, amplitude, rate);
         }
     }
 
@@ -210,7 +216,8 @@ internal static class MouthModel
     /// A crude bilabial cue: inside a phrase, energy that falls sharply to near silence for 30–200 ms
     /// and then comes back is most often a stop closure (p, b) or an m; the lips press shut over it.
     /// </summary>
-    private static void LipPress(AudioFeatures features, float[] sortedActiveEnergy, float closedDb, float openDb, MotionOptions options, float[] jaw, float[] press, List<UnheardClosure>? unheard)
+    private static void LipPress(AudioFeatures features, float[] sortedActiveEnergy, float closedDb, float openDb, MotionOptions options, float[] jaw, float[] press, float[] labial,
+        List<UnheardClosure>? unheard)
     {
         var n = features.FrameCount;
         var energy = features.EnergyDb;
@@ -261,7 +268,11 @@ internal static class MouthModel
         if (options.Style != MotionStyle.Singing)
         {
             VoicedClosures(features, sortedActiveEnergy, amplitude, press);
-            LabialMurmurs(features, amplitude, press, unheard);
+            LabialMurmurs(features, amplitude, labial, unheard);
+            for (var k = 0; k < n; k++)
+            {
+                press[k] = Math.Max(press[k], labial[k]);
+            }
         }
         else
         {

@@ -47,6 +47,8 @@ internal sealed class VisemeMouthModel
 
     private readonly float[] _loudness;
     private readonly MouthCurves _acoustic;
+    private readonly Func<IReadOnlyList<(int From, int To)>, bool[]>? _soundsLabial;
+    private int _lipsHeard;
     private readonly AudioFeatures _features;
     private readonly List<(int First, int End)> _unheard = [];
     private int _unheardCursor;
@@ -79,7 +81,9 @@ internal sealed class VisemeMouthModel
         // the timing and size of each opening; the visemes carry its shape. Measured on the LibriVox
         // read: viseme targets alone follow the sound's envelope with r 0.26 (yardstick), the acoustic
         // jaw with 0.77; their blend keeps both the phones' shapes and the envelope's rhythm.
-        _acoustic = MouthModel.Compute(features, options);
+        // Its murmurs that the acoustic model is to hear are heard as the phones around them become known.
+        _soundsLabial = options.SoundsLabial;
+        _acoustic = MouthModel.Compute(features, options, deferLips: _soundsLabial is not null);
         _features = features;
         var style = StyleProfile.Of(options.Style);
         _jawScale = style.JawScale;
@@ -136,6 +140,7 @@ internal sealed class VisemeMouthModel
             return;
         }
 
+        HearLipsBefore(to);
         Blend(FramesDone, to);
         EnforceClosures(FramesDone, to);
         CloseWhereTheSoundCloses(FramesDone, to);
@@ -267,6 +272,21 @@ internal sealed class VisemeMouthModel
         }
     }
 
+    /// <summary>Asks the acoustic model about every murmur still unheard whose press can touch a frame before <paramref name="to"/>.</summary>
+    private void HearLipsBefore(int to)
+    {
+        var murmurs = _acoustic.Unheard;
+        var end = _lipsHeard;
+        for (var k = _lipsHeard; k < murmurs.Count; k++)
+        {
+            if (murmurs[k].EarliestFrame < to) end = k + 1;
+        }
+
+        if (end == _lipsHeard) return;
+        MouthModel.PressWhereHeard(_acoustic, murmurs.Skip(_lipsHeard).Take(end - _lipsHeard).ToList(), _soundsLabial!, _rate);
+        _lipsHeard = end;
+    }
+
     /// <summary>
     /// Where the sound closes inside what the decoder calls a vowel — a quiet gap after a loud frame,
     /// or a voiced dip of 8 dB with a low murmur (<see cref="MouthModel"/>'s closures) — the decoder
@@ -275,7 +295,11 @@ internal sealed class VisemeMouthModel
     /// decoder calls an n or an ng: its likeliest confusion is m heard as n, worst on higher voices
     /// (the read with its M decoded as N: 1 of 11 words on m closed, with this 7; the read as decoded
     /// presses 73 frames instead of 71). Where the decoder heard another consonant (a t, an s) it is
-    /// trusted and nothing changes; on clean speech it has heard nearly all.
+    /// trusted and nothing changes; on clean speech it has heard nearly all. But a murmur the sound
+    /// itself says is the lips' (<see cref="MouthCurves.LabialPress"/>: by its formants, or heard so by the
+    /// acoustic model) closes them whatever the decoder made of it: where the model fits the voice less
+    /// well (a lower or a higher voice than most of its speakers, another language) the decoder hears an
+    /// m as a w, a t, a v or a vowel.
     /// </summary>
     private void CloseWhereTheSoundCloses(int from, int to)
     {
@@ -284,6 +308,12 @@ internal sealed class VisemeMouthModel
             var w = _acoustic.LipPress[i];
             if (w <= 0)
             {
+                continue;
+            }
+
+            if (_acoustic.LabialPress[i] > 0)
+            {
+                Close(i, w);
                 continue;
             }
 

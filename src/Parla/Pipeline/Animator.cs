@@ -388,10 +388,20 @@ public sealed class Animator
             {
                 if (options.Language == LanguageMode.English || SoundsEnglish(decoding, cancellationToken))
                 {
-                    return new MotionFeed(new MotionBuilder(features, frameCount, motionOptions, fromPhones: true), decoding, cancellationToken)
+                    // The murmurs the sound says are the lips' close them whatever the decoder heard there.
+                    var lips = HearsLips(style, features) ? LabialEvidence.Measure(clip) : null;
+                    try
                     {
-                        Mouth = options.Language == LanguageMode.English ? "English phones (--language en)" : "English phones (the voice is confidently English)",
-                    };
+                        return new MotionFeed(new MotionBuilder(features, frameCount, motionOptions with { SoundsLabial = lips is null ? null : lips.SoundsLabial }, fromPhones: true), decoding, lips, cancellationToken)
+                        {
+                            Mouth = options.Language == LanguageMode.English ? "English phones (--language en)" : "English phones (the voice is confidently English)",
+                        };
+                    }
+                    catch
+                    {
+                        lips?.Dispose();
+                        throw;
+                    }
                 }
             }
             catch
@@ -414,13 +424,17 @@ public sealed class Animator
 
         // Spoken, the murmurs the lips close are told from the tongue's by the acoustic model where it is
         // installed, heard behind the renderer (the frames before a murmur do not wait for it).
-        if (style != MotionStyle.Singing && features.FrameRateHz == PocketSphinxDecoder.FrameRateHz && LabialEvidence.Measure(clip) is { } lips)
+        if (HearsLips(style, features) && LabialEvidence.Measure(clip) is { } heard)
         {
-            return new MotionFeed(new MotionBuilder(features, frameCount, motionOptions, fromPhones: false, deferLips: true), lips, cancellationToken) { Mouth = mouth };
+            return new MotionFeed(new MotionBuilder(features, frameCount, motionOptions, fromPhones: false, deferLips: true), heard, cancellationToken) { Mouth = mouth };
         }
 
         return new MotionFeed(MotionGenerator.Generate(features, frameCount, motionOptions)) { Mouth = mouth };
     }
+
+    /// <summary>Whether the acoustic model is asked which murmurs are the lips' (speech at its frame rate; singing keeps its own rule).</summary>
+    private static bool HearsLips(MotionStyle style, AudioFeatures features) =>
+        style != MotionStyle.Singing && features.FrameRateHz == PocketSphinxDecoder.FrameRateHz;
 
     /// <summary>A given track fitted to the video: it must have the video's fps; a short one holds its last frame, a long one is cut at the end of the voice.</summary>
     private static MotionTrack Fit(MotionTrack given, int frameCount, AnimateOptions options)

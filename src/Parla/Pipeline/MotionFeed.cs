@@ -30,8 +30,12 @@ internal sealed class MotionFeed : IDisposable
         _ready = _frames.Length;
     }
 
-    /// <summary>A track whose mouth follows <paramref name="decoding"/>: a background task hands each decoded prefix to <paramref name="builder"/>. The feed owns the decoding.</summary>
-    public MotionFeed(MotionBuilder builder, PhonemeDecoding decoding, CancellationToken ct)
+    /// <summary>
+    /// A track whose mouth follows <paramref name="decoding"/>: a background task hands each decoded prefix to
+    /// <paramref name="builder"/> (whose mouth asks <paramref name="lips"/>, if any, about its murmurs as it goes).
+    /// The feed owns the decoding and the lips.
+    /// </summary>
+    public MotionFeed(MotionBuilder builder, PhonemeDecoding decoding, LabialEvidence? lips, CancellationToken ct)
         : this(builder, ct, stop =>
         {
             var pieces = 0;
@@ -44,7 +48,11 @@ internal sealed class MotionFeed : IDisposable
                 pieces = prefix.PieceCount;
                 return prefix.IsComplete;
             };
-        }, decoding.Dispose)
+        }, () =>
+        {
+            decoding.Dispose();
+            lips?.Dispose();
+        })
     {
         _decoding = decoding;
     }
