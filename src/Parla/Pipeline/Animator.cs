@@ -234,7 +234,10 @@ public sealed class Animator
     /// heard no word in them, the next stretch of as much voice (<see cref="LanguageDecisionLooks"/>).
     /// Waits for them.
     /// </summary>
-    internal static bool SoundsEnglish(PhonemeDecoding decoding, CancellationToken ct = default)
+    internal static bool SoundsEnglish(PhonemeDecoding decoding, CancellationToken ct = default) => DecideLanguage(decoding, ct).IsConfident;
+
+    /// <summary>The confidence <see cref="SoundsEnglish"/> decides on.</summary>
+    internal static PhonemeConfidence DecideLanguage(PhonemeDecoding decoding, CancellationToken ct = default)
     {
         var decisive = decoding.ParallelPieces;
         decoding.WaitForPrefix(decisive, ct: ct);
@@ -250,7 +253,7 @@ public sealed class Animator
             decisive = next;
         }
 
-        return confidence.IsConfident;
+        return confidence;
     }
 
     /// <summary>
@@ -384,9 +387,11 @@ public sealed class Animator
                 {
                     if (!Volatile.Read(ref rendering.Value)) progress?.Report(new PipelineProgress("phones", done, total));
                 }, preloaded: decoders);
+            string? doubt;
             try
             {
-                if (options.Language == LanguageMode.English || SoundsEnglish(decoding, cancellationToken))
+                doubt = options.Language == LanguageMode.English ? null : DecideLanguage(decoding, cancellationToken).Doubt;
+                if (doubt is null)
                 {
                     // The murmurs the sound says are the lips' close them whatever the decoder heard there.
                     var lips = HearsLips(style, features) ? LabialEvidence.Measure(clip) : null;
@@ -412,7 +417,7 @@ public sealed class Animator
 
             // Not English: the rest need not be decoded.
             decoding.Dispose();
-            mouth = $"the sound (the voice is not confidently English; {OrDecode})";
+            mouth = $"the sound (the voice is not confidently English: {doubt}; {OrDecode})";
         }
         else
         {

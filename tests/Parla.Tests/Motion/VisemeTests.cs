@@ -3,10 +3,11 @@ using Parla.Audio.Phonemes;
 using Parla.Media;
 using Parla.Motion;
 using Parla.Tests.Audio;
+using Xunit.Abstractions;
 
 namespace Parla.Tests.Motion;
 
-public sealed class VisemeTests
+public sealed class VisemeTests(ITestOutputHelper output)
 {
     private const int Rate = 16000;
 
@@ -327,6 +328,35 @@ public sealed class VisemeTests
         using var decoding = PhonemeAnalyzer.Start(clip, features, new PhonemeAnalysisOptions { ParallelPrefixVoiceSeconds = Parla.Pipeline.Animator.LanguageDecisionVoiceSeconds });
         Assert.True(decoding.ParallelPieces < decoding.PieceCount, "decided on a prefix, not the whole read");
         Assert.True(Parla.Pipeline.Animator.SoundsEnglish(decoding), decoding.ConfidenceOf(decoding.ParallelPieces).ToString());
+    }
+
+    [Fact]
+    public void Auto_TakesAnotherAmericanVoice_ForEnglish()
+    {
+        var (wave, _) = FestivalVoice.Say("cmu_us_slt_arctic_hts", "My brother Peter bought a beautiful map of Boston last month. Maybe we can meet him by the big park before the market opens. Please bring the paper bag, because my mother wants more bread and butter.", TestData.OutputDirectory());
+        using var clip = AudioDecoder.Decode(wave);
+        var features = AudioAnalyzer.Analyze(clip);
+        using var decoding = PhonemeAnalyzer.Start(clip, features, new PhonemeAnalysisOptions { ParallelPrefixVoiceSeconds = Parla.Pipeline.Animator.LanguageDecisionVoiceSeconds });
+        Assert.True(Parla.Pipeline.Animator.SoundsEnglish(decoding), decoding.ConfidenceOf(decoding.ParallelPieces).ToString());
+    }
+
+    [Fact]
+    public void Auto_LeavesAVoiceTheEnglishModelFitsPoorly_ToTheSound()
+    {
+        // The LibriVox read a quarter higher and faster (its samples taken at 20 kHz: pitch and formants
+        // as a child's) passes every other test of English, but the acoustic model fits it poorly (−65.9
+        // against the read's −57.1), and the acoustic path closes more of its lips (18 of 18 bilabial
+        // onsets against 17).
+        var wav = Path.Combine(TestData.OutputDirectory(), "read-higher.wav");
+        AudioTestData.WriteWav(wav, LibriVoxRead(), 20000);
+        using var clip = AudioDecoder.Decode(wav);
+        var features = AudioAnalyzer.Analyze(clip);
+        using var decoding = PhonemeAnalyzer.Start(clip, features, new PhonemeAnalysisOptions { ParallelPrefixVoiceSeconds = Parla.Pipeline.Animator.LanguageDecisionVoiceSeconds });
+        var english = Parla.Pipeline.Animator.SoundsEnglish(decoding);
+        var confidence = decoding.ConfidenceOf(decoding.ParallelPieces);
+        output.WriteLine(confidence.ToString());
+        Assert.False(english, confidence.ToString());
+        Assert.True((confidence with { MeanAcousticScorePerFrame = 0 }).IsConfident, "every other measure says English");
     }
 
     [Fact]
