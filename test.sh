@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test: installs what the tests need (ffmpeg, npm for the face models, chromium for the
-# page, espeak-ng and festival for voices in other languages and other voices), builds, tests.
+# page, espeak-ng and festival for voices in other languages, other voices and a sung song), builds, tests.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$ROOT"
-scripts/install-deps.sh chromium espeak-ng festival festvox-us-slt-hts festvox-ca-ona-hts
+scripts/install-deps.sh chromium espeak-ng festival festvox-us-slt-hts festvox-ca-ona-hts festvox-kallpc16k
 log=$(mktemp)
 set +e
 # Measurement studies (Category=Study, minutes each) are run on their own: see docs and the test's comment.

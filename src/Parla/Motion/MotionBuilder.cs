@@ -71,15 +71,15 @@ public sealed class MotionBuilder
     public int LipsUnheard => _unheardFrom.Length - _heard;
 
     /// <summary>
-    /// Asks <paramref name="soundsLabial"/> about the next <paramref name="count"/> murmurs still unheard
-    /// (as <see cref="MotionOptions.SoundsLabial"/>), presses the lips where it hears them, and makes final
+    /// Asks <paramref name="labialFrames"/> about the next <paramref name="count"/> murmurs still unheard
+    /// (as <see cref="MotionOptions.LabialFrames"/>), presses the lips where it hears them, and makes final
     /// every frame no murmur still unheard can touch.
     /// </summary>
-    public void HearLips(Func<IReadOnlyList<(int From, int To)>, bool[]> soundsLabial, int count)
+    public void HearLips(Func<IReadOnlyList<(int From, int To)>, int[]> labialFrames, int count)
     {
-        ArgumentNullException.ThrowIfNull(soundsLabial);
+        ArgumentNullException.ThrowIfNull(labialFrames);
         count = Math.Min(count, LipsUnheard);
-        MouthModel.PressWhereHeard(_mouth, _mouth.Unheard.Skip(_heard).Take(count).ToList(), soundsLabial, _featureRate);
+        MouthModel.PressWhereHeard(_mouth, _mouth.Unheard.Skip(_heard).Take(count).ToList(), labialFrames, _featureRate);
         _heard += count;
         Extend(AcousticFramesDone());
     }

@@ -33,11 +33,12 @@ public sealed record MotionOptions
     public double BlinksPerMinute { get; init; } = 17;
 
     /// <summary>
-    /// For each span of the features' frames (from, to): whether the lips, not the tongue, close the sound
-    /// somewhere in it (<see cref="Audio.Phonemes.LabialEvidence.SoundsLabial"/>); the acoustic mouth then
-    /// closes the lips on shallower murmurs than its formant rule alone trusts. Null: the formant rule alone.
+    /// For each span of the features' frames (from, to): at how many of its frames the lips, not the tongue,
+    /// close the sound (<see cref="Audio.Phonemes.LabialEvidence.LabialFrames"/>); the acoustic mouth then
+    /// closes the lips on shallower murmurs than its formant rule alone trusts, and a sung voice's lips on
+    /// its murmurs at all. Null: the formant rule alone.
     /// </summary>
-    internal Func<IReadOnlyList<(int From, int To)>, bool[]>? SoundsLabial { get; init; }
+    internal Func<IReadOnlyList<(int From, int To)>, int[]>? LabialFrames { get; init; }
 
     /// <summary>Every problem with these options; empty when they are usable.</summary>
     public IReadOnlyList<string> Validate()

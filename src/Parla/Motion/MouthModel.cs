@@ -17,9 +17,10 @@ internal sealed record MouthCurves(float[] JawOpen, float[] LipRound, float[] Li
 
 /// <summary>
 /// A murmur the formant rule did not take: pressed over mouth frames <paramref name="First"/>..<paramref name="Last"/>
-/// (widened to a hold) if the acoustic model hears the lips in frames <paramref name="From"/>..<paramref name="To"/>.
+/// (widened to a hold) if the acoustic model hears the lips in at least <paramref name="Heard"/> of frames
+/// <paramref name="From"/>..<paramref name="To"/>.
 /// </summary>
-internal readonly record struct UnheardClosure(int First, int Last, int From, int To, int Hold, float Amplitude)
+internal readonly record struct UnheardClosure(int First, int Last, int From, int To, int Hold, float Amplitude, int Heard)
 {
     /// <summary>The first mouth frame its press can touch.</summary>
     public int EarliestFrame => MouthModel.HeldStart(First, Last, Hold);
@@ -64,7 +65,7 @@ internal static class MouthModel
 
     /// <summary>
     /// The mouth's curves from the sound. Murmurs the formant rule does not take are asked of
-    /// <see cref="MotionOptions.SoundsLabial"/> at once, or with <paramref name="deferLips"/> left in
+    /// <see cref="MotionOptions.LabialFrames"/> at once, or with <paramref name="deferLips"/> left in
     /// <see cref="MouthCurves.Unheard"/> for the caller to hear later (<see cref="PressWhereHeard"/>).
     /// </summary>
     public static MouthCurves Compute(AudioFeatures features, MotionOptions options, bool deferLips = false)
@@ -119,25 +120,25 @@ internal static class MouthModel
 
         LipShapes(features, jaw, options, round, width);
         // The murmurs the formant rule does not take, for the acoustic model: heard now, or by the caller.
-        var unheard = deferLips || options.SoundsLabial is not null ? new List<UnheardClosure>() : null;
+        var unheard = deferLips || options.LabialFrames is not null ? new List<UnheardClosure>() : null;
         LipPress(features, activeSpan, closedDb, openDb, options, jaw, press, labial, unheard);
         var curves = new MouthCurves(jaw, round, width, press) { Unheard = deferLips ? unheard! : [], LabialPress = labial };
         if (!deferLips && unheard is not null)
         {
-            PressWhereHeard(curves, unheard, options.SoundsLabial!, features.FrameRateHz);
+            PressWhereHeard(curves, unheard, options.LabialFrames!, features.FrameRateHz);
         }
 
         return curves;
     }
 
-    /// <summary>Asks <paramref name="soundsLabial"/> about <paramref name="closures"/> and presses the lips of <paramref name="curves"/> over those it hears as the lips'.</summary>
-    public static void PressWhereHeard(MouthCurves curves, IReadOnlyList<UnheardClosure> closures, Func<IReadOnlyList<(int From, int To)>, bool[]> soundsLabial, double rate)
+    /// <summary>Asks <paramref name="labialFrames"/> about <paramref name="closures"/> and presses the lips of <paramref name="curves"/> over those it hears as the lips'.</summary>
+    public static void PressWhereHeard(MouthCurves curves, IReadOnlyList<UnheardClosure> closures, Func<IReadOnlyList<(int From, int To)>, int[]> labialFrames, double rate)
     {
         if (closures.Count == 0) return;
-        var heard = soundsLabial(closures.Select(c => (c.From, c.To)).ToList());
+        var heard = labialFrames(closures.Select(c => (c.From, c.To)).ToList());
         for (var k = 0; k < closures.Count; k++)
         {
-            if (!heard[k]) continue;
+            if (heard[k] < closures[k].Heard) continue;
             var (first, last, hold, amplitude) = (closures[k].First, closures[k].Last, closures[k].Hold, closures[k].Amplitude);
             PressAtLeast(curves.LipPress, first, last, hold, amplitude, rate);
             PressAtLeast(curves.LabialPress, first, last, hold, amplitude, rate);
@@ -278,6 +279,9 @@ internal static class MouthModel
         {
             SungConsonants(features, jaw, amplitude, press);
             ReleaseAtRest(jaw, (int)Math.Round(0.1 * rate), press);
+            // A sung m or b between two notes keeps its pitch, and the level hardly dips: the model alone
+            // tells it from a swell of the note.
+            LabialMurmurs(features, amplitude, labial, unheard, sung: true);
         }
     }
 
@@ -361,7 +365,7 @@ internal static class MouthModel
     /// 1.4–1.7 kHz: a murmur the formants do not take (from a 6-dB dip on) is pressed where the acoustic
     /// model hears the lips: such murmurs go to <paramref name="unheard"/> (null: the formant rule alone).
     /// </summary>
-    private static void LabialMurmurs(AudioFeatures features, float amplitude, float[] press, List<UnheardClosure>? unheard)
+    private static void LabialMurmurs(AudioFeatures features, float amplitude, float[] press, List<UnheardClosure>? unheard, bool sung = false)
     {
         var n = features.FrameCount;
         var mid = features.MidBandDb;
@@ -403,7 +407,7 @@ internal static class MouthModel
             var rightEdge = EdgeFormant(features, to, to + edgeFrames - 1);
             var rightVowel = EdgeFormant(features, to + nucleusFrames, to + (2 * nucleusFrames));
             var (edge, vowel) = leftEdge <= rightEdge ? (leftEdge, leftVowel) : (rightEdge, rightVowel);
-            if (dip >= dipDb && edge < LabialLocusHz && (float.IsPositiveInfinity(vowel) || edge <= vowel + 50))
+            if (!sung && dip >= dipDb && edge < LabialLocusHz && (float.IsPositiveInfinity(vowel) || edge <= vowel + 50))
             {
                 // The closure lies between its edges (the dip's depth keeps them apart).
                 PressAtLeast(press, from + 1, to - 1, hold, amplitude, rate);
@@ -412,7 +416,7 @@ internal static class MouthModel
             {
                 // The formants miss the lips in high voices; where the acoustic model hears them close
                 // near the minimum, a shallower dip will do.
-                unheard?.Add(new UnheardClosure(from + 1, to - 1, i - heardReach, i + heardReach, hold, amplitude));
+                unheard?.Add(new UnheardClosure(from + 1, to - 1, i - heardReach, i + heardReach, hold, amplitude, sung ? SungLabialFrames : 1));
             }
         }
     }
@@ -562,4 +566,9 @@ internal static class MouthModel
     private const float SungOpenJaw = 0.3f;
     private const float LabialLocusHz = 1300f;
     private const float HeardLabialDipDb = 6f;
+
+    // Of the five frames around a sung murmur, those the acoustic model must hear as the lips': a note's
+    // tremolo dips its level six times a second, and the model heard the lips in one or two frames of
+    // some dips of a synthetic "ah" (never three); a sung m or b: three to five.
+    private const int SungLabialFrames = 3;
 }

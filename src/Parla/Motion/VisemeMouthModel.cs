@@ -47,7 +47,7 @@ internal sealed class VisemeMouthModel
 
     private readonly float[] _loudness;
     private readonly MouthCurves _acoustic;
-    private readonly Func<IReadOnlyList<(int From, int To)>, bool[]>? _soundsLabial;
+    private readonly Func<IReadOnlyList<(int From, int To)>, int[]>? _labialFrames;
     private int _lipsHeard;
     private readonly AudioFeatures _features;
     private readonly List<(int First, int End)> _unheard = [];
@@ -82,8 +82,8 @@ internal sealed class VisemeMouthModel
         // read: viseme targets alone follow the sound's envelope with r 0.26 (yardstick), the acoustic
         // jaw with 0.77; their blend keeps both the phones' shapes and the envelope's rhythm.
         // Its murmurs that the acoustic model is to hear are heard as the phones around them become known.
-        _soundsLabial = options.SoundsLabial;
-        _acoustic = MouthModel.Compute(features, options, deferLips: _soundsLabial is not null);
+        _labialFrames = options.LabialFrames;
+        _acoustic = MouthModel.Compute(features, options, deferLips: _labialFrames is not null);
         _features = features;
         var style = StyleProfile.Of(options.Style);
         _jawScale = style.JawScale;
@@ -283,7 +283,7 @@ internal sealed class VisemeMouthModel
         }
 
         if (end == _lipsHeard) return;
-        MouthModel.PressWhereHeard(_acoustic, murmurs.Skip(_lipsHeard).Take(end - _lipsHeard).ToList(), _soundsLabial!, _rate);
+        MouthModel.PressWhereHeard(_acoustic, murmurs.Skip(_lipsHeard).Take(end - _lipsHeard).ToList(), _labialFrames!, _rate);
         _lipsHeard = end;
     }
 

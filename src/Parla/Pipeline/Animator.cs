@@ -394,10 +394,10 @@ public sealed class Animator
                 if (doubt is null)
                 {
                     // The murmurs the sound says are the lips' close them whatever the decoder heard there.
-                    var lips = HearsLips(style, features) ? LabialEvidence.Measure(clip) : null;
+                    var lips = HearsLips(features) ? LabialEvidence.Measure(clip) : null;
                     try
                     {
-                        return new MotionFeed(new MotionBuilder(features, frameCount, motionOptions with { SoundsLabial = lips is null ? null : lips.SoundsLabial }, fromPhones: true), decoding, lips, cancellationToken)
+                        return new MotionFeed(new MotionBuilder(features, frameCount, motionOptions with { LabialFrames = lips is null ? null : lips.LabialFrames }, fromPhones: true), decoding, lips, cancellationToken)
                         {
                             Mouth = options.Language == LanguageMode.English ? "English phones (--language en)" : "English phones (the voice is confidently English)",
                         };
@@ -427,9 +427,9 @@ public sealed class Animator
                 : string.Create(inv, $"the sound (noise or music under the voice: its louder frames stand {loudOverQuietDb:0.0} dB above its quietest, under {PhonesNoisyBelowDb:0}; {OrDecode})");
         }
 
-        // Spoken, the murmurs the lips close are told from the tongue's by the acoustic model where it is
-        // installed, heard behind the renderer (the frames before a murmur do not wait for it).
-        if (HearsLips(style, features) && LabialEvidence.Measure(clip) is { } heard)
+        // The murmurs the lips close, spoken or sung, are told from the tongue's by the acoustic model where
+        // it is installed, heard behind the renderer (the frames before a murmur do not wait for it).
+        if (HearsLips(features) && LabialEvidence.Measure(clip) is { } heard)
         {
             return new MotionFeed(new MotionBuilder(features, frameCount, motionOptions, fromPhones: false, deferLips: true), heard, cancellationToken) { Mouth = mouth };
         }
@@ -437,9 +437,8 @@ public sealed class Animator
         return new MotionFeed(MotionGenerator.Generate(features, frameCount, motionOptions)) { Mouth = mouth };
     }
 
-    /// <summary>Whether the acoustic model is asked which murmurs are the lips' (speech at its frame rate; singing keeps its own rule).</summary>
-    private static bool HearsLips(MotionStyle style, AudioFeatures features) =>
-        style != MotionStyle.Singing && features.FrameRateHz == PocketSphinxDecoder.FrameRateHz;
+    /// <summary>Whether the acoustic model can be asked which murmurs are the lips' (features at its frame rate).</summary>
+    private static bool HearsLips(AudioFeatures features) => features.FrameRateHz == PocketSphinxDecoder.FrameRateHz;
 
     /// <summary>A given track fitted to the video: it must have the video's fps; a short one holds its last frame, a long one is cut at the end of the voice.</summary>
     private static MotionTrack Fit(MotionTrack given, int frameCount, AnimateOptions options)

@@ -65,7 +65,7 @@ internal sealed class MotionFeed : IDisposable
         : this(builder, ct, stop => () =>
         {
             stop.ThrowIfCancellationRequested();
-            builder.HearLips(lips.SoundsLabial, MurmursPerStep);
+            builder.HearLips(lips.LabialFrames, MurmursPerStep);
             return builder.LipsUnheard == 0;
         }, lips.Dispose)
     {

@@ -64,11 +64,11 @@ internal sealed class LabialEvidence : IDisposable
     public void Dispose() => _frontEnd.Dispose();
 
     /// <summary>
-    /// For each span of frames (from, to; 10 ms each, as the features'): whether a senone of M, B or P
-    /// scores best at any of them. The spans are heard on every core; they come in time order, each
-    /// call's after the last's.
+    /// For each span of frames (from, to; 10 ms each, as the features'): at how many of them a senone of
+    /// M, B or P scores best. The spans are heard on every core; they come in time order, each call's
+    /// after the last's.
     /// </summary>
-    public bool[] SoundsLabial(IReadOnlyList<(int From, int To)> spans)
+    public int[] LabialFrames(IReadOnlyList<(int From, int To)> spans)
     {
         // Spans are asked in time order: the chunks before these are not needed again.
         if (spans.Count > 0)
@@ -79,22 +79,22 @@ internal sealed class LabialEvidence : IDisposable
             }
         }
 
-        var heard = new bool[spans.Count];
+        var heard = new int[spans.Count];
         Parallel.For(0, spans.Count, () => new Scratch(_scorer), (k, _, scratch) =>
         {
-            heard[k] = AnyLabial(spans[k].From, spans[k].To, scratch);
+            heard[k] = CountLabial(spans[k].From, spans[k].To, scratch);
             return scratch;
         }, _ => { });
         return heard;
     }
 
-    private bool AnyLabial(int from, int to, Scratch scratch)
+    private int CountLabial(int from, int to, Scratch scratch)
     {
         from = Math.Max(0, from);
         to = Math.Min(_frameCount - 1, to);
         if (to < from)
         {
-            return false;
+            return 0;
         }
 
         // A span near a chunk's end is heard in the chunk of its first frame (its context reaches past the end).
@@ -105,11 +105,12 @@ internal sealed class LabialEvidence : IDisposable
         to = Math.Min(to - firstFrame, (features.Length / _scorer.FeatureLength) - 1);
         if (from < 0 || to < from)
         {
-            return false;
+            return 0;
         }
 
         var length = _scorer.FeatureLength;
         using var scored = _scorer.Evaluate(features.AsSpan(from * length, (to - from + 1) * length), to - from + 1);
+        var count = 0;
         for (var t = 0; t < scored.FrameCount; t++)
         {
             _scorer.WriteStreamFrame(scored.Codewords(t), scored.Scores(t), SenoneScorer.MostGaussians, scratch.Senones, scratch.Frame);
@@ -124,11 +125,11 @@ internal sealed class LabialEvidence : IDisposable
             // Scores are negated log-likelihoods against the frame's best: lower is likelier.
             if (labial < other)
             {
-                return true;
+                count++;
             }
         }
 
-        return false;
+        return count;
     }
 
     /// <summary>Chunk <paramref name="index"/>'s features, computed on first use: frames from <see cref="FirstFrameOf"/> on.</summary>
