@@ -364,6 +364,8 @@ internal static class MouthModel
     /// and above (the rounded w of "woman", 1030 Hz, presses too). In higher voices an m's edges reach
     /// 1.4–1.7 kHz: a murmur the formants do not take (from a 6-dB dip on) is pressed where the acoustic
     /// model hears the lips: such murmurs go to <paramref name="unheard"/> (null: the formant rule alone).
+    /// <paramref name="sung"/>: every murmur goes to the model, which must hear the lips in
+    /// <see cref="SungLabialFrames"/> of its frames (a note's swells dip the band too).
     /// </summary>
     private static void LabialMurmurs(AudioFeatures features, float amplitude, float[] press, List<UnheardClosure>? unheard, bool sung = false)
     {
