@@ -17,7 +17,7 @@ internal static class AnimateCommand
         var motionJson = new Option<string?>("--motion-json") { Description = "Also write the per-frame face state (jaw, lips, blinks, head) to this JSON file." };
         var consent = new Option<string?>("--consent") { Description = $"Your statement that the person shown agreed, e.g. \"I am the person shown\" or \"I have the subject's written permission\" (or set {ConsentStatement.EnvironmentVariable}). Required; recorded in the signed manifest." };
         var label = new LabelArguments();
-        var language = new Option<string>("--language") { Description = "Mouth from English phones (en), from the sound alone for any language or singing (none), or English when the voice is confidently English speech and not noisy (auto).", DefaultValueFactory = _ => "auto" };
+        var language = new Option<string>("--language") { Description = "Mouth from English phones (en), from the sound alone for any language or singing (none), or English phones when the voice is confidently English speech, fits the English acoustic model and is not noisy (auto).", DefaultValueFactory = _ => "auto" };
         language.AcceptOnlyFromAmong("auto", "en", "none");
         var style = new Option<string>("--style") { Description = "Performance style: neutral, calm, happy, energetic, singing, or auto (singing when the voice holds notes).", DefaultValueFactory = _ => "auto" };
         style.AcceptOnlyFromAmong("auto", "neutral", "calm", "happy", "energetic", "singing");
