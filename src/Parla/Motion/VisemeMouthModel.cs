@@ -49,6 +49,7 @@ internal sealed class VisemeMouthModel
     private readonly MouthCurves _acoustic;
     private readonly Func<IReadOnlyList<(int From, int To)>, int[]>? _labialFrames;
     private int _lipsHeard;
+    private int _heardBefore; // every murmur whose press can touch a frame before this is heard
     private readonly AudioFeatures _features;
     private readonly List<(int First, int End)> _unheard = [];
     private int _unheardCursor;
@@ -65,6 +66,11 @@ internal sealed class VisemeMouthModel
     private readonly List<(double Start, double End)> _vowels = [];
     private readonly List<(double Start, double End)> _nasals = [];
     private int _nasalCursor;
+    private readonly List<(double Start, double End)> _dentals = [];
+    private int _dentalCursor;
+    // The run of the sound's labial press the last frame belonged to (its last frame), and whether it closes the lips.
+    private int _labialRunLast = -1;
+    private bool _labialRunCloses;
 
     /// <summary>
     /// A mouth to be computed from phones known from the start of the clip up to some time, in order
@@ -122,6 +128,10 @@ internal sealed class VisemeMouthModel
             else if (phone.Symbol is "N" or "NG")
             {
                 _nasals.Add((phone.StartSeconds, phone.EndSeconds));
+            }
+            else if (phone.Symbol is "DH" or "TH")
+            {
+                _dentals.Add((phone.StartSeconds, phone.EndSeconds));
             }
             else if (phone.IsSilence)
             {
@@ -275,6 +285,8 @@ internal sealed class VisemeMouthModel
     /// <summary>Asks the acoustic model about every murmur still unheard whose press can touch a frame before <paramref name="to"/>.</summary>
     private void HearLipsBefore(int to)
     {
+        if (to <= _heardBefore) return;
+        _heardBefore = to;
         var murmurs = _acoustic.Unheard;
         var end = _lipsHeard;
         for (var k = _lipsHeard; k < murmurs.Count; k++)
@@ -299,10 +311,13 @@ internal sealed class VisemeMouthModel
     /// itself says is the lips' (<see cref="MouthCurves.LabialPress"/>: by its formants, or heard so by the
     /// acoustic model) closes them whatever the decoder made of it: where the model fits the voice less
     /// well (a lower or a higher voice than most of its speakers, another language) the decoder hears an
-    /// m as a w, a t, a v or a vowel.
+    /// m as a w, a t, a v or a vowel. Except where it decoded a dh or a th at the murmur's middle: the
+    /// commonest words ("the", "then", "that") hold one, the recogniser rarely mistakes them, and a
+    /// voiced dental after a d or an n can dip like a labial murmur.
     /// </summary>
     private void CloseWhereTheSoundCloses(int from, int to)
     {
+        var labial = _acoustic.LabialPress;
         for (var i = from; i < to; i++)
         {
             var w = _acoustic.LipPress[i];
@@ -311,10 +326,30 @@ internal sealed class VisemeMouthModel
                 continue;
             }
 
-            if (_acoustic.LabialPress[i] > 0)
+            if (labial[i] > 0)
             {
-                Close(i, w);
-                continue;
+                if (i > _labialRunLast)
+                {
+                    // A new run (frames come in order): decided once, at its middle, when its end is final
+                    // (no murmur still unheard can press the frame after it).
+                    var last = i;
+                    while (true)
+                    {
+                        while (last + 1 < labial.Length && labial[last + 1] > 0) last++;
+                        if (last + 1 >= labial.Length || last + 1 < _heardBefore) break;
+                        HearLipsBefore(last + 2);
+                    }
+
+                    var middle = (i + last) / 2.0 / _rate;
+                    _labialRunLast = last;
+                    _labialRunCloses = !(NextSpan(_dentals, ref _dentalCursor, middle) is { } dental && middle >= dental.Start);
+                }
+
+                if (_labialRunCloses)
+                {
+                    Close(i, w);
+                    continue;
+                }
             }
 
             var t = i / _rate;

@@ -290,6 +290,38 @@ public sealed class VisemeTests(ITestOutputHelper output)
         Assert.Equal(whole, builder.ToTrack().Frames);
     }
 
+    [Fact]
+    public void MouthFromPhonesGivenInPrefixes_WithTheSoundsLabials_IsTheMouthFromAllOfThem_BitForBit()
+    {
+        // The English path hears the murmurs the sound says are the lips' as the phones around them are
+        // decoded, and decides each run of them at its middle; the LibriVox read a fourth lower has many.
+        var lowered = Path.Combine(TestData.OutputDirectory(), "lower-read.wav");
+        AudioTestData.WriteWav(lowered, LibriVoxRead(), 12000);
+        using var clip = AudioDecoder.Decode(lowered);
+        var features = AudioAnalyzer.Analyze(clip);
+        var phones = PhonemeAnalyzer.Analyze(clip, features).Phones;
+        var frames = (int)Math.Ceiling(features.DurationSeconds * 25);
+        MotionTrack whole;
+        using (var lips = LabialEvidence.Measure(clip))
+        {
+            Assert.NotNull(lips);
+            whole = MotionGenerator.Generate(features, phones, frames, new MotionOptions { LabialFrames = lips.LabialFrames });
+        }
+
+        using var behind = LabialEvidence.Measure(clip)!;
+        var builder = new MotionBuilder(features, frames, new MotionOptions { LabialFrames = behind.LabialFrames }, fromPhones: true);
+        var random = new Random(11);
+        for (var known = 0; known < phones.Count;)
+        {
+            known = Math.Min(phones.Count, known + 1 + random.Next(8));
+            var prefix = phones.Take(known).ToList();
+            builder.Advance(prefix, known == phones.Count ? double.PositiveInfinity : prefix[^1].EndSeconds);
+        }
+
+        Assert.Contains(whole.Frames, s => s.LipPress >= 0.8f);
+        Assert.Equal(whole.Frames, builder.ToTrack().Frames);
+    }
+
     [Theory]
     [InlineData("de", "Guten Morgen, meine Damen und Herren. Heute sprechen wir über das Wetter in den Bergen und über die Geschichte der alten Stadt. Die Sonne scheint, und die Kinder spielen im Garten hinter dem Haus.")]
     [InlineData("es", "Buenos días, señoras y señores. Hoy hablamos del tiempo en las montañas y de la historia de la ciudad antigua. Brilla el sol, y los niños juegan en el jardín detrás de la casa.")]
