@@ -5,7 +5,8 @@ namespace Parla.Audio.Phonemes;
 /// <summary>
 /// Whether the lips or the tongue close a murmur, as the en-us acoustic model hears it: at some frame
 /// near it, a senone of M, B or P scores best of all the model's senones (silence and fillers
-/// included). The acoustic path asks this of the murmurs it finds in any language: the lips close an
+/// included). The acoustic path asks this of the murmurs it finds in any language, sung ones too, and the
+/// English path of those its recogniser may have misheard: the lips close an
 /// m or a b the same way everywhere, and where the second formant's locus that it used alone fails —
 /// a voice whose formants all lie high (a woman's, a child's) pulls an m's edges to 1.4–1.7 kHz, where
 /// a man's n and d lie — the model's triphones still tell them apart (docs/visemes.md, "Lips or tongue").
