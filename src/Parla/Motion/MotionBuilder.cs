@@ -19,8 +19,7 @@ public sealed class MotionBuilder
     private readonly HeadModel _head;
     private readonly List<Fixation> _fixations;
     private readonly FaceState[] _frames;
-    private readonly int[] _unheardFrom; // per closure still to hear: the first mouth frame it or any after it can press
-    private int _heard;
+    private readonly LipHearing _lips;
     private int _blinkCursor;
     private int _gazeCursor;
 
@@ -51,11 +50,7 @@ public sealed class MotionBuilder
             _mouth = MouthModel.Compute(features, options, deferLips);
         }
 
-        _unheardFrom = new int[_mouth.Unheard.Count];
-        for (var k = _unheardFrom.Length - 1; k >= 0; k--)
-        {
-            _unheardFrom[k] = Math.Min(_mouth.Unheard[k].EarliestFrame, k + 1 < _unheardFrom.Length ? _unheardFrom[k + 1] : int.MaxValue);
-        }
+        _lips = new LipHearing(_mouth, _featureRate);
 
         _blinks = BlinkModel.Schedule(features, duration, options, new Random(MotionGenerator.DeriveSeed(options.Seed, 1)));
         _head = HeadModel.Create(features, options, new Random(MotionGenerator.DeriveSeed(options.Seed, 2)));
@@ -63,12 +58,12 @@ public sealed class MotionBuilder
         _frames = new FaceState[frameCount];
         if (_visemes is null)
         {
-            Extend(AcousticFramesDone());
+            Extend(_lips.FramesFinal);
         }
     }
 
     /// <summary>Murmurs of an acoustic mouth still to be heard (<see cref="HearLips"/>).</summary>
-    public int LipsUnheard => _unheardFrom.Length - _heard;
+    public int LipsUnheard => _lips.Unheard;
 
     /// <summary>
     /// Asks <paramref name="labialFrames"/> about the next <paramref name="count"/> murmurs still unheard
@@ -78,14 +73,9 @@ public sealed class MotionBuilder
     public void HearLips(Func<IReadOnlyList<(int From, int To)>, int[]> labialFrames, int count)
     {
         ArgumentNullException.ThrowIfNull(labialFrames);
-        count = Math.Min(count, LipsUnheard);
-        MouthModel.PressWhereHeard(_mouth, _mouth.Unheard.Skip(_heard).Take(count).ToList(), labialFrames, _featureRate);
-        _heard += count;
-        Extend(AcousticFramesDone());
+        _lips.Hear(labialFrames, count);
+        Extend(_lips.FramesFinal);
     }
-
-    /// <summary>Mouth frames of an acoustic mouth that are final: all, or those before the first a murmur still unheard can press.</summary>
-    private int AcousticFramesDone() => _heard < _unheardFrom.Length ? _unheardFrom[_heard] : _mouth.JawOpen.Length;
 
     /// <summary>Frames from the start that are final.</summary>
     public int FramesReady { get; private set; }

@@ -27,6 +27,53 @@ internal readonly record struct UnheardClosure(int First, int Last, int From, in
 }
 
 /// <summary>
+/// The murmurs of <paramref name="curves"/> still to be heard (<see cref="MouthCurves.Unheard"/>), asked of the
+/// acoustic model in time order, and how far the curves are final meanwhile.
+/// </summary>
+internal sealed class LipHearing(MouthCurves curves, double rate)
+{
+    // Per murmur: the first mouth frame it or any murmur after it can press.
+    private readonly int[] _firstTouched = FirstTouched(curves.Unheard);
+
+    /// <summary>Murmurs heard so far, from the first.</summary>
+    public int Heard { get; private set; }
+
+    /// <summary>Murmurs still to be heard.</summary>
+    public int Unheard => _firstTouched.Length - Heard;
+
+    /// <summary>Mouth frames from the start that no murmur still unheard can press.</summary>
+    public int FramesFinal => Heard < _firstTouched.Length ? _firstTouched[Heard] : curves.JawOpen.Length;
+
+    /// <summary>Asks <paramref name="labialFrames"/> about the next <paramref name="count"/> murmurs and presses the lips where it hears them.</summary>
+    public void Hear(Func<IReadOnlyList<(int From, int To)>, int[]> labialFrames, int count)
+    {
+        count = Math.Min(count, Unheard);
+        if (count <= 0) return;
+        MouthModel.PressWhereHeard(curves, curves.Unheard.Skip(Heard).Take(count).ToList(), labialFrames, rate);
+        Heard += count;
+    }
+
+    /// <summary>Hears every murmur still unheard that can press a frame before <paramref name="frame"/>.</summary>
+    public void HearBefore(Func<IReadOnlyList<(int From, int To)>, int[]> labialFrames, int frame)
+    {
+        var count = 0;
+        while (Heard + count < _firstTouched.Length && _firstTouched[Heard + count] < frame) count++;
+        Hear(labialFrames, count);
+    }
+
+    private static int[] FirstTouched(IReadOnlyList<UnheardClosure> murmurs)
+    {
+        var first = new int[murmurs.Count];
+        for (var k = first.Length - 1; k >= 0; k--)
+        {
+            first[k] = Math.Min(murmurs[k].EarliestFrame, k + 1 < first.Length ? first[k + 1] : int.MaxValue);
+        }
+
+        return first;
+    }
+}
+
+/// <summary>
 /// The acoustic mouth model: jaw opening from the loudness envelope shaped by a vowel/fricative
 /// cue, lip rounding and spreading from the spectral centroid, lip press at abrupt closures.
 /// Everything is normalised per clip by percentiles, so a quiet and a loud recording of the same

@@ -48,8 +48,7 @@ internal sealed class VisemeMouthModel
     private readonly float[] _loudness;
     private readonly MouthCurves _acoustic;
     private readonly Func<IReadOnlyList<(int From, int To)>, int[]>? _labialFrames;
-    private int _lipsHeard;
-    private int _heardBefore; // every murmur whose press can touch a frame before this is heard
+    private readonly LipHearing _lips;
     private readonly AudioFeatures _features;
     private readonly List<(int First, int End)> _unheard = [];
     private int _unheardCursor;
@@ -90,6 +89,7 @@ internal sealed class VisemeMouthModel
         // Its murmurs that the acoustic model is to hear are heard as the phones around them become known.
         _labialFrames = options.LabialFrames;
         _acoustic = MouthModel.Compute(features, options, deferLips: _labialFrames is not null);
+        _lips = new LipHearing(_acoustic, features.FrameRateHz);
         _features = features;
         var style = StyleProfile.Of(options.Style);
         _jawScale = style.JawScale;
@@ -285,18 +285,7 @@ internal sealed class VisemeMouthModel
     /// <summary>Asks the acoustic model about every murmur still unheard whose press can touch a frame before <paramref name="to"/>.</summary>
     private void HearLipsBefore(int to)
     {
-        if (to <= _heardBefore) return;
-        _heardBefore = to;
-        var murmurs = _acoustic.Unheard;
-        var end = _lipsHeard;
-        for (var k = _lipsHeard; k < murmurs.Count; k++)
-        {
-            if (murmurs[k].EarliestFrame < to) end = k + 1;
-        }
-
-        if (end == _lipsHeard) return;
-        MouthModel.PressWhereHeard(_acoustic, murmurs.Skip(_lipsHeard).Take(end - _lipsHeard).ToList(), _labialFrames!, _rate);
-        _lipsHeard = end;
+        if (_labialFrames is not null) _lips.HearBefore(_labialFrames, to);
     }
 
     /// <summary>
@@ -336,7 +325,7 @@ internal sealed class VisemeMouthModel
                     while (true)
                     {
                         while (last + 1 < labial.Length && labial[last + 1] > 0) last++;
-                        if (last + 1 >= labial.Length || last + 1 < _heardBefore) break;
+                        if (last + 1 >= labial.Length || last + 1 < _lips.FramesFinal) break;
                         HearLipsBefore(last + 2);
                     }
 

@@ -228,15 +228,13 @@ public sealed class Animator
     internal static bool TooNoisyForPhones(double loudOverQuietDb) => loudOverQuietDb < PhonesNoisyBelowDb;
 
     /// <summary>
-    /// <c>auto</c>'s test: whether English phones explain the voice's first pieces, those every core
+    /// <c>auto</c>'s test: how well English phones explain the voice's first pieces, those every core
     /// decodes (<see cref="PhonemeDecoding.ParallelPieces"/>; for a decoding started with
     /// <see cref="LanguageDecisionVoiceSeconds"/>, the first 4 s of voice), or, where the recogniser
-    /// heard no word in them, the next stretch of as much voice (<see cref="LanguageDecisionLooks"/>).
+    /// heard no word in them, the next stretch of as much voice (<see cref="LanguageDecisionLooks"/>);
+    /// English phones drive the mouth where the result <see cref="PhonemeConfidence.IsConfident"/>.
     /// Waits for them.
     /// </summary>
-    internal static bool SoundsEnglish(PhonemeDecoding decoding, CancellationToken ct = default) => DecideLanguage(decoding, ct).IsConfident;
-
-    /// <summary>The confidence <see cref="SoundsEnglish"/> decides on.</summary>
     internal static PhonemeConfidence DecideLanguage(PhonemeDecoding decoding, CancellationToken ct = default)
     {
         var decisive = decoding.ParallelPieces;

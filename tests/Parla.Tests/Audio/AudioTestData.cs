@@ -1,3 +1,5 @@
+using Parla.Media;
+
 namespace Parla.Tests.Audio;
 
 /// <summary>Paths of the files under tests/data and synthetic test signals.</summary>
@@ -60,6 +62,17 @@ internal static class AudioTestData
         using var w = new BinaryWriter(file);
         w.Write(WavHeader(samples.Length * 2, sampleRateHz));
         foreach (var x in samples) w.Write((short)Math.Clamp(Math.Round(x * 32767), short.MinValue, short.MaxValue));
+    }
+
+    /// <summary>
+    /// 16-kHz <paramref name="samples"/> as if they had been taken at <paramref name="sampleRateHz"/>: played
+    /// back higher and faster (above 16 kHz) or lower and slower, pitch and formants alike. Written to
+    /// <paramref name="path"/> and decoded as the pipeline decodes a file (to 16 kHz).
+    /// </summary>
+    public static AudioClip TakenAt(float[] samples, int sampleRateHz, string path)
+    {
+        WriteWav(path, samples, sampleRateHz);
+        return AudioDecoder.Decode(path);
     }
 
     private static string FindDataRoot()

@@ -63,16 +63,11 @@ public sealed class LipSyncTests
             using var original = AudioDecoder.Decode(TestData.Voice($"librivox_{clip}.wav"));
             const double slower = 16000.0 / 12000;
             var words = LipSync.Align(original, LipSync.Transcript(clip)).Select(w => w with { StartSeconds = w.StartSeconds * slower, EndSeconds = w.EndSeconds * slower }).ToList();
-            var lowered = Path.Combine(TestData.OutputDirectory(), $"lower-{clip}.wav");
-            Parla.Tests.Audio.AudioTestData.WriteWav(lowered, original.ToFloats(), 12000);
-            using var audio = AudioDecoder.Decode(lowered);
+            using var audio = Parla.Tests.Audio.AudioTestData.TakenAt(original.ToFloats(), 12000, Path.Combine(TestData.OutputDirectory(), $"lower-{clip}.wav"));
             var features = AudioAnalyzer.Analyze(audio);
-            var phones = PhonemeAnalyzer.Analyze(audio, features).Phones;
-            var frames = (int)Math.Ceiling(audio.DurationSeconds * 25);
-            using var lips = LabialEvidence.Measure(audio);
-            Assert.NotNull(lips);
-            withSound += LipSync.ClosedAtOnsets(MotionGenerator.Generate(features, phones, frames, new MotionOptions { LabialFrames = lips.LabialFrames }), words);
-            phonesAlone += LipSync.ClosedAtOnsets(MotionGenerator.Generate(features, phones, frames, new MotionOptions()), words);
+            var (withModel, without) = ClosedAtOnsetsWithAndWithoutTheModel(audio, features, words, new MotionOptions(), PhonemeAnalyzer.Analyze(audio, features).Phones);
+            withSound += withModel;
+            phonesAlone += without;
         }
 
         _output.WriteLine($"the read a fourth lower, English path, onsets of words on p, b, m closed: with the sound's labial murmurs {withSound.Describe(0)}; phones and the formant rule's murmurs {phonesAlone.Describe(0)}");
@@ -92,12 +87,7 @@ public sealed class LipSyncTests
         // rule's labial locus: the acoustic model hears the lips close where the formants alone do not.
         var (wave, words) = FestivalVoice.Say(voice, text, TestData.OutputDirectory());
         using var audio = AudioDecoder.Decode(wave);
-        var features = AudioAnalyzer.Analyze(audio);
-        var lips = LabialEvidence.Measure(audio);
-        Assert.NotNull(lips);
-        var frames = (int)Math.Ceiling(audio.DurationSeconds * 25);
-        var withModel = LipSync.ClosedAtOnsets(MotionGenerator.Generate(features, frames, new MotionOptions { LabialFrames = lips.LabialFrames }), words);
-        var formantsAlone = LipSync.ClosedAtOnsets(MotionGenerator.Generate(features, frames, new MotionOptions()), words);
+        var (withModel, formantsAlone) = ClosedAtOnsetsWithAndWithoutTheModel(audio, AudioAnalyzer.Analyze(audio), words, new MotionOptions());
 
         _output.WriteLine($"{voice}, acoustic path, onsets of words on p, b, m closed: with the model's labials {withModel.Describe(0)}; the formant rule alone {formantsAlone.Describe(0)}");
         Assert.True(withModel.Total >= 25, withModel.Describe(0));
@@ -122,12 +112,7 @@ public sealed class LipSyncTests
         using var audio = AudioDecoder.Decode(wave);
         var features = AudioAnalyzer.Analyze(audio);
         Assert.True(VoiceCharacter.SoundsSung(features), $"held share {VoiceCharacter.HeldNoteShare(features):0.00}");
-        using var lips = LabialEvidence.Measure(audio);
-        Assert.NotNull(lips);
-        var frames = (int)Math.Ceiling(audio.DurationSeconds * 25);
-        var sung = new MotionOptions { Style = MotionStyle.Singing };
-        var withModel = LipSync.ClosedAtOnsets(MotionGenerator.Generate(features, frames, sung with { LabialFrames = lips.LabialFrames }), words);
-        var sungRule = LipSync.ClosedAtOnsets(MotionGenerator.Generate(features, frames, sung), words);
+        var (withModel, sungRule) = ClosedAtOnsetsWithAndWithoutTheModel(audio, features, words, new MotionOptions { Style = MotionStyle.Singing });
 
         _output.WriteLine($"sung, onsets of words on p, b, m closed: with the model's labials {withModel.Describe(0)}; the sung rule alone {sungRule.Describe(0)}");
         Assert.True(withModel.Total >= 18, withModel.Describe(0));
@@ -209,5 +194,20 @@ public sealed class LipSyncTests
         var frames = (int)Math.Ceiling(audio.DurationSeconds * 25);
         var track = MotionGenerator.Generate(features, phones, frames, new MotionOptions());
         return LipSync.Score(track, words);
+    }
+
+    /// <summary>
+    /// Onsets of words on p, b, m closed (<see cref="LipSync.ClosedAtOnsets"/>) in the motion of <paramref name="audio"/>
+    /// with <paramref name="options"/> — from the sound, or from <paramref name="phones"/> where given — with the
+    /// acoustic model's labials and without them.
+    /// </summary>
+    private static (Tally WithModel, Tally Without) ClosedAtOnsetsWithAndWithoutTheModel(AudioClip audio, AudioFeatures features, IReadOnlyList<AlignedWord> words,
+        MotionOptions options, IReadOnlyList<Phone>? phones = null)
+    {
+        using var lips = LabialEvidence.Measure(audio);
+        Assert.NotNull(lips);
+        var frames = (int)Math.Ceiling(audio.DurationSeconds * 25);
+        MotionTrack Track(MotionOptions o) => phones is null ? MotionGenerator.Generate(features, frames, o) : MotionGenerator.Generate(features, phones, frames, o);
+        return (LipSync.ClosedAtOnsets(Track(options with { LabialFrames = lips.LabialFrames }), words), LipSync.ClosedAtOnsets(Track(options), words));
     }
 }

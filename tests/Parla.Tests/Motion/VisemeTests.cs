@@ -295,9 +295,7 @@ public sealed class VisemeTests(ITestOutputHelper output)
     {
         // The English path hears the murmurs the sound says are the lips' as the phones around them are
         // decoded, and decides each run of them at its middle; the LibriVox read a fourth lower has many.
-        var lowered = Path.Combine(TestData.OutputDirectory(), "lower-read.wav");
-        AudioTestData.WriteWav(lowered, LibriVoxRead(), 12000);
-        using var clip = AudioDecoder.Decode(lowered);
+        using var clip = AudioTestData.TakenAt(LibriVoxRead(), 12000, Path.Combine(TestData.OutputDirectory(), "lower-read.wav"));
         var features = AudioAnalyzer.Analyze(clip);
         var phones = PhonemeAnalyzer.Analyze(clip, features).Phones;
         var frames = (int)Math.Ceiling(features.DurationSeconds * 25);
@@ -340,10 +338,9 @@ public sealed class VisemeTests(ITestOutputHelper output)
             using (p) p!.WaitForExit();
             var clip = AudioDecoder.Decode(wav);
             Assert.True(clip.DurationSeconds > 16, $"{clip.DurationSeconds:0.0} s");
-            var features = AudioAnalyzer.Analyze(clip);
-            using var decoding = PhonemeAnalyzer.Start(clip, features, new PhonemeAnalysisOptions { ParallelPrefixVoiceSeconds = Parla.Pipeline.Animator.LanguageDecisionVoiceSeconds });
+            using var decoding = StartLanguageDecision(clip, out _);
             Assert.True(decoding.ParallelPieces < decoding.PieceCount, "decided on a prefix, not the whole paragraph");
-            Assert.False(Parla.Pipeline.Animator.SoundsEnglish(decoding), decoding.ConfidenceOf(decoding.ParallelPieces).ToString());
+            Assert.False(Parla.Pipeline.Animator.DecideLanguage(decoding).IsConfident, decoding.ConfidenceOf(decoding.ParallelPieces).ToString());
         }
         finally
         {
@@ -356,10 +353,9 @@ public sealed class VisemeTests(ITestOutputHelper output)
     {
         var samples = LibriVoxRead();
         using var clip = new AudioClip(samples, 16000);
-        var features = AudioAnalyzer.Analyze(clip);
-        using var decoding = PhonemeAnalyzer.Start(clip, features, new PhonemeAnalysisOptions { ParallelPrefixVoiceSeconds = Parla.Pipeline.Animator.LanguageDecisionVoiceSeconds });
+        using var decoding = StartLanguageDecision(clip, out _);
         Assert.True(decoding.ParallelPieces < decoding.PieceCount, "decided on a prefix, not the whole read");
-        Assert.True(Parla.Pipeline.Animator.SoundsEnglish(decoding), decoding.ConfidenceOf(decoding.ParallelPieces).ToString());
+        Assert.True(Parla.Pipeline.Animator.DecideLanguage(decoding).IsConfident, decoding.ConfidenceOf(decoding.ParallelPieces).ToString());
     }
 
     [Fact]
@@ -367,9 +363,8 @@ public sealed class VisemeTests(ITestOutputHelper output)
     {
         var (wave, _) = FestivalVoice.Say("cmu_us_slt_arctic_hts", "My brother Peter bought a beautiful map of Boston last month. Maybe we can meet him by the big park before the market opens. Please bring the paper bag, because my mother wants more bread and butter.", TestData.OutputDirectory());
         using var clip = AudioDecoder.Decode(wave);
-        var features = AudioAnalyzer.Analyze(clip);
-        using var decoding = PhonemeAnalyzer.Start(clip, features, new PhonemeAnalysisOptions { ParallelPrefixVoiceSeconds = Parla.Pipeline.Animator.LanguageDecisionVoiceSeconds });
-        Assert.True(Parla.Pipeline.Animator.SoundsEnglish(decoding), decoding.ConfidenceOf(decoding.ParallelPieces).ToString());
+        using var decoding = StartLanguageDecision(clip, out _);
+        Assert.True(Parla.Pipeline.Animator.DecideLanguage(decoding).IsConfident, decoding.ConfidenceOf(decoding.ParallelPieces).ToString());
     }
 
     [Fact]
@@ -379,15 +374,11 @@ public sealed class VisemeTests(ITestOutputHelper output)
         // as a child's) passes every other test of English, but the acoustic model fits it poorly (−65.9
         // against the read's −57.1), and the acoustic path closes more of its lips (18 of 18 bilabial
         // onsets against 17).
-        var wav = Path.Combine(TestData.OutputDirectory(), "read-higher.wav");
-        AudioTestData.WriteWav(wav, LibriVoxRead(), 20000);
-        using var clip = AudioDecoder.Decode(wav);
-        var features = AudioAnalyzer.Analyze(clip);
-        using var decoding = PhonemeAnalyzer.Start(clip, features, new PhonemeAnalysisOptions { ParallelPrefixVoiceSeconds = Parla.Pipeline.Animator.LanguageDecisionVoiceSeconds });
-        var english = Parla.Pipeline.Animator.SoundsEnglish(decoding);
-        var confidence = decoding.ConfidenceOf(decoding.ParallelPieces);
+        using var clip = AudioTestData.TakenAt(LibriVoxRead(), 20000, Path.Combine(TestData.OutputDirectory(), "read-higher.wav"));
+        using var decoding = StartLanguageDecision(clip, out _);
+        var confidence = Parla.Pipeline.Animator.DecideLanguage(decoding);
         output.WriteLine(confidence.ToString());
-        Assert.False(english, confidence.ToString());
+        Assert.False(confidence.IsConfident, confidence.ToString());
         Assert.True((confidence with { MeanAcousticScorePerFrame = 0 }).IsConfident, "every other measure says English");
     }
 
@@ -399,9 +390,8 @@ public sealed class VisemeTests(ITestOutputHelper output)
         // words (not confidently English: the read went to the acoustic path).
         var samples = new float[20 * 16000].Concat(LibriVoxRead()).ToArray();
         using var clip = new AudioClip(samples, 16000);
-        var features = AudioAnalyzer.Analyze(clip);
-        using var decoding = PhonemeAnalyzer.Start(clip, features, new PhonemeAnalysisOptions { ParallelPrefixVoiceSeconds = Parla.Pipeline.Animator.LanguageDecisionVoiceSeconds });
-        Assert.True(Parla.Pipeline.Animator.SoundsEnglish(decoding), decoding.ConfidenceOf(decoding.ParallelPieces).ToString());
+        using var decoding = StartLanguageDecision(clip, out _);
+        Assert.True(Parla.Pipeline.Animator.DecideLanguage(decoding).IsConfident, decoding.ConfidenceOf(decoding.ParallelPieces).ToString());
         decoding.SetThreadsAfterPrefix(2);
         var track = decoding.Complete();
         Assert.All(track.Phones.Where(ph => ph.EndSeconds <= 19.5), ph => Assert.Equal("SIL", ph.Symbol));
@@ -428,11 +418,10 @@ public sealed class VisemeTests(ITestOutputHelper output)
 
         var samples = jingle.Concat(LibriVoxRead()).ToArray();
         using var clip = new AudioClip(samples, rate);
-        var features = AudioAnalyzer.Analyze(clip);
-        using var decoding = PhonemeAnalyzer.Start(clip, features, new PhonemeAnalysisOptions { ParallelPrefixVoiceSeconds = Parla.Pipeline.Animator.LanguageDecisionVoiceSeconds });
+        using var decoding = StartLanguageDecision(clip, out _);
         decoding.WaitForPrefix(decoding.ParallelPieces);
         Assert.Equal(0, decoding.ConfidenceOf(decoding.ParallelPieces).WordsPerSecond);
-        Assert.True(Parla.Pipeline.Animator.SoundsEnglish(decoding), "the read after the jingle is not taken for English");
+        Assert.True(Parla.Pipeline.Animator.DecideLanguage(decoding).IsConfident, "the read after the jingle is not taken for English");
     }
 
     [Fact]
@@ -448,9 +437,8 @@ public sealed class VisemeTests(ITestOutputHelper output)
         var gain = (float)(MotionGeneratorTests.Rms(read) / MotionGeneratorTests.Rms(piano));
         var samples = piano.Select(x => gain * x).Concat(read).ToArray();
         using var clip = new AudioClip(samples, Rate);
-        var features = AudioAnalyzer.Analyze(clip);
-        using var decoding = PhonemeAnalyzer.Start(clip, features, new PhonemeAnalysisOptions { ParallelPrefixVoiceSeconds = Parla.Pipeline.Animator.LanguageDecisionVoiceSeconds });
-        Assert.True(Parla.Pipeline.Animator.SoundsEnglish(decoding), decoding.ConfidenceOf(decoding.ParallelPieces).ToString());
+        using var decoding = StartLanguageDecision(clip, out var features);
+        Assert.True(Parla.Pipeline.Animator.DecideLanguage(decoding).IsConfident, decoding.ConfidenceOf(decoding.ParallelPieces).ToString());
 
         var track = PhonemeAnalyzer.Analyze(clip, features);
         var frames = (int)(samples.Length / (double)Rate * 25);
@@ -483,6 +471,13 @@ public sealed class VisemeTests(ITestOutputHelper output)
     }
 
     /// <summary>The five LibriVox clips read as one (24.7 s at 16 kHz), as samples; the decoded clips are disposed.</summary>
+    /// <summary>Analyses <paramref name="clip"/> and starts decoding it as <c>auto</c> does, its first pieces on every core for the language decision.</summary>
+    private static PhonemeDecoding StartLanguageDecision(AudioClip clip, out AudioFeatures features)
+    {
+        features = AudioAnalyzer.Analyze(clip);
+        return PhonemeAnalyzer.Start(clip, features, new PhonemeAnalysisOptions { ParallelPrefixVoiceSeconds = Parla.Pipeline.Animator.LanguageDecisionVoiceSeconds });
+    }
+
     private static float[] LibriVoxRead() =>
         LipSync.Clips.SelectMany(c =>
         {
