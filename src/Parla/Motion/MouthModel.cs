@@ -20,10 +20,10 @@ internal sealed record MouthCurves(float[] JawOpen, float[] LipRound, float[] Li
 /// (widened to a hold) if the acoustic model hears the lips in at least <paramref name="Heard"/> of frames
 /// <paramref name="From"/>..<paramref name="To"/>.
 /// </summary>
-internal readonly record struct UnheardClosure(int First, int Last, int From, int To, int Hold, float Amplitude, int Heard)
+internal readonly record struct UnheardClosure(int First, int Last, int From, int To, int Hold, float Amplitude, int Heard, int Join = 0)
 {
     /// <summary>The first mouth frame its press can touch.</summary>
-    public int EarliestFrame => MouthModel.HeldStart(First, Last, Hold);
+    public int EarliestFrame => Math.Max(0, MouthModel.HeldStart(First, Last, Hold) - Join);
 }
 
 /// <summary>
@@ -186,10 +186,44 @@ internal static class MouthModel
         for (var k = 0; k < closures.Count; k++)
         {
             if (heard[k] < closures[k].Heard) continue;
-            var (first, last, hold, amplitude) = (closures[k].First, closures[k].Last, closures[k].Hold, closures[k].Amplitude);
-            PressAtLeast(curves.LipPress, first, last, hold, amplitude, rate);
-            PressAtLeast(curves.LabialPress, first, last, hold, amplitude, rate);
+            var (first, last, hold, amplitude, join) = (closures[k].First, closures[k].Last, closures[k].Hold, closures[k].Amplitude, closures[k].Join);
+            foreach (var press in (float[][])[curves.LipPress, curves.LabialPress])
+            {
+                PressAtLeast(press, first, last, hold, amplitude, rate);
+                JoinNearPress(press, HeldStart(first, last, hold), Math.Max(last, HeldStart(first, last, hold) + hold - 1), join, amplitude);
+            }
         }
+    }
+
+    /// <summary>
+    /// Presses the lips from frames <paramref name="first"/>..<paramref name="last"/> (pressed) to the nearest
+    /// frame within <paramref name="join"/> frames before or after them pressed at least half as hard, so that
+    /// they do not open between the two.
+    /// </summary>
+    private static void JoinNearPress(float[] press, int first, int last, int join, float amplitude)
+    {
+        for (var k = first - 2; k >= Math.Max(0, first - join); k--)
+        {
+            if (press[k] >= amplitude / 2)
+            {
+                FillPressed(press, k, first, amplitude);
+                break;
+            }
+        }
+
+        for (var k = last + 2; k <= Math.Min(press.Length - 1, last + join); k++)
+        {
+            if (press[k] >= amplitude / 2)
+            {
+                FillPressed(press, last, k, amplitude);
+                break;
+            }
+        }
+    }
+
+    private static void FillPressed(float[] press, int from, int to, float amplitude)
+    {
+        for (var k = from; k <= to; k++) press[k] = Math.Max(press[k], amplitude);
     }
 
     /// <summary>The share of frames within <paramref name="windowSeconds"/> either side of each frame in which a pitch is heard.</summary>
@@ -434,7 +468,10 @@ internal static class MouthModel
             }
 
             var dip = Math.Min(left, right) - mid[i];
-            if (dip < (unheard is not null ? Math.Min(dipDb, HeardLabialDipDb) : dipDb))
+            // Sung, an m after a consonant ("and many") lies on a shelf above the closure before it: a
+            // dip on one side will do, where the model hears the lips as in any sung murmur.
+            var shelf = sung && unheard is not null && Math.Max(left, right) - mid[i] >= HeardLabialDipDb;
+            if (dip < (unheard is not null ? Math.Min(dipDb, HeardLabialDipDb) : dipDb) && !shelf)
             {
                 continue;
             }
@@ -465,7 +502,10 @@ internal static class MouthModel
             {
                 // The formants miss the lips in high voices; where the acoustic model hears them close
                 // near the minimum, a shallower dip will do.
-                unheard?.Add(new UnheardClosure(from + 1, to - 1, i - heardReach, i + heardReach, hold, amplitude, sung ? SungLabialFrames : 1));
+                // A sung press joins one that ends or starts close to it: two presses of one m opened the
+                // lips for a video frame between them.
+                unheard?.Add(new UnheardClosure(from + 1, to - 1, i - heardReach, i + heardReach, hold, amplitude,
+                    sung ? SungLabialFrames : 1, sung ? (int)Math.Round(SungJoinSeconds * rate) : 0));
             }
         }
     }
@@ -620,4 +660,7 @@ internal static class MouthModel
     // tremolo dips its level six times a second, and the model heard the lips in one or two frames of
     // some dips of a synthetic "ah" (never three); a sung m or b: three to five.
     private const int SungLabialFrames = 3;
+
+    /// <summary>A sung press this close (s) to another is joined to it.</summary>
+    private const double SungJoinSeconds = 0.08;
 }
