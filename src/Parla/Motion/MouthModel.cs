@@ -18,7 +18,8 @@ internal sealed record MouthCurves(float[] JawOpen, float[] LipRound, float[] Li
 /// <summary>
 /// A murmur the formant rule did not take: pressed over mouth frames <paramref name="First"/>..<paramref name="Last"/>
 /// (widened to a hold) if the acoustic model hears the lips in at least <paramref name="Heard"/> of frames
-/// <paramref name="From"/>..<paramref name="To"/>.
+/// <paramref name="From"/>..<paramref name="To"/>, and joined to a press up to <paramref name="Join"/> frames
+/// before or after it (sung).
 /// </summary>
 internal readonly record struct UnheardClosure(int First, int Last, int From, int To, int Hold, float Amplitude, int Heard, int Join = 0)
 {
