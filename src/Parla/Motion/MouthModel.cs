@@ -190,8 +190,8 @@ internal static class MouthModel
             var (first, last, hold, amplitude, join) = (closures[k].First, closures[k].Last, closures[k].Hold, closures[k].Amplitude, closures[k].Join);
             foreach (var press in (float[][])[curves.LipPress, curves.LabialPress])
             {
-                PressAtLeast(press, first, last, hold, amplitude, rate);
-                JoinNearPress(press, HeldStart(first, last, hold), Math.Max(last, HeldStart(first, last, hold) + hold - 1), join, amplitude);
+                var pressed = PressAtLeast(press, first, last, hold, amplitude, rate);
+                JoinNearPress(press, pressed.First, pressed.Last, join, amplitude);
             }
         }
     }
@@ -610,8 +610,8 @@ internal static class MouthModel
         return true;
     }
 
-    /// <summary>Presses the lips over frames <paramref name="first"/>..<paramref name="last"/>, widened about their middle to at least <paramref name="hold"/> frames so that a 25 fps frame sees the closure.</summary>
-    private static void PressAtLeast(float[] press, int first, int last, int hold, float amplitude, double rate)
+    /// <summary>Presses the lips over frames <paramref name="first"/>..<paramref name="last"/>, widened about their middle to at least <paramref name="hold"/> frames so that a 25 fps frame sees the closure; the frames pressed.</summary>
+    private static (int First, int Last) PressAtLeast(float[] press, int first, int last, int hold, float amplitude, double rate)
     {
         var length = last - first + 1;
         if (length < hold)
@@ -621,6 +621,7 @@ internal static class MouthModel
         }
 
         HoldPressed(press, first, length, amplitude, rate);
+        return (first, first + length - 1);
     }
 
     /// <summary>Where a press over frames <paramref name="first"/>..<paramref name="last"/> starts once widened about its middle to <paramref name="hold"/> frames.</summary>

@@ -470,7 +470,6 @@ public sealed class VisemeTests(ITestOutputHelper output)
         Assert.False(heavy.IsConfident, heavy.ToString());
     }
 
-    /// <summary>The five LibriVox clips read as one (24.7 s at 16 kHz), as samples; the decoded clips are disposed.</summary>
     /// <summary>Analyses <paramref name="clip"/> and starts decoding it as <c>auto</c> does, its first pieces on every core for the language decision.</summary>
     private static PhonemeDecoding StartLanguageDecision(AudioClip clip, out AudioFeatures features)
     {
@@ -478,6 +477,7 @@ public sealed class VisemeTests(ITestOutputHelper output)
         return PhonemeAnalyzer.Start(clip, features, new PhonemeAnalysisOptions { ParallelPrefixVoiceSeconds = Parla.Pipeline.Animator.LanguageDecisionVoiceSeconds });
     }
 
+    /// <summary>The five LibriVox clips read as one (24.7 s at 16 kHz), as samples; the decoded clips are disposed.</summary>
     private static float[] LibriVoxRead() =>
         LipSync.Clips.SelectMany(c =>
         {

@@ -217,7 +217,7 @@ public class FaceRendererTests(ITestOutputHelper output)
         output.WriteLine($"512x512 render: median {times[10]:0.00} ms (min {times[0]:0.00}, max {times[^1]:0.00})");
     }
 
-    /// <summary>BT.601 luma of pixel <paramref name="x"/> of an RGBA row.</summary>
+    /// <summary>A value of pixel <paramref name="x"/> of an RGBA row.</summary>
     private delegate double PixelValue(ReadOnlySpan<byte> row, int x);
 
     /// <summary>The mean of <paramref name="value"/> over the pixels of a box, its bounds included.</summary>
@@ -234,12 +234,14 @@ public class FaceRendererTests(ITestOutputHelper output)
     }
 
     /// <summary>The bounds of an eye's contour in the rig's rest mesh.</summary>
-    private static (float MinX, float MaxX, float MinY, float MaxY) EyeBounds(FaceRig rig, int[] upper, int[] lower)
+    private static PointBounds EyeBounds(FaceRig rig, int[] upper, int[] lower)
     {
-        var eye = upper.Concat(lower).Select(i => rig.Positions[i]).ToArray();
-        return (eye.Min(p => p.X), eye.Max(p => p.X), eye.Min(p => p.Y), eye.Max(p => p.Y));
+        var bounds = new PointBounds();
+        foreach (var i in upper.Concat(lower)) bounds.Add(rig.Positions[i]);
+        return bounds;
     }
 
+    /// <summary>BT.601 luma of pixel <paramref name="x"/> of an RGBA row.</summary>
     private static double Luma(ReadOnlySpan<byte> row, int x) => 0.299 * row[4 * x] + 0.587 * row[4 * x + 1] + 0.114 * row[4 * x + 2];
 
     private static (double Mean, int Count) MeanLuma(Frame frame, Vector2[] polygon)
