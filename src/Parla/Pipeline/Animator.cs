@@ -84,10 +84,11 @@ public sealed class Animator
             var height = portrait.Image.Height;
             using var renderer = new FaceRenderer(portrait.Image, portrait.Rig);
             // Disclosure label and watermark are the same in every frame: the background is stamped once,
-            // each frame's moving region again after it is drawn.
+            // each frame's moving region again after it is drawn. The renderer keeps its own copy of the
+            // portrait, so the portrait's image itself becomes the background (one 4K image less: 33 MB).
             var claims = ManifestClaims.ForInputs(request.ImagePath, request.AudioPath, consent, ManifestParameters(request));
             var stamp = new ProvenanceStamp(width, height, new ProvenanceOptions { Label = options.Label, ManifestId = ManifestIdFor(claims, options) });
-            using var background = portrait.Image.Clone();
+            var background = portrait.Image;
             stamp.Apply(background, 0);
             var changing = renderer.MovingBounds;
             var firstFrameSeconds = 0.0;
@@ -106,7 +107,7 @@ public sealed class Animator
                 voiceMotion = moving.GetAwaiter().GetResult();
                 feed = voiceMotion.Feed;
                 frameCount = voiceMotion.FrameCount;
-                feed.SetDecodersBesideRenderer(DecodersBeside(width, height));
+                feed.SetDecodersBesideRenderer(DecodersBeside(width, height), cancellationToken);
                 cancellationToken.ThrowIfCancellationRequested();
                 // Frames differ from the portrait only inside the renderer's moving bounds: only that region
                 // is re-rendered and re-converted per frame.

@@ -105,8 +105,17 @@ internal sealed class MotionFeed : IDisposable
         return _frames[index];
     }
 
-    /// <summary>How many decoders go on once frames are drawn (see <see cref="PhonemeDecoding.SetThreadsAfterPrefix"/>); nothing for a track known whole.</summary>
-    public void SetDecodersBesideRenderer(int decoders) => _decoding?.SetThreadsAfterPrefix(decoders);
+    /// <summary>
+    /// How many decoders go on once frames are drawn (see <see cref="PhonemeDecoding.SetThreadsAfterPrefix"/>),
+    /// and waits for the others to free their recognisers, so that the frames' buffers do not come on
+    /// top of them; nothing for a track known whole.
+    /// </summary>
+    public void SetDecodersBesideRenderer(int decoders, CancellationToken ct = default)
+    {
+        if (_decoding is null) return;
+        _decoding.SetThreadsAfterPrefix(decoders);
+        _decoding.WaitForThreadsAtMost(decoders, ct);
+    }
 
     /// <summary>The whole track, once every frame is known.</summary>
     public MotionTrack Complete()

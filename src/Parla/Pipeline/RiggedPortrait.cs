@@ -48,12 +48,11 @@ public sealed class RiggedPortrait : IDisposable
     /// <exception cref="NoFaceException">No face was found, or not the one asked for.</exception>
     public static RiggedPortrait Load(string imagePath, PortraitOptions options, FaceModelStore models, CancellationToken cancellationToken = default)
     {
-        using var original = ImageLoader.Load(imagePath);
-        var image = ImageLoader.FitForVideo(original, options.MaxSidePixels);
+        var image = ImageLoader.LoadForVideo(imagePath, options.MaxSidePixels, out var originalWidth);
         try
         {
             ImageLoader.FlattenAlpha(image);
-            var scale = (float)image.Width / original.Width;
+            var scale = (float)image.Width / originalWidth;
             if (options.RigPath is not null)
             {
                 var saved = FaceRig.Load(options.RigPath);

@@ -138,7 +138,7 @@ public sealed class AudioDecoderTests : IDisposable
     public void Decode_VideoWithoutSound_ThrowsNoAudioStream()
     {
         var path = Path.Combine(_temp, "silent.mkv");
-        RunFfmpeg("-v", "error", "-nostdin", "-f", "lavfi", "-i", "testsrc=duration=0.5:size=32x32:rate=10", "-c:v", "ffv1", path);
+        Ffmpeg.Run("-f", "lavfi", "-i", "testsrc=duration=0.5:size=32x32:rate=10", "-c:v", "ffv1", path);
 
         var e = Assert.Throws<InvalidInputException>(() => AudioDecoder.Decode(path));
 
@@ -258,19 +258,5 @@ public sealed class AudioDecoderTests : IDisposable
             AudioDecoder.DescribeFailure("x.wav", 1, "\n  x.wav: Invalid data found when processing input\nmore\n"));
 
         Assert.Equal("x.wav: could not be decoded: x.wav: Invalid data found when processing input", e.Message);
-    }
-
-    private static void RunFfmpeg(params string[] arguments)
-    {
-        var info = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in arguments)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("ffmpeg did not start; install it with apt-get install ffmpeg.");
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"ffmpeg failed making a test input: {stderr}");
     }
 }

@@ -106,4 +106,24 @@ public sealed class ImageLoaderTests : IDisposable
         using var fitted = ImageLoader.FitForVideo(source, max);
         Assert.Equal((ew, eh), (fitted.Width, fitted.Height));
     }
+
+    [Theory]
+    [InlineData(64, 48, 64)]   // fits: the decoded frame itself
+    [InlineData(65, 47, 128)]  // fits but odd: cropped to even sides
+    [InlineData(200, 100, 64)] // too large: scaled
+    public void LoadForVideo_GivesWhatFitForVideoGivesTheLoadedImage(int w, int h, int max)
+    {
+        using var drawn = new Frame(w, h);
+        var pixels = drawn.Pixels;
+        for (var i = 0; i < pixels.Length; i++) pixels[i] = (byte)(i * 7 % 251);
+        var path = Path.Combine(_dir, $"p{w}x{h}.png");
+        FrameIo.SavePng(drawn, path);
+
+        using var loaded = ImageLoader.Load(path);
+        using var expected = ImageLoader.FitForVideo(loaded, max);
+        using var fitted = ImageLoader.LoadForVideo(path, max, out var originalWidth);
+        Assert.Equal(w, originalWidth);
+        Assert.Equal((expected.Width, expected.Height), (fitted.Width, fitted.Height));
+        Assert.True(expected.Pixels.SequenceEqual(fitted.Pixels));
+    }
 }

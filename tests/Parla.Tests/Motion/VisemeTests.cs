@@ -135,6 +135,9 @@ public sealed class VisemeTests(ITestOutputHelper output)
             Assert.Equal(5, later.FirstPhone);
             Assert.Equal(whole.Phones.Skip(5).Take(later.Phones.Count), later.Phones);
             decoding.SetThreadsAfterPrefix(after);
+            // Those told to stop have stopped (and freed their recognisers) once the wait returns.
+            decoding.WaitForThreadsAtMost(after);
+            Assert.InRange(decoding.ThreadsDecoding, 0, after);
             var track = decoding.Complete();
             Assert.Equal(whole.Phones, track.Phones);
             Assert.Equal(whole.Words, track.Words);

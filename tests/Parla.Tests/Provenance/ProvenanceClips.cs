@@ -59,18 +59,6 @@ internal static class ProvenanceClips
         }
     }
 
-    /// <summary>Runs ffmpeg with <paramref name="arguments"/>; fails the test with ffmpeg's message when it fails.</summary>
-    public static void Ffmpeg(params string[] arguments)
-    {
-        var info = new ProcessStartInfo("ffmpeg") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "-hide_banner", "-v", "error", "-nostdin", "-y" }.Concat(arguments)) info.ArgumentList.Add(a);
-        using var p = Process.Start(info) ?? throw new InvalidOperationException("ffmpeg did not start");
-        var stderr = p.StandardError.ReadToEndAsync();
-        p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0) throw new InvalidOperationException($"ffmpeg {string.Join(' ', arguments)} failed: {stderr.Result}");
-    }
-
     /// <summary>The transformations of the robustness matrix: name → ffmpeg arguments between input and output.</summary>
     public static readonly (string Name, string[] Arguments)[] Transformations =
     [

@@ -76,7 +76,7 @@ public sealed class VerifierTests(StampedClipFixture clips)
     public void ReEncodedCopy_LosesTheManifest_KeepsTheWatermark_AndFailsTheSignedHash()
     {
         var copy = clips.PathFor("reencoded.mp4");
-        ProvenanceClips.Ffmpeg("-i", clips.Marked, "-c:v", "libx264", "-crf", "26", copy);
+        Ffmpeg.Run("-i", clips.Marked, "-c:v", "libx264", "-crf", "26", copy);
 
         var alone = Verifier.Verify(copy);
         Assert.Equal(VerifyReport.Authentic, alone.ExitCode);
@@ -106,7 +106,7 @@ public sealed class VerifierTests(StampedClipFixture clips)
     public void StreamHash_IsStable_UnderMetadataRemux_AndChangesWithTheFrames()
     {
         var remuxed = clips.PathFor("remuxed.mp4");
-        ProvenanceClips.Ffmpeg("-i", clips.Marked, "-c", "copy", "-metadata", "title=renamed", "-movflags", "+faststart", remuxed);
+        Ffmpeg.Run("-i", clips.Marked, "-c", "copy", "-metadata", "title=renamed", "-movflags", "+faststart", remuxed);
         Assert.Equal(clips.Manifest.VideoStreamSha256, Mp4Container.ComputeVideoStreamSha256(remuxed));
         Assert.NotEqual(clips.Manifest.VideoStreamSha256, Mp4Container.ComputeVideoStreamSha256(clips.Other));
     }

@@ -42,7 +42,7 @@ public sealed class WatermarkFalsePositiveStudy(ITestOutputHelper output)
             var height = heights[random.Next(heights.Length)];
             var smooth = i % 2 == 1 ? ",gblur=sigma=3" : "";
             var temporal = i % 4 < 2 ? "a+t" : "a";
-            jobs.Add(($"noise-{i:00}-s{sigma}{smooth}-{temporal}", path => ProvenanceClips.Ffmpeg(
+            jobs.Add(($"noise-{i:00}-s{sigma}{smooth}-{temporal}", path => Ffmpeg.Run(
                 "-f", "lavfi", "-i", $"color=c=0x808080:size={height * 4 / 3 & ~1}x{height}:rate=25",
                 "-t", "1.2", "-vf", $"noise=alls={sigma}:allf={temporal}{smooth},format=yuv420p", "-c:v", "libx264", "-crf", "20", path)));
         }
@@ -54,7 +54,7 @@ public sealed class WatermarkFalsePositiveStudy(ITestOutputHelper output)
             var size = source == "allrgb" ? "" : $":size={height * 16 / 9 & ~1}x{height}";
             var scale = source == "allrgb" ? $",scale=-2:{height}" : "";
             var zoom = i / sources.Length % 2 == 1 ? $",crop=iw*0.8:ih*0.8,scale=trunc(iw/2)*2:trunc(ih/2)*2" : "";
-            jobs.Add(($"lavfi-{i:00}-{source}-h{height}", path => ProvenanceClips.Ffmpeg(
+            jobs.Add(($"lavfi-{i:00}-{source}-h{height}", path => Ffmpeg.Run(
                 "-f", "lavfi", "-i", $"{source}=rate=25{size}", "-t", "1.2", "-vf", $"format=yuv420p{scale}{zoom}",
                 "-c:v", "libx264", "-crf", "23", path)));
         }
@@ -108,7 +108,7 @@ public sealed class WatermarkFalsePositiveStudy(ITestOutputHelper output)
         File.WriteAllBytes(stills, Png(cropped));
         var width = (int)Math.Round(cw * (double)height / ch / 2) * 2;
         var temp = Path.ChangeExtension(path, ".scaled.png");
-        ProvenanceClips.Ffmpeg("-i", stills, "-vf", $"scale={width}:{height}", temp);
+        Ffmpeg.Run("-i", stills, "-vf", $"scale={width}:{height}", temp);
         var overlay = label ? new LabelOverlay(new LabelOptions(), width, height) : null;
         var marker = key is null ? null : new WatermarkEmbedder(key, 0x0123456789abcdefUL, width, height);
         ProvenanceClips.Make(temp, path, 30, 25, (frame, index) =>

@@ -27,7 +27,7 @@ public sealed class WatermarkRobustnessTests(StampedClipFixture clips, ITestOutp
     {
         var args = ProvenanceClips.Transformations.Single(t => t.Name == name).Arguments;
         var transformed = clips.PathFor($"t-{name}.mp4");
-        ProvenanceClips.Ffmpeg(["-i", clips.Marked, .. args, transformed]);
+        Ffmpeg.Run(["-i", clips.Marked, .. args, transformed]);
 
         var clock = Stopwatch.StartNew();
         var analysis = WatermarkDetector.DetectDetailed(transformed, options: new WatermarkDetectorOptions { SecondsToRead = 2 });

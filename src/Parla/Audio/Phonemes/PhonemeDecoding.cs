@@ -96,6 +96,33 @@ public sealed class PhonemeDecoding : IDisposable
         }
     }
 
+    /// <summary>Threads that have not stopped yet (each holds its recognisers until it stops).</summary>
+    internal int ThreadsDecoding
+    {
+        get
+        {
+            lock (_gate) return _running;
+        }
+    }
+
+    /// <summary>
+    /// Waits until at most <paramref name="threads"/> threads still decode, the others having freed
+    /// their recognisers (see <see cref="SetThreadsAfterPrefix"/>): a thread told to stop does so once
+    /// the prefix's pieces are taken, and only then is its memory free for what runs next.
+    /// </summary>
+    public void WaitForThreadsAtMost(int threads, CancellationToken ct = default)
+    {
+        using var wake = ct.Register(() => { lock (_gate) Monitor.PulseAll(_gate); });
+        lock (_gate)
+        {
+            while (_running > threads && _failure is null)
+            {
+                ct.ThrowIfCancellationRequested();
+                Monitor.Wait(_gate);
+            }
+        }
+    }
+
     /// <summary>
     /// The fewest pieces from the start that hold the parallel prefix (<see cref="PhonemeAnalysisOptions.HoldsPrefix"/>:
     /// its seconds of voice by the activity track, or three times as many of sound), or all of them:
