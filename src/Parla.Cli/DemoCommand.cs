@@ -11,7 +11,7 @@ internal static class DemoCommand
     {
         var outPath = new Option<string>("--output", "-o") { Description = "Where to write the demo video.", DefaultValueFactory = _ => Path.Combine("out", "demo.mp4") };
         var verbose = Program.VerboseOption();
-        var command = new Command("demo", "Render the bundled demo (demo/portrait.jpg speaking demo/voice.flac) into out/demo.mp4.")
+        var command = new Command("demo", "Render the bundled demo (demo/portrait.png speaking demo/voice.flac) into out/demo.mp4.")
         {
             outPath, verbose,
         };
@@ -23,10 +23,10 @@ internal static class DemoCommand
                 var target = Path.GetFullPath(parse.GetValue(outPath)!);
                 Directory.CreateDirectory(Path.GetDirectoryName(target)!);
                 using var progress = ConsoleProgress.ForStandardError();
-                var request = new AnimateRequest(Path.Combine(demo, "portrait.jpg"), Path.Combine(demo, "voice.flac"), target, new AnimateOptions
+                var request = new AnimateRequest(Path.Combine(demo, "portrait.png"), Path.Combine(demo, "voice.flac"), target, new AnimateOptions
                 {
-                    // The demo portrait is a public-domain US Navy photo; the voice a public-domain LibriVox reading.
-                    Consent = ConsentStatement.Create("Demo of public-domain media: US Navy portrait photo and LibriVox recording (see demo/SOURCES.md)."),
+                    // The demo portrait is a public-domain NASA photo; the voice a public-domain LibriVox reading.
+                    Consent = ConsentStatement.Create("Demo of public-domain media: NASA portrait photo and LibriVox recording (see demo/SOURCES.md)."),
                 });
                 var result = new Animator(CliModels.Store(error)).Run(request, progress, cancellationToken);
                 foreach (var warning in result.Warnings) error.WriteLine($"parla: warning: {warning}");
@@ -48,7 +48,7 @@ internal static class DemoCommand
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
             {
                 var candidate = Path.Combine(dir.FullName, "demo");
-                if (File.Exists(Path.Combine(candidate, "portrait.jpg"))) return candidate;
+                if (File.Exists(Path.Combine(candidate, "portrait.png"))) return candidate;
             }
         }
         throw new InvalidInputException("demo/", "the bundled demo inputs were not found.", "Run './parla demo' from the Parla repository.");
