@@ -104,6 +104,7 @@ public sealed class Animator
                 AudioPath = request.AudioPath,
             }))
             {
+                WarmUp(renderer, stamp, background, changing);
                 voiceMotion = moving.GetAwaiter().GetResult();
                 feed = voiceMotion.Feed;
                 frameCount = voiceMotion.FrameCount;
@@ -154,6 +155,19 @@ public sealed class Animator
                 try { moving.GetAwaiter().GetResult().Dispose(); } catch (Exception) { }
             }
         }
+    }
+
+    /// <summary>
+    /// Draws and stamps a talking face nobody sees while the motion is still being computed: the
+    /// frame loop's kernels are compiled at their first call (they use the machine's vector width,
+    /// which code compiled ahead of time cannot know), and that came between the motion and the first
+    /// frame. It is drawn into the background's moving region, which every frame draws again from
+    /// the portrait (<see cref="FaceRenderer.RenderMoving"/>), so it costs no frame of memory.
+    /// </summary>
+    private static void WarmUp(FaceRenderer renderer, ProvenanceStamp stamp, Frame background, PixelRect changing)
+    {
+        renderer.RenderMoving(new FaceState { JawOpen = 0.4f, BlinkLeft = 0.5f, BlinkRight = 0.5f, GazeX = 0.2f }, background);
+        stamp.Apply(background, 1, changing);
     }
 
     /// <summary>After the frames: the motion track written if asked for, the video signed, the result.</summary>
@@ -378,6 +392,7 @@ public sealed class Animator
         const string OrDecode = "--language en decodes it anyway";
         var inv = System.Globalization.CultureInfo.InvariantCulture;
         string mouth;
+        LabialEvidence? lips = null;
         if (options.Language == LanguageMode.English || (options.Language == LanguageMode.Auto && !sung && !TooNoisyForPhones(loudOverQuietDb)))
         {
             // The longest wait on a long English voice: say how far it is, until frames are drawn.
@@ -386,37 +401,35 @@ public sealed class Animator
                 {
                     if (!Volatile.Read(ref rendering.Value)) progress?.Report(new PipelineProgress("phones", done, total));
                 }, preloaded: decoders);
-            string? doubt;
             try
             {
-                doubt = options.Language == LanguageMode.English ? null : DecideLanguage(decoding, cancellationToken).Doubt;
+                // The murmurs the sound says are the lips' close them whatever the decoder heard there.
+                // Their evidence and the track from phones are made while the decoders decode the
+                // language decision's prefix, not after it, where the first frame waited for them (on a
+                // minute of voice 23 ms, on ten 60 ms); a voice that is not English drops the track and
+                // keeps the evidence for the sound's mouth.
+                lips = HearsLips(features) ? LabialEvidence.Measure(clip) : null;
+                var fromPhones = new MotionBuilder(features, frameCount, motionOptions with { LabialFrames = lips is null ? null : lips.LabialFrames }, fromPhones: true);
+                var doubt = options.Language == LanguageMode.English ? null : DecideLanguage(decoding, cancellationToken).Doubt;
                 if (doubt is null)
                 {
-                    // The murmurs the sound says are the lips' close them whatever the decoder heard there.
-                    var lips = HearsLips(features) ? LabialEvidence.Measure(clip) : null;
-                    try
+                    return new MotionFeed(fromPhones, decoding, lips, cancellationToken)
                     {
-                        return new MotionFeed(new MotionBuilder(features, frameCount, motionOptions with { LabialFrames = lips is null ? null : lips.LabialFrames }, fromPhones: true), decoding, lips, cancellationToken)
-                        {
-                            Mouth = options.Language == LanguageMode.English ? "English phones (--language en)" : "English phones (the voice is confidently English)",
-                        };
-                    }
-                    catch
-                    {
-                        lips?.Dispose();
-                        throw;
-                    }
+                        Mouth = options.Language == LanguageMode.English ? "English phones (--language en)" : "English phones (the voice is confidently English)",
+                    };
                 }
+
+                mouth = $"the sound (the voice is not confidently English: {doubt}; {OrDecode})";
             }
             catch
             {
                 decoding.Dispose();
+                lips?.Dispose();
                 throw;
             }
 
             // Not English: the rest need not be decoded.
             decoding.Dispose();
-            mouth = $"the sound (the voice is not confidently English: {doubt}; {OrDecode})";
         }
         else
         {
@@ -428,7 +441,7 @@ public sealed class Animator
 
         // The murmurs the lips close, spoken or sung, are told from the tongue's by the acoustic model where
         // it is installed, heard behind the renderer (the frames before a murmur do not wait for it).
-        if (HearsLips(features) && LabialEvidence.Measure(clip) is { } heard)
+        if ((lips ?? (HearsLips(features) ? LabialEvidence.Measure(clip) : null)) is { } heard)
         {
             return new MotionFeed(new MotionBuilder(features, frameCount, motionOptions, fromPhones: false, deferLips: true), heard, cancellationToken) { Mouth = mouth };
         }

@@ -32,21 +32,30 @@ internal sealed class MotionFeed : IDisposable
 
     /// <summary>
     /// A track whose mouth follows <paramref name="decoding"/>: a background task hands each decoded prefix to
-    /// <paramref name="builder"/> (whose mouth asks <paramref name="lips"/>, if any, about its murmurs as it goes).
-    /// The feed owns the decoding and the lips.
+    /// <paramref name="builder"/> (whose mouth asks <paramref name="lips"/>, if any, about its murmurs as it goes),
+    /// <see cref="AdvanceStepSeconds"/> of it at a time. The feed owns the decoding and the lips.
     /// </summary>
     public MotionFeed(MotionBuilder builder, PhonemeDecoding decoding, LabialEvidence? lips, CancellationToken ct)
         : this(builder, ct, stop =>
         {
             var pieces = 0;
             var phones = new List<Phone>();
+            // The decoded prefix's end (infinite once the voice is decoded whole), and how far the builder has gone.
+            var known = 0.0;
+            var advanced = 0.0;
             return () =>
             {
-                var prefix = decoding.WaitForPrefix(pieces + 1, phones.Count, stop);
-                phones.AddRange(prefix.Phones);
-                builder.Advance(phones, prefix.IsComplete ? double.PositiveInfinity : prefix.EndSeconds);
-                pieces = prefix.PieceCount;
-                return prefix.IsComplete;
+                if (advanced >= known)
+                {
+                    var prefix = decoding.WaitForPrefix(pieces + 1, phones.Count, stop);
+                    phones.AddRange(prefix.Phones);
+                    pieces = prefix.PieceCount;
+                    known = prefix.IsComplete ? double.PositiveInfinity : prefix.EndSeconds;
+                }
+
+                advanced = double.IsPositiveInfinity(known) ? known : Math.Min(known, advanced + AdvanceStepSeconds);
+                builder.Advance(phones, advanced);
+                return double.IsPositiveInfinity(advanced);
             };
         }, () =>
         {
@@ -81,6 +90,13 @@ internal sealed class MotionFeed : IDisposable
         _feeding = Task.Factory.StartNew(() => Feed(builder, step, release), CancellationToken.None,
             TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
+
+    /// <summary>
+    /// Voice a step of the English track takes in, at most: the frames are published after each step,
+    /// and the first frames wait only for theirs. Taken whole, the language decision's prefix (about
+    /// five seconds) held the first frame back by 27–48 ms of murmurs heard (60-s read, 512²).
+    /// </summary>
+    private const double AdvanceStepSeconds = 1;
 
     /// <summary>Murmurs heard a step: about five seconds of speech, enough to keep both cores busy.</summary>
     private const int MurmursPerStep = 32;

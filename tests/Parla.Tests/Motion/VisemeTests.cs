@@ -321,6 +321,14 @@ public sealed class VisemeTests(ITestOutputHelper output)
 
         Assert.Contains(whole.Frames, s => s.LipPress >= 0.8f);
         Assert.Equal(whole.Frames, builder.ToTrack().Frames);
+
+        // As the pipeline feeds it: the pieces as two threads decode them, each taken a second of voice
+        // at a time (the phones known reach past the second the builder is told is known).
+        using var heard = LabialEvidence.Measure(clip)!;
+        var fed = new MotionBuilder(features, frames, new MotionOptions { LabialFrames = heard.LabialFrames }, fromPhones: true);
+        var decoding = PhonemeAnalyzer.Start(clip, features, new PhonemeAnalysisOptions { DegreeOfParallelism = 2 });
+        using var feed = new Parla.Pipeline.MotionFeed(fed, decoding, lips: null, CancellationToken.None);
+        Assert.Equal(whole.Frames, feed.Complete().Frames);
     }
 
     [Theory]
