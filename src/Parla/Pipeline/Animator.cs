@@ -108,7 +108,7 @@ public sealed class Animator
                 voiceMotion = moving.GetAwaiter().GetResult();
                 feed = voiceMotion.Feed;
                 frameCount = voiceMotion.FrameCount;
-                feed.SetDecodersBesideRenderer(DecodersBeside(width, height), cancellationToken);
+                feed.SetDecodersBesideRenderer(DecodersBeside(width, height), WaitsForDecodersToLetGo(width, height), cancellationToken);
                 cancellationToken.ThrowIfCancellationRequested();
                 // Frames differ from the portrait only inside the renderer's moving bounds: only that region
                 // is re-rendered and re-converted per frame.
@@ -220,6 +220,14 @@ public sealed class Animator
     /// </summary>
     internal static int DecodersBeside(int width, int height) =>
         (long)width * height <= 1280L * 720 ? DecoderThreads : 1;
+
+    /// <summary>
+    /// Whether the frames' buffers wait for the decoders that stop beside the renderer to free their
+    /// recognisers (about 80 MB each): above 1080p. A 4K portrait seen for the first time peaked at
+    /// 433–456 MB with the frames' buffers made beside two recognisers, 364–370 MB after one let go.
+    /// At 1080p the wait (42–65 ms) came before the first frame and the peak is 280–326 MB without it.
+    /// </summary>
+    internal static bool WaitsForDecodersToLetGo(int width, int height) => (long)width * height > 1920L * 1080;
 
     /// <summary>
     /// Phone decoders at most, one per core up to two: each holds a recogniser of about 100 MB, so a

@@ -123,16 +123,16 @@ internal sealed class MotionFeed : IDisposable
 
     /// <summary>
     /// How many decoders go on once frames are drawn (see <see cref="PhonemeDecoding.SetThreadsAfterPrefix"/>),
-    /// and waits for the others to free their recognisers, so that the frames' buffers do not come on
-    /// top of them (a thread stops between pieces: after the language decision's prefix at once, but
-    /// where <c>auto</c> had to look past the prefix for words, after the piece it is decoding);
-    /// nothing for a track known whole.
+    /// and, with <paramref name="waitForTheOthers"/>, waits for the others to free their recognisers,
+    /// so that large frames' buffers do not come on top of them (a thread stops between pieces: after
+    /// the language decision's prefix at once, but where <c>auto</c> had to look past the prefix for
+    /// words, after the piece it is decoding); nothing for a track known whole.
     /// </summary>
-    public void SetDecodersBesideRenderer(int decoders, CancellationToken ct = default)
+    public void SetDecodersBesideRenderer(int decoders, bool waitForTheOthers, CancellationToken ct = default)
     {
         if (_decoding is null) return;
         _decoding.SetThreadsAfterPrefix(decoders);
-        _decoding.WaitForThreadsAtMost(decoders, ct);
+        if (waitForTheOthers) _decoding.WaitForThreadsAtMost(decoders, ct);
     }
 
     /// <summary>The whole track, once every frame is known.</summary>
