@@ -106,7 +106,7 @@ public sealed class AudioFeatures
         }
 
         var sorted = values.ToArray();
-        Array.Sort(sorted);
+        Statistics.Sort(sorted);
         return sorted;
     }
 

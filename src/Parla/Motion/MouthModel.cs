@@ -270,8 +270,8 @@ internal static class MouthModel
             return;
         }
 
-        logCentroids.Sort();
         var sorted = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(logCentroids);
+        Statistics.Sort(sorted);
         var median = Statistics.PercentileOfSorted(sorted, 50);
         var spread = Math.Max(0.2f, (Statistics.PercentileOfSorted(sorted, 90) - Statistics.PercentileOfSorted(sorted, 10)) / 2);
         var scale = (float)(0.5 + (0.5 * options.Expressiveness));
