@@ -53,27 +53,30 @@ public static class ImageLoader
     /// </summary>
     public static Frame LoadForVideo(string path, int maxSide, out int originalWidth)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxSide, 16);
         var loaded = Load(path);
         originalWidth = loaded.Width;
-        if (Math.Max(loaded.Width, loaded.Height) <= maxSide && loaded.Width % 2 == 0 && loaded.Height % 2 == 0) return loaded;
+        if (FitsAsIs(loaded, maxSide)) return loaded;
         using (loaded)
         {
             return FitForVideo(loaded, maxSide);
         }
     }
 
+    /// <summary>Whether <paramref name="frame"/> is a video frame as it is: its longest side at most <paramref name="maxSide"/>, both sides even.</summary>
+    private static bool FitsAsIs(Frame frame, int maxSide) =>
+        Math.Max(frame.Width, frame.Height) <= maxSide && frame.Width % 2 == 0 && frame.Height % 2 == 0;
+
     /// <summary>Returns a copy scaled so that its longest side is at most <paramref name="maxSide"/> and both sides are even.</summary>
     public static Frame FitForVideo(Frame source, int maxSide)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxSide, 16);
+        if (FitsAsIs(source, maxSide)) return source.Clone();
         var scale = Math.Min(1.0, (double)maxSide / Math.Max(source.Width, source.Height));
         if (scale >= 1.0)
         {
-            // Already small enough: drop at most one column/row to make the sides even (H.264 4:2:0 needs it).
-            var w = source.Width & ~1;
-            var h = source.Height & ~1;
-            if (w == source.Width && h == source.Height) return source.Clone();
-            return Crop(source, Math.Max(w, 2), Math.Max(h, 2));
+            // Small enough but a side odd: drop that column/row (H.264 4:2:0 needs even sides).
+            return Crop(source, Math.Max(source.Width & ~1, 2), Math.Max(source.Height & ~1, 2));
         }
 
         var width = Math.Max(2, (int)Math.Round(source.Width * scale / 2) * 2);
