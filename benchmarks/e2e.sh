@@ -27,7 +27,8 @@ cp tests/data/portraits/astronaut.png "$work/p512.png"
 ffmpeg -v error -y -i tests/data/portraits/astronaut.png -vf "scale=1080:1080:flags=lanczos,pad=1920:1080:420:0:color=0xd8d4d0" "$work/p1080.png"
 ./parla --help >/dev/null   # build before timing
 
-frames=$(python3 -c "import math; print(math.ceil($SECONDS_OF_VOICE*$FPS))")
+# The frames Parla writes for the voice: its length × the frame rate, rounded up (awk: a bare Debian has no Python).
+frames=$(awk -v s="$SECONDS_OF_VOICE" -v f="$FPS" 'BEGIN { n = s * f; c = int(n); if (c < n) c++; print c }')
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 printf '%-10s %9s %8s %9s %8s %8s %10s %8s %8s %8s %10s\n' size seconds "x real" floor_s ratio peak_MB largest_MB floor_MB first_s cpu_s floor_cpu_s
