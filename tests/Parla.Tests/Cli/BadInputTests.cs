@@ -16,10 +16,8 @@ public sealed class BadInputTests : IDisposable
 
     private (int Code, string Error) Animate(string image, string audio, string? output = null)
     {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = Program.Run(["animate", image, audio, "-o", output ?? Out, "--consent", "Test of bad inputs on public-domain portraits."], stdout, stderr);
-        return (code, stderr.ToString());
+        var (code, _, error) = InProcessCli.Run("animate", image, audio, "-o", output ?? Out, "--consent", "Test of bad inputs on public-domain portraits.");
+        return (code, error);
     }
 
     private void AssertRefused((int Code, string Error) result, params string[] expected)

@@ -10,19 +10,11 @@ public sealed class CommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static (int Code, string Output, string Error) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = Program.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
     [Fact]
     public void Landmarks_Json_PrintsOneFaceOf468Points_AndWritesTheOverlay()
     {
         var overlay = Path.Combine(_dir, "overlay.png");
-        var (code, output, error) = Run("landmarks", TestData.Portrait("astronaut.png"), "--json", "--overlay", overlay);
+        var (code, output, error) = InProcessCli.Run("landmarks", TestData.Portrait("astronaut.png"), "--json", "--overlay", overlay);
         Assert.True(code == ExitCodes.Success, error);
         using var json = JsonDocument.Parse(output);
         var faces = json.RootElement.GetProperty("faces");
@@ -36,10 +28,10 @@ public sealed class CommandTests : IDisposable
     public void Rig_IsSaved_AndAnimateUsesIt()
     {
         var rig = Path.Combine(_dir, "rig.json");
-        var (code, _, error) = Run("rig", TestData.Portrait("astronaut.png"), "-o", rig);
+        var (code, _, error) = InProcessCli.Run("rig", TestData.Portrait("astronaut.png"), "-o", rig);
         Assert.True(code == ExitCodes.Success, error);
         var video = Path.Combine(_dir, "talk.mp4");
-        (code, _, error) = Run("animate", TestData.Portrait("astronaut.png"), TestData.Voice("librivox_0930.wav"), "--rig", rig, "-o", video, "--consent", "Test on a public-domain NASA portrait.");
+        (code, _, error) = InProcessCli.Run("animate", TestData.Portrait("astronaut.png"), TestData.Voice("librivox_0930.wav"), "--rig", rig, "-o", video, "--consent", "Test on a public-domain NASA portrait.");
         Assert.True(code == ExitCodes.Success, error);
         Assert.Contains("codec_name=h264", MediaProbe.Run(video));
     }
@@ -48,8 +40,8 @@ public sealed class CommandTests : IDisposable
     public void Rig_ForAnotherSize_IsRefused()
     {
         var rig = Path.Combine(_dir, "rig.json");
-        Assert.Equal(ExitCodes.Success, Run("rig", TestData.Portrait("astronaut.png"), "-o", rig, "--max-size", "256").Code);
-        var (code, _, error) = Run("pose", TestData.Portrait("astronaut.png"), "--rig", rig, "-o", Path.Combine(_dir, "p.png"));
+        Assert.Equal(ExitCodes.Success, InProcessCli.Run("rig", TestData.Portrait("astronaut.png"), "-o", rig, "--max-size", "256").Code);
+        var (code, _, error) = InProcessCli.Run("pose", TestData.Portrait("astronaut.png"), "--rig", rig, "-o", Path.Combine(_dir, "p.png"));
         Assert.Equal(ExitCodes.BadInput, code);
         Assert.Contains("--max-size", error);
     }
@@ -59,8 +51,8 @@ public sealed class CommandTests : IDisposable
     {
         var closed = Path.Combine(_dir, "closed.png");
         var open = Path.Combine(_dir, "open.png");
-        Assert.Equal(ExitCodes.Success, Run("pose", TestData.Portrait("astronaut.png"), "-o", closed).Code);
-        var (code, _, error) = Run("pose", TestData.Portrait("astronaut.png"), "--state", "{\"jawOpen\":0.8,\"yaw\":8}", "-o", open);
+        Assert.Equal(ExitCodes.Success, InProcessCli.Run("pose", TestData.Portrait("astronaut.png"), "-o", closed).Code);
+        var (code, _, error) = InProcessCli.Run("pose", TestData.Portrait("astronaut.png"), "--state", "{\"jawOpen\":0.8,\"yaw\":8}", "-o", open);
         Assert.True(code == ExitCodes.Success, error);
         Assert.NotEqual(File.ReadAllBytes(closed), File.ReadAllBytes(open));
     }
@@ -70,7 +62,7 @@ public sealed class CommandTests : IDisposable
     [InlineData("not json", "not valid JSON")]
     public void Pose_BadState_IsExplained(string state, string expected)
     {
-        var (code, _, error) = Run("pose", TestData.Portrait("astronaut.png"), "--state", state, "-o", Path.Combine(_dir, "p.png"));
+        var (code, _, error) = InProcessCli.Run("pose", TestData.Portrait("astronaut.png"), "--state", state, "-o", Path.Combine(_dir, "p.png"));
         Assert.Equal(ExitCodes.BadInput, code);
         Assert.Contains(expected, error);
     }
@@ -80,7 +72,7 @@ public sealed class CommandTests : IDisposable
     {
         foreach (var command in new[] { "animate", "landmarks", "rig", "pose", "demo" })
         {
-            var (code, output, _) = Run(command, "--help");
+            var (code, output, _) = InProcessCli.Run(command, "--help");
             Assert.Equal(ExitCodes.Success, code);
             Assert.Contains("Usage:", output);
             Assert.Contains($"parla {command}", output);
@@ -93,7 +85,7 @@ public sealed class CommandTests : IDisposable
     public void Animate_SaysWhatMovedTheMouth(string language, string line)
     {
         var video = Path.Combine(_dir, $"{language}.mp4");
-        var (code, _, error) = Run("animate", TestData.Portrait("astronaut.png"), TestData.Voice("librivox_0930.wav"), "-o", video,
+        var (code, _, error) = InProcessCli.Run("animate", TestData.Portrait("astronaut.png"), TestData.Voice("librivox_0930.wav"), "-o", video,
             "--max-size", "128", "--language", language, "--consent", "Public-domain test portrait and voice.");
         Assert.True(code == ExitCodes.Success, error);
         Assert.Contains(line + Environment.NewLine, error);
@@ -104,7 +96,7 @@ public sealed class CommandTests : IDisposable
     {
         var silence = Path.Combine(_dir, "silence.wav");
         Parla.Tests.Audio.AudioTestData.WriteWav(silence, new float[2 * 16000]);
-        var (code, _, error) = Run("animate", TestData.Portrait("astronaut.png"), silence, "-o", Path.Combine(_dir, "silence.mp4"),
+        var (code, _, error) = InProcessCli.Run("animate", TestData.Portrait("astronaut.png"), silence, "-o", Path.Combine(_dir, "silence.mp4"),
             "--max-size", "128", "--consent", "Public-domain test portrait.");
         Assert.True(code == ExitCodes.Success, error);
         Assert.Contains("parla: mouth from the sound (no voice is heard in it)" + Environment.NewLine, error);
@@ -118,7 +110,7 @@ public sealed class CommandTests : IDisposable
         var points = Path.Combine(_dir, "points5.json");
         File.WriteAllText(points, "{\"points5\": [[130, 170], [190, 170], [160, 210], [135, 250], [185, 250]]}");
         var video = Path.Combine(_dir, "five.mp4");
-        var (code, _, error) = Run("animate", blank, TestData.Voice("librivox_0930.wav"), "--landmarks", points, "-o", video,
+        var (code, _, error) = InProcessCli.Run("animate", blank, TestData.Voice("librivox_0930.wav"), "--landmarks", points, "-o", video,
             "--consent", "Synthetic test picture, no person shown.");
         Assert.True(code == ExitCodes.Success, error);
         Assert.Contains("codec_name=h264", MediaProbe.Run(video));
