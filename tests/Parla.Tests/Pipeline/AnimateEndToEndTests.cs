@@ -157,7 +157,7 @@ public sealed class AnimateEndToEndTests : IDisposable
     {
         // The CLI in a child process that is told it has eight cores (DOTNET_PROCESSOR_COUNT): one
         // recogniser per core (about 100 MB each) took a 60-s English voice to 970 MB.
-        var (peakMb, stdout) = await AnimateInChild(TestData.Portrait("astronaut.png"), TestData.Voice("librivox_0870.wav"),
+        var (peakMb, stdout, _) = await AnimateInChild(TestData.Portrait("astronaut.png"), TestData.Voice("librivox_0870.wav"),
             new Dictionary<string, string> { ["DOTNET_PROCESSOR_COUNT"] = "8" });
         Assert.Contains("first frame after", stdout);
         Assert.InRange(peakMb, 50, 400);
@@ -176,19 +176,35 @@ public sealed class AnimateEndToEndTests : IDisposable
         foreach (var shared in new[] { "models", "pocketsphinx" })
             Directory.CreateSymbolicLink(Path.Combine(cache, shared), Directory.CreateDirectory(Path.Combine(ParlaCache.Root(), shared)).FullName);
 
-        var (peakMb, stdout) = await AnimateInChild(portrait, TestData.Voice("librivox_0870.wav"),
+        var (peakMb, stdout, _) = await AnimateInChild(portrait, TestData.Voice("librivox_0870.wav"),
             new Dictionary<string, string> { ["PARLA_CACHE_DIR"] = cache }, "--max-size", "3840");
         Assert.Contains("3840x2160", stdout);
         Assert.NotEmpty(Directory.GetFiles(Path.Combine(cache, "rigs")));
         Assert.InRange(peakMb, 50, 400);
     }
 
+    [Fact]
+    public async Task TheFirstEnglishRun_PrintsOnlyParlasOwnLines()
+    {
+        // A cache of its own, the face models shared but no trimmed dictionary: the first English run
+        // reads the language model to trim the dictionary, and sphinxbase logged an INFO line to stderr there.
+        var cache = Directory.CreateDirectory(Path.Combine(_dir, "cache")).FullName;
+        Directory.CreateSymbolicLink(Path.Combine(cache, "models"), Directory.CreateDirectory(Path.Combine(ParlaCache.Root(), "models")).FullName);
+
+        var (_, stdout, stderr) = await AnimateInChild(TestData.Portrait("astronaut.png"), TestData.Voice("librivox_0930.wav"),
+            new Dictionary<string, string> { ["PARLA_CACHE_DIR"] = cache });
+        Assert.Contains("English phones", stdout + stderr);
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(cache, "pocketsphinx"), "*", SearchOption.AllDirectories));
+        var foreign = stderr.Split('\n').Where(line => line.Trim().Length > 0 && !line.StartsWith("parla:", StringComparison.Ordinal)).ToList();
+        Assert.True(foreign.Count == 0, string.Join("\n", foreign));
+    }
+
     /// <summary>
     /// Runs the CLI's <c>animate</c> in a child process with <paramref name="environment"/> added and
-    /// returns the kernel's high-water mark of its resident memory (MB) and what it wrote to stdout;
+    /// returns the kernel's high-water mark of its resident memory (MB) and what it wrote to stdout and stderr;
     /// fails the test with its stderr if it fails.
     /// </summary>
-    private async Task<(double PeakMb, string Stdout)> AnimateInChild(string portrait, string voice, Dictionary<string, string> environment, params string[] extra)
+    private async Task<(double PeakMb, string Stdout, string Stderr)> AnimateInChild(string portrait, string voice, Dictionary<string, string> environment, params string[] extra)
     {
         var cli = typeof(Parla.Cli.Program).Assembly.Location;
         var info = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -216,7 +232,7 @@ public sealed class AnimateEndToEndTests : IDisposable
 
         await child.WaitForExitAsync();
         Assert.True(child.ExitCode == 0, await stderr);
-        return (peak / 1024.0, await stdout);
+        return (peak / 1024.0, await stdout, await stderr);
     }
 
     private sealed class InlineProgress(Action<PipelineProgress> report) : IProgress<PipelineProgress>

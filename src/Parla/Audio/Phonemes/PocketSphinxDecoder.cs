@@ -395,7 +395,11 @@ internal sealed class PocketSphinxDecoder : IDisposable
         }
     }
 
-    private static void SilenceLogging()
+    /// <summary>
+    /// Sends sphinxbase's and pocketsphinx's log nowhere (they write INFO lines to stderr by default),
+    /// once per process, before anything of theirs runs.
+    /// </summary>
+    internal static void SilenceLogging()
     {
         lock (LogLock)
         {

@@ -50,6 +50,8 @@ internal static class RecognizerDictionary
     /// <summary>The words of a language model, read with sphinxbase itself.</summary>
     internal static HashSet<string> Vocabulary(string languageModelPath)
     {
+        // Reading the model logs an INFO line to stderr otherwise: the first English run printed it.
+        PocketSphinxDecoder.SilenceLogging();
         var logMath = PocketSphinxNative.LogMathInit(1.0001, 0, 0);
         if (logMath == 0) throw new ToolException("sphinxbase could not set up its log tables.");
         try
