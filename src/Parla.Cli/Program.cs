@@ -4,7 +4,21 @@ namespace Parla.Cli;
 
 public static class Program
 {
-    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+    public static int Main(string[] args)
+    {
+        ProcessStarted = System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime();
+        return Run(args, Console.Out, Console.Error);
+    }
+
+    /// <summary>
+    /// When this process started (its launcher, the runtime's start and the command line's parsing
+    /// included), where Parla runs as its own process; null where it runs inside another (tests).
+    /// </summary>
+    internal static DateTime? ProcessStarted { get; private set; }
+
+    /// <summary>Seconds since the process started, or 0 where it is not Parla's own (see <see cref="ProcessStarted"/>).</summary>
+    internal static double SecondsSinceProcessStarted() =>
+        ProcessStarted is { } started ? Math.Max(0, (DateTime.UtcNow - started).TotalSeconds) : 0;
 
     /// <summary>Parses and runs a command line; every failure becomes a message and an exit code.</summary>
     public static int Run(string[] args, TextWriter output, TextWriter error)
