@@ -12,25 +12,35 @@ public delegate void RenderFrame(int index, Frame destination);
 public static class FrameStreamer
 {
     /// <summary>
-    /// Memory the frame slots may take together; at 1080p it allows the full batch, at 4K one frame per
-    /// batch. At 256 MB a 4K render held two frames a batch and peaked at 495 MB; at 128 MB 365 MB, and
-    /// no slower (10 s of voice, 3840×2160: 9.5–9.8 s against 10.1–11.1 s), since only the face's
-    /// region is drawn and the encoder sets the pace.
+    /// Memory the frames in flight may take together: the frames being drawn (one a core at most) and
+    /// the two batches of prepared frames. At 1080p it allows the full batch, at 4K one frame a batch.
+    /// (When every slot of a batch held its own drawn frame as well, a 256-MB budget let a 4K render hold
+    /// two frames a batch and peak at 495 MB; 128 MB, one a batch, 365 MB, and no slower — 10 s of voice
+    /// at 3840×2160, 9.5–9.8 s against 10.1–11.1 s — since only the face's region is drawn and the
+    /// encoder sets the pace.)
     /// </summary>
-    public const long FrameMemoryBudgetBytes = 128L << 20;
+    public const long FrameMemoryBudgetBytes = 96L << 20;
 
     /// <summary>
-    /// Frames per batch: two batches of frame slots (each an RGBA frame and its prepared twin of
-    /// <paramref name="preparedLength"/> bytes) are alive at once; as many frames per batch as keeps
+    /// Frames per batch: two batches of prepared frames (<paramref name="preparedLength"/> bytes each)
+    /// are alive at once, and a drawn RGBA frame for each core drawing; as many frames per batch as keeps
     /// every core busy, but no more than fit <see cref="FrameMemoryBudgetBytes"/>, so a 4K portrait
     /// does not hold gigabytes of frames.
     /// </summary>
     internal static int BatchSize(int width, int height, int preparedLength, int degreeOfParallelism)
     {
-        var slotBytes = ((long)width * height * Frame.BytesPerPixel) + preparedLength;
-        var affordable = (int)Math.Clamp(FrameMemoryBudgetBytes / (2 * slotBytes), 1, int.MaxValue);
-        return Math.Min(Math.Max(2, degreeOfParallelism * 2), affordable);
+        var frameBytes = (long)width * height * Frame.BytesPerPixel;
+        for (var batch = Math.Max(2, degreeOfParallelism * 2); batch > 1; batch--)
+        {
+            if (MemoryInFlight(frameBytes, preparedLength, batch, degreeOfParallelism) <= FrameMemoryBudgetBytes) return batch;
+        }
+
+        return 1;
     }
+
+    /// <summary>What the frames of <see cref="Stream"/> take at most: a drawn frame per core drawing, and two batches of prepared ones.</summary>
+    internal static long MemoryInFlight(long frameBytes, int preparedLength, int batch, int degreeOfParallelism) =>
+        (Math.Min(batch, degreeOfParallelism) * frameBytes) + (2L * batch * preparedLength);
 
     /// <summary>
     /// Frames between full garbage collections. Work beside a long render (phones decoded behind it)
@@ -62,31 +72,44 @@ public static class FrameStreamer
         var full = PixelRect.Full(width, height);
         var region = background is null ? full : (changing ?? full);
         var batchSize = BatchSize(width, height, sink.PreparedLength, degreeOfParallelism);
-        // Each frame slot has its prepared (wire-format) twin; preparing runs in the parallel section.
-        // A twin is converted whole the first time, then only where frames change. The second batch is
-        // made while the first is written, not before the first frame (at 1080p 91 MB of slots,
-        // copied from the background and touched page by page).
-        var batches = new Frame[]?[2];
+        // A frame is drawn into one of the drawing threads' frames (each a copy of the background,
+        // made when a thread first needs one: at most one a core), then prepared (converted to the
+        // sink's format) into its slot of the batch; only the prepared frames wait to be written.
+        // A slot is converted whole the first time, then only where frames change. The second batch is
+        // made while the first is written, not before the first frame.
+        var drawing = new System.Collections.Concurrent.ConcurrentBag<Frame>();
+        var made = new List<Frame>();
         var prepared = new byte[]?[2][];
         var primed = new[] { new bool[batchSize], new bool[batchSize] };
         try
         {
             Task? writing = null;
-            var parallel = new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism, CancellationToken = cancellationToken };
+            var parallel = new ParallelOptions
+            {
+                MaxDegreeOfParallelism = Math.Min(degreeOfParallelism, batchSize),
+                CancellationToken = cancellationToken,
+            };
             for (int start = 0, b = 0; start < frameCount; start += batchSize, b ^= 1)
             {
                 var count = Math.Min(batchSize, frameCount - start);
                 if (start > 0 && (start + count) / FramesBetweenCollections > start / FramesBetweenCollections)
                     GC.Collect();
-                var batch = batches[b] ??= Allocate(batchSize, width, height, background);
                 var wire = prepared[b] ??= Enumerable.Range(0, batchSize).Select(_ => new byte[sink.PreparedLength]).ToArray();
                 var ready = primed[b];
                 var first = start;
                 Parallel.For(0, count, parallel, i =>
                 {
-                    render(first + i, batch[i]);
-                    sink.Prepare(batch[i], wire[i], ready[i] ? region : full);
-                    ready[i] = true;
+                    var frame = Rent(drawing, made, width, height, background);
+                    try
+                    {
+                        render(first + i, frame);
+                        sink.Prepare(frame, wire[i], ready[i] ? region : full);
+                        ready[i] = true;
+                    }
+                    finally
+                    {
+                        drawing.Add(frame);
+                    }
                 });
                 writing?.GetAwaiter().GetResult();
                 writing = Task.Run(() =>
@@ -103,19 +126,17 @@ public static class FrameStreamer
         }
         finally
         {
-            foreach (var batch in batches)
-                foreach (var frame in batch ?? []) frame.Dispose();
+            foreach (var frame in made) frame.Dispose();
         }
     }
 
-    private static Frame[] Allocate(int count, int width, int height, Frame? background)
+    /// <summary>A drawing frame: one a thread has let go, or a new copy of the background.</summary>
+    private static Frame Rent(System.Collections.Concurrent.ConcurrentBag<Frame> drawing, List<Frame> made, int width, int height, Frame? background)
     {
-        var frames = new Frame[count];
-        for (var i = 0; i < count; i++)
-        {
-            frames[i] = new Frame(width, height);
-            background?.CopyTo(frames[i]);
-        }
-        return frames;
+        if (drawing.TryTake(out var frame)) return frame;
+        frame = new Frame(width, height);
+        background?.CopyTo(frame);
+        lock (made) made.Add(frame);
+        return frame;
     }
 }

@@ -43,7 +43,7 @@ public sealed class FrameStreamerTests
     [Theory]
     [InlineData(512, 512, 2, 4)]     // every core busy twice over
     [InlineData(1920, 1080, 2, 4)]   // the full batch still fits the budget
-    [InlineData(3840, 2160, 2, 1)]   // one 4K frame a batch: four would take 180 MB
+    [InlineData(3840, 2160, 2, 1)]   // one 4K frame a batch: two would take 116 MB
     [InlineData(7680, 4320, 2, 1)]   // never none
     public void BatchSize_KeepsTheCoresBusy_WithinTheFrameMemoryBudget(int width, int height, int parallelism, int expected)
     {
@@ -51,6 +51,55 @@ public sealed class FrameStreamerTests
         var batch = FrameStreamer.BatchSize(width, height, prepared, parallelism);
         Assert.Equal(expected, batch);
         if (batch > 1)
-            Assert.True(2L * batch * ((width * height * Frame.BytesPerPixel) + prepared) <= FrameStreamer.FrameMemoryBudgetBytes);
+            Assert.True(FrameStreamer.MemoryInFlight((long)width * height * Frame.BytesPerPixel, prepared, batch, parallelism) <= FrameStreamer.FrameMemoryBudgetBytes);
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void Stream_DrawsIntoAtMostOneFrameACore_AndPreparesEachFrameWhole(int parallelism)
+    {
+        // Frames drawn over a background in a changing region: each thread keeps its drawing frame, so
+        // a frame's region must be drawn whole every time, and what the sink gets outside it is the background.
+        const int width = 16, height = 8;
+        using var background = new Frame(width, height);
+        background.Pixels.Fill(7);
+        var region = new PixelRect(4, 2, 8, 4);
+        var frames = new System.Collections.Concurrent.ConcurrentDictionary<Frame, bool>(ReferenceEqualityComparer.Instance);
+        var sink = new WholeFrameSink(width * height * Frame.BytesPerPixel);
+        FrameStreamer.Stream(50, width, height, (i, f) =>
+        {
+            frames.TryAdd(f, true);
+            for (var y = region.Y; y < region.Bottom; y++) f.GetRowSpan(y).Slice(region.X * 4, region.Width * 4).Fill((byte)(100 + i));
+        }, sink, parallelism, background: background, changing: region);
+
+        Assert.InRange(frames.Count, 1, parallelism);
+        Assert.Equal(50, sink.Frames.Count);
+        for (var i = 0; i < 50; i++)
+        {
+            var pixels = sink.Frames[i];
+            for (var y = 0; y < height; y++)
+                for (var x = 0; x < width; x++)
+                {
+                    var inside = x >= region.X && x < region.Right && y >= region.Y && y < region.Bottom;
+                    Assert.Equal(inside ? (byte)(100 + i) : (byte)7, pixels[((y * width) + x) * 4]);
+                }
+        }
+    }
+
+    /// <summary>Prepares a frame as a copy of its RGBA bytes where they changed (the first time: all of them).</summary>
+    private sealed class WholeFrameSink(int length) : IFrameSink
+    {
+        public List<byte[]> Frames { get; } = [];
+        public int PreparedLength => length;
+        public void Prepare(Frame frame, Span<byte> prepared, PixelRect changed)
+        {
+            for (var y = changed.Y; y < changed.Bottom; y++)
+                frame.GetRowSpan(y).Slice(changed.X * 4, changed.Width * 4).CopyTo(prepared[(((y * frame.Width) + changed.X) * 4)..]);
+        }
+
+        public void WritePrepared(ReadOnlySpan<byte> prepared) => Frames.Add(prepared.ToArray());
+        public void Complete() { }
+        public void Dispose() { }
     }
 }
