@@ -6,7 +6,15 @@ public static class Program
 {
     public static int Main(string[] args)
     {
-        ProcessStarted = System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime();
+        try
+        {
+            ProcessStarted = System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime();
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
+        {
+            // Where the system does not say when the process started, times count from the pipeline's start.
+        }
+
         return Run(args, Console.Out, Console.Error);
     }
 
