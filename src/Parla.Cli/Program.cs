@@ -6,16 +6,34 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        ProcessStarted = StartOfThisRun();
+        return Run(args, Console.Out, Console.Error);
+    }
+
+    /// <summary>
+    /// When the process started, or when the launcher (<c>./parla</c>) handed over to it if that was
+    /// later: the launcher's own build of the tool, after a change to its sources, is not the run's time.
+    /// Null where the system does not say.
+    /// </summary>
+    private static DateTime? StartOfThisRun()
+    {
+        DateTime started;
         try
         {
-            ProcessStarted = System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime();
+            started = System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime();
         }
         catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
         {
-            // Where the system does not say when the process started, times count from the pipeline's start.
+            return null;
         }
 
-        return Run(args, Console.Out, Console.Error);
+        if (long.TryParse(Environment.GetEnvironmentVariable("PARLA_LAUNCHED_NS"), out var nanoseconds) && nanoseconds > 0)
+        {
+            var handedOver = DateTime.UnixEpoch.AddTicks(nanoseconds / 100);
+            if (handedOver > started && handedOver <= DateTime.UtcNow) return handedOver;
+        }
+
+        return started;
     }
 
     /// <summary>
