@@ -199,6 +199,31 @@ public sealed class AnimateEndToEndTests : IDisposable
         Assert.True(foreign.Count == 0, string.Join("\n", foreign));
     }
 
+    [Fact]
+    public async Task ReportedTimes_LeaveOutWhatTheLauncherDidBeforeHandingOver()
+    {
+        // As ./parla does after a build: two seconds of the launcher's own work, then it hands over
+        // (PARLA_LAUNCHED_NS) and execs the tool. The run's reported time counts from the handover.
+        var cli = typeof(Parla.Cli.Program).Assembly.Location;
+        var video = Path.Combine(_dir, "launched.mp4");
+        var info = new System.Diagnostics.ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add("sleep 2; PARLA_LAUNCHED_NS=\"$(date +%s%N)\" exec dotnet \"$0\" animate \"$1\" \"$2\" -o \"$3\" --language none --consent 'Test of the reported times.'");
+        foreach (var a in new[] { cli, TestData.Portrait("astronaut.png"), TestData.Voice("librivox_0880.wav"), video }) info.ArgumentList.Add(a);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var child = System.Diagnostics.Process.Start(info)!;
+        var stderr = child.StandardError.ReadToEndAsync();
+        var stdout = await child.StandardOutput.ReadToEndAsync();
+        await child.WaitForExitAsync();
+        var wall = clock.Elapsed.TotalSeconds;
+        Assert.True(child.ExitCode == 0, await stderr);
+        var match = System.Text.RegularExpressions.Regex.Match(stdout, @" in ([0-9.]+) s \(first frame after ([0-9.]+) s\)");
+        Assert.True(match.Success, stdout);
+        var reported = double.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(reported < wall - 1.5, $"reported {reported} s of a {wall:0.00}-s child that slept 2 s before handing over");
+        Assert.True(reported > 0.1, $"reported {reported} s");
+    }
+
     /// <summary>
     /// Runs the CLI's <c>animate</c> in a child process with <paramref name="environment"/> added and
     /// returns the kernel's high-water mark of its resident memory (MB) and what it wrote to stdout and stderr;
