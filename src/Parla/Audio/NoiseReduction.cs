@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Parla.Media;
 
 namespace Parla.Audio;
@@ -30,7 +32,7 @@ internal static class NoiseReduction
     private const int BlockFrames = 64;
     private static readonly float[] Window = Enumerable.Range(0, Size).Select(i => (float)Math.Sqrt(0.5 - 0.5 * Math.Cos(2 * Math.PI * i / Size))).ToArray();
 
-    private delegate void ReadSamples(int start, Span<short> destination);
+    internal delegate void ReadSamples(int start, Span<short> destination);
 
     private delegate void WriteSamples(int start, ReadOnlySpan<short> samples);
 
@@ -239,19 +241,25 @@ internal static class NoiseReduction
         return steadiness[frames / 2];
     }
 
-    /// <summary>Windowed frame energies (by Parseval the spectra's, up to a constant), a block of frames at a time; null under 10 frames.</summary>
-    private static double[]? FrameEnergies(int length, ReadSamples read)
+    /// <summary>
+    /// Windowed frame energies (by Parseval the spectra's, up to a constant), a block of frames at a
+    /// time; null under 10 frames. Eight frames at a time where AVX2 is there, the same sums to the
+    /// bit (with <paramref name="vectorized"/> false one at a time, as the tests compare).
+    /// </summary>
+    internal static double[]? FrameEnergies(int length, ReadSamples read, bool vectorized = true)
     {
         var frames = FrameCount(length);
         if (frames < 10) return null;
         var energy = new double[frames];
         var block = new short[((BlockFrames - 1) * Hop) + Size];
+        var samples = vectorized && Avx2.IsSupported ? new float[block.Length] : null;
         for (var f0 = 0; f0 < frames; f0 += BlockFrames)
         {
             var count = Math.Min(BlockFrames, frames - f0);
             var span = block.AsSpan(0, ((count - 1) * Hop) + Size);
             read(f0 * Hop, span);
-            for (var f = 0; f < count; f++)
+            var f = samples is null ? 0 : EightFramesAtATime(span, samples, count, energy.AsSpan(f0));
+            for (; f < count; f++)
             {
                 double sum = 0;
                 for (var i = 0; i < Size; i++)
@@ -266,15 +274,78 @@ internal static class NoiseReduction
         return energy;
     }
 
+    /// <summary>
+    /// The energies of the block's frames eight at a time, one frame a lane: each lane squares and
+    /// adds its frame's windowed samples in the scalar loop's order and precision (float products, a
+    /// double sum), so the sums are the same to the bit. Returns how many frames it did.
+    /// </summary>
+    // Every voice is read whole before its first frame (10 minutes: 37,500 frames, 70 ms one at a time).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static unsafe int EightFramesAtATime(ReadOnlySpan<short> block, float[] samples, int count, Span<double> energy)
+    {
+        for (var n = 0; n < block.Length; n++) samples[n] = block[n];
+        var f = 0;
+        fixed (float* first = samples)
+        fixed (float* window = Window)
+        {
+            var lanes = Vector256.Create(0, Hop, 2 * Hop, 3 * Hop, 4 * Hop, 5 * Hop, 6 * Hop, 7 * Hop);
+            for (; f <= count - 8; f += 8)
+            {
+                var frameStart = first + (f * Hop);
+                var low = Vector256<double>.Zero;
+                var high = Vector256<double>.Zero;
+                for (var i = 0; i < Size; i++)
+                {
+                    var x = Avx2.GatherVector256(frameStart + i, lanes, 4) * Vector256.Create(window[i]);
+                    var squares = x * x;
+                    low += Avx.ConvertToVector256Double(squares.GetLower());
+                    high += Avx.ConvertToVector256Double(squares.GetUpper());
+                }
+
+                low.CopyTo(energy[f..]);
+                high.CopyTo(energy[(f + 4)..]);
+            }
+        }
+
+        return f;
+    }
+
     /// <summary>The louder half of the frames over the quietest tenth (whose frames it gives), dB.</summary>
     private static double LoudOverQuiet(double[] energy, out int[] quietest)
     {
+        var order = Quietest(energy);
         var frames = energy.Length;
-        var order = Enumerable.Range(0, frames).OrderBy(f => energy[f]).ThenBy(f => f).ToArray();
         quietest = order[..(int)(frames * QuietShare)];
-        var quiet = quietest.Average(f => energy[f]);
-        var loud = order[(frames / 2)..].Average(f => energy[f]);
+        var quiet = MeanOf(energy, quietest);
+        var loud = MeanOf(energy, order.AsSpan(frames / 2));
         return 10 * Math.Log10(loud / Math.Max(quiet, 1e-9));
+    }
+
+    /// <summary>The frames from the quietest to the loudest, equal energies in frame order.</summary>
+    internal static int[] Quietest(double[] energy)
+    {
+        var order = new int[energy.Length];
+        for (var f = 0; f < order.Length; f++) order[f] = f;
+        var keys = (double[])energy.Clone();
+        Array.Sort(keys, order);
+        // The sort does not keep equal energies in order (silence: many frames of 0); they are put back in it.
+        for (var a = 0; a < keys.Length;)
+        {
+            var b = a + 1;
+            while (b < keys.Length && keys[b].Equals(keys[a])) b++;
+            if (b - a > 1) Array.Sort(order, a, b - a);
+            a = b;
+        }
+
+        return order;
+    }
+
+    /// <summary>The mean energy of the given frames, summed in their order.</summary>
+    private static double MeanOf(double[] energy, ReadOnlySpan<int> frames)
+    {
+        double sum = 0;
+        foreach (var f in frames) sum += energy[f];
+        return sum / frames.Length;
     }
 
     /// <summary>

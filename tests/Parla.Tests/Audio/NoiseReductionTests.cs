@@ -37,6 +37,31 @@ public sealed class NoiseReductionTests
     }
 
     [Fact]
+    public void FrameEnergies_EightAtATime_AreTheSumsOfOne_AndTheQuietestKeepFrameOrder()
+    {
+        // A real voice with digital silence before and after it (many frames of energy 0: ties) and a
+        // length that leaves a part-filled block and fewer than eight frames at its end.
+        var voice = Parla.Media.AudioDecoder.Decode(AudioTestData.Voice("librivox_0880.wav")).ToPcm16();
+        var pcm = new short[16000 + voice.Length + 12345];
+        voice.CopyTo(pcm, 16000);
+        void Read(int start, Span<short> destination)
+        {
+            destination.Clear();
+            var available = Math.Max(0, Math.Min(destination.Length, pcm.Length - start));
+            pcm.AsSpan(start, available).CopyTo(destination);
+        }
+
+        var wide = NoiseReduction.FrameEnergies(pcm.Length, Read)!;
+        var one = NoiseReduction.FrameEnergies(pcm.Length, Read, vectorized: false)!;
+        Assert.Equal(one.Length, wide.Length);
+        Assert.True(one.AsSpan().SequenceEqual(wide), "the energies differ");
+        Assert.True(one.Count(e => e == 0) > 50 && one.Distinct().Count() > 100, $"{one.Count(e => e == 0)} silent frames, {one.Distinct().Count()} distinct energies of {one.Length}");
+
+        var expected = Enumerable.Range(0, one.Length).OrderBy(f => one[f]).ThenBy(f => f).ToArray();
+        Assert.Equal(expected, NoiseReduction.Quietest(one));
+    }
+
+    [Fact]
     public void NoisyVoice_IsFiltered_AndComesCloserToTheCleanOne()
     {
         var clean = Bursts();
