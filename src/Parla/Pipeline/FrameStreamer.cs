@@ -78,7 +78,6 @@ public static class FrameStreamer
         // A slot is converted whole the first time, then only where frames change. The second batch is
         // made while the first is written, not before the first frame.
         var drawing = new System.Collections.Concurrent.ConcurrentBag<Frame>();
-        var made = new List<Frame>();
         var prepared = new byte[]?[2][];
         var primed = new[] { new bool[batchSize], new bool[batchSize] };
         try
@@ -99,7 +98,7 @@ public static class FrameStreamer
                 var first = start;
                 Parallel.For(0, count, parallel, i =>
                 {
-                    var frame = Rent(drawing, made, width, height, background);
+                    var frame = Rent(drawing, width, height, background);
                     try
                     {
                         render(first + i, frame);
@@ -126,17 +125,18 @@ public static class FrameStreamer
         }
         finally
         {
-            foreach (var frame in made) frame.Dispose();
+            // Every drawing frame is back in the bag: each drawing returns its frame, and Parallel.For
+            // ends only when every drawing has.
+            foreach (var frame in drawing) frame.Dispose();
         }
     }
 
     /// <summary>A drawing frame: one a thread has let go, or a new copy of the background.</summary>
-    private static Frame Rent(System.Collections.Concurrent.ConcurrentBag<Frame> drawing, List<Frame> made, int width, int height, Frame? background)
+    private static Frame Rent(System.Collections.Concurrent.ConcurrentBag<Frame> drawing, int width, int height, Frame? background)
     {
         if (drawing.TryTake(out var frame)) return frame;
         frame = new Frame(width, height);
         background?.CopyTo(frame);
-        lock (made) made.Add(frame);
         return frame;
     }
 }
