@@ -6,7 +6,7 @@ public static class Program
 {
     public static int Main(string[] args)
     {
-        ProcessStarted = StartOfThisRun();
+        _runStarted = StartOfThisRun();
         return Run(args, Console.Out, Console.Error);
     }
 
@@ -37,14 +37,15 @@ public static class Program
     }
 
     /// <summary>
-    /// When this process started (its launcher, the runtime's start and the command line's parsing
-    /// included), where Parla runs as its own process; null where it runs inside another (tests).
+    /// When this run started (<see cref="StartOfThisRun"/>: the runtime's start and the command line
+    /// included, a launcher's build not), where Parla runs as its own process; null where it runs
+    /// inside another (tests).
     /// </summary>
-    internal static DateTime? ProcessStarted { get; private set; }
+    private static DateTime? _runStarted;
 
-    /// <summary>Seconds since the process started, or 0 where it is not Parla's own (see <see cref="ProcessStarted"/>).</summary>
+    /// <summary>Seconds since the run started, or 0 where it is not Parla's own process (see <see cref="_runStarted"/>).</summary>
     internal static double SecondsSinceProcessStarted() =>
-        ProcessStarted is { } started ? Math.Max(0, (DateTime.UtcNow - started).TotalSeconds) : 0;
+        _runStarted is { } started ? Math.Max(0, (DateTime.UtcNow - started).TotalSeconds) : 0;
 
     /// <summary>Parses and runs a command line; every failure becomes a message and an exit code.</summary>
     public static int Run(string[] args, TextWriter output, TextWriter error)
