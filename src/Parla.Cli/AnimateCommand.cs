@@ -67,6 +67,7 @@ internal static class AnimateCommand
                 error.WriteLine($"parla: mouth from {result.Mouth}");
                 if (parse.GetValue(verbose))
                 {
+                    error.WriteLine($"parla: vector instructions {VectorInstructions()}");
                     // The encoder is a process of its own (ffmpeg): this is Parla's share alone.
                     error.WriteLine($"parla: peak memory {System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 >> 20} MB (this process; the encoder's is its own)");
                 }
@@ -81,4 +82,16 @@ internal static class AnimateCommand
         });
         return command;
     }
+
+    /// <summary>
+    /// The widest vector instructions the runtime lets Parla's kernels use here: the same video on
+    /// every processor, the time is what differs (the runtime can be told to leave them unused, e.g.
+    /// DOTNET_EnableAVX512=0).
+    /// </summary>
+    internal static string VectorInstructions() =>
+        System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? "AVX-512"
+        : System.Runtime.Intrinsics.X86.Avx2.IsSupported ? "AVX2"
+        : System.Runtime.Intrinsics.X86.Sse42.IsSupported ? "SSE4.2"
+        : System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? "Arm AdvSIMD"
+        : "none (scalar code)";
 }

@@ -86,5 +86,5 @@ public static class Program
     }
 
     /// <summary>The --verbose option shared by every command.</summary>
-    internal static Option<bool> VerboseOption() => new("--verbose") { Description = "Show details: stack traces when something fails, and after animate its peak memory." };
+    internal static Option<bool> VerboseOption() => new("--verbose") { Description = "Show details: stack traces when something fails, and after animate the vector instructions it used and its peak memory." };
 }

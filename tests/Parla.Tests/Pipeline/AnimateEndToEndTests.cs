@@ -184,6 +184,30 @@ public sealed class AnimateEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task OnProcessorsWithNarrowerVectors_TheMotionAndVideoAreTheSame()
+    {
+        // The kernels with paths per instruction set (senone scores, noise check, warp, yuv420p,
+        // watermark) and every Vector<T> loop, whose width follows the processor: the runtime told
+        // to leave AVX-512, then AVX2, then every vector instruction unused must give the same motion and video stream to the bit.
+        // Each child says what it used, so a knob the runtime no longer reads cannot pass unseen.
+        var motion = Path.Combine(_dir, "motion.json");
+        async Task<(string Motion, string Video)> Run(string instructions, Dictionary<string, string> environment)
+        {
+            var (_, _, stderr) = await AnimateInChild(TestData.Portrait("grace_hopper.jpg"), TestData.Voice("librivox_0880.wav"), environment,
+                "--language", "en", "--max-size", "320", "--motion-json", motion, "--verbose");
+            Assert.Contains($"parla: vector instructions {instructions}\n", stderr);
+            return (File.ReadAllText(motion), Parla.Provenance.Mp4Container.ComputeVideoStreamSha256(Path.Combine(_dir, "child.mp4")));
+        }
+
+        var native = await Run(Parla.Cli.AnimateCommand.VectorInstructions(), []);
+        if (System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
+            Assert.Equal(native, await Run("AVX2", new Dictionary<string, string> { ["DOTNET_EnableAVX512"] = "0" }));
+        if (System.Runtime.Intrinsics.X86.Avx2.IsSupported)
+            Assert.Equal(native, await Run("SSE4.2", new Dictionary<string, string> { ["DOTNET_EnableAVX2"] = "0" }));
+        Assert.Equal(native, await Run("none (scalar code)", new Dictionary<string, string> { ["DOTNET_EnableHWIntrinsic"] = "0" }));
+    }
+
+    [Fact]
     public async Task TheFirstEnglishRun_PrintsOnlyParlasOwnLines()
     {
         // A cache of its own, the face models shared but no trimmed dictionary: the first English run
