@@ -63,4 +63,6 @@ for size in 512 1080; do
   awk -v s="$size" -v p="$p" -v f="$f" -v m="$m" -v o="$o" -v fm="$fm" -v d="$SECONDS_OF_VOICE" -v w="$w" -v h="$h" -v ff="$ff" -v cp="$cp" -v cf="$cf" \
     'BEGIN {printf "%-10s %9.2f %8.1f %9.2f %8.2f %8.0f %10.0f %8.0f %8.2f %8.2f %10.2f\n", w "x" h, p, d/p, f, p/f, o, m/1024, fm/1024, ff, cp, cf}'
 done
-echo "(medians of $REPEATS runs; $(nproc) cores; $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
+# The vector instructions Parla's kernels used (animate --verbose says which): the video is the same on any, the time is not.
+vectors=$(sed -nE 's/^parla: vector instructions (.*)$/\1/p' "$work/err")
+echo "(medians of $REPEATS runs; $(nproc) cores; $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); Parla's vectors: ${vectors:-unknown})"
