@@ -9,6 +9,8 @@ namespace Parla.Rendering;
 /// listing, in index order, the triangles whose bounding box overlaps it. Every triangle that holds
 /// a point is listed in the point's cell, so scanning the cell's list in order finds the same first
 /// triangle as scanning all triangles in order, at a few dozen triangles a point instead of all.
+/// Each listed triangle carries its bounding box and doubled signed area, made once, so that
+/// <see cref="Locate"/> compares a point with a box without reading the triangle's corners.
 /// </summary>
 internal sealed class RestMeshLocator
 {
@@ -19,6 +21,12 @@ internal sealed class RestMeshLocator
     // Cell c's triangles (offsets into the rig's triangle array) are _items[_cellStart[c].._cellStart[c + 1]).
     private readonly int[] _cellStart;
     private readonly int[] _items;
+    // The same triangles as _items, with their boxes and areas: what Locate reads for each candidate.
+    private readonly TriangleBox[] _boxes;
+    private readonly Vector2[] _rest;
+    private readonly int[] _triangles;
+
+    private readonly record struct TriangleBox(float MinX, float MaxX, float MinY, float MaxY, float Area2, int Offset);
 
     private RestMeshLocator(Vector2[] rest, int[] triangles)
     {
@@ -47,6 +55,17 @@ internal sealed class RestMeshLocator
         _items = new int[counts[^1]];
         var fill = (int[])counts.Clone();
         ForEachCell(rest, triangles, (cell, offset) => _items[fill[cell]++] = offset);
+
+        _rest = rest;
+        _triangles = triangles;
+        _boxes = new TriangleBox[_items.Length];
+        for (var k = 0; k < _items.Length; k++)
+        {
+            var i = _items[k];
+            Vector2 a = rest[triangles[i]], b = rest[triangles[i + 1]], c = rest[triangles[i + 2]];
+            _boxes[k] = new TriangleBox(Math.Min(a.X, Math.Min(b.X, c.X)), Math.Max(a.X, Math.Max(b.X, c.X)),
+                Math.Min(a.Y, Math.Min(b.Y, c.Y)), Math.Max(a.Y, Math.Max(b.Y, c.Y)), RigDeformer.SignedArea2(a, b, c), i);
+        }
     }
 
     /// <summary>The locator of <paramref name="rig"/>'s rest mesh, built once per rig.</summary>
@@ -60,6 +79,34 @@ internal sealed class RestMeshLocator
         if (cx < 0 || cy < 0 || cx >= _columns || cy >= _rows) return [];
         var cell = (cy * _columns) + cx;
         return _items.AsSpan(_cellStart[cell], _cellStart[cell + 1] - _cellStart[cell]);
+    }
+
+    /// <summary>
+    /// The first rest triangle, in index order, that holds <paramref name="p"/> (within 1e-5 of its
+    /// barycentric range): its offset into the rig's triangle array and <paramref name="p"/>'s weights
+    /// of its first two corners (the third's is 1 − both); −1 when none does.
+    /// </summary>
+    public int Locate(Vector2 p, out float wa, out float wb)
+    {
+        var cx = (int)MathF.Floor((p.X - _originX) / _cellSize);
+        var cy = (int)MathF.Floor((p.Y - _originY) / _cellSize);
+        if (cx >= 0 && cy >= 0 && cx < _columns && cy < _rows)
+        {
+            var cell = (cy * _columns) + cx;
+            foreach (ref readonly var box in _boxes.AsSpan(_cellStart[cell], _cellStart[cell + 1] - _cellStart[cell]))
+            {
+                if (p.X < box.MinX || p.X > box.MaxX || p.Y < box.MinY || p.Y > box.MaxY) continue;
+                var i = box.Offset;
+                Vector2 a = _rest[_triangles[i]], b = _rest[_triangles[i + 1]], c = _rest[_triangles[i + 2]];
+                wa = RigDeformer.SignedArea2(p, b, c) / box.Area2;
+                wb = RigDeformer.SignedArea2(a, p, c) / box.Area2;
+                if (wa < -1e-5f || wb < -1e-5f || 1 - wa - wb < -1e-5f) continue;
+                return i;
+            }
+        }
+
+        wa = wb = 0;
+        return -1;
     }
 
     /// <summary>Calls <paramref name="visit"/>(cell, triangle offset) for every cell each triangle's box overlaps, triangles in order.</summary>

@@ -255,21 +255,10 @@ public static class RigDeformer
             z[v] = depth[v] * scale;
             var p = positions[v];
             if (Vector2.DistanceSquared(p, rest[v]) < 1e-8f) continue;
-            // Point location among the triangles near p (the first, in index order, that holds it).
-            foreach (var i in locator.Candidates(p))
-            {
-                Vector2 a = rest[t[i]], b = rest[t[i + 1]], c = rest[t[i + 2]];
-                if (p.X < Math.Min(a.X, Math.Min(b.X, c.X)) || p.X > Math.Max(a.X, Math.Max(b.X, c.X)) ||
-                    p.Y < Math.Min(a.Y, Math.Min(b.Y, c.Y)) || p.Y > Math.Max(a.Y, Math.Max(b.Y, c.Y)))
-                    continue;
-                var area = SignedArea2(a, b, c);
-                var wa = SignedArea2(p, b, c) / area;
-                var wb = SignedArea2(a, p, c) / area;
-                var wc = 1 - wa - wb;
-                if (wa < -1e-5f || wb < -1e-5f || wc < -1e-5f) continue;
-                z[v] = (wa * depth[t[i]] + wb * depth[t[i + 1]] + wc * depth[t[i + 2]]) * scale;
-                break;
-            }
+            var i = locator.Locate(p, out var wa, out var wb);
+            if (i < 0) continue;
+            var wc = 1 - wa - wb;
+            z[v] = (wa * depth[t[i]] + wb * depth[t[i + 1]] + wc * depth[t[i + 2]]) * scale;
         }
     }
 

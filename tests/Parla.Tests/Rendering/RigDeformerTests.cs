@@ -20,7 +20,7 @@ public class RigDeformerTests
 
     [Theory]
     [MemberData(nameof(Portraits))]
-    public void RestMeshLocator_FindsTheFirstTriangleAFullScanFinds(string name)
+    public void RestMeshLocator_FindsTheFirstTriangleAFullScanFinds_WithItsWeights(string name)
     {
         var (_, rig) = RenderFixture.Get(name);
         var locator = RestMeshLocator.For(rig);
@@ -50,6 +50,14 @@ public class RigDeformerTests
             var located = -1;
             foreach (var i in locator.Candidates(p)) if (Holds(rig, i, p)) { located = i; break; }
             Assert.Equal(scan, located);
+            // Locate, with each triangle's box and area made once, finds the same triangle and its weights to the bit.
+            Assert.Equal(scan, locator.Locate(p, out var wa, out var wb));
+            if (scan >= 0)
+            {
+                var (r, area) = (rig.Positions, RigDeformer.SignedArea2(rig.Positions[t[scan]], rig.Positions[t[scan + 1]], rig.Positions[t[scan + 2]]));
+                Assert.Equal(RigDeformer.SignedArea2(p, r[t[scan + 1]], r[t[scan + 2]]) / area, wa);
+                Assert.Equal(RigDeformer.SignedArea2(r[t[scan]], p, r[t[scan + 2]]) / area, wb);
+            }
             if (scan >= 0) found++;
         }
 
