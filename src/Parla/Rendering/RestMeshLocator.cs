@@ -5,12 +5,12 @@ using Parla.Face.Rig;
 namespace Parla.Rendering;
 
 /// <summary>
-/// Which of a rig's rest triangles may hold a point: a uniform grid over the rest mesh, each cell
+/// Which of a rig's rest triangles holds a point: a uniform grid over the rest mesh, each cell
 /// listing, in index order, the triangles whose bounding box overlaps it. Every triangle that holds
 /// a point is listed in the point's cell, so scanning the cell's list in order finds the same first
 /// triangle as scanning all triangles in order, at a few dozen triangles a point instead of all.
-/// Each listed triangle carries its bounding box and doubled signed area, made once, so that
-/// <see cref="Locate"/> compares a point with a box without reading the triangle's corners.
+/// Each listed triangle carries its bounding box and doubled signed area, made once, so that a point
+/// is compared with a box without reading the triangle's corners.
 /// </summary>
 internal sealed class RestMeshLocator
 {
@@ -18,10 +18,8 @@ internal sealed class RestMeshLocator
 
     private readonly float _originX, _originY, _cellSize;
     private readonly int _columns, _rows;
-    // Cell c's triangles (offsets into the rig's triangle array) are _items[_cellStart[c].._cellStart[c + 1]).
+    // Cell c's triangles are _boxes[_cellStart[c].._cellStart[c + 1]), in index order.
     private readonly int[] _cellStart;
-    private readonly int[] _items;
-    // The same triangles as _items, with their boxes and areas: what Locate reads for each candidate.
     private readonly TriangleBox[] _boxes;
     private readonly Vector2[] _rest;
     private readonly int[] _triangles;
@@ -52,34 +50,20 @@ internal sealed class RestMeshLocator
         ForEachCell(rest, triangles, (cell, _) => counts[cell + 1]++);
         for (var c = 1; c < counts.Length; c++) counts[c] += counts[c - 1];
         _cellStart = counts;
-        _items = new int[counts[^1]];
+        _boxes = new TriangleBox[counts[^1]];
         var fill = (int[])counts.Clone();
-        ForEachCell(rest, triangles, (cell, offset) => _items[fill[cell]++] = offset);
-
+        ForEachCell(rest, triangles, (cell, i) =>
+        {
+            Vector2 a = rest[triangles[i]], b = rest[triangles[i + 1]], c = rest[triangles[i + 2]];
+            _boxes[fill[cell]++] = new TriangleBox(Math.Min(a.X, Math.Min(b.X, c.X)), Math.Max(a.X, Math.Max(b.X, c.X)),
+                Math.Min(a.Y, Math.Min(b.Y, c.Y)), Math.Max(a.Y, Math.Max(b.Y, c.Y)), RigDeformer.SignedArea2(a, b, c), i);
+        });
         _rest = rest;
         _triangles = triangles;
-        _boxes = new TriangleBox[_items.Length];
-        for (var k = 0; k < _items.Length; k++)
-        {
-            var i = _items[k];
-            Vector2 a = rest[triangles[i]], b = rest[triangles[i + 1]], c = rest[triangles[i + 2]];
-            _boxes[k] = new TriangleBox(Math.Min(a.X, Math.Min(b.X, c.X)), Math.Max(a.X, Math.Max(b.X, c.X)),
-                Math.Min(a.Y, Math.Min(b.Y, c.Y)), Math.Max(a.Y, Math.Max(b.Y, c.Y)), RigDeformer.SignedArea2(a, b, c), i);
-        }
     }
 
     /// <summary>The locator of <paramref name="rig"/>'s rest mesh, built once per rig.</summary>
     public static RestMeshLocator For(FaceRig rig) => Cache.GetValue(rig, r => new RestMeshLocator(r.Positions, r.Triangles));
-
-    /// <summary>Offsets into the rig's triangle array of the triangles that may hold <paramref name="p"/>, in increasing order.</summary>
-    public ReadOnlySpan<int> Candidates(Vector2 p)
-    {
-        var cx = (int)MathF.Floor((p.X - _originX) / _cellSize);
-        var cy = (int)MathF.Floor((p.Y - _originY) / _cellSize);
-        if (cx < 0 || cy < 0 || cx >= _columns || cy >= _rows) return [];
-        var cell = (cy * _columns) + cx;
-        return _items.AsSpan(_cellStart[cell], _cellStart[cell + 1] - _cellStart[cell]);
-    }
 
     /// <summary>
     /// The first rest triangle, in index order, that holds <paramref name="p"/> (within 1e-5 of its
@@ -117,7 +101,7 @@ internal sealed class RestMeshLocator
             Vector2 a = rest[triangles[i]], b = rest[triangles[i + 1]], c = rest[triangles[i + 2]];
             var lo = Vector2.Min(a, Vector2.Min(b, c));
             var hi = Vector2.Max(a, Vector2.Max(b, c));
-            // The same arithmetic as Candidates, so a point inside the box lands in a listed cell.
+            // The same arithmetic as Locate, so a point inside the box lands in a listed cell.
             var x0 = Math.Clamp((int)MathF.Floor((lo.X - _originX) / _cellSize), 0, _columns - 1);
             var x1 = Math.Clamp((int)MathF.Floor((hi.X - _originX) / _cellSize), 0, _columns - 1);
             var y0 = Math.Clamp((int)MathF.Floor((lo.Y - _originY) / _cellSize), 0, _rows - 1);

@@ -188,7 +188,8 @@ public sealed class AnimateEndToEndTests : IDisposable
     {
         // The kernels with paths per instruction set (senone scores, noise check, warp, yuv420p,
         // watermark) and every Vector<T> loop, whose width follows the processor: the runtime told
-        // to leave AVX-512, then AVX2, then every vector instruction unused must give the same motion and video stream to the bit.
+        // to leave AVX-512, then AVX2, then every vector instruction unused must give the same motion
+        // and video stream to the bit.
         // Each child says what it used, so a knob the runtime no longer reads cannot pass unseen.
         var motion = Path.Combine(_dir, "motion.json");
         async Task<(string Motion, string Video)> Run(string instructions, Dictionary<string, string> environment)
