@@ -96,7 +96,7 @@ public sealed class SenoneScorerTests
     }
 
     [Fact]
-    public void ScoreStream_ReadsTheSameThroughTheCStreamWhereverItSeeks()
+    public void ScoreStream_ReadsAsPocketSphinxWithItsLookaheadExpects()
     {
         var pcm = AudioDecoder.Decode(AudioTestData.Voice("librivox_0880.wav")).ToPcm16().AsSpan(0, 16000).ToArray();
         using var recognizer = PocketSphinxDecoder.CreateWordRecognizer(PocketSphinxDecoder.DefaultModelDirectory);
@@ -105,27 +105,61 @@ public sealed class SenoneScorerTests
         var whole = scored.ReadAll(4);
         Assert.Equal(scored.StreamLength, whole.Length);
 
-        using var stream = scored.Open(4);
-        // Read from the start in odd pieces, as pocketsphinx's header parser and frame reader do.
-        var read = new byte[whole.Length];
-        var at = 0;
-        while (at < read.Length)
+        var dataStart = DataStart(whole);
+        var frameBytes = (whole.Length - dataStart) / frames;
+        Assert.Equal(whole.Length, dataStart + (frameBytes * frames));
+
+        // As pocketsphinx reads it with its phone-loop lookahead: the header in odd pieces, then each
+        // frame (its count, then its scores) and the position after it; from the sixth frame on, the
+        // frame five behind read again by seeking to the position recorded after it.
+        using (var stream = scored.Open(4))
         {
-            var n = (int)FileRead(read.AsSpan(at), 1, (nuint)Math.Min(777, read.Length - at), stream.File);
-            Assert.True(n > 0, $"fread returned {n} at {at}");
-            at += n;
+            var header = new byte[dataStart];
+            for (var at = 0; at < header.Length;)
+            {
+                var n = (int)FileRead(header.AsSpan(at), 1, (nuint)Math.Min(37, header.Length - at), stream.File);
+                Assert.True(n > 0, $"fread returned {n} at {at}");
+                at += n;
+            }
+
+            Assert.Equal(whole.AsSpan(0, dataStart).ToArray(), header);
+            var after = new long[frames];
+            var frame = new byte[frameBytes];
+            for (var k = 0; k < frames; k++)
+            {
+                Assert.Equal((nuint)1, FileRead(frame, 2, 1, stream.File));
+                Assert.Equal((nuint)(frameBytes / 2 - 1), FileRead(frame.AsSpan(2), 2, (nuint)(frameBytes / 2 - 1), stream.File));
+                Assert.Equal(whole.AsSpan(dataStart + (k * frameBytes), frameBytes).ToArray(), frame);
+                after[k] = FileTell(stream.File);
+                Assert.Equal(dataStart + ((k + 1) * frameBytes), after[k]);
+                if (k < 5) continue;
+                Assert.Equal(0, FileSeek(stream.File, after[k - 5], 0));
+                Assert.Equal((nuint)frameBytes, FileRead(frame, 1, (nuint)frameBytes, stream.File));
+                Assert.Equal(whole.AsSpan(dataStart + ((k - 5) * frameBytes), frameBytes).ToArray(), frame);
+            }
+
+            // At the end, the last frames again (the search catching up), then nothing more.
+            for (var k = frames - 5; k < frames; k++)
+            {
+                Assert.Equal(0, FileSeek(stream.File, after[k], 0));
+                Assert.Equal((nuint)frameBytes, FileRead(frame, 1, (nuint)frameBytes, stream.File));
+                Assert.Equal(whole.AsSpan(dataStart + (k * frameBytes), frameBytes).ToArray(), frame);
+            }
+
+            Assert.Equal((nuint)0, FileRead(frame, 1, 1, stream.File));
         }
 
-        Assert.Equal(whole, read);
-        Assert.Equal(whole.Length, (long)FileTell(stream.File));
-        // Back into the middle of a frame, then forward to the end.
-        var middle = whole.Length / 3;
-        Assert.Equal(0, FileSeek(stream.File, middle, 0));
-        Assert.Equal(middle, (long)FileTell(stream.File));
-        var rest = new byte[whole.Length - middle];
-        Assert.Equal((nuint)rest.Length, FileRead(rest, 1, (nuint)rest.Length, stream.File));
-        Assert.Equal(whole.AsSpan(middle).ToArray(), rest);
-        Assert.Equal((nuint)0, FileRead(rest, 1, 1, stream.File));
+        // A stream not read that far seeks plainly: into the middle of a frame, then forward to the end.
+        using (var stream = scored.Open(4))
+        {
+            var middle = whole.Length / 3;
+            Assert.Equal(0, FileSeek(stream.File, middle, 0));
+            Assert.Equal(middle, (long)FileTell(stream.File));
+            var rest = new byte[whole.Length - middle];
+            Assert.Equal((nuint)rest.Length, FileRead(rest, 1, (nuint)rest.Length, stream.File));
+            Assert.Equal(whole.AsSpan(middle).ToArray(), rest);
+            Assert.Equal((nuint)0, FileRead(rest, 1, 1, stream.File));
+        }
     }
 
     [DllImport("libc.so.6", EntryPoint = "fread")]

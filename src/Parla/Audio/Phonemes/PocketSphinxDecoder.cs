@@ -78,12 +78,13 @@ internal sealed class PocketSphinxDecoder : IDisposable
         // 1e-48 and 1e-40) and at most 2000 active HMMs: 5.8 → 4.2 s of CPU per minute of the read
         // (pocketsphinx alone, medians of 3), visemes right 91.2 → 90.9 %, p/b/m frames 159 → 158 of
         // 186, the strict evaluation 16/18 and 22/23 as before, the yardstick 43/43 on the 60-s read.
-        // No phone-loop lookahead (-pl_window 0): the recogniser decodes from a SenoneScorer's scores, and
-        // pocketsphinx 5prealpha reads such a stream wrongly when the main search lags the lookahead (it
-        // seeks to where the frame after the wanted one starts). The words are the same (SenoneScorerTests).
+        // The phone-loop lookahead at its default (-pl_window 5): it prunes word entries, a tenth of the
+        // search's time. pocketsphinx 5prealpha reads a frame of a score stream again wrongly when the
+        // main search lags the lookahead; the stream Parla hands it makes up for that (ScoredFrames).
         return Create(["-hmm", hmm, "-lm", lm, "-dict", dict, "-maxhmmpf", "2000", "-pbeam", "1e-40", "-lpbeam", "1e-30",
-            "-fwdflat", "no", "-bestpath", "no", "-topn", "3", "-wbeam", "1e-20", "-pl_window", "0",
-            .. (senoneLogDirectory is null ? (string[])[] : ["-compallsen", "yes", "-senlogdir", senoneLogDirectory])], hmm);
+            "-fwdflat", "no", "-bestpath", "no", "-topn", "3", "-wbeam", "1e-20",
+            // A log of every senone's score, each frame once: without the lookahead, whose search scores frames again.
+            .. (senoneLogDirectory is null ? (string[])[] : ["-compallsen", "yes", "-senlogdir", senoneLogDirectory, "-pl_window", "0"])], hmm);
     }
 
     /// <summary>

@@ -172,6 +172,10 @@ internal static partial class PocketSphinxNative
     [LibraryImport("libc.so.6", EntryPoint = "fopencookie", StringMarshalling = StringMarshalling.Utf8)]
     public static partial nint OpenCookie(nint cookie, string mode, CookieFunctions functions);
 
+    /// <summary>setvbuf: the stream's buffer and its mode; call before the first read.</summary>
+    [LibraryImport("libc.so.6", EntryPoint = "setvbuf")]
+    public static unsafe partial int SetBuffer(nint file, void* buffer, int mode, nuint size);
+
     [LibraryImport("libc.so.6", EntryPoint = "fclose")]
     public static partial int CloseFile(nint file);
 }
