@@ -77,6 +77,44 @@ public sealed class SenoneScorerTests
     }
 
     [Fact]
+    public void FramesEvaluatedFourAtATime_GiveTheDensitiesOfOneAtATime()
+    {
+        var pcm = AudioDecoder.Decode(AudioTestData.Voice("librivox_0880.wav")).ToPcm16().AsSpan(8000, 8000).ToArray();
+        using var recognizer = PocketSphinxDecoder.CreateWordRecognizer(PocketSphinxDecoder.DefaultModelDirectory);
+        var scorer = SenoneScorer.For(recognizer.ScoredModelDirectory!);
+        var features = recognizer.Features(pcm, out var frames)!;
+        var length = features.Length / frames;
+        var four = new float[4 * 128];
+        var one = new float[128];
+        // Every codebook of every stream, to the bit, in blocks of four frames.
+        for (var t = 0; t + 4 <= frames; t += 4)
+        {
+            for (var stream = 0; stream < 3; stream++)
+            {
+                for (var codebook = 0; codebook < 42; codebook++)
+                {
+                    scorer.CodebookDistances(features.AsSpan(t * length, 4 * length), 4, codebook, stream, four);
+                    for (var b = 0; b < 4; b++)
+                    {
+                        scorer.CodebookDistances(features.AsSpan((t + b) * length, length), 1, codebook, stream, one);
+                        Assert.Equal(one, four.AsSpan(b * 128, 128).ToArray());
+                    }
+                }
+            }
+        }
+
+        // And what a piece keeps of them: the same, whether its frames come four at a time or one by one.
+        Assert.NotEqual(0, frames % 4);
+        using var together = scorer.Evaluate(features, frames);
+        for (var t = 0; t < frames; t++)
+        {
+            using var alone = scorer.Evaluate(features.AsSpan(t * length, length), 1);
+            Assert.Equal(alone.Codewords(0).ToArray(), together.Codewords(t).ToArray());
+            Assert.Equal(alone.Scores(0).ToArray(), together.Scores(t).ToArray());
+        }
+    }
+
+    [Fact]
     public void Recogniser_HearsFromTheScoresWhatItHearsItself()
     {
         var pcm = AudioDecoder.Decode(AudioTestData.Voice("librivox_0920.wav")).ToPcm16();
