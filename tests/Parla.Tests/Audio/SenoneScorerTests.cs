@@ -115,6 +115,45 @@ public sealed class SenoneScorerTests
     }
 
     [Fact]
+    public void BestGaussians_FromPackedKeys_AreThoseTheSearchFinds()
+    {
+        var random = new Random(5);
+        var distances = new float[128];
+        var (packedCodewords, packedScores, codewords, scores) = (new int[4], new int[4], new int[4], new int[4]);
+        var scratch = new int[128];
+        var packed = 0;
+        for (var trial = 0; trial < 3000; trial++)
+        {
+            // Scores of a few distinct values (ties everywhere), of any size, fractions truncated; now and
+            // then one too large to pack, which leaves the choice to the search.
+            var spread = trial % 3 == 0 ? 8 : 1 << random.Next(4, 25);
+            for (var i = 0; i < distances.Length; i++)
+                distances[i] = -(float)(random.Next(spread) + random.NextDouble());
+            if (trial % 10 == 9) distances[random.Next(distances.Length)] = trial % 20 == 9 ? -3e7f : 2e7f;
+
+            SelectTop(distances, scratch, codewords, scores, packedOnly: false);
+            if (!SelectTop(distances, scratch, packedCodewords, packedScores, packedOnly: true))
+            {
+                Assert.True(trial % 10 == 9 || spread >= 1 << 24, $"trial {trial}: not packed");
+                continue;
+            }
+
+            packed++;
+            Assert.Equal(codewords, packedCodewords);
+            Assert.Equal(scores, packedScores);
+        }
+
+        Assert.True(packed > 2500, $"{packed} packed");
+
+        static bool SelectTop(float[] d, int[] scratch, int[] c, int[] s, bool packedOnly)
+        {
+            if (packedOnly) return SenoneScorer.SelectTopPacked(d, scratch, c, s);
+            SenoneScorer.SelectTopUnpacked(d, scratch, c, s);
+            return true;
+        }
+    }
+
+    [Fact]
     public void Recogniser_HearsFromTheScoresWhatItHearsItself()
     {
         var pcm = AudioDecoder.Decode(AudioTestData.Voice("librivox_0920.wav")).ToPcm16();

@@ -408,10 +408,72 @@ internal sealed class SenoneScorer
         return acc - (diff * diff * Vector.Load(precision));
     }
 
-    /// <summary>The <see cref="_topN"/> best Gaussians by their integer score (truncated, as C's cast), best first.</summary>
+    /// <summary>The <see cref="_topN"/> best Gaussians by their integer score (truncated, as C's cast), best first, equal scores by codeword.</summary>
+    internal static void SelectTop(ReadOnlySpan<float> distances, int[] scratch, Span<int> codewords, Span<int> scores)
+    {
+        if (!SelectTopPacked(distances, scratch, codewords, scores))
+            SelectTopUnpacked(distances, scratch, codewords, scores);
+    }
+
+    // A packed key: the score above, 127 − the codeword in the low seven bits, so that the largest key is
+    // the best score at the lowest codeword, and the codeword comes out of the key itself.
+    private const int RankBits = 7;
+    private const int RankMask = (1 << RankBits) - 1;
+    private static readonly int[] Ranks = [.. Enumerable.Range(0, 1 << RankBits).Select(i => RankMask - i)];
+
+    /// <summary>
+    /// <see cref="SelectTop"/> with packed keys (one vector maximum a place, no search for where it was);
+    /// false, with nothing chosen, where a score is too large to pack (beyond ±2²⁴) or the codebook
+    /// too large for seven bits.
+    /// </summary>
     // Compiled optimised at once: the recogniser's threads keep the tiered JIT from promoting it for seconds.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static void SelectTop(ReadOnlySpan<float> distances, int[] scoresOfAll, Span<int> codewords, Span<int> scores)
+    internal static bool SelectTopPacked(ReadOnlySpan<float> distances, int[] keys, Span<int> codewords, Span<int> scores)
+    {
+        var n = distances.Length;
+        var w = Vector<int>.Count;
+        if (n > Ranks.Length || n % w != 0 || codewords.Length > n) return false;
+
+        // Scores in −(2²⁴ − 1) .. 2²⁴ − 1: shifted by 2²⁴ − 1 they lie below 2²⁵ − 1 as unsigned.
+        var bias = new Vector<int>((1 << 24) - 1);
+        var limit = new Vector<uint>((1u << 25) - 1);
+        var outside = Vector<uint>.Zero;
+        for (var i = 0; i < n; i += w)
+        {
+            var score = Vector.ConvertToInt32Native(new Vector<float>(distances[i..]));
+            outside |= Vector.GreaterThanOrEqual(Vector.AsVectorUInt32(score + bias), limit);
+            (Vector.ShiftLeft(score, RankBits) | new Vector<int>(Ranks, i)).CopyTo(keys, i);
+        }
+
+        if (outside != Vector<uint>.Zero) return false;
+
+        for (var k = 0; k < codewords.Length; k++)
+        {
+            var max = new Vector<int>(keys);
+            for (var j = w; j < n; j += w)
+            {
+                max = Vector.Max(max, new Vector<int>(keys, j));
+            }
+
+            var best = int.MinValue;
+            for (var lane = 0; lane < w; lane++)
+            {
+                best = Math.Max(best, max[lane]);
+            }
+
+            var at = RankMask - (best & RankMask);
+            codewords[k] = at;
+            scores[k] = best >> RankBits;
+            keys[at] = int.MinValue;
+        }
+
+        return true;
+    }
+
+    /// <summary><see cref="SelectTop"/> of any scores: each place's best found by a vector maximum, then searched for.</summary>
+    // Compiled optimised at once: the recogniser's threads keep the tiered JIT from promoting it for seconds.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    internal static void SelectTopUnpacked(ReadOnlySpan<float> distances, int[] scoresOfAll, Span<int> codewords, Span<int> scores)
     {
         var w = Vector<float>.Count;
         var i = 0;
