@@ -294,28 +294,19 @@ internal sealed class SenoneScorer
                 Vector<float> a0 = first, b0 = second, a1 = first, b1 = second, a2 = first, b2 = second, a3 = first, b3 = second;
                 for (var i = 0; i < length; i++)
                 {
+                    // Each frame's lanes step as Distances's do; the mean and precision loads after the
+                    // first frame's come from L1.
                     var m = mean + (i * n) + d;
                     var p = precision + (i * n) + d;
-                    Vector<float> ma = Vector.Load(m), mb = Vector.Load(m + w), pa = Vector.Load(p), pb = Vector.Load(p + w);
-                    var x = new Vector<float>(x0[i]);
-                    Vector<float> da = x - ma, db = x - mb;
-                    a0 -= da * da * pa;
-                    b0 -= db * db * pb;
-                    x = new Vector<float>(x1[i]);
-                    da = x - ma;
-                    db = x - mb;
-                    a1 -= da * da * pa;
-                    b1 -= db * db * pb;
-                    x = new Vector<float>(x2[i]);
-                    da = x - ma;
-                    db = x - mb;
-                    a2 -= da * da * pa;
-                    b2 -= db * db * pb;
-                    x = new Vector<float>(x3[i]);
-                    da = x - ma;
-                    db = x - mb;
-                    a3 -= da * da * pa;
-                    b3 -= db * db * pb;
+                    Vector<float> v0 = new(x0[i]), v1 = new(x1[i]), v2 = new(x2[i]), v3 = new(x3[i]);
+                    a0 = Step(a0, v0, m, p);
+                    b0 = Step(b0, v0, m + w, p + w);
+                    a1 = Step(a1, v1, m, p);
+                    b1 = Step(b1, v1, m + w, p + w);
+                    a2 = Step(a2, v2, m, p);
+                    b2 = Step(b2, v2, m + w, p + w);
+                    a3 = Step(a3, v3, m, p);
+                    b3 = Step(b3, v3, m + w, p + w);
                 }
 
                 a0.Store(output + d);
