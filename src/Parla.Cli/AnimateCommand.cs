@@ -59,9 +59,10 @@ internal static class AnimateCommand
                 options = options with { Consent = ConsentStatement.Resolve(parse.GetValue(consent)) };
                 using var progress = ConsoleProgress.ForStandardError();
                 var request = new AnimateRequest(parse.GetValue(image)!, parse.GetValue(audio)!, parse.GetValue(outPath)!, options);
-                // The times reported count from the process's start (the runtime's start and the command
-                // line before the pipeline: about 0.06 s), as a user timing the command would.
-                var beforePipeline = Program.SecondsSinceProcessStarted();
+                // The times reported count from the run's start (the process's, or the launcher's handover
+                // after a build), the runtime and the command line before the pipeline included (about
+                // 0.06 s), as a user timing the command would.
+                var beforePipeline = Program.SecondsSinceRunStarted();
                 var result = new Animator(CliModels.Store(error)).Run(request, progress, cancellationToken);
                 foreach (var warning in result.Warnings) error.WriteLine($"parla: warning: {warning}");
                 error.WriteLine($"parla: mouth from {result.Mouth}");

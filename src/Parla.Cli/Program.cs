@@ -44,7 +44,7 @@ public static class Program
     private static DateTime? _runStarted;
 
     /// <summary>Seconds since the run started, or 0 where it is not Parla's own process (see <see cref="_runStarted"/>).</summary>
-    internal static double SecondsSinceProcessStarted() =>
+    internal static double SecondsSinceRunStarted() =>
         _runStarted is { } started ? Math.Max(0, (DateTime.UtcNow - started).TotalSeconds) : 0;
 
     /// <summary>Parses and runs a command line; every failure becomes a message and an exit code.</summary>

@@ -219,7 +219,6 @@ internal sealed class SenoneScorer
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void EvaluateCodebooks(ReadOnlySpan<float> frames, int count, int[] topCodeword, int[] topScore, float[] distances, int[] integers)
     {
-        var featureLength = FeatureLength;
         var perFrame = _codebooks * _streams * _topN;
         Span<int> norms = stackalloc int[FramesAtOnce];
         for (var f = 0; f < _streams; f++)
