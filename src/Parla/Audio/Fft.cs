@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Parla.Audio;
@@ -65,7 +66,7 @@ internal sealed class Fft
     public int Size => _size;
 
     /// <summary>Replaces (<paramref name="re"/>, <paramref name="im"/>) by its discrete Fourier transform (unnormalised).</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Forward(Span<float> re, Span<float> im)
     {
         if (re.Length != _size || im.Length != _size)
@@ -83,8 +84,33 @@ internal sealed class Fft
             }
         }
 
+        ForwardFromBitReversed(re, im);
+    }
+
+    /// <summary>Where the transform's input value <paramref name="index"/> must stand for <see cref="ForwardFromBitReversed"/>.</summary>
+    public int BitReversed(int index) => _bitReversed[index];
+
+    /// <summary>
+    /// <see cref="Forward"/> of an input already stored in bit-reversed order (value n at
+    /// <see cref="BitReversed"/>(n)): a caller that writes its input anyway saves the permutation.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void ForwardFromBitReversed(Span<float> re, Span<float> im)
+    {
+        if (re.Length != _size || im.Length != _size)
+        {
+            throw new ArgumentException($"Both spans must hold exactly {_size} values.");
+        }
+
         var width = Vector<float>.Count;
-        for (var half = 1; half < _size; half <<= 1)
+        var firstHalf = 1;
+        if (_size >= 4)
+        {
+            FirstTwoStages(re, im);
+            firstHalf = 4;
+        }
+
+        for (var half = firstHalf; half < _size; half <<= 1)
         {
             if (Vector.IsHardwareAccelerated && half >= width)
             {
@@ -113,10 +139,35 @@ internal sealed class Fft
     }
 
     /// <summary>
+    /// The stages of half-size 1 and 2 in one pass over each four values: their twiddles are 1 and −i,
+    /// so they need no multiplication.
+    /// </summary>
+    private void FirstTwoStages(Span<float> re, Span<float> im)
+    {
+        for (var a = 0; a + 3 < _size; a += 4)
+        {
+            float r0 = re[a], r1 = re[a + 1], r2 = re[a + 2], r3 = re[a + 3];
+            float i0 = im[a], i1 = im[a + 1], i2 = im[a + 2], i3 = im[a + 3];
+            // Half-size 1: sums and differences of neighbours.
+            float s0r = r0 + r1, s0i = i0 + i1, d0r = r0 - r1, d0i = i0 - i1;
+            float s1r = r2 + r3, s1i = i2 + i3, d1r = r2 - r3, d1i = i2 - i3;
+            // Half-size 2: the second difference times −i is (d1i, −d1r).
+            re[a] = s0r + s1r;
+            im[a] = s0i + s1i;
+            re[a + 2] = s0r - s1r;
+            im[a + 2] = s0i - s1i;
+            re[a + 1] = d0r + d1i;
+            im[a + 1] = d0i - d1r;
+            re[a + 3] = d0r - d1i;
+            im[a + 3] = d0i + d1r;
+        }
+    }
+
+    /// <summary>
     /// One stage of butterflies, a vector of them at a time (half-size at least a vector's width): the
     /// very operations of the scalar butterfly, lane by lane, so the same values to the bit.
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Stage(Span<float> re, Span<float> im, int half)
     {
         var width = Vector<float>.Count;

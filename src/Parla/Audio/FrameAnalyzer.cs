@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Parla.Audio;
@@ -27,12 +28,19 @@ internal sealed class FrameAnalyzer
     private readonly float _voicingThreshold;
     private readonly float[] _window;
     private readonly double _windowPower;
-    private readonly Fft _fft;
+    private readonly RealFft _fft;
+    private readonly float[] _frame;
     private readonly float[] _re;
     private readonly float[] _im;
+    private readonly float[] _power;
+    private readonly double[] _binHz;
     private readonly float[] _pitchFrame;
     private readonly double[] _prefixEnergy;
     private readonly float[] _correlation;
+    private readonly float[] _coarseFrame;
+    private readonly double[] _coarsePrefixEnergy;
+    private readonly float[] _coarseCorrelation;
+    private readonly int _coarseFirstLag;
     private readonly int _lowBinMin, _lowBinMax, _highBinMin, _highBinMax, _midBinMin, _midBinMax;
 
     // The second formant by linear prediction over the spectrum's 0–4 kHz (selective linear
@@ -46,8 +54,11 @@ internal sealed class FrameAnalyzer
     private readonly float[] _formantPower;
     private readonly float[][] _lagCosines;
     private readonly float[] _gridHz;
-    private readonly float[][] _gridCos;
-    private readonly float[][] _gridSin;
+    // cos and sin of the grid's frequencies times each lag m, by lag: [m · _gridStride + g], the grid
+    // padded to whole vectors (as doubles: the products are the scalar loop's double × float).
+    private readonly double[] _gridCos;
+    private readonly double[] _gridSin;
+    private readonly int _gridStride;
     private readonly double[] _lpc = new double[FormantOrder + 1];
     private readonly double[] _lpcNext = new double[FormantOrder + 1];
     private readonly double[] _lags = new double[FormantOrder + 1];
@@ -74,13 +85,27 @@ internal sealed class FrameAnalyzer
 
         _windowPower = power;
         var fftSize = (int)BitOperations.RoundUpToPowerOf2((uint)_windowLength);
-        _fft = new Fft(fftSize);
-        _re = new float[fftSize];
-        _im = new float[fftSize];
+        _fft = new RealFft(fftSize);
+        // The windowed frame, zero-padded to the transform's size (the padding is never written).
+        _frame = new float[fftSize];
+        _re = new float[(fftSize / 2) + 1];
+        _im = new float[(fftSize / 2) + 1];
+        _power = new float[(fftSize / 2) + 1];
+        _binHz = new double[(fftSize / 2) + 1];
+        for (var k = 0; k < _binHz.Length; k++)
+        {
+            _binHz[k] = k * ((double)sampleRateHz / fftSize);
+        }
         _pitchFrame = new float[_pitchLength];
         _prefixEnergy = new double[_pitchLength + 1];
         // Lags minLag-1 .. maxLag+1, so that a peak at either end of the range can be recognised as a local maximum.
         _correlation = new float[_maxLag - _minLag + 3];
+        // The coarse pass's lags: half the full rate's, with one more either side for the local maxima.
+        _coarseFrame = new float[_pitchLength / 2];
+        _coarsePrefixEnergy = new double[_coarseFrame.Length + 1];
+        _coarseFirstLag = Math.Max(1, (_minLag / 2) - 1);
+        var coarseLastLag = Math.Min(_coarseFrame.Length - 2, ((_maxLag + 1) / 2) + 1);
+        _coarseCorrelation = new float[coarseLastLag - _coarseFirstLag + 1];
 
         var binHz = (double)sampleRateHz / fftSize;
         var lastBin = fftSize / 2;
@@ -117,34 +142,33 @@ internal sealed class FrameAnalyzer
         var grid = new List<float>();
         for (var hz = 150.0; hz <= 3500; hz += 25) grid.Add((float)hz);
         _gridHz = [.. grid];
-        _gridCos = new float[_gridHz.Length][];
-        _gridSin = new float[_gridHz.Length][];
+        _gridStride = (_gridHz.Length + Vector<double>.Count - 1) / Vector<double>.Count * Vector<double>.Count;
+        _gridCos = new double[(FormantOrder + 1) * _gridStride];
+        _gridSin = new double[(FormantOrder + 1) * _gridStride];
         for (var g = 0; g < _gridHz.Length; g++)
         {
-            _gridCos[g] = new float[FormantOrder + 1];
-            _gridSin[g] = new float[FormantOrder + 1];
             for (var m = 0; m <= FormantOrder; m++)
             {
                 var w = 2 * Math.PI * _gridHz[g] * m / bandRateHz;
-                _gridCos[g][m] = (float)Math.Cos(w);
-                _gridSin[g][m] = (float)Math.Sin(w);
+                _gridCos[(m * _gridStride) + g] = (float)Math.Cos(w);
+                _gridSin[(m * _gridStride) + g] = (float)Math.Sin(w);
             }
         }
 
-        _envelope = new float[_gridHz.Length];
+        _envelope = new float[_gridStride];
     }
 
     /// <summary>Number of samples a frame span must hold.</summary>
     public int SpanLength { get; }
 
-    // The frame's kernels (this, Spectrum, Periodicity, Dot, Fft.Forward) are compiled optimised at
+    // The frame's kernels (this, Spectrum, Periodicity, the sums and products, RealFft.Forward) are compiled optimised at
     // their first call: at tier 0 Vector<float> arithmetic is a call per operation, and while a run
     // starts up (thousands of methods compiled) tiering kept them there for most of the first second.
     // The features of a 60-s voice took 92–123 ms in a fresh process, against 154–222 ms; the 60-s
     // run's first frame came at 1.00 s against 1.07 (English) and 0.39 against 0.44 s (acoustic),
     // medians of five alternated runs, the same motion to the bit. With only Spectrum and Periodicity
     // marked (Dot left tiered) the first frame had come later.
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public FrameValues Analyze(ReadOnlySpan<float> span)
     {
         Debug.Assert(span.Length == SpanLength, "Frame span has the wrong length.");
@@ -153,13 +177,9 @@ internal sealed class FrameAnalyzer
 
         // Energy: mean power of the windowed frame, normalised by the window's own power so that
         // the level does not depend on the window; a full-scale sine reads -3 dB.
-        double sumSquares = 0;
-        for (var n = 0; n < _windowLength; n++)
-        {
-            var v = spectral[n] * _window[n];
-            _re[n] = v;
-            sumSquares += v * (double)v;
-        }
+        var windowed = _frame.AsSpan(0, _windowLength);
+        Multiply(spectral, _window, windowed);
+        var sumSquares = SumOfSquares(windowed);
 
         var energyDb = (float)Math.Max(EnergyFloorDb, 10 * Math.Log10((sumSquares / _windowPower) + PowerFloor));
 
@@ -171,44 +191,27 @@ internal sealed class FrameAnalyzer
         return new FrameValues(energyDb, voicing, pitchHz, centroid, ratioDb, midBandDb, secondFormant);
     }
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private (float CentroidHz, float BandRatioDb, double MidPower) Spectrum(double windowedEnergy)
     {
-        _re.AsSpan(_windowLength).Clear();
-        _im.AsSpan().Clear();
         if (windowedEnergy < PowerFloor * _windowPower)
         {
             return (0, 0, 0);
         }
 
-        _fft.Forward(_re, _im);
-        var binHz = (double)_sampleRateHz / _fft.Size;
-        double total = 0, weighted = 0, low = 0, high = 0, mid = 0;
-        for (var k = 0; k <= _fft.Size / 2; k++)
+        _fft.Forward(_frame, _re, _im);
+        var power = _power.AsSpan();
+        for (var k = 0; k < power.Length; k++)
         {
-            double p = (_re[k] * _re[k]) + (_im[k] * _im[k]);
-            total += p;
-            if (k <= _formantBins)
-            {
-                _formantPower[k] = (float)p * _emphasis[k];
-            }
-
-            if (k >= _midBinMin && k <= _midBinMax)
-            {
-                mid += p;
-            }
-
-            weighted += p * k * binHz;
-            if (k >= _lowBinMin && k <= _lowBinMax)
-            {
-                low += p;
-            }
-
-            if (k >= _highBinMin && k <= _highBinMax)
-            {
-                high += p;
-            }
+            power[k] = (_re[k] * _re[k]) + (_im[k] * _im[k]);
         }
+
+        Multiply(power[..(_formantBins + 1)], _emphasis, _formantPower);
+        var total = SumWide(power);
+        var weighted = DotWide(power, _binHz);
+        var low = SumWide(power[_lowBinMin..(_lowBinMax + 1)]);
+        var high = SumWide(power[_highBinMin..(_highBinMax + 1)]);
+        var mid = SumWide(power[_midBinMin..(_midBinMax + 1)]);
 
         // The small floor, relative to the frame's total power, keeps the ratio finite (±60 dB) for pure tones.
         var floor = (total * 1e-6) + 1e-20;
@@ -222,7 +225,7 @@ internal sealed class FrameAnalyzer
     /// envelope's peaks — the first between 200 Hz and 1 kHz is the first formant, the next one at
     /// least 150 Hz above it and between 700 Hz and 2.9 kHz the second. 0 when there is none.
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private float SecondFormant()
     {
         var power = _formantPower.AsSpan(0, _formantBins + 1);
@@ -255,18 +258,25 @@ internal sealed class FrameAnalyzer
             if (error <= 0) return 0;
         }
 
-        for (var g = 0; g < _gridHz.Length; g++)
+        // The envelope 1 / |A(e^iω)|² on the grid, a vector of grid points at a time: each point's sums
+        // over m in the scalar order, so the same values as one point at a time.
+        var width = Vector<double>.Count;
+        for (var g = 0; g < _gridStride; g += width)
         {
-            double re = 0, im = 0;
-            var c = _gridCos[g];
-            var sn = _gridSin[g];
+            var re = Vector<double>.Zero;
+            var im = Vector<double>.Zero;
             for (var m = 0; m <= FormantOrder; m++)
             {
-                re += a[m] * c[m];
-                im -= a[m] * sn[m];
+                var coefficient = new Vector<double>(a[m]);
+                re += coefficient * new Vector<double>(_gridCos, (m * _gridStride) + g);
+                im -= coefficient * new Vector<double>(_gridSin, (m * _gridStride) + g);
             }
 
-            _envelope[g] = (float)(1 / ((re * re) + (im * im) + 1e-30));
+            var magnitude = (re * re) + (im * im) + new Vector<double>(1e-30);
+            for (var lane = 0; lane < width; lane++)
+            {
+                _envelope[g + lane] = (float)(1 / magnitude[lane]);
+            }
         }
 
         var first = 0f;
@@ -289,57 +299,66 @@ internal sealed class FrameAnalyzer
     /// <summary>
     /// Normalised cross-correlation of the frame with itself shifted by each lag (the NCCF of RAPT):
     /// r(τ) = Σ x[n]x[n+τ] / sqrt(Σ x[n]² · Σ x[n+τ]²) over the overlap, which is 1 for any exactly
-    /// periodic signal at its period, whatever its amplitude or the overlap length.
+    /// periodic signal at its period, whatever its amplitude or the overlap length. As in RAPT, in two
+    /// passes: every lag of the frame at half the rate, then the full rate only around the half-rate
+    /// pass's best and its other peaks (<see cref="FindCandidates"/>); the other lags stay NaN, which
+    /// no comparison below takes. About a third of the products of a full search. Against the full
+    /// search, on 50 voices (158,000 frames): the pitch within 2 % on 98.7 % of voiced frames, most of
+    /// the rest where the full search took a ripple on the rising side of a broad peak for the peak;
+    /// voiced or not the same on 99.8 %.
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private (float Voicing, float PitchHz) Periodicity(ReadOnlySpan<float> pitch)
     {
         var x = _pitchFrame.AsSpan();
-        float mean = 0;
+        var mean = Sum(pitch) / x.Length;
         for (var n = 0; n < x.Length; n++)
         {
-            mean += pitch[n];
+            x[n] = pitch[n] - mean;
         }
 
-        mean /= x.Length;
-        // The running sum kept in a register: read back from the array, each step waited on the store before it.
-        _prefixEnergy[0] = 0;
-        double running = 0;
-        for (var n = 0; n < x.Length; n++)
-        {
-            var centred = pitch[n] - mean;
-            x[n] = centred;
-            running += centred * (double)centred;
-            _prefixEnergy[n + 1] = running;
-        }
-
-        var totalEnergy = _prefixEnergy[x.Length];
+        var totalEnergy = PrefixEnergies(x, _prefixEnergy);
         if (totalEnergy < PowerFloor * x.Length)
         {
             return (0, 0);
         }
 
-        // The numerators Σ x[n]x[n+τ], four lags at a time (LagProducts); the same sums, to the bit, as one Dot per lag.
-        Span<double> products = stackalloc double[LagBlock];
-        var best = 0f;
-        for (var i0 = 0; i0 < _correlation.Length; i0 += LagBlock)
+        // The coarse pass: the frame at half the rate, each pair of samples averaged (a low-pass that
+        // keeps every pitch of the range), at every lag.
+        var coarse = _coarseFrame.AsSpan();
+        for (var m = 0; m < coarse.Length; m++)
         {
-            var count = Math.Min(LagBlock, _correlation.Length - i0);
-            LagProducts(x, _minLag - 1 + i0, count, products);
-            for (var j = 0; j < count; j++)
+            coarse[m] = 0.5f * (x[2 * m] + x[(2 * m) + 1]);
+        }
+
+        PrefixEnergies(coarse, _coarsePrefixEnergy);
+        var coarseCorrelation = _coarseCorrelation.AsSpan();
+        Correlate(coarse, _coarsePrefixEnergy, _coarseFirstLag, coarseCorrelation);
+        Span<int> candidates = stackalloc int[MaxCandidates];
+        var found = FindCandidates(coarseCorrelation, candidates);
+
+        // The fine pass: the full rate's lags around each candidate (its own two and those on either side).
+        var correlation = _correlation.AsSpan();
+        correlation.Fill(float.NaN);
+        var firstLag = _minLag - 1;
+        var lastLag = _maxLag + 1;
+        foreach (var candidate in candidates[..found])
+        {
+            var centre = 2 * (_coarseFirstLag + candidate);
+            var from = Math.Max(firstLag, centre - 3);
+            var to = Math.Min(lastLag, centre + 4);
+            if (to >= from)
             {
-                var i = i0 + j;
-                var lag = _minLag - 1 + i;
-                var overlap = x.Length - lag;
-                var head = _prefixEnergy[overlap];
-                var tail = totalEnergy - _prefixEnergy[lag];
-                var denominator = Math.Sqrt(head * tail);
-                var r = denominator > 0 ? (float)(products[j] / denominator) : 0f;
-                _correlation[i] = r;
-                if (i > 0 && i < _correlation.Length - 1 && r > best)
-                {
-                    best = r;
-                }
+                Correlate(x, _prefixEnergy, from, correlation.Slice(from - firstLag, to - from + 1));
+            }
+        }
+
+        var best = 0f;
+        for (var i = 1; i < correlation.Length - 1; i++)
+        {
+            if (correlation[i] > best)
+            {
+                best = correlation[i];
             }
         }
 
@@ -370,7 +389,218 @@ internal sealed class FrameAnalyzer
         return (voicing, 0);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Multiply(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> product)
+    {
+        var width = Vector<float>.Count;
+        var n = 0;
+        for (; n + width <= product.Length; n += width)
+        {
+            (new Vector<float>(a[n..]) * new Vector<float>(b[n..])).CopyTo(product[n..]);
+        }
+
+        for (; n < product.Length; n++)
+        {
+            product[n] = a[n] * b[n];
+        }
+    }
+
+    /// <summary>Σ values[n]² in double, a vector at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static double SumOfSquares(ReadOnlySpan<float> values)
+    {
+        var width = Vector<float>.Count;
+        Vector<double> lanes = Vector<double>.Zero;
+        var n = 0;
+        for (; n + width <= values.Length; n += width)
+        {
+            Vector.Widen(new Vector<float>(values[n..]), out var lower, out var upper);
+            lanes += (lower * lower) + (upper * upper);
+        }
+
+        var sum = Vector.Sum(lanes);
+        for (; n < values.Length; n++)
+        {
+            sum += values[n] * (double)values[n];
+        }
+
+        return sum;
+    }
+
+    /// <summary>Σ values[n] in double, a vector at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static double SumWide(ReadOnlySpan<float> values)
+    {
+        var width = Vector<float>.Count;
+        Vector<double> lanes = Vector<double>.Zero;
+        var n = 0;
+        for (; n + width <= values.Length; n += width)
+        {
+            Vector.Widen(new Vector<float>(values[n..]), out var lower, out var upper);
+            lanes += lower + upper;
+        }
+
+        var sum = Vector.Sum(lanes);
+        for (; n < values.Length; n++)
+        {
+            sum += values[n];
+        }
+
+        return sum;
+    }
+
+    /// <summary>Σ values[n] · weights[n] in double, a vector at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static double DotWide(ReadOnlySpan<float> values, ReadOnlySpan<double> weights)
+    {
+        var width = Vector<float>.Count;
+        var half = Vector<double>.Count;
+        Vector<double> lanes = Vector<double>.Zero;
+        var n = 0;
+        for (; n + width <= values.Length; n += width)
+        {
+            Vector.Widen(new Vector<float>(values[n..]), out var lower, out var upper);
+            lanes += (lower * new Vector<double>(weights[n..])) + (upper * new Vector<double>(weights[(n + half)..]));
+        }
+
+        var sum = Vector.Sum(lanes);
+        for (; n < values.Length; n++)
+        {
+            sum += values[n] * weights[n];
+        }
+
+        return sum;
+    }
+
+    /// <summary>The sum of <paramref name="values"/>, a vector at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float Sum(ReadOnlySpan<float> values)
+    {
+        var width = Vector<float>.Count;
+        var lanes = Vector<float>.Zero;
+        var n = 0;
+        for (; n + width <= values.Length; n += width)
+        {
+            lanes += new Vector<float>(values[n..]);
+        }
+
+        var sum = Vector.Sum(lanes);
+        for (; n < values.Length; n++)
+        {
+            sum += values[n];
+        }
+
+        return sum;
+    }
+
+    /// <summary>
+    /// <paramref name="prefix"/>[n] = the energy of the first n values of <paramref name="x"/> (one more
+    /// value than x); returns the whole energy. Four values a step: the running sum, a chain of additions
+    /// each waiting on the one before, takes one addition per four values.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static double PrefixEnergies(ReadOnlySpan<float> x, Span<double> prefix)
+    {
+        // The squares a vector at a time into prefix[1..], then summed along it in place.
+        var width = Vector<float>.Count;
+        var squares = prefix[1..];
+        var n = 0;
+        for (; n + width <= x.Length; n += width)
+        {
+            Vector.Widen(new Vector<float>(x[n..]), out var lower, out var upper);
+            (lower * lower).CopyTo(squares[n..]);
+            (upper * upper).CopyTo(squares[(n + Vector<double>.Count)..]);
+        }
+
+        for (; n < x.Length; n++)
+        {
+            squares[n] = x[n] * (double)x[n];
+        }
+
+        prefix[0] = 0;
+        double running = 0;
+        n = 0;
+        for (; n + 4 <= x.Length; n += 4)
+        {
+            var s0 = squares[n];
+            var s01 = s0 + squares[n + 1];
+            var s2 = squares[n + 2];
+            var s23 = s2 + squares[n + 3];
+            squares[n] = running + s0;
+            squares[n + 1] = running + s01;
+            squares[n + 2] = running + (s01 + s2);
+            running += s01 + s23;
+            squares[n + 3] = running;
+        }
+
+        for (; n < x.Length; n++)
+        {
+            running += squares[n];
+            squares[n] = running;
+        }
+
+        return running;
+    }
+
     private const int LagBlock = 4;
+
+    /// <summary>The most lags of the coarse pass that the fine pass looks around (a periodic frame has at most six periods in the range).</summary>
+    private const int MaxCandidates = 8;
+
+    /// <summary>How close to the coarse pass's best a local maximum must come to be looked around at the full rate.</summary>
+    private const float CandidateShare = 0.5f;
+
+    /// <summary>
+    /// The coarse pass's lags (indices into <paramref name="coarse"/>, its ends excluded) that the fine pass
+    /// looks around: the best, then the local maxima at least <see cref="CandidateShare"/> of it from the
+    /// shortest lag on (the pitch is the first peak close to the best), <see cref="MaxCandidates"/> in all.
+    /// Returns how many it wrote.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int FindCandidates(ReadOnlySpan<float> coarse, Span<int> candidates)
+    {
+        var top = 1;
+        for (var i = 2; i < coarse.Length - 1; i++)
+        {
+            if (coarse[i] > coarse[top]) top = i;
+        }
+
+        candidates[0] = top;
+        var found = 1;
+        var floor = coarse[top] * CandidateShare;
+        for (var i = 1; i < coarse.Length - 1 && found < candidates.Length; i++)
+        {
+            var r = coarse[i];
+            if (i != top && r >= floor && r >= coarse[i - 1] && r >= coarse[i + 1]) candidates[found++] = i;
+        }
+
+        return found;
+    }
+
+    /// <summary>
+    /// The NCCF of <paramref name="frame"/> at the lags <paramref name="firstLag"/> … into <paramref name="output"/>;
+    /// <paramref name="prefixEnergy"/>[n] is the energy of the frame's first n samples.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Correlate(ReadOnlySpan<float> frame, ReadOnlySpan<double> prefixEnergy, int firstLag, Span<float> output)
+    {
+        // The numerators Σ x[n]x[n+τ], four lags at a time (LagProducts); the same sums, to the bit, as one Dot per lag.
+        Span<double> products = stackalloc double[LagBlock];
+        var total = prefixEnergy[frame.Length];
+        for (var j0 = 0; j0 < output.Length; j0 += LagBlock)
+        {
+            var count = Math.Min(LagBlock, output.Length - j0);
+            LagProducts(frame, firstLag + j0, count, products);
+            for (var j = 0; j < count; j++)
+            {
+                var lag = firstLag + j0 + j;
+                var head = prefixEnergy[frame.Length - lag];
+                var tail = total - prefixEnergy[lag];
+                var denominator = Math.Sqrt(head * tail);
+                output[j0 + j] = denominator > 0 ? (float)(products[j] / denominator) : 0f;
+            }
+        }
+    }
 
     /// <summary>
     /// <c>products[j] = Dot(x[..(n − τ)], x[τ..])</c> for the <paramref name="count"/> (at most
@@ -379,7 +609,7 @@ internal sealed class FrameAnalyzer
     /// lags share the loads of x[n] and their four sums no longer wait on one another: one
     /// accumulator a lag made each lag's dot product wait for its own previous addition.
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void LagProducts(ReadOnlySpan<float> x, int firstLag, int count, Span<double> products)
     {
         var width = Vector<float>.Count;
@@ -422,14 +652,14 @@ internal sealed class FrameAnalyzer
     }
 
     /// <summary>Dot product, Vector&lt;float&gt;-wide with a scalar tail; accumulates lanes in float (frames are short) and sums them in double.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b) => DotFrom(a, b, Vector<float>.Zero, 0);
 
     /// <summary>
     /// <see cref="Dot"/> of <paramref name="a"/> and <paramref name="b"/> whose first <paramref name="done"/>
     /// vectors of products are already summed, lane by lane, in <paramref name="acc"/> (<see cref="LagProducts"/>).
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double DotFrom(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Vector<float> acc, int done)
     {
         var n = a.Length;

@@ -31,15 +31,22 @@ internal sealed class HighPassFilter
             throw new ArgumentException("Input and output must have the same length.");
         }
 
+        // The state in locals (as fields, each sample waited on their stores), and the terms of the
+        // previous output added last, so that each sample's wait on the one before is one multiply and
+        // one subtraction.
+        double x1 = _x1, x2 = _x2, y1 = _y1, y2 = _y2;
+        double b0 = _b0, b1 = _b1, b2 = _b2, a1 = _a1, a2 = _a2;
         for (var n = 0; n < input.Length; n++)
         {
             double x = input[n];
-            var y = (_b0 * x) + (_b1 * _x1) + (_b2 * _x2) - (_a1 * _y1) - (_a2 * _y2);
-            _x2 = _x1;
-            _x1 = x;
-            _y2 = _y1;
-            _y1 = y;
+            var y = (b0 * x) + (b1 * x1) + (b2 * x2) - (a2 * y2) - (a1 * y1);
+            x2 = x1;
+            x1 = x;
+            y2 = y1;
+            y1 = y;
             output[n] = (float)y;
         }
+
+        (_x1, _x2, _y1, _y2) = (x1, x2, y1, y2);
     }
 }

@@ -317,6 +317,118 @@ public sealed class AudioAnalyzerTests
         }
     }
 
+    [Theory]
+    [InlineData(4)]
+    [InlineData(16)]
+    [InlineData(64)]
+    [InlineData(512)]
+    public void RealFft_MatchesTheDefinition_OnNoise(int size)
+    {
+        // 64 and 512 take their bins eight at a time; 4 and 16 one at a time.
+        var random = new Random(size + 1);
+        var input = Enumerable.Range(0, size).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        var re = new float[(size / 2) + 1];
+        var im = new float[(size / 2) + 1];
+        new RealFft(size).Forward(input, re, im);
+        for (var k = 0; k <= size / 2; k++)
+        {
+            double sumRe = 0, sumIm = 0;
+            for (var n = 0; n < size; n++)
+            {
+                var angle = -2 * Math.PI * k * n / size;
+                sumRe += input[n] * Math.Cos(angle);
+                sumIm += input[n] * Math.Sin(angle);
+            }
+
+            Assert.Equal(sumRe, re[k], 1e-4);
+            Assert.Equal(sumIm, im[k], 1e-4);
+        }
+    }
+
+    [Theory]
+    [InlineData(75.0)]
+    [InlineData(118.0)]
+    [InlineData(190.0)]
+    [InlineData(260.0)]
+    [InlineData(333.0)]
+    [InlineData(480.0)]
+    public void PulseTrain_GivesItsFundamentalNotAMultipleOfItsPeriod(double frequencyHz)
+    {
+        // Glottal-like pulses: every harmonic as loud as the fundamental, so that the correlation is as
+        // high at two periods as at one, and the pitch must come from the first of them.
+        var samples = new float[Rate];
+        var random = new Random(7);
+        for (var n = 0; n < samples.Length; n++)
+        {
+            var phase = n * frequencyHz / Rate % 1.0;
+            samples[n] = (float)((phase < 0.1 ? 0.5 * Math.Sin(Math.PI * phase / 0.1) : 0) + (0.01 * (random.NextDouble() - 0.5)));
+        }
+
+        var features = AudioAnalyzer.Analyze(new AudioClip(samples, Rate));
+
+        foreach (var i in Middle(features))
+        {
+            Assert.InRange(features.PitchHz[i], frequencyHz * 0.99, frequencyHz * 1.01);
+            Assert.InRange(features.Voicing[i], 0.9f, 1f);
+        }
+    }
+
+    [Fact]
+    public void TwoPassPitch_FindsTheBestCorrelationOfEveryLag_OnSpeech()
+    {
+        // The two passes look at the full rate only around the half rate's peaks; the voicing they give
+        // is the best correlation over every lag, as a full search finds it, on nearly every frame.
+        var options = new AudioAnalysisOptions { HighPassHz = 0 };
+        using var clip = AudioDecoder.Decode(AudioTestData.Voice("librivox_0870.wav"));
+        var samples = new float[clip.Length];
+        clip.CopyTo(0, samples);
+        var features = AudioAnalyzer.Analyze(clip, options);
+        var window = (int)Math.Round(options.PitchWindowSeconds * Rate);
+        var minLag = (int)Math.Floor(Rate / options.MaxPitchHz);
+        var maxLag = (int)Math.Ceiling(Rate / options.MinPitchHz);
+        int voiced = 0, close = 0;
+        for (var i = EdgeFrames; i < features.FrameCount - EdgeFrames; i++)
+        {
+            var best = BestCorrelation(samples, (i * 160) - (window / 2), window, minLag, maxLag);
+            Assert.True(features.Voicing[i] <= Math.Max(0, best) + 1e-4, $"frame {i}: voicing {features.Voicing[i]} above the full search's best {best}");
+            if (best < options.VoicingThreshold) continue;
+            voiced++;
+            if (best - features.Voicing[i] < 0.02) close++;
+        }
+
+        Assert.True(voiced > 200, $"{voiced} voiced frames");
+        Assert.True(close >= 0.97 * voiced, $"the best correlation found on {close} of {voiced} voiced frames");
+    }
+
+    /// <summary>The largest normalised cross-correlation of the mean-removed frame at <paramref name="start"/> over the lags, by a full search.</summary>
+    private static double BestCorrelation(float[] samples, int start, int length, int minLag, int maxLag)
+    {
+        var x = new double[length];
+        for (var n = 0; n < length; n++)
+        {
+            var at = start + n;
+            x[n] = at >= 0 && at < samples.Length ? samples[at] : 0;
+        }
+
+        var mean = x.Average();
+        for (var n = 0; n < length; n++) x[n] -= mean;
+        var best = double.NegativeInfinity;
+        for (var lag = minLag; lag <= maxLag; lag++)
+        {
+            double products = 0, head = 0, tail = 0;
+            for (var n = 0; n + lag < length; n++)
+            {
+                products += x[n] * x[n + lag];
+                head += x[n] * x[n];
+                tail += x[n + lag] * x[n + lag];
+            }
+
+            if (head * tail > 0) best = Math.Max(best, products / Math.Sqrt(head * tail));
+        }
+
+        return best;
+    }
+
     /// <summary>Syllable-like bursts: a 180 Hz harmonic tone under a 5 Hz envelope, with a pause every second, over quiet noise.</summary>
     internal static float[] Speechlike(double seconds, int seed)
     {
