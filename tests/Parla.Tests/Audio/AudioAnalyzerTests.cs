@@ -393,11 +393,12 @@ public sealed class AudioAnalyzerTests
             Assert.True(features.Voicing[i] <= Math.Max(0, best) + 1e-4, $"frame {i}: voicing {features.Voicing[i]} above the full search's best {best}");
             if (best < options.VoicingThreshold) continue;
             voiced++;
-            if (best - features.Voicing[i] < 0.02) close++;
+            if (best - features.Voicing[i] < 0.001) close++;
         }
 
         Assert.True(voiced > 200, $"{voiced} voiced frames");
-        Assert.True(close >= 0.97 * voiced, $"the best correlation found on {close} of {voiced} voiced frames");
+        // 534 of 536 here; with the full rate's lags looked at three lags off the candidates, 456.
+        Assert.True(close >= 0.99 * voiced, $"the best correlation found on {close} of {voiced} voiced frames");
     }
 
     /// <summary>The largest normalised cross-correlation of the mean-removed frame at <paramref name="start"/> over the lags, by a full search.</summary>
