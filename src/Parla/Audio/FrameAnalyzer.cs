@@ -337,7 +337,9 @@ internal sealed class FrameAnalyzer
         Span<int> candidates = stackalloc int[MaxCandidates];
         var found = FindCandidates(coarseCorrelation, candidates);
 
-        // The fine pass: the full rate's lags around each candidate (its own two and those on either side).
+        // The fine pass: the eight full-rate lags 2L − 3 … 2L + 4 around each candidate L. A peak the half
+        // rate puts at L lies within a lag or two of 2L; its neighbours are there for the local maximum
+        // and the interpolation below.
         var correlation = _correlation.AsSpan();
         correlation.Fill(float.NaN);
         var firstLag = _minLag - 1;
@@ -389,6 +391,7 @@ internal sealed class FrameAnalyzer
         return (voicing, 0);
     }
 
+    /// <summary>product[n] = a[n] · b[n] for every n of <paramref name="product"/>, a vector at a time.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Multiply(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> product)
     {
