@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Parla.Media;
@@ -112,6 +114,46 @@ internal static class NoiseReduction
         }
     }
 
+    /// <summary>
+    /// Each bin's gain from its a-priori speech-to-noise ratio (decision-directed: from the bin's filtered
+    /// power in the frame before, <paramref name="previous"/>, which it updates), applied to the bin. The
+    /// bins are independent: a vector of them at a time, each lane the scalar tail's operations.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ApplyGains(float[] re, float[] im, float[] noise, float[] previous)
+    {
+        var k = 0;
+        var width = Vector<float>.Count;
+        var smoothing = new Vector<float>(Smoothing);
+        var fresh = new Vector<float>(1 - Smoothing);
+        var floor = new Vector<float>(GainFloor);
+        var one = Vector<float>.One;
+        for (; k + width <= Bins; k += width)
+        {
+            var r = new Vector<float>(re, k);
+            var i = new Vector<float>(im, k);
+            var n = new Vector<float>(noise, k);
+            var power = (r * r) + (i * i);
+            var posterior = power / n;
+            var prior = (smoothing * new Vector<float>(previous, k) / n) + (fresh * Vector.Max(posterior - one, Vector<float>.Zero));
+            var gain = Vector.Max(prior / (one + prior), floor);
+            (gain * gain * power).CopyTo(previous, k);
+            (r * gain).CopyTo(re, k);
+            (i * gain).CopyTo(im, k);
+        }
+
+        for (; k < Bins; k++)
+        {
+            var power = (re[k] * re[k]) + (im[k] * im[k]);
+            var posterior = power / noise[k];
+            var prior = Smoothing * previous[k] / noise[k] + (1 - Smoothing) * Math.Max(posterior - 1, 0);
+            var gain = Math.Max(prior / (1 + prior), GainFloor);
+            previous[k] = gain * gain * power;
+            re[k] *= gain;
+            im[k] *= gain;
+        }
+    }
+
     /// <summary>The filter over samples [0, <paramref name="length"/>) of a source, written to a sink: all of them, filtered or as they were.</summary>
     private static void Run(int length, float[] noise, ReadSamples read, WriteSamples write, CancellationToken ct)
     {
@@ -121,32 +163,16 @@ internal static class NoiseReduction
         var previous = new float[Bins]; // the filtered power of the frame before
         var sum = new float[Size];      // overlap-add of the frames so far, from this frame's start
         var done = new short[Hop];
+        var filtered = new float[Size];
         for (var f = 0; f < frames; f++)
         {
             if ((f & 255) == 0) ct.ThrowIfCancellationRequested();
             spectrum.Load(read, f);
             // The first half-window lies under one window only: it keeps the input.
             if (f == 0) write(0, spectrum.Samples.AsSpan(0, Hop));
-            for (var k = 0; k < Bins; k++)
-            {
-                var power = spectrum.Power(k);
-                var posterior = power / noise[k];
-                var prior = Smoothing * previous[k] / noise[k] + (1 - Smoothing) * Math.Max(posterior - 1, 0);
-                var gain = Math.Max(prior / (1 + prior), GainFloor);
-                previous[k] = gain * gain * power;
-                re[k] *= gain;
-                im[k] *= gain;
-                if (k > 0 && k < Size / 2)
-                {
-                    re[Size - k] *= gain;
-                    im[Size - k] *= gain;
-                }
-            }
-
-            // The inverse transform through the forward one: conj(FFT(conj X)) / N (the result is real).
-            for (var i = 0; i < Size; i++) im[i] = -im[i];
-            spectrum.Fft.Forward(re, im);
-            for (var i = 0; i < Size; i++) sum[i] += re[i] / Size * Window[i];
+            ApplyGains(re, im, noise, previous);
+            spectrum.Fft.Inverse(re, im, filtered);
+            for (var i = 0; i < Size; i++) sum[i] += filtered[i] * Window[i];
             if (f > 0)
             {
                 // Samples [f·hop, (f+1)·hop) now have both their windows.
@@ -280,7 +306,7 @@ internal static class NoiseReduction
     /// double sum), so the sums are the same to the bit. Returns how many frames it did.
     /// </summary>
     // Every voice is read whole before its first frame (10 minutes: 37,500 frames, 70 ms one at a time).
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe int EightFramesAtATime(ReadOnlySpan<short> block, float[] samples, int count, Span<double> energy)
     {
         for (var n = 0; n < block.Length; n++) samples[n] = block[n];
@@ -374,11 +400,14 @@ internal static class NoiseReduction
     /// <summary>One frame's windowed spectrum and the buffers it is computed in: one for each pass over the frames.</summary>
     private sealed class FrameSpectrum
     {
-        public Fft Fft { get; } = new(Size);
+        private readonly float[] _windowed = new float[Size];
 
-        public float[] Re { get; } = new float[Size];
+        public RealFft Fft { get; } = new(Size);
 
-        public float[] Im { get; } = new float[Size];
+        /// <summary>The frame's bins 0 … Size / 2 (the rest are their mirror: the frame is real).</summary>
+        public float[] Re { get; } = new float[Bins];
+
+        public float[] Im { get; } = new float[Bins];
 
         /// <summary>The frame's samples as read (unwindowed).</summary>
         public short[] Samples { get; } = new short[Size];
@@ -389,11 +418,10 @@ internal static class NoiseReduction
             read(frame * Hop, Samples);
             for (var i = 0; i < Size; i++)
             {
-                Re[i] = Samples[i] * Window[i];
-                Im[i] = 0;
+                _windowed[i] = Samples[i] * Window[i];
             }
 
-            Fft.Forward(Re, Im);
+            Fft.Forward(_windowed, Re, Im);
         }
 
         public float Power(int k) => (Re[k] * Re[k]) + (Im[k] * Im[k]);

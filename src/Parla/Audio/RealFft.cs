@@ -6,7 +6,8 @@ namespace Parla.Audio;
 /// <summary>
 /// The FFT of a real frame through a complex FFT of half its size: the even samples as the real
 /// parts, the odd ones as the imaginary parts, the two interleaved spectra taken apart afterwards.
-/// Half the butterflies of a complex transform of the whole frame. <see cref="Forward"/> allocates nothing.
+/// Half the butterflies of a complex transform of the whole frame; <see cref="Inverse"/> the same way
+/// back. Neither allocates.
 /// </summary>
 internal sealed class RealFft
 {
@@ -108,6 +109,49 @@ internal sealed class RealFft
             var wi = _sin[k];
             re[k] = evenRe + ((wr * oddRe) - (wi * oddIm));
             im[k] = evenIm + ((wr * oddIm) + (wi * oddRe));
+        }
+    }
+
+    /// <summary>
+    /// The real frame (Size values, into <paramref name="output"/>) whose transform has the bins 0 … Size / 2
+    /// in <paramref name="re"/> and <paramref name="im"/>: the inverse of <see cref="Forward"/>, normalised
+    /// (the other half of the bins is their mirror, as a real frame's is).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Inverse(ReadOnlySpan<float> re, ReadOnlySpan<float> im, Span<float> output)
+    {
+        var m = Size / 2;
+        if (output.Length != Size || re.Length <= m || im.Length <= m)
+        {
+            throw new ArgumentException($"The output must hold {Size} values and each input at least {m + 1}.");
+        }
+
+        // Forward's step undone: E[k] = (X[k] + conj X[m−k]) / 2, O[k] = (X[k] − conj X[m−k]) / (2W^k),
+        // and Z = E + iO, whose inverse transform holds the even samples as real parts and the odd ones
+        // as imaginary parts. The inverse through the forward transform: conj(FFT(conj Z)).
+        var zr = _zr.AsSpan();
+        var zi = _zi.AsSpan();
+        for (var k = 0; k < m; k++)
+        {
+            var sumRe = 0.5f * (re[k] + re[m - k]);
+            var sumIm = 0.5f * (im[k] - im[m - k]);
+            var differenceRe = 0.5f * (re[k] - re[m - k]);
+            var differenceIm = 0.5f * (im[k] + im[m - k]);
+            var wr = _cos[k];
+            var wi = _sin[k];
+            var oddRe = (differenceRe * wr) + (differenceIm * wi);
+            var oddIm = (differenceIm * wr) - (differenceRe * wi);
+            var at = _half.BitReversed(k);
+            zr[at] = sumRe - oddIm;
+            zi[at] = -(sumIm + oddRe);
+        }
+
+        _half.ForwardFromBitReversed(zr, zi);
+        var scale = 1f / m;
+        for (var n = 0; n < m; n++)
+        {
+            output[2 * n] = zr[n] * scale;
+            output[(2 * n) + 1] = -zi[n] * scale;
         }
     }
 }

@@ -346,6 +346,36 @@ public sealed class AudioAnalyzerTests
     }
 
     [Theory]
+    [InlineData(4)]
+    [InlineData(16)]
+    [InlineData(64)]
+    [InlineData(512)]
+    public void RealFft_InverseGivesTheFrameBack(int size)
+    {
+        var random = new Random(size + 2);
+        var frame = Enumerable.Range(0, size).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        var re = new float[(size / 2) + 1];
+        var im = new float[(size / 2) + 1];
+        var fft = new RealFft(size);
+        fft.Forward(frame, re, im);
+        var back = new float[size];
+        fft.Inverse(re, im, back);
+        for (var n = 0; n < size; n++) Assert.Equal(frame[n], back[n], 1e-5f);
+    }
+
+    [Fact]
+    public void RealFft_InverseOfOneBin_IsACosine()
+    {
+        // Bin 3 of 64 and its mirror: 2/64 · cos(2π · 3n/64).
+        var re = new float[33];
+        var im = new float[33];
+        re[3] = 1;
+        var back = new float[64];
+        new RealFft(64).Inverse(re, im, back);
+        for (var n = 0; n < 64; n++) Assert.Equal(2.0 / 64 * Math.Cos(2 * Math.PI * 3 * n / 64), back[n], 1e-6);
+    }
+
+    [Theory]
     [InlineData(75.0)]
     [InlineData(118.0)]
     [InlineData(190.0)]
