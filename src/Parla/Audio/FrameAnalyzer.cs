@@ -96,15 +96,16 @@ internal sealed class FrameAnalyzer
         {
             _binHz[k] = k * ((double)sampleRateHz / fftSize);
         }
-        _pitchFrame = new float[_pitchLength];
+        // The frames of the pitch search are followed by zeros (LagProducts).
+        _pitchFrame = new float[_pitchLength + Vector<float>.Count + LagBlock];
         _prefixEnergy = new double[_pitchLength + 1];
         // Lags minLag-1 .. maxLag+1, so that a peak at either end of the range can be recognised as a local maximum.
         _correlation = new float[_maxLag - _minLag + 3];
         // The coarse pass's lags: half the full rate's, with one more either side for the local maxima.
-        _coarseFrame = new float[_pitchLength / 2];
-        _coarsePrefixEnergy = new double[_coarseFrame.Length + 1];
+        _coarseFrame = new float[(_pitchLength / 2) + Vector<float>.Count + LagBlock];
+        _coarsePrefixEnergy = new double[(_pitchLength / 2) + 1];
         _coarseFirstLag = Math.Max(1, (_minLag / 2) - 1);
-        var coarseLastLag = Math.Min(_coarseFrame.Length - 2, ((_maxLag + 1) / 2) + 1);
+        var coarseLastLag = Math.Min((_pitchLength / 2) - 2, ((_maxLag + 1) / 2) + 1);
         _coarseCorrelation = new float[coarseLastLag - _coarseFirstLag + 1];
 
         var binHz = (double)sampleRateHz / fftSize;
@@ -310,7 +311,7 @@ internal sealed class FrameAnalyzer
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private (float Voicing, float PitchHz) Periodicity(ReadOnlySpan<float> pitch)
     {
-        var x = _pitchFrame.AsSpan();
+        var x = _pitchFrame.AsSpan(0, _pitchLength);
         var mean = Sum(pitch) / x.Length;
         for (var n = 0; n < x.Length; n++)
         {
@@ -325,7 +326,7 @@ internal sealed class FrameAnalyzer
 
         // The coarse pass: the frame at half the rate, each pair of samples averaged (a low-pass that
         // keeps every pitch of the range), at every lag.
-        var coarse = _coarseFrame.AsSpan();
+        var coarse = _coarseFrame.AsSpan(0, _pitchLength / 2);
         for (var m = 0; m < coarse.Length; m++)
         {
             coarse[m] = 0.5f * (x[2 * m] + x[(2 * m) + 1]);
@@ -333,7 +334,7 @@ internal sealed class FrameAnalyzer
 
         PrefixEnergies(coarse, _coarsePrefixEnergy);
         var coarseCorrelation = _coarseCorrelation.AsSpan();
-        Correlate(coarse, _coarsePrefixEnergy, _coarseFirstLag, coarseCorrelation);
+        Correlate(_coarseFrame, coarse.Length, _coarsePrefixEnergy, _coarseFirstLag, coarseCorrelation);
         Span<int> candidates = stackalloc int[MaxCandidates];
         var found = FindCandidates(coarseCorrelation, candidates);
 
@@ -351,7 +352,7 @@ internal sealed class FrameAnalyzer
             var to = Math.Min(lastLag, centre + 4);
             if (to >= from)
             {
-                Correlate(x, _prefixEnergy, from, correlation.Slice(from - firstLag, to - from + 1));
+                Correlate(_pitchFrame, x.Length, _prefixEnergy, from, correlation.Slice(from - firstLag, to - from + 1));
             }
         }
 
@@ -581,23 +582,24 @@ internal sealed class FrameAnalyzer
     }
 
     /// <summary>
-    /// The NCCF of <paramref name="frame"/> at the lags <paramref name="firstLag"/> … into <paramref name="output"/>;
-    /// <paramref name="prefixEnergy"/>[n] is the energy of the frame's first n samples.
+    /// The NCCF at the lags <paramref name="firstLag"/> … (into <paramref name="output"/>) of the frame
+    /// held in the first <paramref name="length"/> values of <paramref name="padded"/>, zeros after it
+    /// (<see cref="LagProducts"/>); <paramref name="prefixEnergy"/>[n] is the energy of its first n values.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Correlate(ReadOnlySpan<float> frame, ReadOnlySpan<double> prefixEnergy, int firstLag, Span<float> output)
+    private static void Correlate(ReadOnlySpan<float> padded, int length, ReadOnlySpan<double> prefixEnergy, int firstLag, Span<float> output)
     {
-        // The numerators Σ x[n]x[n+τ], four lags at a time (LagProducts); the same sums, to the bit, as one Dot per lag.
+        // The numerators Σ x[n]x[n+τ], four lags at a time.
         Span<double> products = stackalloc double[LagBlock];
-        var total = prefixEnergy[frame.Length];
+        var total = prefixEnergy[length];
         for (var j0 = 0; j0 < output.Length; j0 += LagBlock)
         {
             var count = Math.Min(LagBlock, output.Length - j0);
-            LagProducts(frame, firstLag + j0, count, products);
+            LagProducts(padded, length, firstLag + j0, count, products);
             for (var j = 0; j < count; j++)
             {
                 var lag = firstLag + j0 + j;
-                var head = prefixEnergy[frame.Length - lag];
+                var head = prefixEnergy[length - lag];
                 var tail = total - prefixEnergy[lag];
                 var denominator = Math.Sqrt(head * tail);
                 output[j0 + j] = denominator > 0 ? (float)(products[j] / denominator) : 0f;
@@ -606,36 +608,38 @@ internal sealed class FrameAnalyzer
     }
 
     /// <summary>
-    /// <c>products[j] = Dot(x[..(n − τ)], x[τ..])</c> for the <paramref name="count"/> (at most
-    /// <see cref="LagBlock"/>) lags τ = <paramref name="firstLag"/> + j, with the very operations of
-    /// <see cref="Dot"/> in the same order, so the same values to the bit. Computed side by side, the
-    /// lags share the loads of x[n] and their four sums no longer wait on one another: one
-    /// accumulator a lag made each lag's dot product wait for its own previous addition.
+    /// <c>products[j] = Σ x[n]·x[n + τ]</c> over the overlap, for the <paramref name="count"/> (at most
+    /// <see cref="LagBlock"/>) lags τ = <paramref name="firstLag"/> + j, where x is the first
+    /// <paramref name="length"/> values of <paramref name="padded"/> and zeros follow them (at least a
+    /// vector and a block of lags' worth). Side by side, the lags share the loads of x[n] and their four
+    /// sums do not wait on one another; thanks to the zeros, every lag runs over whole vectors to the
+    /// longest overlap's end, the products past its own end adding nothing.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void LagProducts(ReadOnlySpan<float> x, int firstLag, int count, Span<double> products)
+    private static void LagProducts(ReadOnlySpan<float> padded, int length, int firstLag, int count, Span<double> products)
     {
         var width = Vector<float>.Count;
-        if (count < LagBlock || !Vector.IsHardwareAccelerated || x.Length - firstLag - LagBlock + 1 < width)
+        if (!Vector.IsHardwareAccelerated)
         {
+            var x = padded[..length];
             for (var j = 0; j < count; j++)
             {
                 var lag = firstLag + j;
-                products[j] = Dot(x[..(x.Length - lag)], x.Slice(lag, x.Length - lag));
+                products[j] = Dot(x[..(length - lag)], x[lag..]);
             }
 
             return;
         }
 
-        ref var origin = ref MemoryMarshal.GetReference(x);
+        Debug.Assert(padded.Length >= length + width + LagBlock, "The frame needs its zeros.");
+        ref var origin = ref MemoryMarshal.GetReference(padded);
         var a0 = Vector<float>.Zero;
         var a1 = Vector<float>.Zero;
         var a2 = Vector<float>.Zero;
         var a3 = Vector<float>.Zero;
-        // Whole vectors of each lag's overlap: the longest lag's count, then each lag's own remainder.
-        var shared = (x.Length - firstLag - 3) / width;
+        var vectors = (length - firstLag + width - 1) / width;
         var lag0 = (nuint)firstLag;
-        for (var v = 0; v < shared; v++)
+        for (var v = 0; v < vectors; v++)
         {
             var at = (nuint)(v * width);
             var head = Vector.LoadUnsafe(ref origin, at);
@@ -645,25 +649,16 @@ internal sealed class FrameAnalyzer
             a3 += head * Vector.LoadUnsafe(ref origin, lag0 + 3 + at);
         }
 
-        // Parked before the calls: sums live across a call would be spilled to memory inside the loop.
-        Span<Vector<float>> sums = [a0, a1, a2, a3];
-        for (var j = 0; j < LagBlock; j++)
+        Span<float> sums = [Vector.Sum(a0), Vector.Sum(a1), Vector.Sum(a2), Vector.Sum(a3)];
+        for (var j = 0; j < count; j++)
         {
-            var lag = firstLag + j;
-            products[j] = DotFrom(x[..(x.Length - lag)], x.Slice(lag, x.Length - lag), sums[j], shared);
+            products[j] = sums[j];
         }
     }
 
-    /// <summary>Dot product, Vector&lt;float&gt;-wide with a scalar tail; accumulates lanes in float (frames are short) and sums them in double.</summary>
+    /// <summary>Dot product, Vector&lt;float&gt;-wide with a scalar tail; accumulates lanes in float (the spans are short) and sums them in double.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static double Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b) => DotFrom(a, b, Vector<float>.Zero, 0);
-
-    /// <summary>
-    /// <see cref="Dot"/> of <paramref name="a"/> and <paramref name="b"/> whose first <paramref name="done"/>
-    /// vectors of products are already summed, lane by lane, in <paramref name="acc"/> (<see cref="LagProducts"/>).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static double DotFrom(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Vector<float> acc, int done)
+    private static double Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         var n = a.Length;
         var i = 0;
@@ -672,7 +667,8 @@ internal sealed class FrameAnalyzer
         {
             var va = MemoryMarshal.Cast<float, Vector<float>>(a);
             var vb = MemoryMarshal.Cast<float, Vector<float>>(b);
-            for (var v = done; v < va.Length; v++)
+            var acc = Vector<float>.Zero;
+            for (var v = 0; v < va.Length; v++)
             {
                 acc += va[v] * vb[v];
             }
