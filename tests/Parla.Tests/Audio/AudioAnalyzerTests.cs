@@ -297,24 +297,37 @@ public sealed class AudioAnalyzerTests
     public void Fft_MatchesTheDefinition_OnNoise(int size)
     {
         // Sizes whose later stages run a vector of butterflies at a time, and one too small for that.
-        var random = new Random(size);
-        var re = Enumerable.Range(0, size).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
-        var im = Enumerable.Range(0, size).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        var re = NoiseFrame(size, seed: size);
+        var im = NoiseFrame(size, seed: size + 100);
         var (inRe, inIm) = (re.ToArray(), im.ToArray());
         new Fft(size).Forward(re, im);
         for (var k = 0; k < size; k++)
         {
-            double sumRe = 0, sumIm = 0;
-            for (var n = 0; n < size; n++)
-            {
-                var angle = -2 * Math.PI * k * n / size;
-                sumRe += (inRe[n] * Math.Cos(angle)) - (inIm[n] * Math.Sin(angle));
-                sumIm += (inRe[n] * Math.Sin(angle)) + (inIm[n] * Math.Cos(angle));
-            }
-
+            var (sumRe, sumIm) = Transform(inRe, inIm, k);
             Assert.Equal(sumRe, re[k], 1e-4);
             Assert.Equal(sumIm, im[k], 1e-4);
         }
+    }
+
+    /// <summary>Uniform values in [−0.5, 0.5), from a seeded generator.</summary>
+    private static float[] NoiseFrame(int size, int seed)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, size).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+    }
+
+    /// <summary>Bin <paramref name="k"/> of the discrete Fourier transform of (<paramref name="re"/>, <paramref name="im"/>), by its definition.</summary>
+    private static (double Re, double Im) Transform(float[] re, float[] im, int k)
+    {
+        double sumRe = 0, sumIm = 0;
+        for (var n = 0; n < re.Length; n++)
+        {
+            var angle = -2 * Math.PI * k * n / re.Length;
+            sumRe += (re[n] * Math.Cos(angle)) - (im[n] * Math.Sin(angle));
+            sumIm += (re[n] * Math.Sin(angle)) + (im[n] * Math.Cos(angle));
+        }
+
+        return (sumRe, sumIm);
     }
 
     [Theory]
@@ -325,21 +338,13 @@ public sealed class AudioAnalyzerTests
     public void RealFft_MatchesTheDefinition_OnNoise(int size)
     {
         // 64 and 512 take their bins eight at a time; 4 and 16 one at a time.
-        var random = new Random(size + 1);
-        var input = Enumerable.Range(0, size).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        var input = NoiseFrame(size, seed: size + 1);
         var re = new float[(size / 2) + 1];
         var im = new float[(size / 2) + 1];
         new RealFft(size).Forward(input, re, im);
         for (var k = 0; k <= size / 2; k++)
         {
-            double sumRe = 0, sumIm = 0;
-            for (var n = 0; n < size; n++)
-            {
-                var angle = -2 * Math.PI * k * n / size;
-                sumRe += input[n] * Math.Cos(angle);
-                sumIm += input[n] * Math.Sin(angle);
-            }
-
+            var (sumRe, sumIm) = Transform(input, new float[size], k);
             Assert.Equal(sumRe, re[k], 1e-4);
             Assert.Equal(sumIm, im[k], 1e-4);
         }
@@ -352,8 +357,7 @@ public sealed class AudioAnalyzerTests
     [InlineData(512)]
     public void RealFft_InverseGivesTheFrameBack(int size)
     {
-        var random = new Random(size + 2);
-        var frame = Enumerable.Range(0, size).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        var frame = NoiseFrame(size, seed: size + 2);
         var re = new float[(size / 2) + 1];
         var im = new float[(size / 2) + 1];
         var fft = new RealFft(size);
