@@ -162,9 +162,10 @@ internal sealed class FrameAnalyzer
     /// <summary>Number of samples a frame span must hold.</summary>
     public int SpanLength { get; }
 
-    // The frame's kernels (this, Spectrum, Periodicity, the sums and products, RealFft.Forward) are compiled optimised at
-    // their first call: at tier 0 Vector<float> arithmetic is a call per operation, and while a run
-    // starts up (thousands of methods compiled) tiering kept them there for most of the first second.
+    // The frame's kernels (this, Spectrum, Periodicity, the sums and products, RealFft.Forward) are
+    // compiled optimised at their first call: at tier 0 Vector<float> arithmetic is a call per
+    // operation, and while a run starts up (thousands of methods compiled) tiering kept them there for
+    // most of the first second.
     // The features of a 60-s voice took 92–123 ms in a fresh process, against 154–222 ms; the 60-s
     // run's first frame came at 1.00 s against 1.07 (English) and 0.39 against 0.44 s (acoustic),
     // medians of five alternated runs, the same motion to the bit. With only Spectrum and Periodicity
