@@ -91,11 +91,6 @@ internal sealed class FrameAnalyzer
         _re = new float[(fftSize / 2) + 1];
         _im = new float[(fftSize / 2) + 1];
         _power = new float[(fftSize / 2) + 1];
-        _binHz = new double[(fftSize / 2) + 1];
-        for (var k = 0; k < _binHz.Length; k++)
-        {
-            _binHz[k] = k * ((double)sampleRateHz / fftSize);
-        }
         // The frames of the pitch search are followed by zeros (LagProducts).
         _pitchFrame = new float[_pitchLength + Vector<float>.Count + LagBlock];
         _prefixEnergy = new double[_pitchLength + 1];
@@ -110,6 +105,12 @@ internal sealed class FrameAnalyzer
 
         var binHz = (double)sampleRateHz / fftSize;
         var lastBin = fftSize / 2;
+        _binHz = new double[lastBin + 1];
+        for (var k = 0; k <= lastBin; k++)
+        {
+            _binHz[k] = k * binHz;
+        }
+
         int Bin(double hz) => Math.Clamp((int)Math.Round(hz / binHz), 0, lastBin);
         _lowBinMin = Bin(options.LowBandMinHz);
         _lowBinMax = Bin(options.LowBandMaxHz);
