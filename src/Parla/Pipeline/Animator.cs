@@ -78,18 +78,19 @@ public sealed class Animator
 
         using var portraitOwner = portrait;
         VoiceMotion? voiceMotion = null;
+        Frame? warmed = null;
         try
         {
             var width = portrait.Image.Width;
             var height = portrait.Image.Height;
-            using var renderer = new FaceRenderer(portrait.Image, portrait.Rig);
-            // Disclosure label and watermark are the same in every frame: the background is stamped once,
-            // each frame's moving region again after it is drawn. The renderer keeps its own copy of the
-            // portrait, so the portrait's image itself becomes the background (one 4K image less: 33 MB).
+            // The portrait is held once: the renderer reads it as it is, and it is the background the
+            // frames start from. Disclosure label and watermark are the same in every frame: each frame
+            // buffer is stamped whole when it is made from the background, each frame's moving region
+            // again after it is drawn.
+            var background = portrait.Image;
+            using var renderer = FaceRenderer.Over(background, portrait.Rig);
             var claims = ManifestClaims.ForInputs(request.ImagePath, request.AudioPath, consent, ManifestParameters(request));
             var stamp = new ProvenanceStamp(width, height, new ProvenanceOptions { Label = options.Label, ManifestId = ManifestIdFor(claims, options) });
-            var background = portrait.Image;
-            stamp.Apply(background, 0);
             var changing = renderer.MovingBounds;
             var firstFrameSeconds = 0.0;
             MotionFeed feed;
@@ -104,7 +105,8 @@ public sealed class Animator
                 AudioPath = request.AudioPath,
             }))
             {
-                WarmUp(renderer, stamp, background, changing);
+                // Above 1080p the frames' buffers wait for the decoders to let go (see WaitsForDecodersToLetGo).
+                if (!WaitsForDecodersToLetGo(width, height)) warmed = WarmUp(renderer, stamp, background, changing);
                 voiceMotion = moving.GetAwaiter().GetResult();
                 feed = voiceMotion.Feed;
                 frameCount = voiceMotion.FrameCount;
@@ -128,7 +130,7 @@ public sealed class Animator
 
                         progress?.Report(new PipelineProgress("render", n, frameCount));
                     }),
-                    cancellationToken, background: background, changing: changing);
+                    cancellationToken, background: background, changing: changing, overBackground: frame => stamp.Apply(frame, 0), firstDrawing: warmed);
                 encoder.Complete();
             }
 
@@ -144,6 +146,7 @@ public sealed class Animator
         }
         finally
         {
+            warmed?.Dispose();
             if (voiceMotion is not null)
             {
                 voiceMotion.Dispose();
@@ -158,16 +161,28 @@ public sealed class Animator
     }
 
     /// <summary>
-    /// Draws and stamps a talking face nobody sees while the motion is still being computed: the
-    /// frame loop's kernels are compiled at their first call (they use the machine's vector width,
-    /// which code compiled ahead of time cannot know), and that came between the motion and the first
-    /// frame. It is drawn into the background's moving region, which every frame draws again from
-    /// the portrait (<see cref="FaceRenderer.RenderMoving"/>), so it costs no frame of memory.
+    /// The first frame buffer (the stamped background), with a talking face nobody sees drawn and
+    /// stamped into it while the motion is still being computed: the frame loop's kernels are compiled
+    /// at their first call (they use the machine's vector width, which code compiled ahead of time
+    /// cannot know), and that came between the motion and the first frame. Every frame draws the
+    /// moving region again from the portrait (<see cref="FaceRenderer.RenderMoving"/>), so the face
+    /// drawn here is never seen, and the buffer is one the frames need anyway.
     /// </summary>
-    private static void WarmUp(FaceRenderer renderer, ProvenanceStamp stamp, Frame background, PixelRect changing)
+    private static Frame WarmUp(FaceRenderer renderer, ProvenanceStamp stamp, Frame background, PixelRect changing)
     {
-        renderer.RenderMoving(new FaceState { JawOpen = 0.4f, BlinkLeft = 0.5f, BlinkRight = 0.5f, GazeX = 0.2f }, background);
-        stamp.Apply(background, 1, changing);
+        var frame = background.Clone();
+        try
+        {
+            stamp.Apply(frame, 0);
+            renderer.RenderMoving(new FaceState { JawOpen = 0.4f, BlinkLeft = 0.5f, BlinkRight = 0.5f, GazeX = 0.2f }, frame);
+            stamp.Apply(frame, 1, changing);
+            return frame;
+        }
+        catch
+        {
+            frame.Dispose();
+            throw;
+        }
     }
 
     /// <summary>After the frames: the motion track written if asked for, the video signed, the result.</summary>

@@ -57,14 +57,16 @@ public static class FrameStreamer
     /// renderer overlap.
     /// </summary>
     /// <remarks>
-    /// When <paramref name="background"/> is given, every frame equals it outside <paramref name="changing"/>:
-    /// frame buffers start as a copy of it, <paramref name="render"/> only has to draw inside
-    /// <paramref name="changing"/>, and only that region is converted again for each frame. Without it,
-    /// <paramref name="render"/> draws whole frames.
+    /// When <paramref name="background"/> is given, every frame equals it outside <paramref name="changing"/>
+    /// (with <paramref name="overBackground"/> applied, where given): frame buffers start as a copy of it,
+    /// <paramref name="overBackground"/> applied to the whole copy once, <paramref name="render"/> only has to
+    /// draw inside <paramref name="changing"/>, and only that region is converted again for each frame.
+    /// Without it, <paramref name="render"/> draws whole frames. <paramref name="firstDrawing"/>, where
+    /// given, is such a frame made ahead by the caller (who disposes it), drawn into before any other.
     /// </remarks>
     public static void Stream(int frameCount, int width, int height, RenderFrame render, IFrameSink sink,
         int degreeOfParallelism, IProgress<int>? framesDone = null, CancellationToken cancellationToken = default,
-        Frame? background = null, PixelRect? changing = null)
+        Frame? background = null, PixelRect? changing = null, Action<Frame>? overBackground = null, Frame? firstDrawing = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(degreeOfParallelism, 1);
         if (background is not null && (background.Width != width || background.Height != height))
@@ -78,6 +80,13 @@ public static class FrameStreamer
         // A slot is converted whole the first time, then only where frames change. The second batch is
         // made while the first is written, not before the first frame.
         var drawing = new System.Collections.Concurrent.ConcurrentBag<Frame>();
+        if (firstDrawing is not null)
+        {
+            if (firstDrawing.Width != width || firstDrawing.Height != height)
+                throw new ArgumentException("The first drawing frame's size differs from the video's.", nameof(firstDrawing));
+            drawing.Add(firstDrawing);
+        }
+
         var prepared = new byte[]?[2][];
         var primed = new[] { new bool[batchSize], new bool[batchSize] };
         try
@@ -98,7 +107,7 @@ public static class FrameStreamer
                 var first = start;
                 Parallel.For(0, count, parallel, i =>
                 {
-                    var frame = Rent(drawing, width, height, background);
+                    var frame = Rent(drawing, width, height, background, overBackground);
                     try
                     {
                         render(first + i, frame);
@@ -126,17 +135,25 @@ public static class FrameStreamer
         finally
         {
             // Every drawing frame is back in the bag: each drawing returns its frame, and Parallel.For
-            // ends only when every drawing has.
-            foreach (var frame in drawing) frame.Dispose();
+            // ends only when every drawing has. The caller's own frame is the caller's to dispose.
+            foreach (var frame in drawing)
+            {
+                if (!ReferenceEquals(frame, firstDrawing)) frame.Dispose();
+            }
         }
     }
 
-    /// <summary>A drawing frame: one a thread has let go, or a new copy of the background.</summary>
-    private static Frame Rent(System.Collections.Concurrent.ConcurrentBag<Frame> drawing, int width, int height, Frame? background)
+    /// <summary>A drawing frame: one a thread has let go, or a new copy of the background (<paramref name="overBackground"/> applied).</summary>
+    private static Frame Rent(System.Collections.Concurrent.ConcurrentBag<Frame> drawing, int width, int height, Frame? background, Action<Frame>? overBackground)
     {
         if (drawing.TryTake(out var frame)) return frame;
         frame = new Frame(width, height);
-        background?.CopyTo(frame);
+        if (background is not null)
+        {
+            background.CopyTo(frame);
+            overBackground?.Invoke(frame);
+        }
+
         return frame;
     }
 }

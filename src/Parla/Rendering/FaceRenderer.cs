@@ -20,10 +20,16 @@ public sealed class FaceRenderer : IDisposable
 {
     private readonly Frame _source;
     private readonly FaceRig _rig;
+    private readonly bool _ownsSource;
 
     /// <summary>Keeps a private copy of <paramref name="source"/> (the caller may dispose its frame).</summary>
     /// <exception cref="ArgumentException">The rig was built for an image of another size, or is inconsistent.</exception>
     public FaceRenderer(Frame source, FaceRig rig)
+        : this(source, rig, copySource: true)
+    {
+    }
+
+    private FaceRenderer(Frame source, FaceRig rig, bool copySource)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(rig);
@@ -32,9 +38,17 @@ public sealed class FaceRenderer : IDisposable
         var errors = rig.Validate();
         if (errors.Count > 0) throw new ArgumentException("Invalid face rig: " + string.Join("; ", errors), nameof(rig));
         _rig = rig;
-        _source = source.Clone();
+        _source = copySource ? source.Clone() : source;
+        _ownsSource = copySource;
         MovingBounds = ComputeMovingBounds(rig);
     }
+
+    /// <summary>
+    /// A renderer that reads <paramref name="source"/> itself, without a copy (a 4096² portrait is 67 MB):
+    /// the caller keeps the frame unchanged and alive until the renderer is disposed, and disposes it.
+    /// </summary>
+    /// <exception cref="ArgumentException">The rig was built for an image of another size, or is inconsistent.</exception>
+    public static FaceRenderer Over(Frame source, FaceRig rig) => new(source, rig, copySource: false);
 
     /// <summary>
     /// The only pixels any face state can change (even-aligned): the triangles around every vertex
@@ -139,5 +153,8 @@ public sealed class FaceRenderer : IDisposable
         return bounds.ToPixelRect().Inflate(2).ClampTo(rig.ImageWidth, rig.ImageHeight).AlignEven();
     }
 
-    public void Dispose() => _source.Dispose();
+    public void Dispose()
+    {
+        if (_ownsSource) _source.Dispose();
+    }
 }

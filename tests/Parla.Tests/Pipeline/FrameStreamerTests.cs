@@ -87,6 +87,56 @@ public sealed class FrameStreamerTests
         }
     }
 
+    [Theory]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void Stream_AppliesOverBackgroundOnceAFrameBuffer_AndDrawsFirstIntoTheCallersFrame(int parallelism)
+    {
+        // The background is the unstamped portrait; each new frame buffer is stamped whole once (here:
+        // +1 on every byte, so a buffer stamped twice shows 9, one never stamped 7). The caller's own
+        // first buffer, stamped and drawn into ahead, is drawn into first and left to the caller.
+        const int width = 16, height = 8;
+        using var background = new Frame(width, height);
+        background.Pixels.Fill(7);
+        var region = new PixelRect(4, 2, 8, 4);
+        void Stamp(Frame f)
+        {
+            foreach (ref var b in f.Pixels) b++;
+        }
+
+        using var first = background.Clone();
+        Stamp(first);
+        for (var y = region.Y; y < region.Bottom; y++) first.GetRowSpan(y).Slice(region.X * 4, region.Width * 4).Fill(42); // a face nobody sees
+
+        Frame? drewFrameZero = null;
+        var stamped = 0;
+        var sink = new WholeFrameSink(width * height * Frame.BytesPerPixel);
+        FrameStreamer.Stream(50, width, height, (i, f) =>
+        {
+            if (i == 0) drewFrameZero = f;
+            for (var y = region.Y; y < region.Bottom; y++) f.GetRowSpan(y).Slice(region.X * 4, region.Width * 4).Fill((byte)(100 + i));
+        }, sink, parallelism, background: background, changing: region, overBackground: f =>
+        {
+            Interlocked.Increment(ref stamped);
+            Stamp(f);
+        }, firstDrawing: first);
+
+        Assert.Same(first, drewFrameZero);
+        Assert.InRange(stamped, 0, parallelism - 1);
+        Assert.Equal(8, first.Pixels[0]); // not disposed: still the caller's
+        Assert.All(background.Pixels.ToArray(), b => Assert.Equal(7, b));
+        for (var i = 0; i < 50; i++)
+        {
+            var pixels = sink.Frames[i];
+            for (var y = 0; y < height; y++)
+                for (var x = 0; x < width; x++)
+                {
+                    var inside = x >= region.X && x < region.Right && y >= region.Y && y < region.Bottom;
+                    Assert.Equal(inside ? (byte)(100 + i) : (byte)8, pixels[((y * width) + x) * 4]);
+                }
+        }
+    }
+
     /// <summary>Prepares a frame as a copy of its RGBA bytes where they changed (the first time: all of them).</summary>
     private sealed class WholeFrameSink(int length) : IFrameSink
     {

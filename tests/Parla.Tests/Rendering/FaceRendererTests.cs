@@ -33,6 +33,26 @@ public class FaceRendererTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Portraits))]
+    public void Over_RendersAsTheCopyingRenderer_AndLeavesTheSourceToTheCaller(string name)
+    {
+        var (image, rig) = RenderFixture.Get(name);
+        using var copying = new FaceRenderer(image, rig);
+        using var expected = new Frame(image.Width, image.Height);
+        using var actual = new Frame(image.Width, image.Height);
+        copying.Render(Extreme, expected);
+        var before = image.Pixels.ToArray();
+        using (var over = FaceRenderer.Over(image, rig))
+        {
+            over.Render(Extreme, actual);
+        }
+
+        Assert.True(expected.Pixels.SequenceEqual(actual.Pixels));
+        // Read, not written, and not disposed with the renderer: the frame is still the caller's.
+        Assert.True(image.Pixels.SequenceEqual(before));
+    }
+
+    [Theory]
+    [MemberData(nameof(Portraits))]
     public void Warp_IdentityOverEveryTriangle_ReproducesTheSourceWithinOneLevel(string name)
     {
         // Forces every triangle through the rasteriser and sampler with deformed == rest: checks the
