@@ -62,7 +62,8 @@ public static class FrameStreamer
     /// <paramref name="overBackground"/> applied to the whole copy once, <paramref name="render"/> only has to
     /// draw inside <paramref name="changing"/>, and only that region is converted again for each frame.
     /// Without it, <paramref name="render"/> draws whole frames. <paramref name="firstDrawing"/>, where
-    /// given, is such a frame made ahead by the caller (who disposes it), drawn into before any other.
+    /// given, is such a frame buffer made ahead by the caller (who disposes it): the first drawing to
+    /// need a buffer takes it, before any is made.
     /// </remarks>
     public static void Stream(int frameCount, int width, int height, RenderFrame render, IFrameSink sink,
         int degreeOfParallelism, IProgress<int>? framesDone = null, CancellationToken cancellationToken = default,
