@@ -70,21 +70,11 @@ public sealed class FrameStreamerTests
         FrameStreamer.Stream(50, width, height, (i, f) =>
         {
             frames.TryAdd(f, true);
-            for (var y = region.Y; y < region.Bottom; y++) f.GetRowSpan(y).Slice(region.X * 4, region.Width * 4).Fill((byte)(100 + i));
+            FillRegion(f, region, (byte)(100 + i));
         }, sink, parallelism, background: background, changing: region);
 
         Assert.InRange(frames.Count, 1, parallelism);
-        Assert.Equal(50, sink.Frames.Count);
-        for (var i = 0; i < 50; i++)
-        {
-            var pixels = sink.Frames[i];
-            for (var y = 0; y < height; y++)
-                for (var x = 0; x < width; x++)
-                {
-                    var inside = x >= region.X && x < region.Right && y >= region.Y && y < region.Bottom;
-                    Assert.Equal(inside ? (byte)(100 + i) : (byte)7, pixels[((y * width) + x) * 4]);
-                }
-        }
+        AssertRegionDrawnOver(sink, width, height, region, outside: 7);
     }
 
     [Theory]
@@ -106,7 +96,7 @@ public sealed class FrameStreamerTests
 
         using var first = background.Clone();
         Stamp(first);
-        for (var y = region.Y; y < region.Bottom; y++) first.GetRowSpan(y).Slice(region.X * 4, region.Width * 4).Fill(42); // a face nobody sees
+        FillRegion(first, region, 42); // a face nobody sees
 
         var drawnInto = new System.Collections.Concurrent.ConcurrentDictionary<Frame, bool>(ReferenceEqualityComparer.Instance);
         var stamped = 0;
@@ -114,7 +104,7 @@ public sealed class FrameStreamerTests
         FrameStreamer.Stream(50, width, height, (i, f) =>
         {
             drawnInto.TryAdd(f, true);
-            for (var y = region.Y; y < region.Bottom; y++) f.GetRowSpan(y).Slice(region.X * 4, region.Width * 4).Fill((byte)(100 + i));
+            FillRegion(f, region, (byte)(100 + i));
         }, sink, parallelism, background: background, changing: region, overBackground: f =>
         {
             Interlocked.Increment(ref stamped);
@@ -126,14 +116,26 @@ public sealed class FrameStreamerTests
         Assert.InRange(drawnInto.Count, 1, parallelism);
         Assert.Equal(8, first.Pixels[0]); // not disposed: still the caller's
         Assert.All(background.Pixels.ToArray(), b => Assert.Equal(7, b));
-        for (var i = 0; i < 50; i++)
+        AssertRegionDrawnOver(sink, width, height, region, outside: 8);
+    }
+
+    private static void FillRegion(Frame frame, PixelRect region, byte value)
+    {
+        for (var y = region.Y; y < region.Bottom; y++) frame.GetRowSpan(y).Slice(region.X * 4, region.Width * 4).Fill(value);
+    }
+
+    /// <summary>Frame i of the sink holds 100 + i inside <paramref name="region"/> and <paramref name="outside"/> everywhere else.</summary>
+    private static void AssertRegionDrawnOver(WholeFrameSink sink, int width, int height, PixelRect region, byte outside)
+    {
+        Assert.Equal(50, sink.Frames.Count);
+        for (var i = 0; i < sink.Frames.Count; i++)
         {
             var pixels = sink.Frames[i];
             for (var y = 0; y < height; y++)
                 for (var x = 0; x < width; x++)
                 {
                     var inside = x >= region.X && x < region.Right && y >= region.Y && y < region.Bottom;
-                    Assert.Equal(inside ? (byte)(100 + i) : (byte)8, pixels[((y * width) + x) * 4]);
+                    Assert.Equal(inside ? (byte)(100 + i) : outside, pixels[((y * width) + x) * 4]);
                 }
         }
     }
