@@ -7,32 +7,42 @@ public static class ImageLoader
 {
     /// <summary>Decodes the image at <paramref name="path"/>, rotated/flipped as its EXIF orientation says.</summary>
     /// <exception cref="InvalidInputException">The file is missing or is not an image SkiaSharp can decode.</exception>
-    public static Frame Load(string path)
+    public static Frame Load(string path) => Decode(ReadImageFile(path), path, reduceTowards: 0, out _);
+
+    private static byte[] ReadImageFile(string path)
     {
         if (Directory.Exists(path))
             throw new InvalidInputException(path, "is a directory, not an image.");
         if (!File.Exists(path))
             throw new InvalidInputException(path, "file not found.", "Check the path of the portrait.");
 
-        byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            return File.ReadAllBytes(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new InvalidInputException(path, $"cannot be read ({e.Message}).", inner: e);
         }
-        return Decode(bytes, path);
     }
 
     /// <summary>Decodes an encoded image held in memory; <paramref name="name"/> is used in error messages.</summary>
+    public static Frame Decode(byte[] encoded, string name) => Decode(encoded, name, reduceTowards: 0, out _);
+
+    /// <summary>
+    /// Decodes <paramref name="encoded"/> upright. Where <paramref name="reduceTowards"/> is positive and
+    /// the codec can decode the image smaller (JPEG, in eighths), it does, to the smallest such size whose
+    /// longest side is still at least <paramref name="reduceTowards"/>; <paramref name="uprightSize"/>
+    /// is the image's own size, upright, whatever size it was decoded at.
+    /// </summary>
     /// <remarks>
-    /// The encoded bytes are read where they are and an upright image is decoded straight into its
-    /// frame: a 4096×4096 PNG once took its 24 MB of bytes twice and its 67 MB of pixels three times
-    /// while it was decoded (a copy for Skia, a bitmap, an upright copy of it, the frame).
+    /// The encoded bytes are read where they are, and an upright image is decoded straight into its
+    /// frame. A 4096×4096 PNG once took its 24 MB of bytes twice and its 67 MB of pixels three times
+    /// while it was decoded (a copy for Skia, a bitmap, an upright copy of it, the frame); a 48-megapixel
+    /// photo (8000×6000, 192 MB of pixels) made into a 1024-pixel video peaked at 609 MB, and at 788 MB
+    /// with an EXIF rotation.
     /// </remarks>
-    public static unsafe Frame Decode(byte[] encoded, string name)
+    private static unsafe Frame Decode(byte[] encoded, string name, int reduceTowards, out (int Width, int Height) uprightSize)
     {
         fixed (byte* bytes = encoded)
         {
@@ -42,32 +52,50 @@ public static class ImageLoader
             if (codec is null)
                 throw new InvalidInputException(name, "is not an image that can be decoded.", DecodableAdvice);
 
-            var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-            if (codec.EncodedOrigin == SKEncodedOrigin.TopLeft)
+            var origin = codec.EncodedOrigin;
+            var swaps = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
+            uprightSize = swaps ? (codec.Info.Height, codec.Info.Width) : (codec.Info.Width, codec.Info.Height);
+            var size = DecodedSize(codec, reduceTowards);
+            var stored = new Frame(size.Width, size.Height);
+            try
             {
-                var frame = new Frame(info.Width, info.Height);
-                try
+                fixed (byte* pixels = stored.Buffer)
                 {
-                    fixed (byte* pixels = frame.Buffer)
-                    {
-                        EnsureDecoded(codec.GetPixels(info, (IntPtr)pixels), name);
-                    }
-
-                    return frame;
+                    EnsureDecoded(codec.GetPixels(Rgba(size.Width, size.Height), (IntPtr)pixels), name);
                 }
-                catch
+
+                if (origin == SKEncodedOrigin.TopLeft) return stored;
+                using (stored)
                 {
-                    frame.Dispose();
-                    throw;
+                    return Orient(stored, origin);
                 }
             }
-
-            using var decoded = new SKBitmap(info);
-            EnsureDecoded(codec.GetPixels(info, decoded.GetPixels()), name);
-            using var oriented = Orient(decoded, codec.EncodedOrigin);
-            return ToFrame(oriented);
+            catch
+            {
+                stored.Dispose();
+                throw;
+            }
         }
     }
+
+    /// <summary>The codec's own size, or the smallest it decodes to directly whose longest side is at least <paramref name="reduceTowards"/>.</summary>
+    private static SKSizeI DecodedSize(SKCodec codec, int reduceTowards)
+    {
+        var full = codec.Info.Size;
+        if (reduceTowards <= 0 || Math.Max(full.Width, full.Height) <= reduceTowards) return full;
+        // JPEG decodes in eighths of its size (the reduction done in the DCT, a low-pass of its own);
+        // from the smallest eighth at least as large as the video, the cubic resampling after it
+        // reduces by less than 2, where it does not alias.
+        for (var eighths = 1; eighths < 8; eighths++)
+        {
+            var scaled = codec.GetScaledDimensions(eighths / 8f);
+            if (scaled.Width < full.Width && Math.Max(scaled.Width, scaled.Height) >= reduceTowards) return scaled;
+        }
+
+        return full;
+    }
+
+    private static SKImageInfo Rgba(int width, int height) => new(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
 
     private const string DecodableAdvice = "Use a JPEG, PNG or WebP portrait.";
 
@@ -79,19 +107,22 @@ public static class ImageLoader
     }
 
     /// <summary>
-    /// <see cref="Load"/> then <see cref="FitForVideo"/>, without the copy where the image already
-    /// fits: a 4K portrait is 33 MB, and a copy left for the garbage collector stays in the process's
-    /// memory while the first frames are made. <paramref name="originalWidth"/>: the width as decoded.
+    /// The image at <paramref name="path"/> as a video frame (<see cref="FitForVideo"/>), without a copy
+    /// where it already fits, and decoded smaller where it is far larger (<see cref="Decode(byte[], string, int, out ValueTuple{int, int})"/>):
+    /// the output's size is worked out from the image's own, so it is the same either way.
+    /// <paramref name="originalWidth"/>: the image's own width, upright.
     /// </summary>
     public static Frame LoadForVideo(string path, int maxSide, out int originalWidth)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxSide, 16);
-        var loaded = Load(path);
-        originalWidth = loaded.Width;
-        if (FitsAsIs(loaded, maxSide)) return loaded;
+        var loaded = Decode(ReadImageFile(path), path, maxSide, out var upright);
+        originalWidth = upright.Width;
+        if (loaded.Width == upright.Width && FitsAsIs(loaded, maxSide)) return loaded;
         using (loaded)
         {
-            return FitForVideo(loaded, maxSide);
+            if (loaded.Width == upright.Width) return FitForVideo(loaded, maxSide);
+            var (width, height) = ScaledSize(upright.Width, upright.Height, maxSide);
+            return Resize(loaded, width, height);
         }
     }
 
@@ -104,19 +135,45 @@ public static class ImageLoader
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxSide, 16);
         if (FitsAsIs(source, maxSide)) return source.Clone();
-        var scale = Math.Min(1.0, (double)maxSide / Math.Max(source.Width, source.Height));
-        if (scale >= 1.0)
+        if (Math.Max(source.Width, source.Height) <= maxSide)
         {
             // Small enough but a side odd: drop that column/row (H.264 4:2:0 needs even sides).
             return Crop(source, Math.Max(source.Width & ~1, 2), Math.Max(source.Height & ~1, 2));
         }
 
-        var width = Math.Max(2, (int)Math.Round(source.Width * scale / 2) * 2);
-        var height = Math.Max(2, (int)Math.Round(source.Height * scale / 2) * 2);
-        using var src = ToBitmap(source);
-        var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        using var resized = src.Resize(info, new SKSamplingOptions(SKCubicResampler.Mitchell));
-        return ToFrame(resized);
+        var (width, height) = ScaledSize(source.Width, source.Height, maxSide);
+        return Resize(source, width, height);
+    }
+
+    /// <summary>An image of <paramref name="width"/> × <paramref name="height"/> (longest side over <paramref name="maxSide"/>) scaled to a longest side of at most <paramref name="maxSide"/>, both sides even.</summary>
+    private static (int Width, int Height) ScaledSize(int width, int height, int maxSide)
+    {
+        var scale = (double)maxSide / Math.Max(width, height);
+        return (Math.Max(2, (int)Math.Round(width * scale / 2) * 2), Math.Max(2, (int)Math.Round(height * scale / 2) * 2));
+    }
+
+    /// <summary>A copy of <paramref name="source"/> resampled (Mitchell cubic) to <paramref name="width"/> × <paramref name="height"/>, from frame to frame.</summary>
+    private static unsafe Frame Resize(Frame source, int width, int height)
+    {
+        var resized = new Frame(width, height);
+        try
+        {
+            fixed (byte* from = source.Buffer)
+            fixed (byte* to = resized.Buffer)
+            {
+                using var sourcePixels = new SKPixmap(Rgba(source.Width, source.Height), (IntPtr)from, source.Stride);
+                using var resizedPixels = new SKPixmap(Rgba(width, height), (IntPtr)to, resized.Stride);
+                if (!sourcePixels.ScalePixels(resizedPixels, new SKSamplingOptions(SKCubicResampler.Mitchell)))
+                    throw new InvalidOperationException("Skia could not resize the image.");
+            }
+
+            return resized;
+        }
+        catch
+        {
+            resized.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Composites a straight-alpha frame over an opaque colour in place (video has no alpha).</summary>
@@ -167,31 +224,48 @@ public static class ImageLoader
         return frame;
     }
 
-    /// <summary>A copy of <paramref name="bitmap"/> turned upright as its EXIF orientation (not <see cref="SKEncodedOrigin.TopLeft"/>) says.</summary>
-    private static SKBitmap Orient(SKBitmap bitmap, SKEncodedOrigin origin)
+    /// <summary>A copy of <paramref name="stored"/> turned upright as its EXIF orientation (not <see cref="SKEncodedOrigin.TopLeft"/>) says, drawn from frame to frame.</summary>
+    private static unsafe Frame Orient(Frame stored, SKEncodedOrigin origin)
     {
         var swap = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
-        var width = swap ? bitmap.Height : bitmap.Width;
-        var height = swap ? bitmap.Width : bitmap.Height;
-        var rotated = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
-        using var canvas = new SKCanvas(rotated);
-        canvas.Clear(SKColors.Transparent);
-        // Map stored pixel (x, y) to its display position, EXIF orientations 2..8 (w, h: stored size).
-        float w = bitmap.Width, h = bitmap.Height;
-        var m = origin switch
+        var upright = swap ? new Frame(stored.Height, stored.Width) : new Frame(stored.Width, stored.Height);
+        try
         {
-            SKEncodedOrigin.TopRight => new SKMatrix(-1, 0, w, 0, 1, 0, 0, 0, 1),      // mirror horizontally
-            SKEncodedOrigin.BottomRight => new SKMatrix(-1, 0, w, 0, -1, h, 0, 0, 1),  // rotate 180
-            SKEncodedOrigin.BottomLeft => new SKMatrix(1, 0, 0, 0, -1, h, 0, 0, 1),    // mirror vertically
-            SKEncodedOrigin.LeftTop => new SKMatrix(0, 1, 0, 1, 0, 0, 0, 0, 1),        // transpose
-            SKEncodedOrigin.RightTop => new SKMatrix(0, -1, h, 1, 0, 0, 0, 0, 1),      // rotate 90 clockwise
-            SKEncodedOrigin.RightBottom => new SKMatrix(0, -1, h, -1, 0, w, 0, 0, 1),  // transverse
-            SKEncodedOrigin.LeftBottom => new SKMatrix(0, 1, 0, -1, 0, w, 0, 0, 1),    // rotate 90 anticlockwise
-            _ => SKMatrix.Identity,
-        };
-        canvas.SetMatrix(m);
-        using var paint = new SKPaint { BlendMode = SKBlendMode.Src };
-        canvas.DrawBitmap(bitmap, 0, 0, paint);
-        return rotated;
+            fixed (byte* from = stored.Buffer)
+            fixed (byte* to = upright.Buffer)
+            {
+                using var source = new SKBitmap();
+                using var rotated = new SKBitmap();
+                if (!source.InstallPixels(Rgba(stored.Width, stored.Height), (IntPtr)from, stored.Stride) ||
+                    !rotated.InstallPixels(Rgba(upright.Width, upright.Height), (IntPtr)to, upright.Stride))
+                    throw new InvalidOperationException("Skia could not take the image's pixels.");
+                using var canvas = new SKCanvas(rotated);
+                canvas.Clear(SKColors.Transparent);
+                // Map stored pixel (x, y) to its display position, EXIF orientations 2..8 (w, h: stored size).
+                float w = stored.Width, h = stored.Height;
+                var m = origin switch
+                {
+                    SKEncodedOrigin.TopRight => new SKMatrix(-1, 0, w, 0, 1, 0, 0, 0, 1),      // mirror horizontally
+                    SKEncodedOrigin.BottomRight => new SKMatrix(-1, 0, w, 0, -1, h, 0, 0, 1),  // rotate 180
+                    SKEncodedOrigin.BottomLeft => new SKMatrix(1, 0, 0, 0, -1, h, 0, 0, 1),    // mirror vertically
+                    SKEncodedOrigin.LeftTop => new SKMatrix(0, 1, 0, 1, 0, 0, 0, 0, 1),        // transpose
+                    SKEncodedOrigin.RightTop => new SKMatrix(0, -1, h, 1, 0, 0, 0, 0, 1),      // rotate 90 clockwise
+                    SKEncodedOrigin.RightBottom => new SKMatrix(0, -1, h, -1, 0, w, 0, 0, 1),  // transverse
+                    SKEncodedOrigin.LeftBottom => new SKMatrix(0, 1, 0, -1, 0, w, 0, 0, 1),    // rotate 90 anticlockwise
+                    _ => SKMatrix.Identity,
+                };
+                canvas.SetMatrix(m);
+                using var paint = new SKPaint { BlendMode = SKBlendMode.Src };
+                canvas.DrawBitmap(source, 0, 0, paint);
+                canvas.Flush();
+            }
+
+            return upright;
+        }
+        catch
+        {
+            upright.Dispose();
+            throw;
+        }
     }
 }

@@ -9,14 +9,14 @@ public sealed class ImageLoaderTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    /// <summary>A 40×20 JPEG: the left half red, the right half blue, with an EXIF orientation tag.</summary>
-    private string WriteJpegWithOrientation(ushort orientation)
+    /// <summary>A JPEG (40×20 unless told): the left half red, the right half blue, with an EXIF orientation tag.</summary>
+    private string WriteJpegWithOrientation(ushort orientation, int width = 40, int height = 20)
     {
-        using var bitmap = new SKBitmap(40, 20);
+        using var bitmap = new SKBitmap(width, height);
         using (var canvas = new SKCanvas(bitmap))
         {
             canvas.Clear(SKColors.Blue);
-            canvas.DrawRect(0, 0, 20, 20, new SKPaint { Color = SKColors.Red });
+            canvas.DrawRect(0, 0, width / 2, height, new SKPaint { Color = SKColors.Red });
         }
         using var data = bitmap.Encode(SKEncodedImageFormat.Jpeg, 95);
         var jpeg = data.ToArray();
@@ -33,7 +33,7 @@ public sealed class ImageLoaderTests : IDisposable
         var withExif = new List<byte> { 0xFF, 0xD8, 0xFF, 0xE1, (byte)(length >> 8), (byte)length };
         withExif.AddRange(exif);
         withExif.AddRange(jpeg.Skip(2));
-        var path = Path.Combine(_dir, $"o{orientation}.jpg");
+        var path = Path.Combine(_dir, $"o{orientation}-{width}x{height}.jpg");
         File.WriteAllBytes(path, withExif.ToArray());
         return path;
     }
@@ -125,5 +125,33 @@ public sealed class ImageLoaderTests : IDisposable
         Assert.Equal(w, originalWidth);
         Assert.Equal((expected.Width, expected.Height), (fitted.Width, fitted.Height));
         Assert.True(expected.Pixels.SequenceEqual(fitted.Pixels));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(6)]
+    public void LoadForVideo_ALargeJpeg_IsDecodedSmaller_AndComesOutAsTheFullDecodeWould(ushort orientation)
+    {
+        // 3200×1600 stored, for a 512-pixel video: decoded at a quarter (800×400, the smallest eighth
+        // at least 512 long) instead of whole (20 MB of pixels, twice with the rotation), then resampled to
+        // the size the full decode gives.
+        var path = WriteJpegWithOrientation(orientation, 3200, 1600);
+        using var loaded = ImageLoader.Load(path);
+        using var expected = ImageLoader.FitForVideo(loaded, 512);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        using var fitted = ImageLoader.LoadForVideo(path, 512, out var originalWidth);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(loaded.Width, originalWidth);
+        Assert.Equal((expected.Width, expected.Height), (fitted.Width, fitted.Height));
+        Assert.InRange(allocated, 0, 3200L * 1600 * 4 / 4);
+        // The same picture: red on the left as stored (on top once turned upright), within a few levels.
+        Assert.True(IsRed(fitted, orientation == 1 ? 20 : fitted.Width / 2, orientation == 1 ? fitted.Height / 2 : 20));
+        var difference = 0L;
+        var a = expected.Pixels;
+        var b = fitted.Pixels;
+        for (var i = 0; i < a.Length; i++) difference += Math.Abs(a[i] - b[i]);
+        Assert.InRange((double)difference / a.Length, 0, 2.0);
     }
 }
