@@ -39,7 +39,7 @@ public static class ImageLoader
     /// The encoded bytes are read where they are, and an upright image is decoded straight into its
     /// frame. A 4096×4096 PNG once took its 24 MB of bytes twice and its 67 MB of pixels three times
     /// while it was decoded (a copy for Skia, a bitmap, an upright copy of it, the frame); a 48-megapixel
-    /// photo (8000×6000, 192 MB of pixels) made into a 1024-pixel video peaked at 609 MB, and at 788 MB
+    /// photo (8000×6000, 192 MB of pixels) made into a 1024-pixel video peaked at 606 MB, and at 787 MB
     /// with an EXIF rotation.
     /// </remarks>
     private static unsafe Frame Decode(byte[] encoded, string name, int reduceTowards, out (int Width, int Height) uprightSize)
@@ -53,8 +53,7 @@ public static class ImageLoader
                 throw new InvalidInputException(name, "is not an image that can be decoded.", DecodableAdvice);
 
             var origin = codec.EncodedOrigin;
-            var swaps = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
-            uprightSize = swaps ? (codec.Info.Height, codec.Info.Width) : (codec.Info.Width, codec.Info.Height);
+            uprightSize = SwapsSides(origin) ? (codec.Info.Height, codec.Info.Width) : (codec.Info.Width, codec.Info.Height);
             var size = DecodedSize(codec, reduceTowards);
             var stored = new Frame(size.Width, size.Height);
             try
@@ -95,6 +94,10 @@ public static class ImageLoader
         return full;
     }
 
+    /// <summary>Whether turning an image upright from <paramref name="origin"/> swaps its width and height (the quarter turns and transpositions).</summary>
+    private static bool SwapsSides(SKEncodedOrigin origin) =>
+        origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
+
     private static SKImageInfo Rgba(int width, int height) => new(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
 
     private const string DecodableAdvice = "Use a JPEG, PNG or WebP portrait.";
@@ -117,10 +120,11 @@ public static class ImageLoader
         ArgumentOutOfRangeException.ThrowIfLessThan(maxSide, 16);
         var loaded = Decode(ReadImageFile(path), path, maxSide, out var upright);
         originalWidth = upright.Width;
-        if (loaded.Width == upright.Width && FitsAsIs(loaded, maxSide)) return loaded;
+        var reduced = (loaded.Width, loaded.Height) != upright;
+        if (!reduced && FitsAsIs(loaded, maxSide)) return loaded;
         using (loaded)
         {
-            if (loaded.Width == upright.Width) return FitForVideo(loaded, maxSide);
+            if (!reduced) return FitForVideo(loaded, maxSide);
             var (width, height) = ScaledSize(upright.Width, upright.Height, maxSide);
             return Resize(loaded, width, height);
         }
@@ -227,8 +231,7 @@ public static class ImageLoader
     /// <summary>A copy of <paramref name="stored"/> turned upright as its EXIF orientation (not <see cref="SKEncodedOrigin.TopLeft"/>) says, drawn from frame to frame.</summary>
     private static unsafe Frame Orient(Frame stored, SKEncodedOrigin origin)
     {
-        var swap = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
-        var upright = swap ? new Frame(stored.Height, stored.Width) : new Frame(stored.Width, stored.Height);
+        var upright = SwapsSides(origin) ? new Frame(stored.Height, stored.Width) : new Frame(stored.Width, stored.Height);
         try
         {
             fixed (byte* from = stored.Buffer)
