@@ -32,8 +32,9 @@ public static class ImageLoader
     /// <summary>
     /// Decodes <paramref name="encoded"/> upright. Where <paramref name="reduceTowards"/> is positive and
     /// the codec can decode the image smaller (JPEG, in eighths), it does, to the smallest such size whose
-    /// longest side is still at least <paramref name="reduceTowards"/>; <paramref name="uprightSize"/>
-    /// is the image's own size, upright, whatever size it was decoded at.
+    /// longest side is still at least <paramref name="reduceTowards"/>, and resamples that to a video
+    /// frame of at most <paramref name="reduceTowards"/> (<see cref="FitForVideo"/>'s size for the whole
+    /// image); <paramref name="uprightSize"/> is the image's own size, upright, whatever size it was decoded at.
     /// </summary>
     /// <remarks>
     /// The encoded bytes are read where they are, and an upright image is decoded straight into its
@@ -61,6 +62,15 @@ public static class ImageLoader
                 fixed (byte* pixels = stored.Buffer)
                 {
                     EnsureDecoded(codec.GetPixels(Rgba(size.Width, size.Height), (IntPtr)pixels), name);
+                }
+
+                if (size != codec.Info.Size)
+                {
+                    // Decoded smaller: resampled to the video's size before it is turned, a smaller frame to turn.
+                    var (width, height) = ScaledSize(codec.Info.Width, codec.Info.Height, reduceTowards);
+                    var reduced = stored;
+                    stored = Resize(reduced, width, height);
+                    reduced.Dispose();
                 }
 
                 if (origin == SKEncodedOrigin.TopLeft) return stored;
@@ -118,15 +128,13 @@ public static class ImageLoader
     public static Frame LoadForVideo(string path, int maxSide, out int originalWidth)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxSide, 16);
+        // One decoded smaller comes back as a video frame already.
         var loaded = Decode(ReadImageFile(path), path, maxSide, out var upright);
         originalWidth = upright.Width;
-        var reduced = (loaded.Width, loaded.Height) != upright;
-        if (!reduced && FitsAsIs(loaded, maxSide)) return loaded;
+        if (FitsAsIs(loaded, maxSide)) return loaded;
         using (loaded)
         {
-            if (!reduced) return FitForVideo(loaded, maxSide);
-            var (width, height) = ScaledSize(upright.Width, upright.Height, maxSide);
-            return Resize(loaded, width, height);
+            return FitForVideo(loaded, maxSide);
         }
     }
 
