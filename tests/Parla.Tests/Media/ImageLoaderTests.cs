@@ -19,22 +19,8 @@ public sealed class ImageLoaderTests : IDisposable
             canvas.DrawRect(0, 0, width / 2, height, new SKPaint { Color = SKColors.Red });
         }
         using var data = bitmap.Encode(SKEncodedImageFormat.Jpeg, 95);
-        var jpeg = data.ToArray();
-        // APP1 "Exif": little-endian TIFF header, one IFD with a single SHORT entry 0x0112 (Orientation).
-        byte[] exif =
-        [
-            (byte)'E', (byte)'x', (byte)'i', (byte)'f', 0, 0,
-            (byte)'I', (byte)'I', 42, 0, 8, 0, 0, 0,
-            1, 0,
-            0x12, 0x01, 3, 0, 1, 0, 0, 0, (byte)orientation, 0, 0, 0,
-            0, 0, 0, 0,
-        ];
-        var length = exif.Length + 2;
-        var withExif = new List<byte> { 0xFF, 0xD8, 0xFF, 0xE1, (byte)(length >> 8), (byte)length };
-        withExif.AddRange(exif);
-        withExif.AddRange(jpeg.Skip(2));
         var path = Path.Combine(_dir, $"o{orientation}-{width}x{height}.jpg");
-        File.WriteAllBytes(path, withExif.ToArray());
+        File.WriteAllBytes(path, TestData.WithExifOrientation(data.ToArray(), orientation));
         return path;
     }
 

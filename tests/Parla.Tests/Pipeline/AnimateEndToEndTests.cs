@@ -185,6 +185,22 @@ public sealed class AnimateEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task A48MegapixelPhoneRotatedPhoto_StaysUnder400MB_AndComesOutUpright()
+    {
+        // 8000×6000 pixels stored on its side with an EXIF rotation, as a phone writes it, made into the
+        // default 1024-pixel video: decoded whole, turned through a copy and copied again to be resampled,
+        // it peaked at 787 MB (606 MB upright); now decoded at a quarter and resampled before it is turned.
+        var stored = Path.Combine(_dir, "stored.jpg");
+        Ffmpeg.Run("-i", TestData.Portrait("astronaut.png"), "-vf", "scale=6000:6000:flags=bicubic,pad=8000:6000:1000:0:color=0xd8d4d0,transpose=2", "-q:v", "3", stored);
+        var photo = Path.Combine(_dir, "photo.jpg");
+        File.WriteAllBytes(photo, TestData.WithExifOrientation(File.ReadAllBytes(stored), 6));
+
+        var (peakMb, stdout, _) = await AnimateInChild(photo, TestData.Voice("librivox_0870.wav"), []);
+        Assert.Contains("1024x768", stdout);
+        Assert.InRange(peakMb, 50, 400);
+    }
+
+    [Fact]
     public async Task OnProcessorsWithNarrowerVectors_TheMotionAndVideoAreTheSame()
     {
         // The kernels with paths per instruction set (senone scores, noise check, warp, yuv420p,
