@@ -121,7 +121,7 @@ public static class ImageLoader
 
     /// <summary>
     /// The image at <paramref name="path"/> as a video frame (<see cref="FitForVideo"/>), without a copy
-    /// where it already fits, and decoded smaller where it is far larger (<see cref="Decode(byte[], string, int, out ValueTuple{int, int})"/>):
+    /// where it already fits, and decoded smaller where it is larger and its codec can (<see cref="Decode(byte[], string, int, out ValueTuple{int, int})"/>):
     /// the output's size is worked out from the image's own, so it is the same either way.
     /// <paramref name="originalWidth"/>: the image's own width, upright.
     /// </summary>
