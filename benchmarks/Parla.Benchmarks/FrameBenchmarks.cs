@@ -37,7 +37,7 @@ public class FrameBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var demo = Path.Combine(FindRoot(), "tests", "data", "portraits", "astronaut.png");
+        var demo = BenchmarkData.Portrait("astronaut.png");
         _image = demo;
         if (Height != 512)
         {
@@ -91,11 +91,4 @@ public class FrameBenchmarks
 
     [Benchmark]
     public void StampMovingRegion() => _stamp.Apply(_frame, 0, _renderer.MovingBounds);
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Parla.slnx"))) return dir.FullName;
-        throw new DirectoryNotFoundException("Parla.slnx not found above " + AppContext.BaseDirectory);
-    }
 }

@@ -25,7 +25,7 @@ public class FaceBenchmarks
     public void Setup()
     {
         var models = new FaceModelStore().EnsureModels();
-        _image = ImageLoader.Load(FindPortrait("grace_hopper.jpg"));
+        _image = ImageLoader.Load(BenchmarkData.Portrait("grace_hopper.jpg"));
         _detector = new FaceDetector(models.DetectorPath);
         _mesh = new FaceMeshModel(models.MeshPath);
         _analyzer = new FaceAnalyzer(models);
@@ -53,14 +53,4 @@ public class FaceBenchmarks
     [Benchmark]
     public void MeshCropSampling() =>
         CropSampler.Sample(_image, _roi.ToCrop(FaceMeshModel.InputSize), FaceMeshModel.InputSize, FaceMeshModel.InputSize, _crop, 1f / 255f, 0f, replicateBorder: true);
-
-    private static string FindPortrait(string name)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "tests", "data", "portraits", name);
-            if (File.Exists(candidate)) return candidate;
-        }
-        throw new FileNotFoundException($"tests/data/portraits/{name} not found above {AppContext.BaseDirectory}.");
-    }
 }

@@ -20,7 +20,7 @@ public sealed class ImageLoaderTests : IDisposable
         }
         using var data = bitmap.Encode(SKEncodedImageFormat.Jpeg, 95);
         var path = Path.Combine(_dir, $"o{orientation}-{width}x{height}.jpg");
-        File.WriteAllBytes(path, TestData.WithExifOrientation(data.ToArray(), orientation));
+        File.WriteAllBytes(path, ExifJpeg.WithOrientation(data.ToArray(), orientation));
         return path;
     }
 

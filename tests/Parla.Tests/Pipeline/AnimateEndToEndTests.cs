@@ -193,7 +193,7 @@ public sealed class AnimateEndToEndTests : IDisposable
         var stored = Path.Combine(_dir, "stored.jpg");
         Ffmpeg.Run("-i", TestData.Portrait("astronaut.png"), "-vf", "scale=6000:6000:flags=bicubic,pad=8000:6000:1000:0:color=0xd8d4d0,transpose=2", "-q:v", "3", stored);
         var photo = Path.Combine(_dir, "photo.jpg");
-        File.WriteAllBytes(photo, TestData.WithExifOrientation(File.ReadAllBytes(stored), 6));
+        File.WriteAllBytes(photo, ExifJpeg.WithOrientation(File.ReadAllBytes(stored), 6));
 
         var (peakMb, stdout, _) = await AnimateInChild(photo, TestData.Voice("librivox_0870.wav"), []);
         Assert.Contains("1024x768", stdout);
