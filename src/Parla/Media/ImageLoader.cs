@@ -154,7 +154,53 @@ public static class ImageLoader
         }
 
         var (width, height) = ScaledSize(source.Width, source.Height, maxSide);
-        return Resize(source, width, height);
+        // Reduced by more than 2, the cubic resampling alone aliases (a zone plate came out as moiré):
+        // blocks of pixels are averaged first, down to less than twice the size, as a JPEG's own
+        // reduction does for photos (see DecodedSize).
+        var block = Math.Max(source.Width, source.Height) / maxSide;
+        if (block < 2) return Resize(source, width, height);
+        using var averaged = AverageBlocks(source, block);
+        return (averaged.Width, averaged.Height) == (width, height) ? averaged.Clone() : Resize(averaged, width, height);
+    }
+
+    /// <summary>
+    /// <paramref name="source"/> reduced by <paramref name="block"/>: each block × block of pixels (fewer at
+    /// the right and bottom edges) averaged, the colours weighted by their alpha.
+    /// </summary>
+    private static Frame AverageBlocks(Frame source, int block)
+    {
+        var reduced = new Frame((source.Width + block - 1) / block, (source.Height + block - 1) / block);
+        var sums = new long[reduced.Width * 4]; // per reduced pixel of a row: Σ r·a, Σ g·a, Σ b·a, Σ a
+        for (var y = 0; y < reduced.Height; y++)
+        {
+            var rows = Math.Min(block, source.Height - (y * block));
+            Array.Clear(sums);
+            for (var r = 0; r < rows; r++)
+            {
+                var row = source.GetRowSpan((y * block) + r);
+                for (var x = 0; x < source.Width; x++)
+                {
+                    var s = x / block * 4;
+                    int a = row[(x * 4) + 3];
+                    sums[s] += row[x * 4] * a;
+                    sums[s + 1] += row[(x * 4) + 1] * a;
+                    sums[s + 2] += row[(x * 4) + 2] * a;
+                    sums[s + 3] += a;
+                }
+            }
+
+            var output = reduced.GetRowSpan(y);
+            for (var x = 0; x < reduced.Width; x++)
+            {
+                long pixels = rows * Math.Min(block, source.Width - (x * block));
+                var alpha = sums[(x * 4) + 3];
+                for (var c = 0; c < 3; c++)
+                    output[(x * 4) + c] = alpha == 0 ? (byte)0 : (byte)((sums[(x * 4) + c] + (alpha / 2)) / alpha);
+                output[(x * 4) + 3] = (byte)((alpha + (pixels / 2)) / pixels);
+            }
+        }
+
+        return reduced;
     }
 
     /// <summary>An image of <paramref name="width"/> × <paramref name="height"/> (longest side over <paramref name="maxSide"/>) scaled to a longest side of at most <paramref name="maxSide"/>, both sides even.</summary>

@@ -140,4 +140,32 @@ public sealed class ImageLoaderTests : IDisposable
         for (var i = 0; i < a.Length; i++) difference += Math.Abs(a[i] - b[i]);
         Assert.InRange((double)difference / a.Length, 0, 2.0);
     }
+
+    [Theory]
+    [InlineData(2048, 512)]  // by 4: blocks of 4 averaged, nothing left to resample
+    [InlineData(2400, 512)]  // by 4.7: blocks of 4, then the cubic resampling by 1.17
+    public void FitForVideo_ReducingByMoreThanTwo_DoesNotAlias(int side, int max)
+    {
+        // Stripes one pixel wide, black and white: reduced by more than 2, every pixel must come out the
+        // grey they average to. The cubic resampling alone turns them into bands of light and dark.
+        using var stripes = new Frame(side, side);
+        for (var y = 0; y < side; y++)
+        {
+            var row = stripes.GetRowSpan(y);
+            for (var x = 0; x < side; x++)
+            {
+                row.Slice(x * 4, 3).Fill(x % 2 == 0 ? (byte)0 : (byte)255);
+                row[(x * 4) + 3] = 255;
+            }
+        }
+
+        using var fitted = ImageLoader.FitForVideo(stripes, max);
+        Assert.Equal((max, max), (fitted.Width, fitted.Height));
+        var pixels = fitted.Pixels;
+        for (var i = 0; i < pixels.Length; i += 4)
+        {
+            Assert.InRange(pixels[i], 120, 136);
+            Assert.Equal(255, pixels[i + 3]);
+        }
+    }
 }
