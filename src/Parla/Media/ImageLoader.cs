@@ -154,7 +154,7 @@ public static class ImageLoader
         }
 
         var (width, height) = ScaledSize(source.Width, source.Height, maxSide);
-        // Reduced by more than 2, the cubic resampling alone aliases (a zone plate came out as moiré):
+        // Reduced by 2 or more, the cubic resampling alone aliases (a zone plate came out as moiré):
         // blocks of pixels are averaged first, down to less than twice the size, as a JPEG's own
         // reduction does for photos (see DecodedSize).
         var block = Math.Max(source.Width, source.Height) / maxSide;
