@@ -159,8 +159,12 @@ public static class ImageLoader
         // reduction does for photos (see DecodedSize).
         var block = Math.Max(source.Width, source.Height) / maxSide;
         if (block < 2) return Resize(source, width, height);
-        using var averaged = AverageBlocks(source, block);
-        return (averaged.Width, averaged.Height) == (width, height) ? averaged.Clone() : Resize(averaged, width, height);
+        var averaged = AverageBlocks(source, block);
+        if ((averaged.Width, averaged.Height) == (width, height)) return averaged;
+        using (averaged)
+        {
+            return Resize(averaged, width, height);
+        }
     }
 
     /// <summary>
@@ -248,30 +252,6 @@ public static class ImageLoader
             px[i + 2] = (byte)((px[i + 2] * a + b * ia + 127) / 255);
             px[i + 3] = 255;
         }
-    }
-
-    internal static SKBitmap ToBitmap(Frame frame)
-    {
-        var info = new SKImageInfo(frame.Width, frame.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        var bitmap = new SKBitmap(info);
-        frame.Pixels.CopyTo(bitmap.GetPixelSpan());
-        return bitmap;
-    }
-
-    internal static Frame ToFrame(SKBitmap bitmap)
-    {
-        var frame = new Frame(bitmap.Width, bitmap.Height);
-        if (bitmap.ColorType == SKColorType.Rgba8888 && bitmap.AlphaType == SKAlphaType.Unpremul && bitmap.RowBytes == frame.Stride)
-        {
-            bitmap.GetPixelSpan().Slice(0, frame.Length).CopyTo(frame.Pixels);
-            return frame;
-        }
-        var info = new SKImageInfo(bitmap.Width, bitmap.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        using var converted = new SKBitmap(info);
-        if (!bitmap.CopyTo(converted, SKColorType.Rgba8888))
-            throw new InvalidOperationException("Pixel conversion to RGBA failed.");
-        converted.GetPixelSpan().Slice(0, frame.Length).CopyTo(frame.Pixels);
-        return frame;
     }
 
     private static Frame Crop(Frame source, int width, int height)
