@@ -92,6 +92,7 @@ public sealed class Animator
             var claims = ManifestClaims.ForInputs(request.ImagePath, request.AudioPath, consent, ManifestParameters(request));
             var stamp = new ProvenanceStamp(width, height, new ProvenanceOptions { Label = options.Label, ManifestId = ManifestIdFor(claims, options) });
             var changing = renderer.MovingBounds;
+            Action<Frame> stampWhole = frame => stamp.Apply(frame, 0);
             var firstFrameSeconds = 0.0;
             MotionFeed feed;
             int frameCount;
@@ -106,7 +107,7 @@ public sealed class Animator
             }))
             {
                 // Above 1080p the frames' buffers wait for the decoders to let go (see WaitsForDecodersToLetGo).
-                if (!WaitsForDecodersToLetGo(width, height)) warmed = WarmUp(renderer, stamp, background, changing);
+                if (!WaitsForDecodersToLetGo(width, height)) warmed = WarmUp(renderer, stamp, FrameStreamer.FromBackground(background, stampWhole), changing);
                 voiceMotion = moving.GetAwaiter().GetResult();
                 feed = voiceMotion.Feed;
                 frameCount = voiceMotion.FrameCount;
@@ -130,7 +131,7 @@ public sealed class Animator
 
                         progress?.Report(new PipelineProgress("render", n, frameCount));
                     }),
-                    cancellationToken, background: background, changing: changing, overBackground: frame => stamp.Apply(frame, 0), firstDrawing: warmed);
+                    cancellationToken, background: background, changing: changing, overBackground: stampWhole, firstDrawing: warmed);
                 encoder.Complete();
             }
 
@@ -161,19 +162,17 @@ public sealed class Animator
     }
 
     /// <summary>
-    /// The first frame buffer (the stamped background), with a talking face nobody sees drawn and
+    /// <paramref name="frame"/>, the first frame buffer, with a talking face nobody sees drawn and
     /// stamped into it while the motion is still being computed: the frame loop's kernels are compiled
     /// at their first call (they use the machine's vector width, which code compiled ahead of time
     /// cannot know), and that came between the motion and the first frame. Every frame draws the
     /// moving region again from the portrait (<see cref="FaceRenderer.RenderMoving"/>), so the face
     /// drawn here is never seen, and the buffer is one the frames need anyway.
     /// </summary>
-    private static Frame WarmUp(FaceRenderer renderer, ProvenanceStamp stamp, Frame background, PixelRect changing)
+    private static Frame WarmUp(FaceRenderer renderer, ProvenanceStamp stamp, Frame frame, PixelRect changing)
     {
-        var frame = background.Clone();
         try
         {
-            stamp.Apply(frame, 0);
             renderer.RenderMoving(new FaceState { JawOpen = 0.4f, BlinkLeft = 0.5f, BlinkRight = 0.5f, GazeX = 0.2f }, frame);
             stamp.Apply(frame, 1, changing);
             return frame;

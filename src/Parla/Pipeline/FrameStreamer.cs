@@ -144,17 +144,26 @@ public static class FrameStreamer
         }
     }
 
-    /// <summary>A drawing frame: one a thread has let go, or a new copy of the background (<paramref name="overBackground"/> applied).</summary>
+    /// <summary>A drawing frame: one a thread has let go, or a new one made from the background (<see cref="FromBackground"/>).</summary>
     private static Frame Rent(System.Collections.Concurrent.ConcurrentBag<Frame> drawing, int width, int height, Frame? background, Action<Frame>? overBackground)
     {
         if (drawing.TryTake(out var frame)) return frame;
-        frame = new Frame(width, height);
-        if (background is not null)
-        {
-            background.CopyTo(frame);
-            overBackground?.Invoke(frame);
-        }
+        return background is null ? new Frame(width, height) : FromBackground(background, overBackground);
+    }
 
-        return frame;
+    /// <summary>A frame buffer as <see cref="Stream"/> makes one: a copy of <paramref name="background"/>, <paramref name="overBackground"/> applied to all of it.</summary>
+    public static Frame FromBackground(Frame background, Action<Frame>? overBackground)
+    {
+        var frame = background.Clone();
+        try
+        {
+            overBackground?.Invoke(frame);
+            return frame;
+        }
+        catch
+        {
+            frame.Dispose();
+            throw;
+        }
     }
 }

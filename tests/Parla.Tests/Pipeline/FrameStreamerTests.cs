@@ -94,8 +94,7 @@ public sealed class FrameStreamerTests
             foreach (ref var b in f.Pixels) b++;
         }
 
-        using var first = background.Clone();
-        Stamp(first);
+        using var first = FrameStreamer.FromBackground(background, Stamp);
         FillRegion(first, region, 42); // a face nobody sees
 
         var drawnInto = new System.Collections.Concurrent.ConcurrentDictionary<Frame, bool>(ReferenceEqualityComparer.Instance);
