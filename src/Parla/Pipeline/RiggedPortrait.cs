@@ -55,7 +55,16 @@ public sealed class RiggedPortrait : IDisposable
             var scale = (float)image.Width / originalWidth;
             if (options.RigPath is not null)
             {
-                var saved = FaceRig.Load(options.RigPath);
+                FaceRig saved;
+                try
+                {
+                    saved = FaceRig.Load(options.RigPath);
+                }
+                catch (InvalidDataException e)
+                {
+                    throw new InvalidInputException(options.RigPath, $"cannot be used as a rig: {e.Message}", "Build it again with 'parla rig', or leave --rig out.", e);
+                }
+
                 if (saved.ImageWidth != image.Width || saved.ImageHeight != image.Height)
                     throw new InvalidInputException(options.RigPath,
                         $"is a rig for a {saved.ImageWidth}x{saved.ImageHeight} image, but the portrait is {image.Width}x{image.Height} at this --max-size.",

@@ -47,6 +47,18 @@ public sealed class CommandTests : IDisposable
     }
 
     [Fact]
+    public void Rig_ThatIsNotARig_IsRefused_NamingTheFile()
+    {
+        var rig = Path.Combine(_dir, "rig.json");
+        File.WriteAllText(rig, "{\"Version\": 1, \"Positions\": [[1, 2");
+        var (code, _, error) = InProcessCli.Run("pose", TestData.Portrait("astronaut.png"), "--rig", rig, "-o", Path.Combine(_dir, "p.png"));
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains(rig, error);
+        Assert.Contains("parla rig", error);
+        Assert.False(File.Exists(Path.Combine(_dir, "p.png")));
+    }
+
+    [Fact]
     public void Pose_RendersTheState_AndOpensTheMouth()
     {
         var closed = Path.Combine(_dir, "closed.png");

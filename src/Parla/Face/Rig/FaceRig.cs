@@ -1,6 +1,5 @@
 using System.Numerics;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace Parla.Face.Rig;
 
@@ -122,17 +121,11 @@ public sealed partial record FaceRig
     public RigColor MouthInteriorColor { get; init; }
     public RigColor TeethColor { get; init; }
 
-    [JsonIgnore] public int VertexCount => Positions.Length;
-    [JsonIgnore] public int TriangleCount => Triangles.Length / 3;
-
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        WriteIndented = false,
-        Converters = { new Vector2Converter(), new Vector3Converter() },
-    };
+    public int VertexCount => Positions.Length;
+    public int TriangleCount => Triangles.Length / 3;
 
     /// <summary>Writes the rig as JSON.</summary>
-    public void Save(Stream destination) => JsonSerializer.Serialize(destination, this, JsonOptions);
+    public void Save(Stream destination) => FaceRigJson.Write(destination, this);
 
     /// <summary>Writes the rig as JSON to <paramref name="path"/>.</summary>
     public void Save(string path)
@@ -145,16 +138,15 @@ public sealed partial record FaceRig
     /// <exception cref="InvalidDataException">The JSON is not a rig of this version, or its arrays disagree in length.</exception>
     public static FaceRig Load(Stream source)
     {
-        FaceRig? rig;
+        FaceRig rig;
         try
         {
-            rig = JsonSerializer.Deserialize<FaceRig>(source, JsonOptions);
+            rig = FaceRigJson.Read(source);
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"Not a face rig: {e.Message}", e);
         }
-        if (rig is null) throw new InvalidDataException("Not a face rig: empty document.");
         var errors = rig.Validate();
         if (errors.Count > 0) throw new InvalidDataException("Invalid face rig: " + string.Join("; ", errors));
         return rig;
@@ -190,40 +182,5 @@ public sealed partial record FaceRig
         if (Triangles.Any(i => (uint)i >= (uint)n)) errors.Add("a triangle refers to a vertex that does not exist");
         if (LidFollowIndex.Any(i => i >= n)) errors.Add("a lid follower refers to a vertex that does not exist");
         return errors;
-    }
-
-    private sealed class Vector2Converter : JsonConverter<Vector2>
-    {
-        public override Vector2 Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-        {
-            var a = JsonSerializer.Deserialize<float[]>(ref reader, options);
-            return a is { Length: 2 } ? new Vector2(a[0], a[1]) : throw new JsonException("A 2D point must be [x, y].");
-        }
-
-        public override void Write(Utf8JsonWriter writer, Vector2 value, JsonSerializerOptions options)
-        {
-            writer.WriteStartArray();
-            writer.WriteNumberValue(value.X);
-            writer.WriteNumberValue(value.Y);
-            writer.WriteEndArray();
-        }
-    }
-
-    private sealed class Vector3Converter : JsonConverter<Vector3>
-    {
-        public override Vector3 Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-        {
-            var a = JsonSerializer.Deserialize<float[]>(ref reader, options);
-            return a is { Length: 3 } ? new Vector3(a[0], a[1], a[2]) : throw new JsonException("A 3D point must be [x, y, z].");
-        }
-
-        public override void Write(Utf8JsonWriter writer, Vector3 value, JsonSerializerOptions options)
-        {
-            writer.WriteStartArray();
-            writer.WriteNumberValue(value.X);
-            writer.WriteNumberValue(value.Y);
-            writer.WriteNumberValue(value.Z);
-            writer.WriteEndArray();
-        }
     }
 }
