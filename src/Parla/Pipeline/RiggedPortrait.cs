@@ -103,7 +103,7 @@ public sealed class RiggedPortrait : IDisposable
     {
         if (options.LandmarksPath is not null)
         {
-            var given = LandmarksJson.Read(options.LandmarksPath).Select(f => Scale(f, scale)).ToList();
+            var given = LandmarksJson.Read(options.LandmarksPath).Select(f => f.Scaled(scale)).ToList();
             if (options.FaceIndex >= given.Count)
                 throw new NoFaceException($"{options.LandmarksPath}: --face {options.FaceIndex} asked for, but the file has {given.Count} face(s) (numbered from 0).");
             return (given[options.FaceIndex], null);
@@ -116,10 +116,4 @@ public sealed class RiggedPortrait : IDisposable
         var warning = string.Join(" ", new[] { uncertain, search.LargerUnfitted(imagePath, options.FaceIndex, 1 / scale) }.OfType<string>());
         return (face, warning.Length > 0 ? warning : null);
     }
-
-    private static DetectedFace Scale(DetectedFace face, float s) => s == 1f ? face : face with
-    {
-        Box = new BoxF(face.Box.X * s, face.Box.Y * s, face.Box.Width * s, face.Box.Height * s),
-        Points = face.Points.Select(p => p * s).ToArray(),
-    };
 }

@@ -25,6 +25,36 @@ public sealed class CommandTests : IDisposable
     }
 
     [Fact]
+    public void Landmarks_OfAPhotoLargerThanTheAnalysedSize_AreInItsOwnPixels_AndTheOverlayIsAnalysedSize()
+    {
+        // 6000×6000: analysed at 4096 (decoded at five eighths, then resampled), its landmarks scaled back.
+        var photo = Path.Combine(_dir, "large.jpg");
+        Ffmpeg.Run("-i", TestData.Portrait("astronaut.png"), "-vf", "scale=6000:6000:flags=bicubic", "-q:v", "3", photo);
+        var overlay = Path.Combine(_dir, "overlay.png");
+        var (code, output, error) = InProcessCli.Run("landmarks", photo, "--json", "--overlay", overlay);
+        Assert.True(code == ExitCodes.Success, error);
+        (code, var small, error) = InProcessCli.Run("landmarks", TestData.Portrait("astronaut.png"), "--json");
+        Assert.True(code == ExitCodes.Success, error);
+
+        static (float[] Box, float[][] Points) First(string json)
+        {
+            using var document = JsonDocument.Parse(json);
+            var face = document.RootElement.GetProperty("faces")[0];
+            return (face.GetProperty("box").EnumerateArray().Select(v => v.GetSingle()).ToArray(),
+                face.GetProperty("points").EnumerateArray().Select(p => p.EnumerateArray().Select(v => v.GetSingle()).ToArray()).ToArray());
+        }
+
+        var (box, points) = First(output);
+        var (smallBox, smallPoints) = First(small);
+        const float Factor = 6000f / 512;
+        Assert.Equal(smallBox[2] * Factor, box[2], smallBox[2] * Factor * 0.02f);
+        var meanDistance = points.Zip(smallPoints, (p, q) => MathF.Sqrt(MathF.Pow(p[0] - (q[0] * Factor), 2) + MathF.Pow(p[1] - (q[1] * Factor), 2))).Average();
+        Assert.True(meanDistance < box[2] * 0.01f, $"landmarks {meanDistance:0.0} px from the small image's, scaled, on a face {box[2]:0} px wide");
+        using var drawn = Parla.Media.ImageLoader.Load(overlay);
+        Assert.Equal((Parla.Cli.LandmarksCommand.MaxAnalysedSide, Parla.Cli.LandmarksCommand.MaxAnalysedSide), (drawn.Width, drawn.Height));
+    }
+
+    [Fact]
     public void Rig_IsSaved_AndAnimateUsesIt()
     {
         var rig = Path.Combine(_dir, "rig.json");
