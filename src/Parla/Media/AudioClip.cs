@@ -9,12 +9,13 @@ namespace Parla.Media;
 /// system allows it) and is read piece by piece, so a voice of any length costs no memory; a clip
 /// made from samples holds them. Samples read as floats are <c>s / 32768</c>, in [-1, 1).
 /// </summary>
-public sealed class AudioClip : IDisposable
+public sealed class AudioClip : IDisposable, IArrivingSamples
 {
     private const int ReadBlock = 4096;
     private const float Scale = 1f / 32768;
     private readonly short[]? _samples;
     private readonly SafeFileHandle? _file;
+    private readonly bool _ownsFile = true;
 
     /// <summary>A clip from float samples in [-1, 1], rounded to 16 bits (louder ones are clipped).</summary>
     public AudioClip(float[] samples, int sampleRateHz)
@@ -40,6 +41,18 @@ public sealed class AudioClip : IDisposable
         _file = file;
         Length = length;
         SampleRateHz = sampleRateHz;
+    }
+
+    /// <summary>
+    /// The samples <paramref name="file"/> holds so far, read as a clip's are, for a reader that knows
+    /// how many there are (<see cref="DecodingVoice"/>): the clip's length is unbounded and it does not close the file.
+    /// </summary>
+    internal static AudioClip Viewing(SafeFileHandle file, int sampleRateHz) => new(file, int.MaxValue, sampleRateHz, ownsFile: false);
+
+    private AudioClip(SafeFileHandle file, int length, int sampleRateHz, bool ownsFile)
+        : this(file, length, sampleRateHz)
+    {
+        _ownsFile = ownsFile;
     }
 
     /// <summary>Number of samples.</summary>
@@ -101,7 +114,12 @@ public sealed class AudioClip : IDisposable
         return floats;
     }
 
-    public void Dispose() => _file?.Dispose();
+    public void Dispose()
+    {
+        if (_ownsFile) _file?.Dispose();
+    }
+
+    int? IArrivingSamples.WaitFor(long end, CancellationToken ct) => Length;
 
     private static short[] ToPcm16(ReadOnlySpan<float> samples)
     {

@@ -31,6 +31,10 @@ public static class AudioDecoder
     public static AudioClip Decode(string path, int sampleRateHz, string ffmpegExecutable, CancellationToken ct = default)
         => Decode(path, sampleRateHz, ffmpegExecutable, Path.GetTempPath(), ct);
 
+    /// <summary>As <see cref="Decode(string, int, CancellationToken)"/>, handing <paramref name="whileDecoding"/> the samples as ffmpeg decodes them (see the overload below).</summary>
+    internal static AudioClip Decode(string path, Action<DecodingVoice> whileDecoding, CancellationToken ct)
+        => Decode(path, DefaultSampleRateHz, "ffmpeg", Path.GetTempPath(), ct, whileDecoding: whileDecoding);
+
     /// <summary>
     /// As <see cref="Decode(string, int, CancellationToken)"/>, the sound raised by <paramref name="gainDb"/>
     /// before it is rounded to 16 bits (so a quiet recording of more bits keeps them).
@@ -38,8 +42,14 @@ public static class AudioDecoder
     internal static AudioClip Decode(string path, int sampleRateHz, double gainDb, CancellationToken ct)
         => Decode(path, sampleRateHz, "ffmpeg", Path.GetTempPath(), ct, gainDb);
 
-    /// <summary>As <see cref="Decode(string, int, string, CancellationToken)"/>, with the folder that holds the decoded voice named.</summary>
-    internal static AudioClip Decode(string path, int sampleRateHz, string ffmpegExecutable, string temporaryFolder, CancellationToken ct, double gainDb = 0)
+    /// <summary>
+    /// As <see cref="Decode(string, int, string, CancellationToken)"/>, with the folder that holds the decoded voice named.
+    /// Where ffmpeg decodes the voice, <paramref name="whileDecoding"/> is handed its samples as they arrive
+    /// (before this returns; its reader must be done before the clip is disposed, and stops with an
+    /// <see cref="OperationCanceledException"/> if the decoding fails).
+    /// </summary>
+    internal static AudioClip Decode(string path, int sampleRateHz, string ffmpegExecutable, string temporaryFolder, CancellationToken ct, double gainDb = 0,
+        Action<DecodingVoice>? whileDecoding = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentException.ThrowIfNullOrEmpty(ffmpegExecutable);
@@ -92,17 +102,22 @@ public static class AudioDecoder
         {
             // stderr is drained on its own task: a full stderr pipe would block ffmpeg while we wait on stdout.
             var stderrTask = process.StandardError.ReadToEndAsync(CancellationToken.None);
-            SafeFileHandle file;
+            SafeFileHandle? file = null;
+            DecodingVoice? voice = null;
             long samples;
             try
             {
+                file = NewTemporaryFile(temporaryFolder);
+                if (whileDecoding is not null) whileDecoding(voice = new DecodingVoice(file, sampleRateHz));
                 using var registration = ct.Register(static state => TryKill((Process)state!), process);
-                (file, samples) = CopyToTemporaryFile(process.StandardOutput.BaseStream, temporaryFolder, ct);
+                samples = CopyToFile(process.StandardOutput.BaseStream, file, temporaryFolder, ct, arrived: voice is null ? null : voice.Arrived);
                 process.WaitForExit();
             }
             catch
             {
+                voice?.Fail();
                 TryKill(process);
+                file?.Dispose();
                 throw;
             }
 
@@ -125,10 +140,12 @@ public static class AudioDecoder
                     throw new InvalidInputException(path, $"is too long: Parla takes up to {int.MaxValue / sampleRateHz / 3600} hours of sound.", "Cut it into parts.");
                 }
 
+                voice?.Complete((int)samples);
                 return new AudioClip(file, (int)samples, sampleRateHz);
             }
             catch
             {
+                voice?.Fail();
                 file.Dispose();
                 throw;
             }
@@ -186,11 +203,6 @@ public static class AudioDecoder
         return string.Empty;
     }
 
-    /// <summary>
-    /// Copies ffmpeg's little-endian 16-bit samples to a temporary file until the end of the stream and
-    /// returns the file (open, already unlinked where the system allows it, else deleted when closed)
-    /// and the number of whole samples: the voice never has to fit in memory.
-    /// </summary>
     /// <summary>The clip of a WAV file that already holds 16-bit mono PCM at <paramref name="sampleRateHz"/>, its samples copied as they are; null for any other file.</summary>
     private static AudioClip? TryCopyPcmWav(string path, int sampleRateHz, string temporaryFolder, CancellationToken ct)
     {
@@ -201,51 +213,56 @@ public static class AudioDecoder
         }
 
         input.Position = offset;
-        var (file, samples) = CopyToTemporaryFile(input, temporaryFolder, ct, length);
-        if (samples > int.MaxValue)
-        {
-            file.Dispose();
-            throw new InvalidInputException(path, $"is too long: Parla takes up to {int.MaxValue / sampleRateHz / 3600} hours of sound.", "Cut it into parts.");
-        }
-
-        return new AudioClip(file, (int)samples, sampleRateHz);
-    }
-
-    private static (SafeFileHandle File, long Samples) CopyToTemporaryFile(Stream stream, string folder, CancellationToken ct, long maxBytes = long.MaxValue)
-    {
-        if (!BitConverter.IsLittleEndian)
-        {
-            throw new PlatformNotSupportedException("Parla reads ffmpeg's s16le output and needs a little-endian machine.");
-        }
-
-        var file = NewTemporaryFile(folder);
+        var file = NewTemporaryFile(temporaryFolder);
         try
         {
-            var buffer = new byte[ReadChunkBytes];
-            long written = 0;
-            int read;
-            while (written < maxBytes && (read = stream.Read(buffer.AsSpan(0, (int)Math.Min(buffer.Length, maxBytes - written)))) > 0)
+            var samples = CopyToFile(input, file, temporaryFolder, ct, length);
+            if (samples > int.MaxValue)
             {
-                ct.ThrowIfCancellationRequested();
-                try
-                {
-                    RandomAccess.Write(file, buffer.AsSpan(0, read), written);
-                }
-                catch (IOException e)
-                {
-                    throw TemporaryFolderFailure(folder, e);
-                }
-
-                written += read;
+                throw new InvalidInputException(path, $"is too long: Parla takes up to {int.MaxValue / sampleRateHz / 3600} hours of sound.", "Cut it into parts.");
             }
 
-            return (file, written / sizeof(short));
+            return new AudioClip(file, (int)samples, sampleRateHz);
         }
         catch
         {
             file.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Copies little-endian 16-bit samples from <paramref name="stream"/> to <paramref name="file"/> until the
+    /// end of the stream (or <paramref name="maxBytes"/>), telling <paramref name="arrived"/> how many whole
+    /// samples are written after each block, and returns that number: the voice never has to fit in memory.
+    /// </summary>
+    private static long CopyToFile(Stream stream, SafeFileHandle file, string folder, CancellationToken ct, long maxBytes = long.MaxValue, Action<long>? arrived = null)
+    {
+        if (!BitConverter.IsLittleEndian)
+        {
+            throw new PlatformNotSupportedException("Parla reads ffmpeg's s16le output and needs a little-endian machine.");
+        }
+
+        var buffer = new byte[ReadChunkBytes];
+        long written = 0;
+        int read;
+        while (written < maxBytes && (read = stream.Read(buffer.AsSpan(0, (int)Math.Min(buffer.Length, maxBytes - written)))) > 0)
+        {
+            ct.ThrowIfCancellationRequested();
+            try
+            {
+                RandomAccess.Write(file, buffer.AsSpan(0, read), written);
+            }
+            catch (IOException e)
+            {
+                throw TemporaryFolderFailure(folder, e);
+            }
+
+            written += read;
+            arrived?.Invoke(written / sizeof(short));
+        }
+
+        return written / sizeof(short);
     }
 
     /// <summary>A new temporary file for 16-bit samples in <paramref name="folder"/>: open, already unlinked where the system allows it, else deleted when closed.</summary>

@@ -321,10 +321,17 @@ public sealed class Animator
             // The phone decoders load while the voice is read and analysed, not after.
             var decoders = options.MotionInPath is null && options.Language != LanguageMode.None ? PreloadedDecoders.Start(DecoderThreads) : null;
             AudioClip? clip = null;
+            // The voice's features are computed while ffmpeg decodes it (ten minutes of MP3 take 0.6 s to
+            // decode, in which a core was idle), and kept unless the voice is then raised or cleaned.
+            using var earlyStop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            Task<AudioFeatures>? early = null;
             try
             {
                 progress?.Report(new PipelineProgress("voice", 0, 0));
-                clip = AudioDecoder.Decode(request.AudioPath, ct: ct);
+                clip = options.MotionInPath is null
+                    ? AudioDecoder.Decode(request.AudioPath, voice => early = Task.Factory.StartNew(() => AudioAnalyzer.AnalyzeWhileDecoding(voice, ct: earlyStop.Token),
+                        earlyStop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default), ct)
+                    : AudioDecoder.Decode(request.AudioPath, ct: ct);
                 var frameCount = Math.Max(1, (int)Math.Ceiling(clip.DurationSeconds * options.FramesPerSecond - 1e-6));
                 // A given track is read before the slow stages, so that a bad file fails fast.
                 var given = options.MotionInPath is null ? null : MotionJson.Load(options.MotionInPath);
@@ -335,6 +342,7 @@ public sealed class Animator
                     // A quiet voice is decoded again, raised (Loudness), before anything listens to it.
                     if (Loudness.GainFor(clip, ct) is var gainDb and > 0)
                     {
+                        Discard(ref early, earlyStop);
                         var raised = AudioDecoder.Decode(request.AudioPath, clip.SampleRateHz, gainDb, ct);
                         clip.Dispose();
                         clip = raised;
@@ -345,11 +353,13 @@ public sealed class Animator
                     var cleaned = NoiseReduction.Clean(clip, out loudOverQuietDb, ct);
                     if (!ReferenceEquals(cleaned, clip))
                     {
+                        Discard(ref early, earlyStop);
                         clip.Dispose();
                         clip = cleaned;
                     }
 
-                    features = AudioAnalyzer.Analyze(clip, ct: ct);
+                    features = early is not null ? early.GetAwaiter().GetResult() : AudioAnalyzer.Analyze(clip, ct: ct);
+                    early = null;
                     // Sound, but no voice found in it: a steady background as loud as the voice (a held
                     // chord, a drone, hum) can hide it from the activity track; without it, the voice is there.
                     if (SpeechShare(features) < NoVoiceShare && Statistics.Percentile(features.EnergyDb, 95) > AudibleDb
@@ -376,6 +386,7 @@ public sealed class Animator
             }
             catch
             {
+                Discard(ref early, earlyStop);
                 clip?.Dispose();
                 throw;
             }
@@ -383,7 +394,26 @@ public sealed class Animator
             {
                 // The decoding took what it needed; the rest would hold 100 MB each behind the frames.
                 decoders?.Dispose();
+                // A given track: the features computed while decoding are not needed.
+                Discard(ref early, earlyStop);
             }
+        }
+
+        /// <summary>Stops the features computed while decoding and waits for them to let go of the voice's file.</summary>
+        private static void Discard(ref Task<AudioFeatures>? early, CancellationTokenSource stop)
+        {
+            if (early is null) return;
+            stop.Cancel();
+            try
+            {
+                early.Wait();
+            }
+            catch (AggregateException)
+            {
+                // Cancelled, or the decoding failed: whatever failed is reported by the decoding itself.
+            }
+
+            early = null;
         }
 
         public void Dispose()

@@ -145,6 +145,61 @@ public sealed class AudioAnalyzerTests
     }
 
     [Theory]
+    [InlineData(90.0)] // more than one segment of frames (8192), ending within one
+    [InlineData(3.3)]
+    public async Task WhileDecoding_SamplesArrivingInPieces_EqualsBatch(double seconds)
+    {
+        // The samples are written to the file a random piece at a time, as ffmpeg's output arrives,
+        // while the analysis reads what has arrived.
+        var clip = new AudioClip(Speechlike(seconds, seed: 8), Rate);
+        var pcm = clip.ToPcm16();
+        using var file = AudioDecoder.NewTemporaryFile(Path.GetTempPath());
+        var voice = new DecodingVoice(file, Rate);
+        var analysis = Task.Run(() => AudioAnalyzer.AnalyzeWhileDecoding(voice));
+        var random = new Random(3);
+        for (var written = 0; written < pcm.Length;)
+        {
+            var piece = Math.Min(pcm.Length - written, random.Next(1, 40_000));
+            RandomAccess.Write(file, System.Runtime.InteropServices.MemoryMarshal.AsBytes(pcm.AsSpan(written, piece)), (long)written * sizeof(short));
+            written += piece;
+            voice.Arrived(written);
+            if (random.Next(4) == 0) Thread.Sleep(1);
+        }
+
+        Assert.False(analysis.IsCompleted, "the analysis waits for the decoding's end");
+        voice.Complete(pcm.Length);
+        AssertSameFeatures(AudioAnalyzer.Analyze(clip), await analysis.WaitAsync(TimeSpan.FromSeconds(60)));
+    }
+
+    [Fact]
+    public async Task WhileDecoding_AFailedDecoding_StopsTheAnalysis()
+    {
+        using var file = AudioDecoder.NewTemporaryFile(Path.GetTempPath());
+        var voice = new DecodingVoice(file, Rate);
+        var analysis = Task.Run(() => AudioAnalyzer.AnalyzeWhileDecoding(voice));
+        voice.Arrived(0);
+        voice.Fail();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => analysis.WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    internal static void AssertSameFeatures(AudioFeatures expected, AudioFeatures actual)
+    {
+        Assert.Equal(expected.FrameCount, actual.FrameCount);
+        Assert.Equal(expected.DurationSeconds, actual.DurationSeconds);
+        Assert.Equal(expected.NoiseFloorDb, actual.NoiseFloorDb);
+        Assert.Equal(expected.ActivityThresholdDb, actual.ActivityThresholdDb);
+        Assert.Equal(expected.EnergyDb, actual.EnergyDb);
+        Assert.Equal(expected.SpeechProbability, actual.SpeechProbability);
+        Assert.Equal(expected.Voicing, actual.Voicing);
+        Assert.Equal(expected.PitchHz, actual.PitchHz);
+        Assert.Equal(expected.SpectralCentroidHz, actual.SpectralCentroidHz);
+        Assert.Equal(expected.BandRatioDb, actual.BandRatioDb);
+        Assert.Equal(expected.MidBandDb, actual.MidBandDb);
+        Assert.Equal(expected.SecondFormantHz, actual.SecondFormantHz);
+        Assert.Equal(expected.StruckNote, actual.StruckNote);
+    }
+
+    [Theory]
     [InlineData(700, 1200)] // "a"
     [InlineData(300, 2300)] // "ee"
     [InlineData(450, 900)]  // "o"

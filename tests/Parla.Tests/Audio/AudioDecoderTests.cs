@@ -222,6 +222,32 @@ public sealed class AudioDecoderTests : IDisposable
     }
 
     [Fact]
+    public async Task Decode_WhileDecoding_TheFeaturesOfTheArrivingSamplesAreTheClipsOwn()
+    {
+        // 100 s of MP3 (more than one segment of the features' frames): ffmpeg decodes it while the
+        // features read what has arrived.
+        var mp3 = Path.Combine(_temp, "voice.mp3");
+        Ffmpeg.Run("-stream_loop", "13", "-i", AudioTestData.Voice("librivox_0870.wav"), "-t", "100", "-b:a", "64k", mp3);
+        Task<Parla.Audio.AudioFeatures>? analysis = null;
+        using var clip = AudioDecoder.Decode(mp3, voice => analysis = Task.Run(() => Parla.Audio.AudioAnalyzer.AnalyzeWhileDecoding(voice)), CancellationToken.None);
+        Assert.NotNull(analysis);
+        Assert.InRange(clip.DurationSeconds, 90, 100.1);
+        AudioAnalyzerTests.AssertSameFeatures(Parla.Audio.AudioAnalyzer.Analyze(clip), await analysis.WaitAsync(TimeSpan.FromSeconds(60)));
+    }
+
+    [Fact]
+    public async Task Decode_WhileDecoding_AFileThatIsNotSound_StopsTheFeaturesAndSaysWhy()
+    {
+        var path = Path.Combine(_temp, "notes.mp3");
+        File.WriteAllText(path, "not a recording");
+        Task<Parla.Audio.AudioFeatures>? analysis = null;
+        var e = Assert.Throws<InvalidInputException>(() => AudioDecoder.Decode(path, voice => analysis = Task.Run(() => Parla.Audio.AudioAnalyzer.AnalyzeWhileDecoding(voice)), CancellationToken.None));
+        Assert.Contains(path, e.Message);
+        Assert.NotNull(analysis);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => analysis.WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
     public void Decode_CancelledToken_ThrowsOperationCanceled()
     {
         using var cts = new CancellationTokenSource();

@@ -1,0 +1,91 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace Parla.Media;
+
+/// <summary>
+/// Samples that may still be arriving: a voice's features can be computed while ffmpeg decodes it
+/// (<see cref="DecodingVoice"/>), or from a whole clip (<see cref="AudioClip"/>, all arrived).
+/// </summary>
+internal interface IArrivingSamples
+{
+    int SampleRateHz { get; }
+
+    /// <summary>
+    /// Waits until the samples before <paramref name="end"/> have arrived, or all have: the number of
+    /// samples once all have arrived (the caller reads none past it), else null.
+    /// </summary>
+    int? WaitFor(long end, CancellationToken ct);
+
+    /// <summary>Reads arrived samples from <paramref name="start"/> on as floats, as many as <paramref name="destination"/> holds.</summary>
+    void CopyTo(int start, Span<float> destination);
+}
+
+/// <summary>
+/// A voice as ffmpeg decodes it into its temporary file (<see cref="AudioDecoder"/>): what has been
+/// written can be read while the rest is still decoding. Its reader must be done before the clip
+/// made from the file is disposed (the file is the clip's).
+/// </summary>
+internal sealed class DecodingVoice : IArrivingSamples
+{
+    private readonly object _gate = new();
+    private readonly AudioClip _view;
+    private long _arrived;
+    private int? _length;
+    private bool _failed;
+
+    public DecodingVoice(SafeFileHandle file, int sampleRateHz)
+    {
+        _view = AudioClip.Viewing(file, sampleRateHz);
+        SampleRateHz = sampleRateHz;
+    }
+
+    public int SampleRateHz { get; }
+
+    /// <summary>The decoder wrote samples up to <paramref name="samples"/>.</summary>
+    public void Arrived(long samples)
+    {
+        lock (_gate)
+        {
+            _arrived = samples;
+            Monitor.PulseAll(_gate);
+        }
+    }
+
+    /// <summary>The decoding ended with <paramref name="length"/> samples.</summary>
+    public void Complete(int length)
+    {
+        lock (_gate)
+        {
+            _length = length;
+            Monitor.PulseAll(_gate);
+        }
+    }
+
+    /// <summary>The decoding failed: whoever waits stops waiting (<see cref="OperationCanceledException"/>).</summary>
+    public void Fail()
+    {
+        lock (_gate)
+        {
+            _failed = true;
+            Monitor.PulseAll(_gate);
+        }
+    }
+
+    public int? WaitFor(long end, CancellationToken ct)
+    {
+        using var wake = ct.Register(() => { lock (_gate) Monitor.PulseAll(_gate); });
+        lock (_gate)
+        {
+            while (true)
+            {
+                if (_failed) throw new OperationCanceledException("The voice's decoding failed.");
+                if (_length is { } length) return length;
+                if (_arrived >= end) return null;
+                ct.ThrowIfCancellationRequested();
+                Monitor.Wait(_gate);
+            }
+        }
+    }
+
+    public void CopyTo(int start, Span<float> destination) => _view.CopyTo(start, destination);
+}
