@@ -114,7 +114,7 @@ public sealed class AudioFeatureStream
         // consecutive segments overlap by span − hop samples, which are carried over.
         const int SegmentFrames = 8192;
         var length = clip.WaitFor(0, ct);
-        var frames = new List<FrameValues>(length is { } known ? FramesOf(known) : SegmentFrames);
+        _frames.EnsureCapacity(length is { } known ? FramesOf(known) : SegmentFrames);
         var buffer = new float[((Math.Clamp(length is { } n ? FramesOf(n) : SegmentFrames, 1, SegmentFrames) - 1) * _hop) + span];
         var padded = new PaddedClip(clip, lead, _highPass);
         var segment = new FrameValues[SegmentFrames];
@@ -147,11 +147,10 @@ public sealed class AudioFeatureStream
                     return analyzer;
                 },
                 _ => { });
-            frames.AddRange(segment.AsSpan(0, f1 - f0));
+            _frames.AddRange(segment.AsSpan(0, f1 - f0));
         }
 
         _samplesPushed = length!.Value;
-        _frames.AddRange(frames);
         _completed = true;
         return Finish();
     }

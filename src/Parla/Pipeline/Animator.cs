@@ -394,8 +394,6 @@ public sealed class Animator
             {
                 // The decoding took what it needed; the rest would hold 100 MB each behind the frames.
                 decoders?.Dispose();
-                // A given track: the features computed while decoding are not needed.
-                Discard(ref early, earlyStop);
             }
         }
 
