@@ -175,28 +175,20 @@ internal static class FaceRigJson
         return color;
     }
 
-    private static float[] Numbers(ref Utf8JsonReader json)
-    {
-        var values = new List<float>();
-        Expect(ref json, JsonTokenType.StartArray, "an array of numbers");
-        while (Next(ref json) != JsonTokenType.EndArray) values.Add(Number(ref json));
-        return [.. values];
-    }
+    private static float[] Numbers(ref Utf8JsonReader json) => ArrayOf(ref json, "an array of numbers", Number);
 
-    private static int[] Indices(ref Utf8JsonReader json)
-    {
-        var values = new List<int>();
-        Expect(ref json, JsonTokenType.StartArray, "an array of integers");
-        while (Next(ref json) != JsonTokenType.EndArray) values.Add(Integer(ref json));
-        return [.. values];
-    }
+    private static int[] Indices(ref Utf8JsonReader json) => ArrayOf(ref json, "an array of integers", Integer);
 
-    private static Vector2[] Points(ref Utf8JsonReader json)
+    private static Vector2[] Points(ref Utf8JsonReader json) => ArrayOf(ref json, "an array of points", Point2);
+
+    private delegate T ValueReader<T>(ref Utf8JsonReader json);
+
+    private static T[] ArrayOf<T>(ref Utf8JsonReader json, string what, ValueReader<T> read)
     {
-        var points = new List<Vector2>();
-        Expect(ref json, JsonTokenType.StartArray, "an array of points");
-        while (Next(ref json) != JsonTokenType.EndArray) points.Add(Point2(ref json));
-        return [.. points];
+        var values = new List<T>();
+        Expect(ref json, JsonTokenType.StartArray, what);
+        while (Next(ref json) != JsonTokenType.EndArray) values.Add(read(ref json));
+        return [.. values];
     }
 
     private static Vector2 Point2(ref Utf8JsonReader json)
