@@ -39,8 +39,8 @@ public static class AudioDecoder
     /// As <see cref="Decode(string, int, CancellationToken)"/>, the sound raised by <paramref name="gainDb"/>
     /// before it is rounded to 16 bits (so a quiet recording of more bits keeps them).
     /// </summary>
-    internal static AudioClip Decode(string path, int sampleRateHz, double gainDb, CancellationToken ct)
-        => Decode(path, sampleRateHz, "ffmpeg", Path.GetTempPath(), ct, gainDb);
+    internal static AudioClip Decode(string path, int sampleRateHz, double gainDb, CancellationToken ct, Action<DecodingVoice>? whileDecoding = null)
+        => Decode(path, sampleRateHz, "ffmpeg", Path.GetTempPath(), ct, gainDb, whileDecoding);
 
     /// <summary>
     /// As <see cref="Decode(string, int, string, CancellationToken)"/>, with the folder that holds the decoded voice named.

@@ -322,15 +322,14 @@ public sealed class Animator
             var decoders = options.MotionInPath is null && options.Language != LanguageMode.None ? PreloadedDecoders.Start(DecoderThreads) : null;
             AudioClip? clip = null;
             // The voice's features are computed while ffmpeg decodes it (ten minutes of MP3 take 0.6 s to
-            // decode, in which a core was idle), and kept unless the voice is then raised or cleaned.
-            using var earlyStop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            Task<AudioFeatures>? early = null;
+            // decode, in which a core was idle), and again while a quiet one is decoded raised; kept unless
+            // the voice is then cleaned.
+            EarlyFeatures? early = null;
             try
             {
                 progress?.Report(new PipelineProgress("voice", 0, 0));
                 clip = options.MotionInPath is null
-                    ? AudioDecoder.Decode(request.AudioPath, voice => early = Task.Factory.StartNew(() => AudioAnalyzer.AnalyzeWhileDecoding(voice, ct: earlyStop.Token),
-                        earlyStop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default), ct)
+                    ? AudioDecoder.Decode(request.AudioPath, voice => early = EarlyFeatures.Start(voice, ct), ct)
                     : AudioDecoder.Decode(request.AudioPath, ct: ct);
                 var frameCount = Math.Max(1, (int)Math.Ceiling(clip.DurationSeconds * options.FramesPerSecond - 1e-6));
                 // A given track is read before the slow stages, so that a bad file fails fast.
@@ -342,8 +341,9 @@ public sealed class Animator
                     // A quiet voice is decoded again, raised (Loudness), before anything listens to it.
                     if (Loudness.GainFor(clip, ct) is var gainDb and > 0)
                     {
-                        Discard(ref early, earlyStop);
-                        var raised = AudioDecoder.Decode(request.AudioPath, clip.SampleRateHz, gainDb, ct);
+                        early?.Discard();
+                        early = null;
+                        var raised = AudioDecoder.Decode(request.AudioPath, clip.SampleRateHz, gainDb, ct, voice => early = EarlyFeatures.Start(voice, ct));
                         clip.Dispose();
                         clip = raised;
                     }
@@ -353,12 +353,13 @@ public sealed class Animator
                     var cleaned = NoiseReduction.Clean(clip, out loudOverQuietDb, ct);
                     if (!ReferenceEquals(cleaned, clip))
                     {
-                        Discard(ref early, earlyStop);
+                        early?.Discard();
+                        early = null;
                         clip.Dispose();
                         clip = cleaned;
                     }
 
-                    features = early is not null ? early.GetAwaiter().GetResult() : AudioAnalyzer.Analyze(clip, ct: ct);
+                    features = early?.Result() ?? AudioAnalyzer.Analyze(clip, ct: ct);
                     early = null;
                     // Sound, but no voice found in it: a steady background as loud as the voice (a held
                     // chord, a drone, hum) can hide it from the activity track; without it, the voice is there.
@@ -386,7 +387,7 @@ public sealed class Animator
             }
             catch
             {
-                Discard(ref early, earlyStop);
+                early?.Discard();
                 clip?.Dispose();
                 throw;
             }
@@ -397,27 +398,52 @@ public sealed class Animator
             }
         }
 
-        /// <summary>Stops the features computed while decoding and waits for them to let go of the voice's file.</summary>
-        private static void Discard(ref Task<AudioFeatures>? early, CancellationTokenSource stop)
-        {
-            if (early is null) return;
-            stop.Cancel();
-            try
-            {
-                early.Wait();
-            }
-            catch (AggregateException)
-            {
-                // Cancelled, or the decoding failed: whatever failed is reported by the decoding itself.
-            }
-
-            early = null;
-        }
-
         public void Dispose()
         {
             feed.Dispose();
             clip.Dispose();
+        }
+    }
+
+    /// <summary>A voice's features computed on a thread of their own while ffmpeg decodes it (<see cref="AudioAnalyzer.AnalyzeWhileDecoding"/>).</summary>
+    private sealed class EarlyFeatures
+    {
+        private readonly CancellationTokenSource _stop;
+        private readonly Task<AudioFeatures> _analysis;
+
+        private EarlyFeatures(DecodingVoice voice, CancellationToken ct)
+        {
+            _stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var token = _stop.Token;
+            _analysis = Task.Factory.StartNew(() => AudioAnalyzer.AnalyzeWhileDecoding(voice, ct: token), token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        }
+
+        public static EarlyFeatures Start(DecodingVoice voice, CancellationToken ct) => new(voice, ct);
+
+        /// <summary>The features (waiting for the last of them).</summary>
+        public AudioFeatures Result()
+        {
+            using (_stop)
+            {
+                return _analysis.GetAwaiter().GetResult();
+            }
+        }
+
+        /// <summary>Stops them and waits for them to let go of the voice's file (the clip's, which the caller disposes next).</summary>
+        public void Discard()
+        {
+            using (_stop)
+            {
+                _stop.Cancel();
+                try
+                {
+                    _analysis.Wait();
+                }
+                catch (AggregateException)
+                {
+                    // Cancelled, or the decoding failed: whatever failed is reported by the decoding itself.
+                }
+            }
         }
     }
 
