@@ -31,13 +31,10 @@ public static class AudioDecoder
     public static AudioClip Decode(string path, int sampleRateHz, string ffmpegExecutable, CancellationToken ct = default)
         => Decode(path, sampleRateHz, ffmpegExecutable, Path.GetTempPath(), ct);
 
-    /// <summary>As <see cref="Decode(string, int, CancellationToken)"/>, handing <paramref name="whileDecoding"/> the samples as ffmpeg decodes them (see the overload below).</summary>
-    internal static AudioClip Decode(string path, Action<DecodingVoice> whileDecoding, CancellationToken ct)
-        => Decode(path, DefaultSampleRateHz, "ffmpeg", Path.GetTempPath(), ct, whileDecoding: whileDecoding);
-
     /// <summary>
     /// As <see cref="Decode(string, int, CancellationToken)"/>, the sound raised by <paramref name="gainDb"/>
-    /// before it is rounded to 16 bits (so a quiet recording of more bits keeps them).
+    /// (0: as it is) before it is rounded to 16 bits (so a quiet recording of more bits keeps them), and
+    /// handing <paramref name="whileDecoding"/> the samples as ffmpeg decodes them (see the overload below).
     /// </summary>
     internal static AudioClip Decode(string path, int sampleRateHz, double gainDb, CancellationToken ct, Action<DecodingVoice>? whileDecoding = null)
         => Decode(path, sampleRateHz, "ffmpeg", Path.GetTempPath(), ct, gainDb, whileDecoding);

@@ -325,12 +325,11 @@ public sealed class Animator
             // decode, in which a core was idle), and again while a quiet one is decoded raised; kept unless
             // the voice is then cleaned.
             EarlyFeatures? early = null;
+            Action<DecodingVoice>? analyseWhileDecoding = options.MotionInPath is null ? voice => early = EarlyFeatures.Start(voice, ct) : null;
             try
             {
                 progress?.Report(new PipelineProgress("voice", 0, 0));
-                clip = options.MotionInPath is null
-                    ? AudioDecoder.Decode(request.AudioPath, voice => early = EarlyFeatures.Start(voice, ct), ct)
-                    : AudioDecoder.Decode(request.AudioPath, ct: ct);
+                clip = AudioDecoder.Decode(request.AudioPath, AudioDecoder.DefaultSampleRateHz, gainDb: 0, ct, analyseWhileDecoding);
                 var frameCount = Math.Max(1, (int)Math.Ceiling(clip.DurationSeconds * options.FramesPerSecond - 1e-6));
                 // A given track is read before the slow stages, so that a bad file fails fast.
                 var given = options.MotionInPath is null ? null : MotionJson.Load(options.MotionInPath);
@@ -343,7 +342,7 @@ public sealed class Animator
                     {
                         early?.Discard();
                         early = null;
-                        var raised = AudioDecoder.Decode(request.AudioPath, clip.SampleRateHz, gainDb, ct, voice => early = EarlyFeatures.Start(voice, ct));
+                        var raised = AudioDecoder.Decode(request.AudioPath, clip.SampleRateHz, gainDb, ct, analyseWhileDecoding);
                         clip.Dispose();
                         clip = raised;
                     }

@@ -229,7 +229,7 @@ public sealed class AudioDecoderTests : IDisposable
         var mp3 = Path.Combine(_temp, "voice.mp3");
         Ffmpeg.Run("-stream_loop", "13", "-i", AudioTestData.Voice("librivox_0870.wav"), "-t", "100", "-b:a", "64k", mp3);
         Task<Parla.Audio.AudioFeatures>? analysis = null;
-        using var clip = AudioDecoder.Decode(mp3, voice => analysis = Task.Run(() => Parla.Audio.AudioAnalyzer.AnalyzeWhileDecoding(voice)), CancellationToken.None);
+        using var clip = AudioDecoder.Decode(mp3, AudioDecoder.DefaultSampleRateHz, gainDb: 0, CancellationToken.None, voice => analysis = Task.Run(() => Parla.Audio.AudioAnalyzer.AnalyzeWhileDecoding(voice)));
         Assert.NotNull(analysis);
         Assert.InRange(clip.DurationSeconds, 90, 100.1);
         AudioAnalyzerTests.AssertSameFeatures(Parla.Audio.AudioAnalyzer.Analyze(clip), await analysis.WaitAsync(TimeSpan.FromSeconds(60)));
@@ -241,7 +241,7 @@ public sealed class AudioDecoderTests : IDisposable
         var path = Path.Combine(_temp, "notes.mp3");
         File.WriteAllText(path, "not a recording");
         Task<Parla.Audio.AudioFeatures>? analysis = null;
-        var e = Assert.Throws<InvalidInputException>(() => AudioDecoder.Decode(path, voice => analysis = Task.Run(() => Parla.Audio.AudioAnalyzer.AnalyzeWhileDecoding(voice)), CancellationToken.None));
+        var e = Assert.Throws<InvalidInputException>(() => AudioDecoder.Decode(path, AudioDecoder.DefaultSampleRateHz, gainDb: 0, CancellationToken.None, voice => analysis = Task.Run(() => Parla.Audio.AudioAnalyzer.AnalyzeWhileDecoding(voice))));
         Assert.Contains(path, e.Message);
         Assert.NotNull(analysis);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => analysis.WaitAsync(TimeSpan.FromSeconds(30)));
