@@ -34,7 +34,7 @@ public sealed class AbuseTests
     public async Task Text_file_named_png_and_too_many_pixels_and_too_long_audio_are_refused()
     {
         await using var server = await ServerHost.StartAsync(o => o with { MaxImagePixels = 200 * 200, MaxAudioSeconds = 2 });
-        var text = Path.Combine(Directory.CreateTempSubdirectory("parla-text-").FullName, "portrait.png");
+        var text = TestData.ScratchFile("text-named-portrait.png");
         await File.WriteAllTextAsync(text, "this is not a picture, whatever its name says");
         var fake = ServerHost.File(text);
         fake.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("image/png");

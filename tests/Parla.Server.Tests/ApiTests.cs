@@ -86,7 +86,7 @@ public sealed class ApiTests : IAsyncLifetime
     [Fact]
     public async Task Landmarks_of_an_image_without_a_face_is_an_empty_list()
     {
-        var path = Path.Combine(Directory.CreateTempSubdirectory("parla-noface-").FullName, "grey.png");
+        var path = TestData.ScratchFile("no-face-grey.png");
         using (var bitmap = new SkiaSharp.SKBitmap(200, 160))
         {
             bitmap.Erase(new SkiaSharp.SKColor(128, 128, 128));

@@ -119,7 +119,7 @@ public sealed class BrowserTests : IAsyncLifetime
 
         // Verify tab: the video just made is recognised.
         await page.ClickAsync("#tab-verify");
-        var video = Path.Combine(Directory.CreateTempSubdirectory("parla-browser-").FullName, "made.mp4");
+        var video = TestData.ScratchFile("browser-made.mp4");
         await File.WriteAllBytesAsync(video, await _server.Client.GetByteArrayAsync($"/api/jobs/{job.Id}/video"));
         await page.SetInputFilesAsync("#verify-file", video);
         await Assertions.Expect(page.Locator("#verdict-text")).ToContainTextAsync("Made by Parla", new() { Timeout = 30000 });
@@ -130,7 +130,7 @@ public sealed class BrowserTests : IAsyncLifetime
     public async Task No_face_place_five_points_by_hand_and_phone_width()
     {
         var page = await OpenAsync(390, 844);
-        var grey = Path.Combine(Directory.CreateTempSubdirectory("parla-browser-").FullName, "grey.png");
+        var grey = TestData.ScratchFile("browser-no-face-grey.png");
         using (var bitmap = new SkiaSharp.SKBitmap(300, 360))
         {
             bitmap.Erase(new SkiaSharp.SKColor(200, 190, 180));

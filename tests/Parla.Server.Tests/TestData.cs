@@ -17,6 +17,12 @@ internal static class TestData
         return dir;
     }
 
+    /// <summary>
+    /// A path for a file a test makes and uploads, in test-output/scratch beside the build: the next run
+    /// writes over it, so runs leave nothing behind in the system's temporary folder. Names must differ between tests.
+    /// </summary>
+    public static string ScratchFile(string name) => Path.Combine(OutputDirectory("scratch"), name);
+
     private static string Require(string path) =>
         File.Exists(path) ? path : throw new FileNotFoundException($"Test input {path} is missing from tests/data.");
 
