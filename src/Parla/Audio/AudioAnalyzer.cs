@@ -27,7 +27,7 @@ public static class AudioAnalyzer
     /// for bit, as <see cref="Analyze"/> on the decoded clip.
     /// </summary>
     /// <exception cref="OperationCanceledException">The decoding failed, or <paramref name="ct"/> was cancelled.</exception>
-    internal static AudioFeatures AnalyzeWhileDecoding(DecodingVoice voice, AudioAnalysisOptions? options = null, CancellationToken ct = default)
+    internal static AudioFeatures AnalyzeWhileDecoding(IArrivingSamples voice, AudioAnalysisOptions? options = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(voice);
         var stream = new AudioFeatureStream(voice.SampleRateHz, options);

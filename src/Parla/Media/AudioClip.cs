@@ -16,6 +16,7 @@ public sealed class AudioClip : IDisposable, IArrivingSamples
     private readonly short[]? _samples;
     private readonly SafeFileHandle? _file;
     private readonly bool _ownsFile = true;
+    private readonly int _offset; // the first sample's place in the samples or the file (a slice's)
 
     /// <summary>A clip from float samples in [-1, 1], rounded to 16 bits (louder ones are clipped).</summary>
     public AudioClip(float[] samples, int sampleRateHz)
@@ -55,6 +56,28 @@ public sealed class AudioClip : IDisposable, IArrivingSamples
         _ownsFile = ownsFile;
     }
 
+    private AudioClip(AudioClip whole, int start, int length)
+    {
+        _samples = whole._samples;
+        _file = whole._file;
+        _ownsFile = false;
+        _offset = whole._offset + start;
+        Length = length;
+        SampleRateHz = whole.SampleRateHz;
+    }
+
+    /// <summary>
+    /// The <paramref name="length"/> samples from <paramref name="start"/> on, as a clip of their own
+    /// that reads this one's samples where they are (no copy); it must not outlive this clip.
+    /// </summary>
+    public AudioClip Slice(int start, int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, Length - start, nameof(length));
+        return new AudioClip(this, start, length);
+    }
+
     /// <summary>Number of samples.</summary>
     public int Length { get; }
 
@@ -69,13 +92,13 @@ public sealed class AudioClip : IDisposable, IArrivingSamples
         ArgumentOutOfRangeException.ThrowIfGreaterThan(destination.Length, Length - start, nameof(destination));
         if (_samples is not null)
         {
-            _samples.AsSpan(start, destination.Length).CopyTo(destination);
+            _samples.AsSpan(_offset + start, destination.Length).CopyTo(destination);
             return;
         }
 
         ObjectDisposedException.ThrowIf(_file!.IsClosed, this);
         var bytes = MemoryMarshal.AsBytes(destination);
-        var offset = (long)start * sizeof(short);
+        var offset = ((long)_offset + start) * sizeof(short);
         while (!bytes.IsEmpty)
         {
             var read = RandomAccess.Read(_file, bytes, offset);

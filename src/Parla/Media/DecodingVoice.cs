@@ -89,3 +89,21 @@ internal sealed class DecodingVoice : IArrivingSamples
 
     public void CopyTo(int start, Span<float> destination) => _view.CopyTo(start, destination);
 }
+
+/// <summary>
+/// The first <paramref name="limit"/> samples of <paramref name="voice"/> (all of it if shorter), as a
+/// voice of their own: a voice's first chapter analysed while the voice is still arriving.
+/// </summary>
+internal sealed class ArrivingPrefix(IArrivingSamples voice, int limit) : IArrivingSamples
+{
+    public int SampleRateHz => voice.SampleRateHz;
+
+    public int? WaitFor(long end, CancellationToken ct)
+    {
+        if (voice.WaitFor(Math.Min(end, limit), ct) is { } length) return Math.Min(length, limit);
+        // The samples before the limit have arrived: as far as this prefix goes, all have.
+        return end >= limit ? limit : null;
+    }
+
+    public void CopyTo(int start, Span<float> destination) => voice.CopyTo(start, destination);
+}

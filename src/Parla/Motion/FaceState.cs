@@ -53,4 +53,31 @@ public record struct FaceState
 
     /// <inheritdoc cref="GazeX"/>
     public float GazeY { get; set; }
+
+    /// <summary>
+    /// The face <paramref name="weight"/> (0..1) of the way from <paramref name="from"/> to <paramref name="to"/>:
+    /// every value in between, except the lids, which take the more closed of the two, so that a blink in
+    /// either is a whole blink rather than a half-closed flutter.
+    /// </summary>
+    internal static FaceState Between(FaceState from, FaceState to, float weight)
+    {
+        float Mix(float a, float b) => a + ((b - a) * weight);
+        return new FaceState
+        {
+            JawOpen = Mix(from.JawOpen, to.JawOpen),
+            LipRound = Mix(from.LipRound, to.LipRound),
+            LipWidth = Mix(from.LipWidth, to.LipWidth),
+            LipPress = Mix(from.LipPress, to.LipPress),
+            BlinkLeft = Math.Max(from.BlinkLeft, to.BlinkLeft),
+            BlinkRight = Math.Max(from.BlinkRight, to.BlinkRight),
+            BrowRaise = Mix(from.BrowRaise, to.BrowRaise),
+            HeadYawDegrees = Mix(from.HeadYawDegrees, to.HeadYawDegrees),
+            HeadPitchDegrees = Mix(from.HeadPitchDegrees, to.HeadPitchDegrees),
+            HeadRollDegrees = Mix(from.HeadRollDegrees, to.HeadRollDegrees),
+            HeadShiftX = Mix(from.HeadShiftX, to.HeadShiftX),
+            HeadShiftY = Mix(from.HeadShiftY, to.HeadShiftY),
+            GazeX = Mix(from.GazeX, to.GazeX),
+            GazeY = Mix(from.GazeY, to.GazeY),
+        };
+    }
 }

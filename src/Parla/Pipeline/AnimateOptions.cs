@@ -55,6 +55,9 @@ public sealed record AnimateOptions
     /// <summary>Threads rendering frames; default: all cores.</summary>
     public int DegreeOfParallelism { get; init; } = Environment.ProcessorCount;
 
+    /// <summary>A longer voice is heard in chapters of this length (<see cref="VoiceChapters"/>); shorter in tests.</summary>
+    internal double ChapterSeconds { get; init; } = VoiceChapters.ChapterSeconds;
+
     /// <summary>Every problem with these options, as messages for the user; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {

@@ -94,7 +94,7 @@ public sealed class Animator
             var changing = renderer.MovingBounds;
             Action<Frame> stampWhole = frame => stamp.Apply(frame, 0);
             var firstFrameSeconds = 0.0;
-            MotionFeed feed;
+            IMotionFeed feed;
             int frameCount;
             // The encoder writes to a temporary file, renamed into place only when complete.
             using (var encoder = new VideoEncoder(new VideoEncoderOptions
@@ -185,7 +185,7 @@ public sealed class Animator
     }
 
     /// <summary>After the frames: the motion track written if asked for, the video signed, the result.</summary>
-    private static AnimateResult Finish(AnimateRequest request, RiggedPortrait portrait, MotionFeed feed, int frameCount, ManifestClaims claims,
+    private static AnimateResult Finish(AnimateRequest request, RiggedPortrait portrait, IMotionFeed feed, int frameCount, ManifestClaims claims,
         ProvenanceStamp stamp, Stopwatch clock, double firstFrameSeconds, IProgress<PipelineProgress>? progress)
     {
         var options = request.Options;
@@ -308,13 +308,13 @@ public sealed class Animator
         features.FrameCount == 0 ? 0 : (double)Enumerable.Range(0, features.FrameCount).Count(features.IsSpeech) / features.FrameCount;
 
     /// <summary>The voice and the motion made from it; the voice outlives the feed, whose phone decoding reads it.</summary>
-    private sealed class VoiceMotion(AudioClip clip, int frameCount, MotionFeed feed) : IDisposable
+    private sealed class VoiceMotion(AudioClip clip, int frameCount, IMotionFeed feed) : IDisposable
     {
         public int FrameCount => frameCount;
 
-        public MotionFeed Feed => feed;
+        public IMotionFeed Feed => feed;
 
-        /// <summary>Reads the voice and starts its motion (a given track, or one generated from the voice).</summary>
+        /// <summary>Reads the voice and starts its motion (a given track, or one generated from the voice, chapter by chapter if it is long).</summary>
         public static VoiceMotion Prepare(AnimateRequest request, IProgress<PipelineProgress>? progress, StrongBox<bool> rendering, CancellationToken ct)
         {
             var options = request.Options;
@@ -323,65 +323,70 @@ public sealed class Animator
             AudioClip? clip = null;
             // The voice's features are computed while ffmpeg decodes it (ten minutes of MP3 take 0.6 s to
             // decode, in which a core was idle), and again while a quiet one is decoded raised; kept unless
-            // the voice is then cleaned.
+            // the voice is then cleaned. Only its first chapter's: a longer voice's other chapters are
+            // heard later, each on its own.
             EarlyFeatures? early = null;
-            Action<DecodingVoice>? analyseWhileDecoding = options.MotionInPath is null ? voice => early = EarlyFeatures.Start(voice, ct) : null;
+            var firstChapterSamples = VoiceChapters.FirstChapterSamples(options.FramesPerSecond, AudioDecoder.DefaultSampleRateHz, options.ChapterSeconds);
+            Action<DecodingVoice>? analyseWhileDecoding = options.MotionInPath is null
+                ? voice => early = EarlyFeatures.Start(new ArrivingPrefix(voice, firstChapterSamples), firstChapterSamples, ct)
+                : null;
             try
             {
                 progress?.Report(new PipelineProgress("voice", 0, 0));
                 clip = AudioDecoder.Decode(request.AudioPath, AudioDecoder.DefaultSampleRateHz, gainDb: 0, ct, analyseWhileDecoding);
                 var frameCount = Math.Max(1, (int)Math.Ceiling(clip.DurationSeconds * options.FramesPerSecond - 1e-6));
                 // A given track is read before the slow stages, so that a bad file fails fast.
-                var given = options.MotionInPath is null ? null : MotionJson.Load(options.MotionInPath);
-                var loudOverQuietDb = double.PositiveInfinity;
-                AudioFeatures? features = null;
-                if (given is null)
+                if (options.MotionInPath is not null)
                 {
-                    // A quiet voice is decoded again, raised (Loudness), before anything listens to it.
-                    if (Loudness.GainFor(clip, ct) is var gainDb and > 0)
-                    {
-                        early?.Discard();
-                        early = null;
-                        var raised = AudioDecoder.Decode(request.AudioPath, clip.SampleRateHz, gainDb, ct, analyseWhileDecoding);
-                        clip.Dispose();
-                        clip = raised;
-                    }
-
-                    // A noisy voice is filtered before anything listens to it (the output keeps the voice
-                    // as given); a given track only needs the voice's length.
-                    var cleaned = NoiseReduction.Clean(clip, out loudOverQuietDb, ct);
-                    if (!ReferenceEquals(cleaned, clip))
-                    {
-                        early?.Discard();
-                        early = null;
-                        clip.Dispose();
-                        clip = cleaned;
-                    }
-
-                    features = early?.Result() ?? AudioAnalyzer.Analyze(clip, ct: ct);
-                    early = null;
-                    // Sound, but no voice found in it: a steady background as loud as the voice (a held
-                    // chord, a drone, hum) can hide it from the activity track; without it, the voice is there.
-                    if (SpeechShare(features) < NoVoiceShare && Statistics.Percentile(features.EnergyDb, 95) > AudibleDb
-                        && NoiseReduction.WithoutSteadyBackground(clip, ct) is { } apart)
-                    {
-                        var found = AudioAnalyzer.Analyze(apart, ct: ct);
-                        if (SpeechShare(found) >= 2 * NoVoiceShare)
-                        {
-                            clip.Dispose();
-                            clip = apart;
-                            features = found;
-                        }
-                        else
-                        {
-                            apart.Dispose();
-                        }
-                    }
+                    var given = MotionJson.Load(options.MotionInPath);
+                    progress?.Report(new PipelineProgress("face", 0, 0));
+                    progress?.Report(new PipelineProgress("motion", 0, 0));
+                    return new VoiceMotion(clip, frameCount, new MotionFeed(Fit(given, frameCount, options)) { Mouth = "the given track (--motion-in)" });
                 }
 
+                // A quiet voice is decoded again, raised (Loudness), before anything listens to it.
+                if (Loudness.GainFor(clip, ct) is var gainDb and > 0)
+                {
+                    early?.Discard();
+                    early = null;
+                    var raised = AudioDecoder.Decode(request.AudioPath, clip.SampleRateHz, gainDb, ct, analyseWhileDecoding);
+                    clip.Dispose();
+                    clip = raised;
+                }
+
+                // A noisy voice is filtered before anything listens to it (the output keeps the voice
+                // as given).
+                var cleaned = NoiseReduction.Clean(clip, out var loudOverQuietDb, ct);
+                if (!ReferenceEquals(cleaned, clip))
+                {
+                    early?.Discard();
+                    early = null;
+                    clip.Dispose();
+                    clip = cleaned;
+                }
+
+                var chapters = VoiceChapters.Plan(frameCount, options.FramesPerSecond, options.ChapterSeconds);
+                var voice = clip;
+                var first = chapters.Length == 1 ? voice : chapters[0].SliceOf(voice, options.FramesPerSecond, frameCount);
+                AudioFeatures? firstFeatures = null;
+                if (early is not null && early.Covered(first.Length)) firstFeatures = early.Result();
+                else early?.Discard();
+                early = null;
                 progress?.Report(new PipelineProgress("face", 0, 0));
                 progress?.Report(new PipelineProgress("motion", 0, 0));
-                var feed = given is null ? Generate(clip, features!, frameCount, options, loudOverQuietDb, progress, rendering, decoders, ct) : new MotionFeed(Fit(given, frameCount, options)) { Mouth = "the given track (--motion-in)" };
+                var firstMotion = Chapter(first, firstFeatures, chapters[0].FrameCount, options, loudOverQuietDb, progress, rendering, decoders, ct);
+                if (chapters.Length == 1) return new VoiceMotion(clip, frameCount, firstMotion.Feed);
+
+                // The later chapters are heard on the feed's thread, each with a seed of its own, and
+                // their frames drawn, so that none reports progress.
+                var drawn = new StrongBox<bool>(true);
+                var feed = new ChapteredFeed(chapters, options.FramesPerSecond, firstMotion, (k, stop) =>
+                    Chapter(chapters[k].SliceOf(voice, options.FramesPerSecond, frameCount), null, chapters[k].FrameCount,
+                        options with { Seed = MotionGenerator.DeriveSeed(options.Seed, ChapterSeedStream + k) }, loudOverQuietDb, null, drawn, null, stop), ct)
+                {
+                    Mouth = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                        $"{firstMotion.Feed.Mouth}; the voice heard in {chapters.Length} chapters of {(options.ChapterSeconds >= 60 ? $"{options.ChapterSeconds / 60:0.#} minutes" : $"{options.ChapterSeconds:0.#} s")}, each on its own"),
+                };
                 return new VoiceMotion(clip, frameCount, feed);
             }
             catch
@@ -402,6 +407,48 @@ public sealed class Animator
             feed.Dispose();
             clip.Dispose();
         }
+
+        /// <summary>Where chapters' seeds are drawn from (<see cref="MotionGenerator.DeriveSeed"/>): past the models' own streams.</summary>
+        private const int ChapterSeedStream = 1000;
+
+        /// <summary>
+        /// A voice, or one chapter of it, heard as a voice of its own: its features (unless given), then
+        /// its motion. A voice with sound but no voice found in it may be heard without its steady
+        /// background: that voice is made here and returned to be released with the motion.
+        /// </summary>
+        private static (MotionFeed Feed, IDisposable? Owned) Chapter(AudioClip clip, AudioFeatures? features, int frameCount, AnimateOptions options, double loudOverQuietDb,
+            IProgress<PipelineProgress>? progress, StrongBox<bool> rendering, PreloadedDecoders? decoders, CancellationToken ct)
+        {
+            features ??= AudioAnalyzer.Analyze(clip, ct: ct);
+            AudioClip? apart = null;
+            // Sound, but no voice found in it: a steady background as loud as the voice (a held
+            // chord, a drone, hum) can hide it from the activity track; without it, the voice is there.
+            if (SpeechShare(features) < NoVoiceShare && Statistics.Percentile(features.EnergyDb, 95) > AudibleDb
+                && NoiseReduction.WithoutSteadyBackground(clip, ct) is { } withoutBackground)
+            {
+                var found = AudioAnalyzer.Analyze(withoutBackground, ct: ct);
+                if (SpeechShare(found) >= 2 * NoVoiceShare)
+                {
+                    apart = withoutBackground;
+                    clip = withoutBackground;
+                    features = found;
+                }
+                else
+                {
+                    withoutBackground.Dispose();
+                }
+            }
+
+            try
+            {
+                return (Generate(clip, features, frameCount, options, loudOverQuietDb, progress, rendering, decoders, ct), apart);
+            }
+            catch
+            {
+                apart?.Dispose();
+                throw;
+            }
+        }
     }
 
     /// <summary>A voice's features computed on a thread of their own while ffmpeg decodes it (<see cref="AudioAnalyzer.AnalyzeWhileDecoding"/>).</summary>
@@ -409,15 +456,21 @@ public sealed class Animator
     {
         private readonly CancellationTokenSource _stop;
         private readonly Task<AudioFeatures> _analysis;
+        private readonly int _limit;
 
-        private EarlyFeatures(DecodingVoice voice, CancellationToken ct)
+        private EarlyFeatures(IArrivingSamples voice, int limit, CancellationToken ct)
         {
+            _limit = limit;
             _stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var token = _stop.Token;
             _analysis = Task.Factory.StartNew(() => AudioAnalyzer.AnalyzeWhileDecoding(voice, ct: token), token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         }
 
-        public static EarlyFeatures Start(DecodingVoice voice, CancellationToken ct) => new(voice, ct);
+        /// <summary>Features of <paramref name="voice"/>'s first <paramref name="limit"/> samples (all of it, if shorter).</summary>
+        public static EarlyFeatures Start(IArrivingSamples voice, int limit, CancellationToken ct) => new(voice, limit, ct);
+
+        /// <summary>Whether they are those of a voice of <paramref name="samples"/> from the start: it fits within their limit.</summary>
+        public bool Covered(int samples) => samples <= _limit;
 
         /// <summary>The features (waiting for the last of them).</summary>
         public AudioFeatures Result()

@@ -8,7 +8,7 @@ namespace Parla.Pipeline;
 /// or as English phones are decoded, so that the first frames are drawn while the rest of the
 /// voice is still being decoded. A frame not known yet is waited for.
 /// </summary>
-internal sealed class MotionFeed : IDisposable
+internal sealed class MotionFeed : IMotionFeed
 {
     private readonly object _gate = new();
     private readonly FaceState[] _frames;
