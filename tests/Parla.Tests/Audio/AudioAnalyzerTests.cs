@@ -172,6 +172,43 @@ public sealed class AudioAnalyzerTests
     }
 
     [Fact]
+    public async Task WhileDecoding_AVoicesFirstSamples_AreAnalysedAsTheirSlice_WithoutWaitingForTheRest()
+    {
+        // A long voice's first chapter is analysed while the voice decodes; its features are those of
+        // the chapter's own slice, and they do not wait for the decoding's end. A limit past the
+        // voice's end is the whole voice.
+        var clip = new AudioClip(Speechlike(30, seed: 9), Rate);
+        var pcm = clip.ToPcm16();
+        using var file = AudioDecoder.NewTemporaryFile(Path.GetTempPath());
+        var voice = new DecodingVoice(file, Rate);
+        var limit = (12 * Rate) + 123;
+        var first = Task.Run(() => AudioAnalyzer.AnalyzeWhileDecoding(new ArrivingPrefix(voice, limit)));
+        var whole = Task.Run(() => AudioAnalyzer.AnalyzeWhileDecoding(new ArrivingPrefix(voice, pcm.Length + 1)));
+        var written = 0;
+        foreach (var end in new[] { 5 * Rate, limit - 1, limit + 7, 20 * Rate })
+        {
+            RandomAccess.Write(file, System.Runtime.InteropServices.MemoryMarshal.AsBytes(pcm.AsSpan(written, end - written)), (long)written * sizeof(short));
+            written = end;
+            voice.Arrived(written);
+            if (end > limit) break;
+            Thread.Sleep(20);
+            Assert.False(first.IsCompleted, "the first samples' analysis waits for them");
+        }
+
+        // Done while the rest is still decoding.
+        var firstFeatures = await first.WaitAsync(TimeSpan.FromSeconds(60));
+        using (var slice = clip.Slice(0, limit))
+        {
+            AssertSameFeatures(AudioAnalyzer.Analyze(slice), firstFeatures);
+        }
+
+        RandomAccess.Write(file, System.Runtime.InteropServices.MemoryMarshal.AsBytes(pcm.AsSpan(written)), (long)written * sizeof(short));
+        Assert.False(whole.IsCompleted, "the whole voice's analysis waits for the decoding's end");
+        voice.Complete(pcm.Length);
+        AssertSameFeatures(AudioAnalyzer.Analyze(clip), await whole.WaitAsync(TimeSpan.FromSeconds(60)));
+    }
+
+    [Fact]
     public async Task WhileDecoding_AFailedDecoding_StopsTheAnalysis()
     {
         using var file = AudioDecoder.NewTemporaryFile(Path.GetTempPath());

@@ -1,5 +1,6 @@
 using Parla.Face;
 using Parla.Media;
+using Parla.Motion;
 using Parla.Pipeline;
 
 namespace Parla.Tests.Pipeline;
@@ -305,6 +306,55 @@ public sealed class AnimateEndToEndTests : IDisposable
     private sealed class InlineProgress(Action<PipelineProgress> report) : IProgress<PipelineProgress>
     {
         public void Report(PipelineProgress value) => report(value);
+    }
+
+    [Fact]
+    public void AVoiceLongerThanAChapter_IsHeardInChapters_EachAsAVoiceOfItsOwn_AndTheFacePassesSmoothlyBetweenThem()
+    {
+        // The demo's 24.7-s read (FLAC, decoded by ffmpeg, its first chapter analysed while it decodes) in
+        // chapters of 8 s: four, the last 0.7 s. The first chapter moves exactly as its 8 s of voice alone
+        // do; where chapters meet, the head moves no more from frame to frame than it does inside them.
+        var voicePath = Path.Combine(TestData.Root, "..", "..", "demo", "voice.flac");
+        AnimateResult Render(string voice, string name, double chapterSeconds) => new Animator().Run(new AnimateRequest(TestData.Portrait("grace_hopper.jpg"), voice,
+            Path.Combine(_dir, name), new AnimateOptions
+            {
+                Consent = TestData.Consent,
+                Portrait = new PortraitOptions { MaxSidePixels = 256 },
+                ChapterSeconds = chapterSeconds,
+            }));
+
+        var chaptered = Render(voicePath, "chapters.mp4", 8);
+        using var voice = AudioDecoder.Decode(voicePath);
+        var chapters = VoiceChapters.Plan(chaptered.FrameCount, 25, 8);
+        Assert.Equal(4, chapters.Length);
+        Assert.Equal((int)Math.Ceiling(voice.DurationSeconds * 25), chaptered.FrameCount);
+        Assert.Equal(chaptered.FrameCount, chaptered.Motion.FrameCount);
+        Assert.EndsWith("; the voice heard in 4 chapters of 8 s, each on its own", chaptered.Mouth, StringComparison.Ordinal);
+        Assert.StartsWith("English phones", chaptered.Mouth, StringComparison.Ordinal);
+        Assert.InRange(MediaProbe.Duration(Path.Combine(_dir, "chapters.mp4")), voice.DurationSeconds - 0.04, voice.DurationSeconds + 0.04);
+
+        var firstVoice = Path.Combine(_dir, "first-chapter.wav");
+        using (var first = chapters[0].SliceOf(voice, 25, chaptered.FrameCount))
+        using (var file = File.Create(firstVoice))
+        {
+            file.Write(Parla.Tests.Audio.AudioTestData.WavHeader(first.Length * 2, first.SampleRateHz));
+            file.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(first.ToPcm16().AsSpan()));
+        }
+
+        var alone = Render(firstVoice, "first-chapter.mp4", 8);
+        Assert.Equal(chapters[0].FrameCount, alone.FrameCount);
+        Assert.Equal(alone.Motion.Frames.AsSpan(0, chapters[1].FirstFrame).ToArray(), chaptered.Motion.Frames.AsSpan(0, chapters[1].FirstFrame).ToArray());
+
+        // The head's largest step between frames where chapters meet (their shared second and a frame
+        // either side), against its largest step anywhere else.
+        var frames = chaptered.Motion.Frames;
+        static float Step(FaceState a, FaceState b) => Math.Max(Math.Abs(a.HeadYawDegrees - b.HeadYawDegrees),
+            Math.Max(Math.Abs(a.HeadPitchDegrees - b.HeadPitchDegrees), Math.Abs(a.HeadRollDegrees - b.HeadRollDegrees)));
+        bool Meeting(int i) => chapters.Skip(1).Zip(chapters).Any(p => i >= p.First.FirstFrame - 1 && i <= p.Second.EndFrame);
+        var steps = Enumerable.Range(0, frames.Length - 1).Select(i => (Meeting: Meeting(i), Step: Step(frames[i], frames[i + 1]))).ToArray();
+        var inside = steps.Where(s => !s.Meeting).Max(s => s.Step);
+        var meeting = steps.Where(s => s.Meeting).Max(s => s.Step);
+        Assert.True(meeting <= inside, $"the head steps {meeting:0.000}° where chapters meet, {inside:0.000}° at most inside them");
     }
 
     [Fact]
