@@ -307,8 +307,11 @@ public sealed class Animator
     private static double SpeechShare(AudioFeatures features) =>
         features.FrameCount == 0 ? 0 : (double)Enumerable.Range(0, features.FrameCount).Count(features.IsSpeech) / features.FrameCount;
 
-    /// <summary>The voice and the motion made from it; the voice outlives the feed, whose phone decoding reads it.</summary>
-    private sealed class VoiceMotion(AudioClip clip, int frameCount, IMotionFeed feed) : IDisposable
+    /// <summary>
+    /// The voice and the motion made from it, and what the motion holds besides (a voice cleaned of its
+    /// noise, or of its steady background); the voices outlive the feed, whose phone decoding reads them.
+    /// </summary>
+    private sealed class VoiceMotion(AudioClip clip, int frameCount, IMotionFeed feed, IDisposable? owned) : IDisposable
     {
         public int FrameCount => frameCount;
 
@@ -341,7 +344,7 @@ public sealed class Animator
                     var given = MotionJson.Load(options.MotionInPath);
                     progress?.Report(new PipelineProgress("face", 0, 0));
                     progress?.Report(new PipelineProgress("motion", 0, 0));
-                    return new VoiceMotion(clip, frameCount, new MotionFeed(Fit(given, frameCount, options)) { Mouth = "the given track (--motion-in)" });
+                    return new VoiceMotion(clip, frameCount, new MotionFeed(Fit(given, frameCount, options)) { Mouth = "the given track (--motion-in)" }, null);
                 }
 
                 // A quiet voice is decoded again, raised (Loudness), before anything listens to it.
@@ -354,40 +357,25 @@ public sealed class Animator
                     clip = raised;
                 }
 
-                // A noisy voice is filtered before anything listens to it (the output keeps the voice
-                // as given).
-                var cleaned = NoiseReduction.Clean(clip, out var loudOverQuietDb, ct);
-                if (!ReferenceEquals(cleaned, clip))
-                {
-                    early?.Discard();
-                    early = null;
-                    clip.Dispose();
-                    clip = cleaned;
-                }
-
                 var chapters = VoiceChapters.Plan(frameCount, options.FramesPerSecond, options.ChapterSeconds);
                 var voice = clip;
-                var first = chapters.Length == 1 ? voice : chapters[0].SliceOf(voice, options.FramesPerSecond, frameCount);
-                AudioFeatures? firstFeatures = null;
-                if (early is not null && early.Covered(first.Length)) firstFeatures = early.Result();
-                else early?.Discard();
+                var first = chapters.Length == 1 ? null : chapters[0].SliceOf(voice, options.FramesPerSecond, frameCount);
+                var firstEarly = early;
                 early = null;
-                progress?.Report(new PipelineProgress("face", 0, 0));
-                progress?.Report(new PipelineProgress("motion", 0, 0));
-                var firstMotion = Chapter(first, firstFeatures, chapters[0].FrameCount, options, loudOverQuietDb, progress, rendering, decoders, ct);
-                if (chapters.Length == 1) return new VoiceMotion(clip, frameCount, firstMotion.Feed);
+                var firstMotion = Chapter(first ?? voice, firstEarly, chapters[0].FrameCount, options, progress, rendering, decoders, ct);
+                if (chapters.Length == 1) return new VoiceMotion(clip, frameCount, firstMotion.Feed, firstMotion.Owned);
 
                 // The later chapters are heard on the feed's thread, each with a seed of its own, and
                 // their frames drawn, so that none reports progress.
                 var drawn = new StrongBox<bool>(true);
                 var feed = new ChapteredFeed(chapters, options.FramesPerSecond, firstMotion, (k, stop) =>
                     Chapter(chapters[k].SliceOf(voice, options.FramesPerSecond, frameCount), null, chapters[k].FrameCount,
-                        options with { Seed = MotionGenerator.DeriveSeed(options.Seed, ChapterSeedStream + k) }, loudOverQuietDb, null, drawn, null, stop), ct)
+                        options with { Seed = MotionGenerator.DeriveSeed(options.Seed, ChapterSeedStream + k) }, null, drawn, null, stop), ct)
                 {
                     Mouth = string.Create(System.Globalization.CultureInfo.InvariantCulture,
                         $"{firstMotion.Feed.Mouth}; the voice heard in {chapters.Length} chapters of {(options.ChapterSeconds >= 60 ? $"{options.ChapterSeconds / 60:0.#} minutes" : $"{options.ChapterSeconds:0.#} s")}, each on its own"),
                 };
-                return new VoiceMotion(clip, frameCount, feed);
+                return new VoiceMotion(clip, frameCount, feed, null);
             }
             catch
             {
@@ -405,6 +393,7 @@ public sealed class Animator
         public void Dispose()
         {
             feed.Dispose();
+            owned?.Dispose();
             clip.Dispose();
         }
 
@@ -412,42 +401,84 @@ public sealed class Animator
         private const int ChapterSeedStream = 1000;
 
         /// <summary>
-        /// A voice, or one chapter of it, heard as a voice of its own: its features (unless given), then
-        /// its motion. A voice with sound but no voice found in it may be heard without its steady
-        /// background: that voice is made here and returned to be released with the motion.
+        /// A voice, or one chapter of it, heard as a voice of its own: cleaned if it is noisy, its features
+        /// (those computed while it decoded, if they are still its own), then its motion. The voices made
+        /// here (cleaned, or without a steady background) are returned to be released with the motion.
         /// </summary>
-        private static (MotionFeed Feed, IDisposable? Owned) Chapter(AudioClip clip, AudioFeatures? features, int frameCount, AnimateOptions options, double loudOverQuietDb,
+        private static (MotionFeed Feed, IDisposable? Owned) Chapter(AudioClip clip, EarlyFeatures? early, int frameCount, AnimateOptions options,
             IProgress<PipelineProgress>? progress, StrongBox<bool> rendering, PreloadedDecoders? decoders, CancellationToken ct)
         {
-            features ??= AudioAnalyzer.Analyze(clip, ct: ct);
-            AudioClip? apart = null;
-            // Sound, but no voice found in it: a steady background as loud as the voice (a held
-            // chord, a drone, hum) can hide it from the activity track; without it, the voice is there.
-            if (SpeechShare(features) < NoVoiceShare && Statistics.Percentile(features.EnergyDb, 95) > AudibleDb
-                && NoiseReduction.WithoutSteadyBackground(clip, ct) is { } withoutBackground)
+            var made = new ClipsMade();
+            try
             {
-                var found = AudioAnalyzer.Analyze(withoutBackground, ct: ct);
-                if (SpeechShare(found) >= 2 * NoVoiceShare)
+                // A noisy voice is filtered before anything listens to it (the output keeps the voice
+                // as given); the features computed while it decoded were the noisy voice's.
+                var cleaned = NoiseReduction.Clean(clip, out var loudOverQuietDb, ct);
+                if (!ReferenceEquals(cleaned, clip))
                 {
-                    apart = withoutBackground;
-                    clip = withoutBackground;
-                    features = found;
+                    early?.Discard();
+                    early = null;
+                    clip = made.Add(cleaned);
+                }
+
+                AudioFeatures features;
+                if (early is not null && early.Covered(clip.Length))
+                {
+                    features = early.Result();
+                    early = null;
                 }
                 else
                 {
-                    withoutBackground.Dispose();
+                    early?.Discard();
+                    early = null;
+                    features = AudioAnalyzer.Analyze(clip, ct: ct);
                 }
-            }
 
-            try
-            {
-                return (Generate(clip, features, frameCount, options, loudOverQuietDb, progress, rendering, decoders, ct), apart);
+                // Sound, but no voice found in it: a steady background as loud as the voice (a held
+                // chord, a drone, hum) can hide it from the activity track; without it, the voice is there.
+                if (SpeechShare(features) < NoVoiceShare && Statistics.Percentile(features.EnergyDb, 95) > AudibleDb
+                    && NoiseReduction.WithoutSteadyBackground(clip, ct) is { } withoutBackground)
+                {
+                    var found = AudioAnalyzer.Analyze(withoutBackground, ct: ct);
+                    if (SpeechShare(found) >= 2 * NoVoiceShare)
+                    {
+                        clip = made.Add(withoutBackground);
+                        features = found;
+                    }
+                    else
+                    {
+                        withoutBackground.Dispose();
+                    }
+                }
+
+                progress?.Report(new PipelineProgress("face", 0, 0));
+                progress?.Report(new PipelineProgress("motion", 0, 0));
+                return (Generate(clip, features, frameCount, options, loudOverQuietDb, progress, rendering, decoders, ct), made);
             }
             catch
             {
-                apart?.Dispose();
+                early?.Discard();
+                made.Dispose();
                 throw;
             }
+        }
+    }
+
+    /// <summary>Voices made from a voice (cleaned, or without its steady background), released together.</summary>
+    private sealed class ClipsMade : IDisposable
+    {
+        private readonly List<AudioClip> _clips = [];
+
+        public AudioClip Add(AudioClip clip)
+        {
+            _clips.Add(clip);
+            return clip;
+        }
+
+        public void Dispose()
+        {
+            foreach (var clip in _clips) clip.Dispose();
+            _clips.Clear();
         }
     }
 

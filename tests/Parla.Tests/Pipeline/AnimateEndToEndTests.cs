@@ -62,17 +62,25 @@ public sealed class AnimateEndToEndTests : IDisposable
         Assert.False(Animator.TooNoisyForPhones(LoudOverQuietDb(clean)), "the clean clip passes for noisy");
         Assert.True(Animator.TooNoisyForPhones(LoudOverQuietDb(noisy)), "the noisy clip passes for clean");
 
-        AnimateResult Render(LanguageMode language) => new Animator().Run(new AnimateRequest(TestData.Portrait("grace_hopper.jpg"), voicePath,
+        AnimateResult Render(LanguageMode language, double chapterSeconds = VoiceChapters.ChapterSeconds) => new Animator().Run(new AnimateRequest(TestData.Portrait("grace_hopper.jpg"), voicePath,
             Path.Combine(_dir, $"{language}.mp4"), new AnimateOptions
             {
                 Consent = TestData.Consent,
                 Language = language,
                 Portrait = new PortraitOptions { MaxSidePixels = 256 },
+                ChapterSeconds = chapterSeconds,
             }));
 
         var auto = Render(LanguageMode.Auto);
         Assert.Equal(Render(LanguageMode.None).Motion.Frames, auto.Motion.Frames);
         Assert.StartsWith("the sound (noise or music under the voice", auto.Mouth, StringComparison.Ordinal);
+
+        // In chapters of 3 s, each chapter is judged, cleaned and left to the sound on its own.
+        var chaptered = Render(LanguageMode.Auto, chapterSeconds: 3);
+        Assert.Equal(Render(LanguageMode.None, chapterSeconds: 3).Motion.Frames, chaptered.Motion.Frames);
+        Assert.StartsWith("the sound (noise or music under the voice", chaptered.Mouth, StringComparison.Ordinal);
+        Assert.EndsWith("the voice heard in 3 chapters of 3 s, each on its own", chaptered.Mouth, StringComparison.Ordinal);
+        Assert.NotEqual(auto.Motion.Frames, chaptered.Motion.Frames);
     }
 
     [Fact]
