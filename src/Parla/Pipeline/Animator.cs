@@ -362,15 +362,16 @@ public sealed class Animator
                 var first = chapters.Length == 1 ? null : chapters[0].SliceOf(voice, options.FramesPerSecond, frameCount);
                 var firstEarly = early;
                 early = null;
-                var firstMotion = Chapter(first ?? voice, firstEarly, chapters[0].FrameCount, options, progress, rendering, decoders, ct);
+                var firstMotion = Chapter(first ?? voice, firstEarly, chapters[0].FrameCount, options, progress, rendering, decoders, DecoderThreads, ct);
                 if (chapters.Length == 1) return new VoiceMotion(clip, frameCount, firstMotion.Feed, firstMotion.Owned);
 
                 // The later chapters are heard on the feed's thread, each with a seed of its own, and
-                // their frames drawn, so that none reports progress.
+                // their frames drawn, so that none reports progress; as many decoders as go on beside the
+                // renderer (one above 720p: two recognisers beside large frames' buffers would hold too much).
                 var drawn = new StrongBox<bool>(true);
-                var feed = new ChapteredFeed(chapters, options.FramesPerSecond, firstMotion, (k, stop) =>
+                var feed = new ChapteredFeed(chapters, options.FramesPerSecond, firstMotion, (k, beside, stop) =>
                     Chapter(chapters[k].SliceOf(voice, options.FramesPerSecond, frameCount), null, chapters[k].FrameCount,
-                        options with { Seed = MotionGenerator.DeriveSeed(options.Seed, ChapterSeedStream + k) }, null, drawn, null, stop), ct)
+                        options with { Seed = MotionGenerator.DeriveSeed(options.Seed, ChapterSeedStream + k) }, null, drawn, null, beside > 0 ? beside : DecoderThreads, stop), ct)
                 {
                     Mouth = string.Create(System.Globalization.CultureInfo.InvariantCulture,
                         $"{firstMotion.Feed.Mouth}; the voice heard in {chapters.Length} chapters of {(options.ChapterSeconds >= 60 ? $"{options.ChapterSeconds / 60:0.#} minutes" : $"{options.ChapterSeconds:0.#} s")}, each on its own"),
@@ -406,7 +407,7 @@ public sealed class Animator
         /// here (cleaned, or without a steady background) are returned to be released with the motion.
         /// </summary>
         private static (MotionFeed Feed, IDisposable? Owned) Chapter(AudioClip clip, EarlyFeatures? early, int frameCount, AnimateOptions options,
-            IProgress<PipelineProgress>? progress, StrongBox<bool> rendering, PreloadedDecoders? decoders, CancellationToken ct)
+            IProgress<PipelineProgress>? progress, StrongBox<bool> rendering, PreloadedDecoders? decoders, int decoderThreads, CancellationToken ct)
         {
             var made = new ClipsMade();
             try
@@ -453,7 +454,7 @@ public sealed class Animator
 
                 progress?.Report(new PipelineProgress("face", 0, 0));
                 progress?.Report(new PipelineProgress("motion", 0, 0));
-                return (Generate(clip, features, frameCount, options, loudOverQuietDb, progress, rendering, decoders, ct), made);
+                return (Generate(clip, features, frameCount, options, loudOverQuietDb, progress, rendering, decoders, decoderThreads, ct), made);
             }
             catch
             {
@@ -535,7 +536,7 @@ public sealed class Animator
     /// following the decoded prefix) when English is spoken, from the acoustic model otherwise.
     /// </summary>
     private static MotionFeed Generate(AudioClip clip, AudioFeatures features, int frameCount, AnimateOptions options, double loudOverQuietDb, IProgress<PipelineProgress>? progress,
-        StrongBox<bool> rendering, PreloadedDecoders? decoders, CancellationToken cancellationToken)
+        StrongBox<bool> rendering, PreloadedDecoders? decoders, int decoderThreads, CancellationToken cancellationToken)
     {
         var sung = VoiceCharacter.SoundsSung(features);
         var style = options.Style ?? (sung ? MotionStyle.Singing : MotionStyle.Neutral);
@@ -555,7 +556,7 @@ public sealed class Animator
         if (options.Language == LanguageMode.English || (options.Language == LanguageMode.Auto && !sung && !TooNoisyForPhones(loudOverQuietDb)))
         {
             // The longest wait on a long English voice: say how far it is, until frames are drawn.
-            var decoding = PhonemeAnalyzer.Start(clip, features, new PhonemeAnalysisOptions { ParallelPrefixVoiceSeconds = LanguageDecisionVoiceSeconds, DegreeOfParallelism = DecoderThreads }, cancellationToken,
+            var decoding = PhonemeAnalyzer.Start(clip, features, new PhonemeAnalysisOptions { ParallelPrefixVoiceSeconds = LanguageDecisionVoiceSeconds, DegreeOfParallelism = decoderThreads }, cancellationToken,
                 piecesDone: (done, total) =>
                 {
                     if (!Volatile.Read(ref rendering.Value)) progress?.Report(new PipelineProgress("phones", done, total));

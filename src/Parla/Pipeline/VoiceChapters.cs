@@ -110,10 +110,10 @@ internal sealed class ChapteredFeed : IMotionFeed
     /// <param name="chapters">The chapters (<see cref="VoiceChapters.Plan"/>), at least two.</param>
     /// <param name="framesPerSecond">The video's frame rate.</param>
     /// <param name="first">The first chapter's feed, and what it holds besides (its voice), released with it.</param>
-    /// <param name="prepare">Chapter k's feed (k ≥ 1) and what it holds, made on the feed's own thread.</param>
+    /// <param name="prepare">Chapter k's feed (k ≥ 1) and what it holds, made on the feed's own thread, given how many phone decoders go on beside the renderer (−1 if not told yet).</param>
     /// <param name="ct">Stops the chapters' preparation.</param>
     public ChapteredFeed(Chapter[] chapters, double framesPerSecond, (MotionFeed Feed, IDisposable? Owned) first,
-        Func<int, CancellationToken, (MotionFeed Feed, IDisposable? Owned)> prepare, CancellationToken ct)
+        Func<int, int, CancellationToken, (MotionFeed Feed, IDisposable? Owned)> prepare, CancellationToken ct)
     {
         _chapters = chapters;
         _framesPerSecond = framesPerSecond;
@@ -211,7 +211,7 @@ internal sealed class ChapteredFeed : IMotionFeed
     }
 
     /// <summary>Chapters 1, 2, … in turn: each once the one before is known whole and the one before that let go.</summary>
-    private void PrepareChapters(Func<int, CancellationToken, (MotionFeed Feed, IDisposable? Owned)> prepare)
+    private void PrepareChapters(Func<int, int, CancellationToken, (MotionFeed Feed, IDisposable? Owned)> prepare)
     {
         var stop = _stop.Token;
         try
@@ -219,6 +219,7 @@ internal sealed class ChapteredFeed : IMotionFeed
             for (var k = 1; k < _chapters.Length; k++)
             {
                 MotionFeed before;
+                int decoders;
                 lock (_gate)
                 {
                     using var wake = stop.Register(() => { lock (_gate) Monitor.PulseAll(_gate); });
@@ -234,13 +235,12 @@ internal sealed class ChapteredFeed : IMotionFeed
                 // Its phones decoded, its decoders gone: the next chapter's may load.
                 before.Complete();
                 stop.ThrowIfCancellationRequested();
-                var (feed, owned) = prepare(k, stop);
-                int decoders;
+                lock (_gate) decoders = _decodersBeside;
+                var (feed, owned) = prepare(k, decoders, stop);
                 lock (_gate)
                 {
                     _feeds[k] = feed;
                     _owned[k] = owned;
-                    decoders = _decodersBeside;
                     Monitor.PulseAll(_gate);
                 }
 

@@ -96,7 +96,7 @@ public sealed class VoiceChaptersTests
             return (new MotionFeed(new MotionTrack(25, frames)), new Released(() => { lock (held) held.Remove(k); }));
         }
 
-        using var feed = new ChapteredFeed(chapters, 25, Make(0), (k, _) => Make(k), CancellationToken.None);
+        using var feed = new ChapteredFeed(chapters, 25, Make(0), (k, _, _) => Make(k), CancellationToken.None);
         var seen = Enumerable.Range(0, 250).Select(i => feed.Frame(i)).ToArray();
         Assert.Equal(seen, feed.Complete().Frames);
         Assert.Equal(2, mostHeld);
@@ -121,7 +121,7 @@ public sealed class VoiceChaptersTests
     {
         var chapters = VoiceChapters.Plan(100, 25, chapterSeconds: 2);
         (MotionFeed, IDisposable?) First() => (new MotionFeed(new MotionTrack(25, new FaceState[chapters[0].FrameCount])), null);
-        using var feed = new ChapteredFeed(chapters, 25, First(), (k, _) => throw new InvalidDataException($"chapter {k}"), CancellationToken.None);
+        using var feed = new ChapteredFeed(chapters, 25, First(), (k, _, _) => throw new InvalidDataException($"chapter {k}"), CancellationToken.None);
         for (var i = 0; i < chapters[1].FirstFrame; i++) feed.Frame(i);
         var failure = Assert.Throws<InvalidDataException>(() => feed.Frame(chapters[1].FirstFrame));
         Assert.Equal("chapter 1", failure.Message);
