@@ -37,9 +37,21 @@ internal static partial class PocketSphinxNative
     [LibraryImport(PocketSphinx, EntryPoint = "ps_add_word", StringMarshalling = StringMarshalling.Utf8)]
     public static partial int AddWord(nint decoder, string word, string phones, int update);
 
-    /// <summary>ps_set_jsgf_string(ps, name, grammar): adds a grammar search; 0 on success.</summary>
-    [LibraryImport(PocketSphinx, EntryPoint = "ps_set_jsgf_string", StringMarshalling = StringMarshalling.Utf8)]
-    public static partial int SetJsgfString(nint decoder, string name, string grammar);
+    /// <summary>ps_set_fsg(ps, name, fsg): adds (or replaces) a finite-state grammar search, keeping its own reference to the grammar; 0 on success.</summary>
+    [LibraryImport(PocketSphinx, EntryPoint = "ps_set_fsg", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int SetFsg(nint decoder, string name, nint fsg);
+
+    /// <summary>ps_get_logmath(ps): the decoder's log tables (borrowed).</summary>
+    [LibraryImport(PocketSphinx, EntryPoint = "ps_get_logmath")]
+    public static partial nint GetLogMath(nint decoder);
+
+    /// <summary>fsg_model_read(file, lmath, lw): a finite-state grammar read from its text form, or 0 if it is not one.</summary>
+    [LibraryImport(SphinxBase, EntryPoint = "fsg_model_read")]
+    public static partial nint ReadFsg(nint file, nint logMath, float languageWeight);
+
+    /// <summary>fsg_model_free: drops a reference to a grammar.</summary>
+    [LibraryImport(SphinxBase, EntryPoint = "fsg_model_free")]
+    public static partial int FreeFsg(nint fsg);
 
     /// <summary>ps_set_search(ps, name): makes a search the active one; 0 on success.</summary>
     [LibraryImport(PocketSphinx, EntryPoint = "ps_set_search", StringMarshalling = StringMarshalling.Utf8)]
@@ -178,4 +190,8 @@ internal static partial class PocketSphinxNative
 
     [LibraryImport("libc.so.6", EntryPoint = "fclose")]
     public static partial int CloseFile(nint file);
+
+    /// <summary>fmemopen: a C stream over <paramref name="size"/> bytes of memory.</summary>
+    [LibraryImport("libc.so.6", EntryPoint = "fmemopen", StringMarshalling = StringMarshalling.Utf8)]
+    public static unsafe partial nint OpenMemory(void* buffer, nuint size, string mode);
 }
