@@ -8,21 +8,21 @@ public sealed class VoiceChaptersTests
 {
     [Theory]
     [InlineData(1)]
-    [InlineData(14_999)]
-    [InlineData(15_000)]
+    [InlineData(7_499)]
+    [InlineData(7_500)]
     public void AVoiceUpToAChapterLong_IsOneChapter(int frames)
     {
         Assert.Equal([new Chapter(0, frames)], VoiceChapters.Plan(frames, 25));
     }
 
     [Theory]
-    [InlineData(15_001, 25)]
+    [InlineData(7_501, 25)]
     [InlineData(90_000, 25)]
     [InlineData(100_123, 30)]
     public void ALongerVoice_IsChaptersThatTileIt_NeighboursSharingASecond(int frames, double fps)
     {
         var chapters = VoiceChapters.Plan(frames, fps);
-        var length = (int)(600 * fps);
+        var length = (int)(VoiceChapters.ChapterSeconds * fps);
         Assert.Equal((frames + length - 1) / length, chapters.Length);
         Assert.Equal(0, chapters[0].FirstFrame);
         Assert.Equal(frames, chapters[^1].EndFrame);
