@@ -331,7 +331,7 @@ public sealed class Animator
             EarlyFeatures? early = null;
             var firstChapterSamples = VoiceChapters.FirstChapterSamples(options.FramesPerSecond, AudioDecoder.DefaultSampleRateHz, options.ChapterSeconds);
             Action<DecodingVoice>? analyseWhileDecoding = options.MotionInPath is null
-                ? voice => early = EarlyFeatures.Start(new ArrivingPrefix(voice, firstChapterSamples), firstChapterSamples, ct)
+                ? voice => early = EarlyFeatures.Start(voice, firstChapterSamples, ct)
                 : null;
             try
             {
@@ -490,16 +490,16 @@ public sealed class Animator
         private readonly Task<AudioFeatures> _analysis;
         private readonly int _limit;
 
-        private EarlyFeatures(IArrivingSamples voice, int limit, CancellationToken ct)
+        private EarlyFeatures(DecodingVoice voice, int limit, CancellationToken ct)
         {
             _limit = limit;
             _stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var token = _stop.Token;
-            _analysis = Task.Factory.StartNew(() => AudioAnalyzer.AnalyzeWhileDecoding(voice, ct: token), token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            _analysis = Task.Factory.StartNew(() => AudioAnalyzer.AnalyzeWhileDecoding(new ArrivingPrefix(voice, limit), ct: token), token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         }
 
         /// <summary>Features of <paramref name="voice"/>'s first <paramref name="limit"/> samples (all of it, if shorter).</summary>
-        public static EarlyFeatures Start(IArrivingSamples voice, int limit, CancellationToken ct) => new(voice, limit, ct);
+        public static EarlyFeatures Start(DecodingVoice voice, int limit, CancellationToken ct) => new(voice, limit, ct);
 
         /// <summary>Whether they are those of a voice of <paramref name="samples"/> from the start: it fits within their limit.</summary>
         public bool Covered(int samples) => samples <= _limit;
