@@ -98,14 +98,15 @@ public static class AudioDecoder
         using (process)
         {
             // stderr is drained on its own task: a full stderr pipe would block ffmpeg while we wait on stdout.
-            var stderrTask = process.StandardError.ReadToEndAsync(CancellationToken.None);
+            var containerSeconds = new TaskCompletionSource<double?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var stderrTask = ReadLogAsync(process.StandardError, containerSeconds);
             SafeFileHandle? file = null;
             DecodingVoice? voice = null;
             long samples;
             try
             {
                 file = NewTemporaryFile(temporaryFolder);
-                if (whileDecoding is not null) whileDecoding(voice = new DecodingVoice(file, sampleRateHz));
+                if (whileDecoding is not null) whileDecoding(voice = new DecodingVoice(file, sampleRateHz, containerSeconds.Task));
                 using var registration = ct.Register(static state => TryKill((Process)state!), process);
                 samples = CopyToFile(process.StandardOutput.BaseStream, file, temporaryFolder, ct, arrived: voice is null ? null : voice.Arrived);
                 process.WaitForExit();
@@ -155,7 +156,11 @@ public static class AudioDecoder
     /// </summary>
     internal static IReadOnlyList<string> BuildArguments(string path, int sampleRateHz, double gainDb = 0) =>
     [
-        "-v", "error",
+        // Each line marked with its level: the errors are what a failure says (ReadLogAsync), the input's
+        // description gives the container's duration before the decoding starts.
+        "-loglevel", "level+info",
+        "-hide_banner",
+        "-nostats",
         "-nostdin",
         "-i", path,
         "-vn",
@@ -166,7 +171,57 @@ public static class AudioDecoder
         "-",
     ];
 
-    /// <summary>Turns ffmpeg's exit status and stderr into the exception a user can act on.</summary>
+    /// <summary>
+    /// Reads ffmpeg's log (<see cref="BuildArguments"/>) to its end and returns its errors (the lines of
+    /// level error and worse, unmarked); hands <paramref name="containerSeconds"/> the input's duration as
+    /// its container gives it (an estimate for some formats), or null if it gives none, once it is read.
+    /// </summary>
+    internal static async Task<string> ReadLogAsync(TextReader log, TaskCompletionSource<double?> containerSeconds)
+    {
+        var errors = new StringBuilder();
+        try
+        {
+            while (await log.ReadLineAsync().ConfigureAwait(false) is { } line)
+            {
+                if (line.StartsWith("[error] ", StringComparison.Ordinal) || line.StartsWith("[fatal] ", StringComparison.Ordinal) || line.StartsWith("[panic] ", StringComparison.Ordinal))
+                {
+                    errors.AppendLine(line[(line.IndexOf(']', StringComparison.Ordinal) + 2)..]);
+                }
+                else if (line.StartsWith("[info]   Duration: ", StringComparison.Ordinal))
+                {
+                    containerSeconds.TrySetResult(ParseDuration(line.AsSpan("[info]   Duration: ".Length)));
+                }
+                else if (line.StartsWith("[info] Stream mapping:", StringComparison.Ordinal) || line.StartsWith("[info] Output #", StringComparison.Ordinal))
+                {
+                    containerSeconds.TrySetResult(null);
+                }
+            }
+        }
+        finally
+        {
+            containerSeconds.TrySetResult(null);
+        }
+
+        return errors.ToString();
+    }
+
+    /// <summary>ffmpeg's "HH:MM:SS.ss, start: …" as seconds; null for "N/A" or anything else.</summary>
+    private static double? ParseDuration(ReadOnlySpan<char> text)
+    {
+        var end = text.IndexOf(',');
+        var parts = (end < 0 ? text : text[..end]).ToString().Split(':');
+        if (parts.Length != 3
+            || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var hours)
+            || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var minutes)
+            || !double.TryParse(parts[2], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds))
+        {
+            return null;
+        }
+
+        return (hours * 3600.0) + (minutes * 60.0) + seconds;
+    }
+
+    /// <summary>Turns ffmpeg's exit status and errors into the exception a user can act on.</summary>
     internal static ParlaException DescribeFailure(string path, int exitCode, string stderr)
     {
         var firstLine = FirstLine(stderr);

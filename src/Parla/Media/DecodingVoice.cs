@@ -33,13 +33,26 @@ internal sealed class DecodingVoice : IArrivingSamples
     private int? _length;
     private bool _failed;
 
-    public DecodingVoice(SafeFileHandle file, int sampleRateHz)
+    private readonly Task<double?> _containerSeconds;
+
+    public DecodingVoice(SafeFileHandle file, int sampleRateHz, Task<double?>? containerSeconds = null)
     {
         _view = AudioClip.Viewing(file, sampleRateHz);
         SampleRateHz = sampleRateHz;
+        _containerSeconds = containerSeconds ?? Task.FromResult<double?>(null);
     }
 
     public int SampleRateHz { get; }
+
+    /// <summary>
+    /// How long the voice lasts as its container says (ffmpeg reads it before it decodes; for some
+    /// formats an estimate from the bit rate), or null where it does not say: waits for ffmpeg to say.
+    /// </summary>
+    public double? ContainerSeconds(CancellationToken ct)
+    {
+        Task.WaitAny([_containerSeconds], ct);
+        return _containerSeconds.Result;
+    }
 
     /// <summary>The decoder wrote samples up to <paramref name="samples"/>.</summary>
     public void Arrived(long samples)
@@ -88,6 +101,9 @@ internal sealed class DecodingVoice : IArrivingSamples
     }
 
     public void CopyTo(int start, Span<float> destination) => _view.CopyTo(start, destination);
+
+    /// <summary>The first <paramref name="length"/> samples, arrived (<see cref="WaitFor"/>), as a clip that must not outlive the decoded clip.</summary>
+    public AudioClip Prefix(int length) => _view.Slice(0, length);
 }
 
 /// <summary>

@@ -263,8 +263,40 @@ public sealed class AudioDecoderTests : IDisposable
         var arguments = AudioDecoder.BuildArguments("/in/a b.m4a", 22050);
 
         Assert.Equal(
-            ["-v", "error", "-nostdin", "-i", "/in/a b.m4a", "-vn", "-ac", "1", "-ar", "22050", "-f", "s16le", "-"],
+            ["-loglevel", "level+info", "-hide_banner", "-nostats", "-nostdin", "-i", "/in/a b.m4a", "-vn", "-ac", "1", "-ar", "22050", "-f", "s16le", "-"],
             arguments);
+    }
+
+    [Fact]
+    public async Task ReadLog_KeepsTheErrorsUnmarked_AndGivesTheContainersDuration()
+    {
+        const string log = "[info] Input #0, mp3, from 'x.mp3':\n[info]   Duration: 01:02:03.50, start: 0.025057, bitrate: 128 kb/s\n"
+            + "[error] x.mp3: Header missing\n[info] Stream mapping:\n[warning] a warning\n[fatal] broken\n[info] size=  18750kB\n";
+        var seconds = new TaskCompletionSource<double?>();
+        var errors = await AudioDecoder.ReadLogAsync(new StringReader(log), seconds);
+        Assert.Equal(["x.mp3: Header missing", "broken"], errors.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(3723.5, await seconds.Task);
+    }
+
+    [Theory]
+    [InlineData("[info] Input #0, wav, from 'x.wav':\n[info]   Duration: N/A, bitrate: N/A\n[info] Stream mapping:\n")]
+    [InlineData("[info] Input #0, wav, from 'x.wav':\n[info] Stream mapping:\n[info]   Duration: 00:00:01.00, start: 0\n")]
+    [InlineData("[error] x.wav: Invalid data found when processing input\n")]
+    public async Task ReadLog_GivesNoDuration_WhereTheContainerSaysNoneBeforeTheDecoding(string log)
+    {
+        var seconds = new TaskCompletionSource<double?>();
+        await AudioDecoder.ReadLogAsync(new StringReader(log), seconds);
+        Assert.Null(await seconds.Task);
+    }
+
+    [Fact]
+    public void AVoiceBeingDecoded_SaysHowLongItsContainerSaysItIs()
+    {
+        var path = Path.Combine(TestData.Root, "..", "..", "demo", "voice.flac");
+        double? said = null;
+        using var clip = AudioDecoder.Decode(path, 16000, 0, CancellationToken.None, voice => said = voice.ContainerSeconds(CancellationToken.None));
+        Assert.NotNull(said);
+        Assert.InRange(said.Value, clip.DurationSeconds - 0.01, clip.DurationSeconds + 0.01);
     }
 
     [Theory]
