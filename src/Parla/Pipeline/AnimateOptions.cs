@@ -58,6 +58,9 @@ public sealed record AnimateOptions
     /// <summary>A longer voice is heard in chapters of this length (<see cref="VoiceChapters"/>); shorter in tests.</summary>
     internal double ChapterSeconds { get; init; } = VoiceChapters.ChapterSeconds;
 
+    /// <summary>A longer voice's first chapter is this long, or as long as the others if they are shorter (<see cref="VoiceChapters"/>); shorter in tests.</summary>
+    internal double FirstChapterSeconds { get; init; } = VoiceChapters.FirstChapterSeconds;
+
     /// <summary>Every problem with these options, as messages for the user; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {

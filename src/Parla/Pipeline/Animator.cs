@@ -24,6 +24,9 @@ public sealed record AnimateResult(string OutputPath, int FrameCount, int Width,
 
     /// <summary>Things the user should know (an uncertain face fit), one sentence each.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    /// <summary>Whether a long voice's first chapter was heard, and its frames drawn, while the rest of the voice was still decoding.</summary>
+    internal bool HeardWhileDecoding { get; init; }
 }
 
 /// <summary>
@@ -110,12 +113,14 @@ public sealed class Animator
                 if (!WaitsForDecodersToLetGo(width, height)) warmed = WarmUp(renderer, stamp, FrameStreamer.FromBackground(background, stampWhole), changing);
                 voiceMotion = moving.GetAwaiter().GetResult();
                 feed = voiceMotion.Feed;
-                frameCount = voiceMotion.FrameCount;
+                var motion = voiceMotion;
                 feed.SetDecodersBesideRenderer(DecodersBeside(width, height), WaitsForDecodersToLetGo(width, height), cancellationToken);
                 cancellationToken.ThrowIfCancellationRequested();
                 // Frames differ from the portrait only inside the renderer's moving bounds: only that region
                 // is re-rendered and re-converted per frame.
-                FrameStreamer.Stream(frameCount, width, height,
+                // A long voice still decoding gives its first chapter's frames before its length is known.
+                var known = motion.FrameCountIfKnown;
+                FrameStreamer.Stream(known ?? motion.FramesKnown, width, height,
                     (i, destination) =>
                     {
                         renderer.RenderMoving(feed.Frame(i, cancellationToken), destination);
@@ -129,13 +134,15 @@ public sealed class Animator
                             Volatile.Write(ref rendering.Value, true);
                         }
 
-                        progress?.Report(new PipelineProgress("render", n, frameCount));
+                        if (motion.FrameCountIfKnown is { } total) progress?.Report(new PipelineProgress("render", n, total));
                     }),
-                    cancellationToken, background: background, changing: changing, overBackground: stampWhole, firstDrawing: warmed);
+                    cancellationToken, background: background, changing: changing, overBackground: stampWhole, firstDrawing: warmed,
+                    allFrames: known is null ? () => motion.FrameCount(cancellationToken) : null);
+                frameCount = motion.FrameCount(cancellationToken);
                 encoder.Complete();
             }
 
-            return Finish(request, portrait, feed, frameCount, claims, stamp, clock, firstFrameSeconds, progress);
+            return Finish(request, portrait, feed, frameCount, claims, stamp, clock, firstFrameSeconds, progress) with { HeardWhileDecoding = voiceMotion.HeardWhileDecoding };
         }
         catch when (voiceMotion is null)
         {
@@ -310,45 +317,123 @@ public sealed class Animator
     /// <summary>
     /// The voice and the motion made from it, and what the motion holds besides (a voice cleaned of its
     /// noise, or of its steady background); the voices outlive the feed, whose phone decoding reads them.
+    /// A long compressed voice may still be decoding (its first chapter heard while the rest decodes):
+    /// its length, and so the video's, is known once it is decoded.
     /// </summary>
-    private sealed class VoiceMotion(AudioClip clip, int frameCount, IMotionFeed feed, IDisposable? owned) : IDisposable
+    private sealed class VoiceMotion : IDisposable
     {
-        public int FrameCount => frameCount;
+        private readonly Task<AudioClip> _voice;
+        private readonly double _framesPerSecond;
+        private readonly IDisposable? _owned;
+        private readonly CancellationTokenSource? _decodingStop;
+        private int _frameCount;
 
-        public IMotionFeed Feed => feed;
+        private VoiceMotion(Task<AudioClip> voice, int framesKnown, double framesPerSecond, IMotionFeed feed, IDisposable? owned, CancellationTokenSource? decodingStop)
+        {
+            _voice = voice;
+            FramesKnown = framesKnown;
+            _framesPerSecond = framesPerSecond;
+            Feed = feed;
+            _owned = owned;
+            _decodingStop = decodingStop;
+        }
+
+        /// <summary>A voice decoded whole.</summary>
+        private VoiceMotion(AudioClip voice, double framesPerSecond, IMotionFeed feed, IDisposable? owned)
+            : this(Task.FromResult(voice), FramesOf(voice, framesPerSecond), framesPerSecond, feed, owned, null)
+        {
+            _frameCount = FramesKnown;
+        }
+
+        public IMotionFeed Feed { get; }
+
+        /// <summary>Whether the motion began before the voice was decoded whole (a long voice's first chapter heard while the rest decoded).</summary>
+        public bool HeardWhileDecoding => _decodingStop is not null;
+
+        /// <summary>How many frames the video has at least (the first chapter's, for a voice still decoding).</summary>
+        public int FramesKnown { get; }
+
+        /// <summary>The video's frames, once the voice is decoded whole; else null.</summary>
+        public int? FrameCountIfKnown
+        {
+            get
+            {
+                if (_frameCount == 0 && _voice.IsCompletedSuccessfully) _frameCount = FramesOf(_voice.Result, _framesPerSecond);
+                return _frameCount > 0 ? _frameCount : null;
+            }
+        }
+
+        /// <summary>The video's frames (waiting for the voice to be decoded whole; throws what its decoding threw).</summary>
+        public int FrameCount(CancellationToken ct) => FramesOf(Decoded(_voice, ct), _framesPerSecond);
 
         /// <summary>Reads the voice and starts its motion (a given track, or one generated from the voice, chapter by chapter if it is long).</summary>
         public static VoiceMotion Prepare(AnimateRequest request, IProgress<PipelineProgress>? progress, StrongBox<bool> rendering, CancellationToken ct)
         {
             var options = request.Options;
+            var fps = options.FramesPerSecond;
             // The phone decoders load while the voice is read and analysed, not after.
             var decoders = options.MotionInPath is null && options.Language != LanguageMode.None ? PreloadedDecoders.Start(DecoderThreads) : null;
-            AudioClip? clip = null;
+            var lengths = VoiceChapters.Lengths(fps, options.ChapterSeconds, options.FirstChapterSeconds);
+            var sampleRate = AudioDecoder.DefaultSampleRateHz;
+            var oneChapter = VoiceChapters.SampleAt(lengths.Rest, fps, sampleRate);
+            var firstChapter = VoiceChapters.FirstChapterSamples(lengths, fps, sampleRate);
             // The voice's features are computed while ffmpeg decodes it (ten minutes of MP3 take 0.6 s to
-            // decode, in which a core was idle), and again while a quiet one is decoded raised; kept unless
-            // the voice is then cleaned. Only its first chapter's: a longer voice's other chapters are
-            // heard later, each on its own.
+            // decode, in which a core was idle), and again while a quiet one is decoded raised: those of
+            // a voice of one chapter whole, or, where the voice's container says it is longer, those of
+            // its first chapter. They are kept if they are a chapter's and it is not cleaned.
             EarlyFeatures? early = null;
-            var firstChapterSamples = VoiceChapters.FirstChapterSamples(options.FramesPerSecond, AudioDecoder.DefaultSampleRateHz, options.ChapterSeconds);
+            // A long voice's container says it is long before it is decoded.
+            var saysLong = false;
+            var arriving = new TaskCompletionSource<DecodingVoice>(TaskCreationOptions.RunContinuationsAsynchronously);
             Action<DecodingVoice>? analyseWhileDecoding = options.MotionInPath is null
-                ? voice => early = EarlyFeatures.Start(voice, firstChapterSamples, ct)
+                ? voice =>
+                {
+                    saysLong = voice.ContainerSeconds(ct) is { } seconds && seconds >= VoiceChapters.ChapteredFrom(lengths, fps, sampleRate) / (double)sampleRate;
+                    early = EarlyFeatures.Start(voice, saysLong ? firstChapter : oneChapter, ct);
+                    arriving.TrySetResult(voice);
+                }
                 : null;
+
+            // The decoding goes on on a thread of its own, so that a long voice's first chapter can be
+            // heard before the rest of it is decoded; stopped if what waits for it fails.
+            var decodingStop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var stopOwned = true;
+            Task<AudioClip>? decoding = null;
+            AudioClip? clip = null;
+            (MotionFeed Feed, IDisposable? Owned)? firstMotion = null;
             try
             {
                 progress?.Report(new PipelineProgress("voice", 0, 0));
-                clip = AudioDecoder.Decode(request.AudioPath, AudioDecoder.DefaultSampleRateHz, gainDb: 0, ct, analyseWhileDecoding);
-                var frameCount = Math.Max(1, (int)Math.Ceiling(clip.DurationSeconds * options.FramesPerSecond - 1e-6));
+                decoding = Task.Factory.StartNew(() => AudioDecoder.Decode(request.AudioPath, sampleRate, gainDb: 0, decodingStop.Token, analyseWhileDecoding),
+                    decodingStop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+                if (analyseWhileDecoding is not null && Task.WaitAny([arriving.Task, decoding], ct) == 0 && saysLong
+                    && LongAndLoudWhileDecoding(arriving.Task.Result, firstChapter, ct) is { } first)
+                {
+                    // Heard while the rest decodes: the chapters after it wait for the voice's length.
+                    var whole = decoding;
+                    firstMotion = FirstChapter(first, int.MaxValue);
+                    var chaptered = Chaptered(stop => VoiceChapters.Plan(FramesOf(Decoded(whole, stop), fps), lengths, heardAsLong: true),
+                        chapter => chapter.SliceOf(whole.Result, fps, FramesOf(whole.Result, fps)));
+                    stopOwned = false;
+                    return new VoiceMotion(whole, lengths.First, fps, chaptered, null, decodingStop);
+                }
+
+                clip = decoding.GetAwaiter().GetResult();
+                var frameCount = FramesOf(clip, fps);
                 // A given track is read before the slow stages, so that a bad file fails fast.
                 if (options.MotionInPath is not null)
                 {
                     var given = MotionJson.Load(options.MotionInPath);
                     progress?.Report(new PipelineProgress("face", 0, 0));
                     progress?.Report(new PipelineProgress("motion", 0, 0));
-                    return new VoiceMotion(clip, frameCount, new MotionFeed(Fit(given, frameCount, options)) { Mouth = "the given track (--motion-in)" }, null);
+                    return new VoiceMotion(clip, fps, new MotionFeed(Fit(given, frameCount, options)) { Mouth = "the given track (--motion-in)" }, null);
                 }
 
-                // A quiet voice is decoded again, raised (Loudness), before anything listens to it.
-                if (Loudness.GainFor(clip, ct) is var gainDb and > 0)
+                // A quiet voice is decoded again, raised (Loudness), before anything listens to it: a
+                // voice heard in chapters is taken as it is if its first chapter is loud enough.
+                var chapters = VoiceChapters.Plan(frameCount, lengths, saysLong);
+                if ((chapters.Length == 1 || Loudness.GainFor(chapters[0].SliceOf(clip, fps, frameCount), ct) > 0)
+                    && Loudness.GainFor(clip, ct) is var gainDb and > 0)
                 {
                     early?.Discard();
                     early = null;
@@ -357,30 +442,40 @@ public sealed class Animator
                     clip = raised;
                 }
 
-                var chapters = VoiceChapters.Plan(frameCount, options.FramesPerSecond, options.ChapterSeconds);
                 var voice = clip;
-                var first = chapters.Length == 1 ? null : chapters[0].SliceOf(voice, options.FramesPerSecond, frameCount);
-                var firstEarly = early;
-                early = null;
-                var firstMotion = Chapter(first ?? voice, firstEarly, chapters[0].FrameCount, options, progress, rendering, decoders, DecoderThreads, ct);
-                if (chapters.Length == 1) return new VoiceMotion(clip, frameCount, firstMotion.Feed, firstMotion.Owned);
-
-                // The later chapters are heard on the feed's thread, each with a seed of its own, and
-                // their frames drawn, so that none reports progress; as many decoders as go on beside the
-                // renderer (one above 720p: two recognisers beside large frames' buffers would hold too much).
-                var drawn = new StrongBox<bool>(true);
-                var feed = new ChapteredFeed(chapters, options.FramesPerSecond, firstMotion, (k, beside, stop) =>
-                    Chapter(chapters[k].SliceOf(voice, options.FramesPerSecond, frameCount), null, chapters[k].FrameCount,
-                        options with { Seed = MotionGenerator.DeriveSeed(options.Seed, ChapterSeedStream + k) }, null, drawn, null, beside > 0 ? beside : DecoderThreads, stop), ct)
+                if (chapters.Length == 1)
                 {
-                    Mouth = string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                        $"{firstMotion.Feed.Mouth}; the voice heard in {chapters.Length} chapters of {(options.ChapterSeconds >= 60 ? $"{options.ChapterSeconds / 60:0.#} minutes" : $"{options.ChapterSeconds:0.#} s")}, each on its own"),
-                };
-                return new VoiceMotion(clip, frameCount, feed, null);
+                    var (feed, owned) = Chapter(voice, TakeEarly(voice.Length, voice.Length), frameCount, options, progress, rendering, decoders, DecoderThreads, ct);
+                    return new VoiceMotion(clip, fps, feed, owned);
+                }
+
+                firstMotion = FirstChapter(chapters[0].SliceOf(voice, fps, frameCount), voice.Length);
+                return new VoiceMotion(clip, fps, Chaptered(_ => chapters, chapter => chapter.SliceOf(voice, fps, frameCount)), null);
             }
             catch
             {
+                // The motion lets go of the voice's file before the decoding (if it still runs) is
+                // stopped and its clip released.
+                if (firstMotion is { } made)
+                {
+                    made.Feed.Dispose();
+                    made.Owned?.Dispose();
+                }
+
                 early?.Discard();
+                if (clip is null && decoding is not null)
+                {
+                    decodingStop.Cancel();
+                    try
+                    {
+                        clip = decoding.GetAwaiter().GetResult();
+                    }
+                    catch
+                    {
+                        // Stopped, or failed: the error reported is the one that brought us here, or the decoding's own.
+                    }
+                }
+
                 clip?.Dispose();
                 throw;
             }
@@ -388,14 +483,85 @@ public sealed class Animator
             {
                 // The decoding took what it needed; the rest would hold 100 MB each behind the frames.
                 decoders?.Dispose();
+                if (stopOwned) decodingStop.Dispose();
             }
+
+            // The features computed while the voice decoded, taken if they are those of its first samples (else let go).
+            EarlyFeatures? TakeEarly(int samples, int voiceSamples)
+            {
+                var taken = early;
+                early = null;
+                if (taken is null || taken.Describe(samples, voiceSamples)) return taken;
+                taken.Discard();
+                return null;
+            }
+
+            // A long voice's first chapter (its samples; the voice has voiceSamples, or more than the early features go if unknown).
+            (MotionFeed Feed, IDisposable? Owned) FirstChapter(AudioClip first, int voiceSamples) =>
+                Chapter(first, TakeEarly(first.Length, voiceSamples), lengths.First, options, progress, rendering, decoders, DecoderThreads, ct);
+
+            // The chapters after the first are heard on the feed's thread, each with a seed of its own, and
+            // their frames drawn, so that none reports progress; as many decoders as go on beside the
+            // renderer (one above 720p: two recognisers beside large frames' buffers would hold too much).
+            ChapteredFeed Chaptered(Func<CancellationToken, Chapter[]> plan, Func<Chapter, AudioClip> voiceOf)
+            {
+                var drawn = new StrongBox<bool>(true);
+                var firstMouth = firstMotion!.Value.Feed.Mouth;
+                var chapterLength = Seconds(options.ChapterSeconds);
+                return new ChapteredFeed(lengths, fps, firstMotion.Value, plan, (k, chapter, beside, stop) =>
+                    Chapter(voiceOf(chapter), null, chapter.FrameCount, options with { Seed = MotionGenerator.DeriveSeed(options.Seed, ChapterSeedStream + k) },
+                        null, drawn, null, beside > 0 ? beside : DecoderThreads, stop), ct)
+                {
+                    DescribeMouth = count => lengths.First == lengths.Rest
+                        ? $"{firstMouth}; the voice heard in {count} chapters of {chapterLength}, each on its own"
+                        : $"{firstMouth}; the voice heard in {count} chapters (the first of {Seconds(options.FirstChapterSeconds)}, the others of {chapterLength}), each on its own",
+                };
+            }
+        }
+
+        /// <summary>A chapter's length in words: "5 minutes", "a minute", "8 s".</summary>
+        private static string Seconds(double seconds) => seconds == 60 ? "a minute" : string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{(seconds >= 60 ? $"{seconds / 60:0.#} minutes" : $"{seconds:0.#} s")}");
+
+        /// <summary>Video frames for a voice: as many as it lasts, the last one partly.</summary>
+        private static int FramesOf(AudioClip voice, double framesPerSecond) =>
+            Math.Max(1, (int)Math.Ceiling(voice.DurationSeconds * framesPerSecond - 1e-6));
+
+        /// <summary>The decoded voice (waiting for it; throws what its decoding threw).</summary>
+        private static AudioClip Decoded(Task<AudioClip> decoding, CancellationToken ct)
+        {
+            Task.WaitAny([decoding], ct);
+            return decoding.GetAwaiter().GetResult();
+        }
+
+        /// <summary>
+        /// The first <paramref name="firstChapter"/> samples of a voice still decoding, once they and a
+        /// second more have arrived (its container may say more than it holds), if they are loud enough
+        /// as they are (<see cref="Loudness"/>); else null, and the voice is heard once it is decoded.
+        /// </summary>
+        private static AudioClip? LongAndLoudWhileDecoding(DecodingVoice voice, int firstChapter, CancellationToken ct)
+        {
+            var needed = firstChapter + (long)voice.SampleRateHz;
+            if (voice.WaitFor(needed, ct) is { } length && length < needed) return null;
+            var first = voice.Prefix(firstChapter);
+            return Loudness.GainFor(first, ct) > 0 ? null : first;
         }
 
         public void Dispose()
         {
-            feed.Dispose();
-            owned?.Dispose();
-            clip.Dispose();
+            Feed.Dispose();
+            _owned?.Dispose();
+            if (!_voice.IsCompleted) _decodingStop?.Cancel();
+            try
+            {
+                Decoded(_voice, CancellationToken.None).Dispose();
+            }
+            catch (Exception) when (_decodingStop is not null)
+            {
+                // A decoding that failed, or was stopped, behind the frames: its error was the run's.
+            }
+
+            _decodingStop?.Dispose();
         }
 
         /// <summary>Where chapters' seeds are drawn from (<see cref="MotionGenerator.DeriveSeed"/>): past the models' own streams.</summary>
@@ -403,8 +569,9 @@ public sealed class Animator
 
         /// <summary>
         /// A voice, or one chapter of it, heard as a voice of its own: cleaned if it is noisy, its features
-        /// (those computed while it decoded, if they are still its own), then its motion. The voices made
-        /// here (cleaned, or without a steady background) are returned to be released with the motion.
+        /// (<paramref name="early"/>, if given: this clip's, computed while it decoded, and kept unless it is
+        /// cleaned), then its motion. The voices made here (cleaned, or without a steady background) are
+        /// returned to be released with the motion.
         /// </summary>
         private static (MotionFeed Feed, IDisposable? Owned) Chapter(AudioClip clip, EarlyFeatures? early, int frameCount, AnimateOptions options,
             IProgress<PipelineProgress>? progress, StrongBox<bool> rendering, PreloadedDecoders? decoders, int decoderThreads, CancellationToken ct)
@@ -423,15 +590,13 @@ public sealed class Animator
                 }
 
                 AudioFeatures features;
-                if (early is not null && early.Covered(clip.Length))
+                if (early is not null)
                 {
                     features = early.Result();
                     early = null;
                 }
                 else
                 {
-                    early?.Discard();
-                    early = null;
                     features = AudioAnalyzer.Analyze(clip, ct: ct);
                 }
 
@@ -501,8 +666,8 @@ public sealed class Animator
         /// <summary>Features of <paramref name="voice"/>'s first <paramref name="limit"/> samples (all of it, if shorter).</summary>
         public static EarlyFeatures Start(DecodingVoice voice, int limit, CancellationToken ct) => new(voice, limit, ct);
 
-        /// <summary>Whether they are those of a voice of <paramref name="samples"/> from the start: it fits within their limit.</summary>
-        public bool Covered(int samples) => samples <= _limit;
+        /// <summary>Whether they are those of the voice's first <paramref name="samples"/>, given that it has <paramref name="voiceSamples"/>.</summary>
+        public bool Describe(int samples, int voiceSamples) => samples == Math.Min(voiceSamples, _limit);
 
         /// <summary>The features (waiting for the last of them).</summary>
         public AudioFeatures Result()

@@ -63,11 +63,14 @@ public static class FrameStreamer
     /// draw inside <paramref name="changing"/>, and only that region is converted again for each frame.
     /// Without it, <paramref name="render"/> draws whole frames. <paramref name="firstDrawing"/>, where
     /// given, is such a frame buffer made ahead by the caller (who disposes it): the first drawing to
-    /// need a buffer takes it, before any is made.
+    /// need a buffer takes it, before any is made. Where <paramref name="allFrames"/> is given,
+    /// <paramref name="frameCount"/> is only how many frames there are at least: the whole count is asked
+    /// of it (once; it may wait) when the next batch would go past them.
     /// </remarks>
     public static void Stream(int frameCount, int width, int height, RenderFrame render, IFrameSink sink,
         int degreeOfParallelism, IProgress<int>? framesDone = null, CancellationToken cancellationToken = default,
-        Frame? background = null, PixelRect? changing = null, Action<Frame>? overBackground = null, Frame? firstDrawing = null)
+        Frame? background = null, PixelRect? changing = null, Action<Frame>? overBackground = null, Frame? firstDrawing = null,
+        Func<int>? allFrames = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(degreeOfParallelism, 1);
         if (background is not null && (background.Width != width || background.Height != height))
@@ -98,28 +101,44 @@ public static class FrameStreamer
                 MaxDegreeOfParallelism = Math.Min(degreeOfParallelism, batchSize),
                 CancellationToken = cancellationToken,
             };
-            for (int start = 0, b = 0; start < frameCount; start += batchSize, b ^= 1)
+            for (int start = 0, b = 0; ; start += batchSize, b ^= 1)
             {
+                if (allFrames is not null && start + batchSize > frameCount)
+                {
+                    frameCount = allFrames();
+                    allFrames = null;
+                }
+
+                if (start >= frameCount) break;
                 var count = Math.Min(batchSize, frameCount - start);
                 if (start > 0 && (start + count) / FramesBetweenCollections > start / FramesBetweenCollections)
                     GC.Collect();
                 var wire = prepared[b] ??= Enumerable.Range(0, batchSize).Select(_ => new byte[sink.PreparedLength]).ToArray();
                 var ready = primed[b];
                 var first = start;
-                Parallel.For(0, count, parallel, i =>
+                try
                 {
-                    var frame = Rent(drawing, width, height, background, overBackground);
-                    try
+                    Parallel.For(0, count, parallel, i =>
                     {
-                        render(first + i, frame);
-                        sink.Prepare(frame, wire[i], ready[i] ? region : full);
-                        ready[i] = true;
-                    }
-                    finally
-                    {
-                        drawing.Add(frame);
-                    }
-                });
+                        var frame = Rent(drawing, width, height, background, overBackground);
+                        try
+                        {
+                            render(first + i, frame);
+                            sink.Prepare(frame, wire[i], ready[i] ? region : full);
+                            ready[i] = true;
+                        }
+                        finally
+                        {
+                            drawing.Add(frame);
+                        }
+                    });
+                }
+                catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+                {
+                    // What failed a frame (a voice whose decoding failed behind the frames, a chapter's
+                    // motion) is what the caller reports, not the loop's wrapper of it.
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+                }
                 writing?.GetAwaiter().GetResult();
                 writing = Task.Run(() =>
                 {

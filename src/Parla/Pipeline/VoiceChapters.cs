@@ -18,51 +18,88 @@ internal readonly record struct Chapter(int FirstFrame, int EndFrame)
 }
 
 /// <summary>
-/// A long voice is heard in chapters of <see cref="ChapterSeconds"/>, each as a voice of its own (its
-/// features, its statistics, its phones, its motion), one after the other behind the renderer, so
-/// that neither the memory nor the wait for the first frame grows with the voice's length: what a
-/// voice's motion holds (its features and tracks at 100 frames a second, its phones) grows by about
-/// 1 MB a minute, and its features came before the first frame. Neighbouring chapters share
-/// <see cref="OverlapSeconds"/> of frames, in which the motion passes from one to the next. A voice of
-/// up to one chapter is one chapter: moved exactly as before there were chapters.
+/// How a long voice is cut (<see cref="VoiceChapters"/>): a first chapter of <paramref name="First"/>
+/// frames, then chapters of <paramref name="Rest"/>, neighbours sharing <paramref name="Overlap"/>; a
+/// voice of up to <paramref name="Rest"/> frames is one chapter.
+/// </summary>
+internal readonly record struct ChapterLengths(int First, int Rest, int Overlap)
+{
+    /// <summary>The first chapter of a voice longer than one.</summary>
+    public Chapter FirstChapter => new(0, First);
+
+    /// <summary>Frames of the first chapter that no other chapter shares: known before the voice's length is.</summary>
+    public int FirstAlone => First - Overlap;
+}
+
+/// <summary>
+/// A long voice is heard in chapters, each as a voice of its own (its features, its statistics, its
+/// phones, its motion), one after the other behind the renderer, so that neither the memory nor the
+/// wait for the first frame grows with the voice's length: what a voice's motion holds (its features
+/// and tracks at 100 frames a second, its phones) grows by about 1 MB a minute, and its features come
+/// before the first frame. The first chapter is short (<see cref="FirstChapterSeconds"/>), the others
+/// <see cref="ChapterSeconds"/> long; neighbouring chapters share <see cref="OverlapSeconds"/> of frames,
+/// in which the motion passes from one to the next. A voice of up to <see cref="ChapterSeconds"/> is one
+/// chapter: moved exactly as before there were chapters.
 /// </summary>
 internal static class VoiceChapters
 {
     /// <summary>
-    /// A chapter's length: five minutes. The first frame waits for the first chapter's features: ten
-    /// minutes of English at 512² reached it after 0.79–0.80 s in chapters of five minutes, 0.93–1.00 s
-    /// heard whole, in the same time and memory. Two chapters alive at once (the one drawn and the
-    /// next, prepared while the last frames of the one before are drawn) hold about what ten minutes did.
+    /// A chapter's length after the first: five minutes. Two chapters alive at once (the one drawn and
+    /// the next, prepared while the last frames of the one before are drawn) hold about what ten minutes
+    /// did heard whole; each seam costs about a third of a second on the English path.
     /// </summary>
     public const double ChapterSeconds = 300;
+
+    /// <summary>
+    /// The first chapter's length: a minute. The first frame waits for the first chapter (its decoding,
+    /// its features, its statistics), so a long voice starts as a minute of voice does.
+    /// </summary>
+    public const double FirstChapterSeconds = 60;
 
     /// <summary>Frames shared by neighbouring chapters, in which the motion passes from one to the next.</summary>
     public const double OverlapSeconds = 1;
 
-    /// <summary>The chapters of a video of <paramref name="frameCount"/> frames: one if it lasts at most <paramref name="chapterSeconds"/>.</summary>
-    public static Chapter[] Plan(int frameCount, double framesPerSecond, double chapterSeconds = ChapterSeconds)
+    /// <summary>The chapters' lengths in frames at <paramref name="framesPerSecond"/> (the first no longer than the others).</summary>
+    public static ChapterLengths Lengths(double framesPerSecond, double chapterSeconds = ChapterSeconds, double firstChapterSeconds = FirstChapterSeconds)
     {
-        var length = ChapterFrames(framesPerSecond, chapterSeconds);
-        if (frameCount <= length) return [new Chapter(0, frameCount)];
-        var overlap = OverlapFrames(framesPerSecond, length);
-        var chapters = new Chapter[(frameCount + length - 1) / length];
-        for (var k = 0; k < chapters.Length; k++)
+        var rest = ChapterFrames(framesPerSecond, chapterSeconds);
+        var first = Math.Min(rest, ChapterFrames(framesPerSecond, firstChapterSeconds));
+        return new ChapterLengths(first, rest, Math.Clamp((int)Math.Round(OverlapSeconds * framesPerSecond), 1, first / 2));
+    }
+
+    /// <summary>
+    /// The chapters of a video of <paramref name="frameCount"/> frames: one if it lasts at most a chapter
+    /// after the first, unless the voice was taken for a long one before its length was known
+    /// (<paramref name="heardAsLong"/>: its first chapter heard while it decoded) and is longer than the first.
+    /// </summary>
+    public static Chapter[] Plan(int frameCount, ChapterLengths lengths, bool heardAsLong = false)
+    {
+        if (frameCount <= (heardAsLong ? lengths.First : lengths.Rest)) return [new Chapter(0, frameCount)];
+        var chapters = new Chapter[1 + (((frameCount - lengths.First) + lengths.Rest - 1) / lengths.Rest)];
+        chapters[0] = lengths.FirstChapter;
+        for (var k = 1; k < chapters.Length; k++)
         {
-            chapters[k] = new Chapter(k == 0 ? 0 : (k * length) - overlap, Math.Min(frameCount, (k + 1) * length));
+            var end = lengths.First + ((long)k * lengths.Rest);
+            chapters[k] = new Chapter((int)(end - lengths.Rest - lengths.Overlap), (int)Math.Min(frameCount, end));
         }
 
         return chapters;
     }
 
-    /// <summary>Samples of the first chapter of a voice longer than one (its first <see cref="ChapterFrames"/> frames).</summary>
-    public static int FirstChapterSamples(double framesPerSecond, int sampleRateHz, double chapterSeconds = ChapterSeconds) =>
-        SampleAt(ChapterFrames(framesPerSecond, chapterSeconds), framesPerSecond, sampleRateHz);
+    /// <inheritdoc cref="Plan(int, ChapterLengths, bool)"/>
+    public static Chapter[] Plan(int frameCount, double framesPerSecond, double chapterSeconds = ChapterSeconds, double firstChapterSeconds = FirstChapterSeconds) =>
+        Plan(frameCount, Lengths(framesPerSecond, chapterSeconds, firstChapterSeconds));
+
+    /// <summary>The samples a voice at <paramref name="sampleRateHz"/> needs to be heard in chapters: more than a chapter after the first (<see cref="Plan(int, ChapterLengths, bool)"/>) and a second.</summary>
+    public static long ChapteredFrom(ChapterLengths lengths, double framesPerSecond, int sampleRateHz) =>
+        SampleAt(lengths.Rest, framesPerSecond, sampleRateHz) + (long)sampleRateHz;
+
+    /// <summary>Samples of the first chapter of a voice longer than one (its first <see cref="ChapterLengths.First"/> frames).</summary>
+    public static int FirstChapterSamples(ChapterLengths lengths, double framesPerSecond, int sampleRateHz) =>
+        SampleAt(lengths.First, framesPerSecond, sampleRateHz);
 
     public static int ChapterFrames(double framesPerSecond, double chapterSeconds) =>
         Math.Max(2, (int)Math.Round(chapterSeconds * framesPerSecond));
-
-    private static int OverlapFrames(double framesPerSecond, int chapterFrames) =>
-        Math.Clamp((int)Math.Round(OverlapSeconds * framesPerSecond), 1, chapterFrames / 2);
 
     /// <summary>The voice's sample at the start of video frame <paramref name="frame"/>.</summary>
     public static int SampleAt(int frame, double framesPerSecond, int sampleRateHz) =>
@@ -75,60 +112,69 @@ internal static class VoiceChapters
 /// (its phones decoded: its decoders have let go of their recognisers) and the one before that has
 /// been drawn, so at most two chapters are held. In the frames two chapters share, the face passes
 /// from the one to the other: every value moves from the earlier chapter's to the later's, and the
-/// lids take the more closed of the two, so a blink in either is a whole blink.
+/// lids take the more closed of the two, so a blink in either is a whole blink. The chapters after the
+/// first need the voice's length, which may come later (a compressed voice still decoding): the first
+/// chapter's own frames are given before it.
 /// </summary>
 internal sealed class ChapteredFeed : IMotionFeed
 {
     private readonly object _gate = new();
-    private readonly Chapter[] _chapters;
-    private readonly IDisposable?[] _owned;
-    private readonly MotionFeed?[] _feeds;
-    private readonly bool[] _released;
-    private readonly int[] _asked;
-    private readonly FaceState[] _track;
+    private readonly ChapterState _first;
+    private readonly int _firstAlone;
     private readonly double _framesPerSecond;
     private readonly CancellationTokenSource _stop;
     private readonly Task _preparing;
+    private ChapterState[]? _chapters;
     private int _decodersBeside = -1;
     private Exception? _failure;
 
-    /// <param name="chapters">The chapters (<see cref="VoiceChapters.Plan"/>), at least two.</param>
+    /// <param name="lengths">How the voice is cut: its first chapter is <see cref="ChapterLengths.FirstChapter"/>.</param>
     /// <param name="framesPerSecond">The video's frame rate.</param>
     /// <param name="first">The first chapter's feed, and what it holds besides (its voice), released with it.</param>
+    /// <param name="plan">The chapters (<see cref="VoiceChapters.Plan(int, ChapterLengths, bool)"/>, at least two), asked for on the feed's own thread before the second is prepared; it may wait for the voice's length.</param>
     /// <param name="prepare">Chapter k's feed (k ≥ 1) and what it holds, made on the feed's own thread, given how many phone decoders go on beside the renderer (−1 if not told yet).</param>
     /// <param name="ct">Stops the chapters' preparation.</param>
-    public ChapteredFeed(Chapter[] chapters, double framesPerSecond, (MotionFeed Feed, IDisposable? Owned) first,
-        Func<int, int, CancellationToken, (MotionFeed Feed, IDisposable? Owned)> prepare, CancellationToken ct)
+    public ChapteredFeed(ChapterLengths lengths, double framesPerSecond, (MotionFeed Feed, IDisposable? Owned) first, Func<CancellationToken, Chapter[]> plan,
+        Func<int, Chapter, int, CancellationToken, (MotionFeed Feed, IDisposable? Owned)> prepare, CancellationToken ct)
     {
-        _chapters = chapters;
+        _first = new ChapterState(lengths.FirstChapter) { Feed = first.Feed, Owned = first.Owned };
+        _firstAlone = lengths.FirstAlone;
         _framesPerSecond = framesPerSecond;
-        _feeds = new MotionFeed?[chapters.Length];
-        _owned = new IDisposable?[chapters.Length];
-        _released = new bool[chapters.Length];
-        _asked = new int[chapters.Length];
-        _track = new FaceState[chapters[^1].EndFrame];
-        (_feeds[0], _owned[0]) = first;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        _preparing = Task.Factory.StartNew(() => PrepareChapters(prepare), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        _preparing = Task.Factory.StartNew(() => PrepareChapters(plan, prepare), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
-    /// <summary>What moves the mouth: the first chapter's (each chapter decides its own), and that the voice is heard in chapters.</summary>
-    public string Mouth { get; init; } = "";
+    /// <summary>A feed of chapters known from the start (<paramref name="chapters"/>, at least two).</summary>
+    public ChapteredFeed(Chapter[] chapters, double framesPerSecond, (MotionFeed Feed, IDisposable? Owned) first,
+        Func<int, int, CancellationToken, (MotionFeed Feed, IDisposable? Owned)> prepare, CancellationToken ct)
+        : this(new ChapterLengths(chapters[0].EndFrame, chapters[1].EndFrame - chapters[0].EndFrame, chapters[0].EndFrame - chapters[1].FirstFrame),
+            framesPerSecond, first, _ => chapters, (k, _, beside, stop) => prepare(k, beside, stop), ct)
+    {
+    }
+
+    /// <summary>What moves the mouth: the first chapter's (each chapter decides its own), and that the voice is heard in chapters (<see cref="DescribeMouth"/>).</summary>
+    public string Mouth => DescribeMouth?.Invoke(Volatile.Read(ref _chapters)?.Length ?? 0) ?? "";
+
+    /// <summary>What moves the mouth, given how many chapters there are (0 before the voice's length is known).</summary>
+    public Func<int, string>? DescribeMouth { get; init; }
 
     public FaceState Frame(int index, CancellationToken ct = default)
     {
-        var c = _chapters.Length - 1;
-        while (_chapters[c].FirstFrame > index) c--;
-        var state = FromChapter(c, index, ct);
-        if (c > 0 && index < _chapters[c - 1].EndFrame)
+        // The first chapter's own frames are known before the other chapters are.
+        var chapters = index < _firstAlone ? null : Chapters(ct);
+        var c = chapters is null ? 0 : chapters.Length - 1;
+        while (chapters is not null && chapters[c].Span.FirstFrame > index) c--;
+        var here = chapters is null ? _first : chapters[c];
+        var state = FromChapter(here, index, ct);
+        if (c > 0 && index < chapters![c - 1].Span.EndFrame)
         {
             // Shared with the chapter before: from its face to this one's.
-            var shared = _chapters[c - 1].EndFrame - _chapters[c].FirstFrame;
-            var weight = (float)((index - _chapters[c].FirstFrame + 0.5) / shared);
-            state = FaceState.Between(FromChapter(c - 1, index, ct), state, weight);
+            var shared = chapters[c - 1].Span.EndFrame - here.Span.FirstFrame;
+            var weight = (float)((index - here.Span.FirstFrame + 0.5) / shared);
+            state = FaceState.Between(FromChapter(chapters[c - 1], index, ct), state, weight);
         }
 
-        _track[index] = state;
+        here.Track[index - here.Span.FirstFrame] = state;
         return state;
     }
 
@@ -138,7 +184,7 @@ internal sealed class ChapteredFeed : IMotionFeed
         lock (_gate)
         {
             _decodersBeside = decoders;
-            first = _feeds[0];
+            first = _first.Feed;
         }
 
         first?.SetDecodersBesideRenderer(decoders, waitForTheOthers, ct);
@@ -146,14 +192,29 @@ internal sealed class ChapteredFeed : IMotionFeed
 
     public MotionTrack Complete()
     {
+        // Once every frame has been drawn every chapter has been prepared: a preparation still going on
+        // waits for frames that will not come.
+        if (!_preparing.IsCompleted) _stop.Cancel();
         _preparing.GetAwaiter().GetResult();
-        if (_failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(_failure).Throw();
-        for (var c = 0; c < _chapters.Length; c++)
+        var chapters = Volatile.Read(ref _chapters);
+        var missing = chapters is null ? 1 : Array.FindIndex(chapters, c => Volatile.Read(ref c.Asked) < c.Span.FrameCount);
+        if (missing >= 0)
         {
-            if (Volatile.Read(ref _asked[c]) < _chapters[c].FrameCount) throw new InvalidOperationException($"Chapter {c + 1}'s frames have not all been drawn.");
+            if (_failure is not null && !(_failure is OperationCanceledException && _stop.IsCancellationRequested))
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(_failure).Throw();
+            throw new InvalidOperationException($"Chapter {missing + 1}'s frames have not all been drawn.");
         }
 
-        return new MotionTrack(_framesPerSecond, _track);
+        var track = new FaceState[chapters![^1].Span.EndFrame];
+        for (var c = 0; c < chapters.Length; c++)
+        {
+            var span = chapters[c].Span;
+            // A chapter's frames up to the next chapter's first; the frames they share are the next one's.
+            var until = c + 1 < chapters.Length ? chapters[c + 1].Span.FirstFrame : span.EndFrame;
+            Array.Copy(chapters[c].Track, 0, track, span.FirstFrame, until - span.FirstFrame);
+        }
+
+        return new MotionTrack(_framesPerSecond, track);
     }
 
     public void Dispose()
@@ -168,64 +229,92 @@ internal sealed class ChapteredFeed : IMotionFeed
             // Its failure was reported where a frame or the track was asked for.
         }
 
-        for (var c = 0; c < _chapters.Length; c++) Release(c);
+        Release(_first);
+        foreach (var chapter in _chapters ?? []) Release(chapter);
         _stop.Dispose();
     }
 
-    /// <summary>Frame <paramref name="index"/> of the video from chapter <paramref name="c"/>'s feed (waiting for it to be prepared); the chapter is let go once its last frame has been asked for.</summary>
-    private FaceState FromChapter(int c, int index, CancellationToken ct)
+    /// <summary>The chapters, once the voice's length is known (waiting for it).</summary>
+    private ChapterState[] Chapters(CancellationToken ct)
+    {
+        lock (_gate)
+        {
+            using var wake = ct.Register(() => { lock (_gate) Monitor.PulseAll(_gate); });
+            while (_chapters is null)
+            {
+                if (_failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(_failure).Throw();
+                ct.ThrowIfCancellationRequested();
+                Monitor.Wait(_gate);
+            }
+
+            return _chapters;
+        }
+    }
+
+    /// <summary>Frame <paramref name="index"/> of the video from <paramref name="chapter"/>'s feed (waiting for it to be prepared); the chapter is let go once its last frame has been asked for.</summary>
+    private FaceState FromChapter(ChapterState chapter, int index, CancellationToken ct)
     {
         MotionFeed feed;
         lock (_gate)
         {
             using var wake = ct.Register(() => { lock (_gate) Monitor.PulseAll(_gate); });
-            while (_feeds[c] is null)
+            while (chapter.Feed is null)
             {
                 if (_failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(_failure).Throw();
-                if (_released[c]) throw new InvalidOperationException($"Chapter {c + 1} was asked for frame {index} after its last.");
+                if (chapter.Released) throw new InvalidOperationException($"The chapter from frame {chapter.Span.FirstFrame} was asked for frame {index} after its last.");
                 ct.ThrowIfCancellationRequested();
                 Monitor.Wait(_gate);
             }
 
-            feed = _feeds[c]!;
+            feed = chapter.Feed;
         }
 
-        var state = feed.Frame(index - _chapters[c].FirstFrame, ct);
-        if (Interlocked.Increment(ref _asked[c]) == _chapters[c].FrameCount) Release(c);
+        var state = feed.Frame(index - chapter.Span.FirstFrame, ct);
+        if (Interlocked.Increment(ref chapter.Asked) == chapter.Span.FrameCount) Release(chapter);
         return state;
     }
 
-    /// <summary>Chapters 1, 2, … in turn: each once the one before is known whole and the one before that let go.</summary>
-    private void PrepareChapters(Func<int, int, CancellationToken, (MotionFeed Feed, IDisposable? Owned)> prepare)
+    /// <summary>The plan, then chapters 1, 2, … in turn: each once the one before is known whole and the one before that let go.</summary>
+    private void PrepareChapters(Func<CancellationToken, Chapter[]> plan, Func<int, Chapter, int, CancellationToken, (MotionFeed Feed, IDisposable? Owned)> prepare)
     {
         var stop = _stop.Token;
         try
         {
-            for (var k = 1; k < _chapters.Length; k++)
+            var spans = plan(stop);
+            if (spans.Length < 2 || spans[0] != _first.Span || spans[1].FirstFrame != _firstAlone)
+                throw new InvalidOperationException("The chapters planned do not begin with the first chapter heard.");
+            var chapters = spans.Select((span, k) => k == 0 ? _first : new ChapterState(span)).ToArray();
+            lock (_gate)
+            {
+                _chapters = chapters;
+                Monitor.PulseAll(_gate);
+            }
+
+            for (var k = 1; k < chapters.Length; k++)
             {
                 MotionFeed before;
                 int decoders;
                 lock (_gate)
                 {
                     using var wake = stop.Register(() => { lock (_gate) Monitor.PulseAll(_gate); });
-                    while (k >= 2 && !_released[k - 2])
+                    while (k >= 2 && !chapters[k - 2].Released)
                     {
                         stop.ThrowIfCancellationRequested();
                         Monitor.Wait(_gate);
                     }
 
-                    before = _feeds[k - 1]!;
+                    before = chapters[k - 1].Feed!;
                 }
 
                 // Its phones decoded, its decoders gone: the next chapter's may load.
                 before.Complete();
                 stop.ThrowIfCancellationRequested();
                 lock (_gate) decoders = _decodersBeside;
-                var (feed, owned) = prepare(k, decoders, stop);
+                var (feed, owned) = prepare(k, chapters[k].Span, decoders, stop);
                 lock (_gate)
                 {
-                    _feeds[k] = feed;
-                    _owned[k] = owned;
+                    chapters[k].Feed = feed;
+                    chapters[k].Owned = owned;
                     Monitor.PulseAll(_gate);
                 }
 
@@ -242,25 +331,42 @@ internal sealed class ChapteredFeed : IMotionFeed
         }
     }
 
-    /// <summary>Lets chapter <paramref name="c"/> go; only then may the chapter two after it be prepared.</summary>
-    private void Release(int c)
+    /// <summary>Lets <paramref name="chapter"/> go; only then may the chapter two after it be prepared.</summary>
+    private void Release(ChapterState chapter)
     {
         MotionFeed? feed;
         IDisposable? owned;
         lock (_gate)
         {
-            feed = _feeds[c];
-            owned = _owned[c];
-            _feeds[c] = null;
-            _owned[c] = null;
+            feed = chapter.Feed;
+            owned = chapter.Owned;
+            chapter.Feed = null;
+            chapter.Owned = null;
         }
 
         feed?.Dispose();
         owned?.Dispose();
         lock (_gate)
         {
-            _released[c] = true;
+            chapter.Released = true;
             Monitor.PulseAll(_gate);
         }
+    }
+
+    /// <summary>One chapter: its frames, its feed while it is held, how many of its frames have been asked for, and the faces drawn from it.</summary>
+    private sealed class ChapterState(Chapter span)
+    {
+        public Chapter Span { get; } = span;
+
+        public MotionFeed? Feed { get; set; }
+
+        public IDisposable? Owned { get; set; }
+
+        public bool Released { get; set; }
+
+        /// <summary>The video's frames from <see cref="Span"/>'s first on, as drawn (those shared with the next chapter are the next one's).</summary>
+        public FaceState[] Track { get; } = new FaceState[span.FrameCount];
+
+        public int Asked;
     }
 }

@@ -319,37 +319,46 @@ public sealed class AnimateEndToEndTests : IDisposable
     [Fact]
     public void AVoiceLongerThanAChapter_IsHeardInChapters_EachAsAVoiceOfItsOwn_AndTheFacePassesSmoothlyBetweenThem()
     {
-        // The demo's 24.7-s read (FLAC, decoded by ffmpeg, its first chapter analysed while it decodes) in
-        // chapters of 8 s: four, the last 0.7 s. The first chapter moves exactly as its 8 s of voice alone
-        // do; where chapters meet, the head moves no more from frame to frame than it does inside them.
+        // The demo's 24.7-s read (FLAC, decoded by ffmpeg) in a first chapter of 4 s and chapters of 8 s:
+        // four, the last 4.7 s. Its container says it is long, so its first chapter is heard (and drawn)
+        // while the rest decodes, and it moves exactly as the same samples do read from a WAV file, known
+        // whole from the start; the first chapter as its 4 s of voice alone; where chapters meet, the head
+        // moves no more from frame to frame than it does inside them.
         var voicePath = Path.Combine(TestData.Root, "..", "..", "demo", "voice.flac");
-        AnimateResult Render(string voice, string name, double chapterSeconds) => new Animator().Run(new AnimateRequest(TestData.Portrait("grace_hopper.jpg"), voice,
+        AnimateResult Render(string voice, string name) => new Animator().Run(new AnimateRequest(TestData.Portrait("grace_hopper.jpg"), voice,
             Path.Combine(_dir, name), new AnimateOptions
             {
                 Consent = TestData.Consent,
                 Portrait = new PortraitOptions { MaxSidePixels = 256 },
-                ChapterSeconds = chapterSeconds,
+                ChapterSeconds = 8,
+                FirstChapterSeconds = 4,
             }));
+        string Wav(AudioClip clip, string name)
+        {
+            var path = Path.Combine(_dir, name);
+            using var file = File.Create(path);
+            file.Write(Parla.Tests.Audio.AudioTestData.WavHeader(clip.Length * 2, clip.SampleRateHz));
+            file.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(clip.ToPcm16().AsSpan()));
+            return path;
+        }
 
-        var chaptered = Render(voicePath, "chapters.mp4", 8);
+        var chaptered = Render(voicePath, "chapters.mp4");
         using var voice = AudioDecoder.Decode(voicePath);
-        var chapters = VoiceChapters.Plan(chaptered.FrameCount, 25, 8);
-        Assert.Equal(4, chapters.Length);
+        var chapters = VoiceChapters.Plan(chaptered.FrameCount, 25, 8, 4);
+        Assert.Equal([new Chapter(0, 100), new Chapter(75, 300), new Chapter(275, 500), new Chapter(475, chaptered.FrameCount)], chapters);
+        Assert.True(chaptered.HeardWhileDecoding);
         Assert.Equal((int)Math.Ceiling(voice.DurationSeconds * 25), chaptered.FrameCount);
         Assert.Equal(chaptered.FrameCount, chaptered.Motion.FrameCount);
-        Assert.EndsWith("; the voice heard in 4 chapters of 8 s, each on its own", chaptered.Mouth, StringComparison.Ordinal);
+        Assert.EndsWith("; the voice heard in 4 chapters (the first of 4 s, the others of 8 s), each on its own", chaptered.Mouth, StringComparison.Ordinal);
         Assert.StartsWith("English phones", chaptered.Mouth, StringComparison.Ordinal);
         Assert.InRange(MediaProbe.Duration(Path.Combine(_dir, "chapters.mp4")), voice.DurationSeconds - 0.04, voice.DurationSeconds + 0.04);
 
-        var firstVoice = Path.Combine(_dir, "first-chapter.wav");
-        using (var first = chapters[0].SliceOf(voice, 25, chaptered.FrameCount))
-        using (var file = File.Create(firstVoice))
-        {
-            file.Write(Parla.Tests.Audio.AudioTestData.WavHeader(first.Length * 2, first.SampleRateHz));
-            file.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(first.ToPcm16().AsSpan()));
-        }
+        var known = Render(Wav(voice, "voice.wav"), "known-whole.mp4");
+        Assert.False(known.HeardWhileDecoding);
+        Assert.Equal(known.Motion.Frames, chaptered.Motion.Frames);
 
-        var alone = Render(firstVoice, "first-chapter.mp4", 8);
+        using var firstVoice = chapters[0].SliceOf(voice, 25, chaptered.FrameCount);
+        var alone = Render(Wav(firstVoice, "first-chapter.wav"), "first-chapter.mp4");
         Assert.Equal(chapters[0].FrameCount, alone.FrameCount);
         Assert.Equal(alone.Motion.Frames.AsSpan(0, chapters[1].FirstFrame).ToArray(), chaptered.Motion.Frames.AsSpan(0, chapters[1].FirstFrame).ToArray());
 

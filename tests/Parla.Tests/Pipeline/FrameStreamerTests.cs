@@ -30,6 +30,40 @@ public sealed class FrameStreamerTests
         Assert.Equal(Enumerable.Range(0, frameCount).Select(i => (byte)i), sink.FirstBytes);
     }
 
+    [Theory]
+    [InlineData(10, 10)]
+    [InlineData(10, 37)]
+    [InlineData(12, 13)]
+    public void Stream_FramesKnownLater_AsksForTheirCountOnce_WhenTheKnownOnesRunOut(int known, int all)
+    {
+        var sink = new RecordingSink();
+        var asked = new List<int>();
+        var drawn = 0;
+        FrameStreamer.Stream(known, 8, 8, (i, f) =>
+        {
+            Interlocked.Increment(ref drawn);
+            f.Pixels.Fill((byte)i);
+        }, sink, 2, allFrames: () =>
+        {
+            // Asked for before any frame past the known ones is drawn.
+            lock (asked) asked.Add(Volatile.Read(ref drawn));
+            return all;
+        });
+        Assert.Equal(Enumerable.Range(0, all).Select(i => (byte)i), sink.FirstBytes);
+        Assert.Single(asked);
+        Assert.InRange(asked[0], 0, known);
+    }
+
+    [Fact]
+    public void Stream_AFrameThatFails_FailsItWithItsOwnError()
+    {
+        var e = Assert.Throws<InvalidDataException>(() => FrameStreamer.Stream(40, 8, 8, (i, f) =>
+        {
+            if (i == 17) throw new InvalidDataException("frame 17");
+        }, new RecordingSink(), 2));
+        Assert.Equal("frame 17", e.Message);
+    }
+
     [Fact]
     public void Stream_StopsWhenCancelled()
     {

@@ -17,22 +17,40 @@ public sealed class VoiceChaptersTests
 
     [Theory]
     [InlineData(7_501, 25)]
+    [InlineData(9_000, 25)]
     [InlineData(90_000, 25)]
     [InlineData(100_123, 30)]
-    public void ALongerVoice_IsChaptersThatTileIt_NeighboursSharingASecond(int frames, double fps)
+    public void ALongerVoice_IsAMinuteThenChaptersThatTileIt_NeighboursSharingASecond(int frames, double fps)
     {
         var chapters = VoiceChapters.Plan(frames, fps);
+        var first = (int)(VoiceChapters.FirstChapterSeconds * fps);
         var length = (int)(VoiceChapters.ChapterSeconds * fps);
-        Assert.Equal((frames + length - 1) / length, chapters.Length);
-        Assert.Equal(0, chapters[0].FirstFrame);
+        Assert.Equal(1 + ((frames - first + length - 1) / length), chapters.Length);
+        Assert.Equal(new Chapter(0, first), chapters[0]);
         Assert.Equal(frames, chapters[^1].EndFrame);
-        for (var k = 0; k < chapters.Length; k++)
+        for (var k = 1; k < chapters.Length; k++)
         {
-            Assert.True(chapters[k].FrameCount <= length + (k == 0 ? 0 : (int)fps), $"chapter {k} is longer than a chapter and the second it shares");
-            if (k == 0) continue;
-            Assert.Equal(k * length, chapters[k - 1].EndFrame);
+            Assert.True(chapters[k].FrameCount <= length + (int)fps, $"chapter {k} is longer than a chapter and the second it shares");
+            Assert.Equal(first + ((k - 1) * length), chapters[k - 1].EndFrame);
             Assert.Equal((int)fps, chapters[k - 1].EndFrame - chapters[k].FirstFrame);
         }
+    }
+
+    [Fact]
+    public void AVoiceHeardAsLong_IsInChapters_IfLongerThanItsFirst()
+    {
+        var lengths = VoiceChapters.Lengths(25);
+        Assert.Equal([new Chapter(0, 1500), new Chapter(1475, 6000)], VoiceChapters.Plan(6000, lengths, heardAsLong: true));
+        Assert.Equal([new Chapter(0, 6000)], VoiceChapters.Plan(6000, lengths));
+        Assert.Equal([new Chapter(0, 1500)], VoiceChapters.Plan(1500, lengths, heardAsLong: true));
+    }
+
+    [Fact]
+    public void ChaptersShorterThanAMinute_AreAllAsLong()
+    {
+        var chapters = VoiceChapters.Plan(1_000, 25, chapterSeconds: 8);
+        Assert.Equal(5, chapters.Length);
+        Assert.Equal([new Chapter(0, 200), new Chapter(175, 400), new Chapter(375, 600), new Chapter(575, 800), new Chapter(775, 1000)], chapters);
     }
 
     [Fact]
@@ -49,7 +67,7 @@ public sealed class VoiceChaptersTests
         Assert.Equal(samples.AsSpan(19 * 16_000, 21 * 16_000).ToArray(), read);
         using var last = chapters[2].SliceOf(voice, 25, 1250);
         Assert.Equal(samples.AsSpan(39 * 16_000).ToArray(), last.ToPcm16());
-        Assert.Equal(VoiceChapters.FirstChapterSamples(25, 16_000, 20), chapters[0].SliceOf(voice, 25, 1250).Length);
+        Assert.Equal(VoiceChapters.FirstChapterSamples(VoiceChapters.Lengths(25, 20), 25, 16_000), chapters[0].SliceOf(voice, 25, 1250).Length);
     }
 
     [Fact]
@@ -125,6 +143,60 @@ public sealed class VoiceChaptersTests
         for (var i = 0; i < chapters[1].FirstFrame; i++) feed.Frame(i);
         var failure = Assert.Throws<InvalidDataException>(() => feed.Frame(chapters[1].FirstFrame));
         Assert.Equal("chapter 1", failure.Message);
+    }
+
+    [Fact]
+    public async Task TheFirstChaptersOwnFrames_AreGivenBeforeTheVoicesLengthIsKnown()
+    {
+        // The plan waits for the voice's length (a voice still decoding): the first chapter's frames that
+        // no other chapter shares are drawn before it; the next frame waits for it.
+        var lengths = VoiceChapters.Lengths(25, chapterSeconds: 4, firstChapterSeconds: 2);
+        using var decoded = new ManualResetEventSlim();
+        (MotionFeed, IDisposable?) Make(Chapter chapter, int k) =>
+            (new MotionFeed(new MotionTrack(25, Enumerable.Repeat(new FaceState { JawOpen = k }, chapter.FrameCount).ToArray())), null);
+        using var feed = new ChapteredFeed(lengths, 25, Make(lengths.FirstChapter, 0), stop =>
+        {
+            decoded.Wait(stop);
+            return VoiceChapters.Plan(230, lengths, heardAsLong: true);
+        }, (k, chapter, _, _) => Make(chapter, k), CancellationToken.None)
+        {
+            DescribeMouth = count => $"{count} chapters",
+        };
+        Assert.Equal("0 chapters", feed.Mouth);
+        var seen = Enumerable.Range(0, lengths.FirstAlone).Select(i => feed.Frame(i)).ToList();
+        var next = Task.Run(() => feed.Frame(lengths.FirstAlone));
+        Assert.NotSame(next, await Task.WhenAny(next, Task.Delay(200)));
+        decoded.Set();
+        seen.Add(await next);
+        seen.AddRange(Enumerable.Range(lengths.FirstAlone + 1, 230 - lengths.FirstAlone - 1).Select(i => feed.Frame(i)));
+        Assert.Equal(seen, feed.Complete().Frames);
+        Assert.Equal("3 chapters", feed.Mouth);
+        Assert.Equal([0f, 0f, 2f], new[] { seen[0], seen[lengths.FirstAlone - 1], seen[^1] }.Select(f => f.JawOpen));
+        Assert.InRange(seen[lengths.FirstAlone].JawOpen, 0.01f, 0.99f);
+    }
+
+    [Fact]
+    public void TheTrack_AskedForBeforeEveryFrameIsDrawn_IsRefused_NotWaitedFor()
+    {
+        // The chapter after the one being drawn waits for that one to be let go, which it never is.
+        var chapters = VoiceChapters.Plan(250, 25, chapterSeconds: 2);
+        (MotionFeed, IDisposable?) Make(int k) => (new MotionFeed(new MotionTrack(25, new FaceState[chapters[k].FrameCount])), null);
+        using var feed = new ChapteredFeed(chapters, 25, Make(0), (k, _, _) => Make(k), CancellationToken.None);
+        for (var i = 0; i < chapters[1].EndFrame; i++) feed.Frame(i);
+        var refused = Assert.Throws<InvalidOperationException>(() => feed.Complete());
+        Assert.Equal("Chapter 3's frames have not all been drawn.", refused.Message);
+    }
+
+    [Fact]
+    public void AVoiceWhoseLengthCannotBeKnown_FailsTheFramesPastItsFirstChapter()
+    {
+        var lengths = VoiceChapters.Lengths(25, chapterSeconds: 4, firstChapterSeconds: 2);
+        var first = (new MotionFeed(new MotionTrack(25, new FaceState[lengths.First])), (IDisposable?)null);
+        using var feed = new ChapteredFeed(lengths, 25, first, _ => throw new InvalidDataException("the voice's decoding failed"),
+            (_, _, _, _) => throw new InvalidOperationException("no chapter is prepared"), CancellationToken.None);
+        for (var i = 0; i < lengths.FirstAlone; i++) feed.Frame(i);
+        Assert.Equal("the voice's decoding failed", Assert.Throws<InvalidDataException>(() => feed.Frame(lengths.FirstAlone)).Message);
+        Assert.Throws<InvalidDataException>(() => feed.Complete());
     }
 
     private sealed class Released(Action action) : IDisposable
