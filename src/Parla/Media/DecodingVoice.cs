@@ -86,18 +86,14 @@ internal sealed class DecodingVoice : IArrivingSamples
 
     public int? WaitFor(long end, CancellationToken ct)
     {
-        using var wake = ct.Register(() => { lock (_gate) Monitor.PulseAll(_gate); });
-        lock (_gate)
+        int? all = null;
+        MonitorWait.Until(_gate, () =>
         {
-            while (true)
-            {
-                if (_failed) throw new OperationCanceledException("The voice's decoding failed.");
-                if (_length is { } length) return length;
-                if (_arrived >= end) return null;
-                ct.ThrowIfCancellationRequested();
-                Monitor.Wait(_gate);
-            }
-        }
+            if (_failed) throw new OperationCanceledException("The voice's decoding failed.");
+            all = _length;
+            return all is not null || _arrived >= end;
+        }, ct);
+        return all;
     }
 
     public void CopyTo(int start, Span<float> destination) => _view.CopyTo(start, destination);

@@ -106,16 +106,12 @@ internal sealed class MotionFeed : IMotionFeed
     {
         if (index >= Volatile.Read(ref _ready))
         {
-            using var wake = ct.Register(() => { lock (_gate) Monitor.PulseAll(_gate); });
-            lock (_gate)
+            MonitorWait.Until(_gate, () =>
             {
-                while (index >= _ready)
-                {
-                    if (_failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(_failure).Throw();
-                    ct.ThrowIfCancellationRequested();
-                    Monitor.Wait(_gate);
-                }
-            }
+                if (index < _ready) return true;
+                if (_failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(_failure).Throw();
+                return false;
+            }, ct);
         }
 
         return _frames[index];

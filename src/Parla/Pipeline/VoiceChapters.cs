@@ -237,39 +237,36 @@ internal sealed class ChapteredFeed : IMotionFeed
     /// <summary>The chapters, once the voice's length is known (waiting for it).</summary>
     private ChapterState[] Chapters(CancellationToken ct)
     {
-        lock (_gate)
+        ChapterState[]? chapters = null;
+        MonitorWait.Until(_gate, () =>
         {
-            using var wake = ct.Register(() => { lock (_gate) Monitor.PulseAll(_gate); });
-            while (_chapters is null)
-            {
-                if (_failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(_failure).Throw();
-                ct.ThrowIfCancellationRequested();
-                Monitor.Wait(_gate);
-            }
+            ThrowIfFailed();
+            chapters = _chapters;
+            return chapters is not null;
+        }, ct);
+        return chapters!;
+    }
 
-            return _chapters;
-        }
+    /// <summary>Throws what failed the chapters' preparation, if anything did (called with the gate held).</summary>
+    private void ThrowIfFailed()
+    {
+        if (_failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(_failure).Throw();
     }
 
     /// <summary>Frame <paramref name="index"/> of the video from <paramref name="chapter"/>'s feed (waiting for it to be prepared); the chapter is let go once its last frame has been asked for.</summary>
     private FaceState FromChapter(ChapterState chapter, int index, CancellationToken ct)
     {
-        MotionFeed feed;
-        lock (_gate)
+        MotionFeed? feed = null;
+        MonitorWait.Until(_gate, () =>
         {
-            using var wake = ct.Register(() => { lock (_gate) Monitor.PulseAll(_gate); });
-            while (chapter.Feed is null)
-            {
-                if (_failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(_failure).Throw();
-                if (chapter.Released) throw new InvalidOperationException($"The chapter from frame {chapter.Span.FirstFrame} was asked for frame {index} after its last.");
-                ct.ThrowIfCancellationRequested();
-                Monitor.Wait(_gate);
-            }
-
             feed = chapter.Feed;
-        }
+            if (feed is not null) return true;
+            ThrowIfFailed();
+            if (chapter.Released) throw new InvalidOperationException($"The chapter from frame {chapter.Span.FirstFrame} was asked for frame {index} after its last.");
+            return false;
+        }, ct);
 
-        var state = feed.Frame(index - chapter.Span.FirstFrame, ct);
+        var state = feed!.Frame(index - chapter.Span.FirstFrame, ct);
         if (Interlocked.Increment(ref chapter.Asked) == chapter.Span.FrameCount) Release(chapter);
         return state;
     }
@@ -292,22 +289,16 @@ internal sealed class ChapteredFeed : IMotionFeed
 
             for (var k = 1; k < chapters.Length; k++)
             {
-                MotionFeed before;
+                MotionFeed? before = null;
                 int decoders;
-                lock (_gate)
+                MonitorWait.Until(_gate, () =>
                 {
-                    using var wake = stop.Register(() => { lock (_gate) Monitor.PulseAll(_gate); });
-                    while (k >= 2 && !chapters[k - 2].Released)
-                    {
-                        stop.ThrowIfCancellationRequested();
-                        Monitor.Wait(_gate);
-                    }
-
-                    before = chapters[k - 1].Feed!;
-                }
+                    before = chapters[k - 1].Feed;
+                    return k < 2 || chapters[k - 2].Released;
+                }, stop);
 
                 // Its phones decoded, its decoders gone: the next chapter's may load.
-                before.Complete();
+                before!.Complete();
                 stop.ThrowIfCancellationRequested();
                 lock (_gate) decoders = _decodersBeside;
                 var (feed, owned) = prepare(k, chapters[k].Span, decoders, stop);

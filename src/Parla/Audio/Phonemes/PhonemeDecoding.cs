@@ -110,18 +110,8 @@ public sealed class PhonemeDecoding : IDisposable
     /// their recognisers (see <see cref="SetThreadsAfterPrefix"/>): a thread told to stop does so once
     /// the prefix's pieces are taken, and only then is its memory free for what runs next.
     /// </summary>
-    public void WaitForThreadsAtMost(int threads, CancellationToken ct = default)
-    {
-        using var wake = ct.Register(() => { lock (_gate) Monitor.PulseAll(_gate); });
-        lock (_gate)
-        {
-            while (_running > threads && _failure is null)
-            {
-                ct.ThrowIfCancellationRequested();
-                Monitor.Wait(_gate);
-            }
-        }
-    }
+    public void WaitForThreadsAtMost(int threads, CancellationToken ct = default) =>
+        MonitorWait.Until(_gate, () => _running <= threads || _failure is not null, ct);
 
     /// <summary>
     /// The fewest pieces from the start that hold the parallel prefix (<see cref="PhonemeAnalysisOptions.HoldsPrefix"/>:
@@ -144,18 +134,17 @@ public sealed class PhonemeDecoding : IDisposable
     public PhonemePrefix WaitForPrefix(int pieces, int phonesFrom = 0, CancellationToken ct = default)
     {
         pieces = Math.Min(pieces, _pieces.Count);
-        using var wake = ct.Register(() => { lock (_gate) Monitor.PulseAll(_gate); });
+        MonitorWait.Until(_gate, () =>
+        {
+            if (_prefixPieces >= pieces) return true;
+            if (_failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(_failure).Throw();
+            ct.ThrowIfCancellationRequested();
+            // Every thread gone and the prefix short: the decoding was stopped.
+            if (_running == 0) throw new OperationCanceledException("The phone decoding was stopped.");
+            return false;
+        }, ct);
         lock (_gate)
         {
-            while (_prefixPieces < pieces)
-            {
-                if (_failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(_failure).Throw();
-                ct.ThrowIfCancellationRequested();
-                // Every thread gone and the prefix short: the decoding was stopped.
-                if (_running == 0) throw new OperationCanceledException("The phone decoding was stopped.");
-                Monitor.Wait(_gate);
-            }
-
             var from = Math.Clamp(phonesFrom, 0, _phones.Count);
             return new PhonemePrefix(_phones.GetRange(from, _phones.Count - from), from, _prefixPieces, EndSecondsOf(_prefixPieces - 1), _prefixPieces == _pieces.Count);
         }
