@@ -161,7 +161,7 @@ internal sealed class ChapteredFeed : IMotionFeed
     public FaceState Frame(int index, CancellationToken ct = default)
     {
         // The first chapter's own frames are known before the other chapters are.
-        var chapters = index < _firstAlone ? null : Chapters(ct);
+        var chapters = index < _firstAlone ? null : Volatile.Read(ref _chapters) ?? Chapters(ct);
         var c = chapters is null ? 0 : chapters.Length - 1;
         while (chapters is not null && chapters[c].Span.FirstFrame > index) c--;
         var here = chapters is null ? _first : chapters[c];
