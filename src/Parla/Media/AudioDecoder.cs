@@ -12,7 +12,7 @@ namespace Parla.Media;
 /// clip reads piece by piece, so memory holds none of it. A WAV file that already holds such samples
 /// at the rate asked for is copied without ffmpeg (<see cref="PcmWav"/>).
 /// </summary>
-public static class AudioDecoder
+public static partial class AudioDecoder
 {
     /// <summary>The sample rate Parla's audio analysis works at, in Hz.</summary>
     public const int DefaultSampleRateHz = 16000;
@@ -183,9 +183,9 @@ public static class AudioDecoder
         {
             while (await log.ReadLineAsync().ConfigureAwait(false) is { } line)
             {
-                if (line.StartsWith("[error] ", StringComparison.Ordinal) || line.StartsWith("[fatal] ", StringComparison.Ordinal) || line.StartsWith("[panic] ", StringComparison.Ordinal))
+                if (ErrorLine().Match(line) is { Success: true } error)
                 {
-                    errors.AppendLine(line[(line.IndexOf(']', StringComparison.Ordinal) + 2)..]);
+                    errors.AppendLine(error.Groups["context"].Value + error.Groups["message"].Value);
                 }
                 else if (line.StartsWith("[info]   Duration: ", StringComparison.Ordinal))
                 {
@@ -204,6 +204,10 @@ public static class AudioDecoder
 
         return errors.ToString();
     }
+
+    /// <summary>A log line of level error or worse: its level after the component that logged it, if any ("[mp3float @ 0x…] [error] Header missing").</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(?<context>\[[^\]]* @ [^\]]*\] )?\[(?:error|fatal|panic)\] (?<message>.*)$")]
+    private static partial System.Text.RegularExpressions.Regex ErrorLine();
 
     /// <summary>ffmpeg's "HH:MM:SS.ss, start: …" as seconds; null for "N/A" or anything else.</summary>
     private static double? ParseDuration(ReadOnlySpan<char> text)

@@ -271,10 +271,11 @@ public sealed class AudioDecoderTests : IDisposable
     public async Task ReadLog_KeepsTheErrorsUnmarked_AndGivesTheContainersDuration()
     {
         const string log = "[info] Input #0, mp3, from 'x.mp3':\n[info]   Duration: 01:02:03.50, start: 0.025057, bitrate: 128 kb/s\n"
-            + "[error] x.mp3: Header missing\n[info] Stream mapping:\n[warning] a warning\n[fatal] broken\n[info] size=  18750kB\n";
+            + "[error] x.mp3: Header missing\n[info] Stream mapping:\n[warning] a warning\n[mp3 @ 0x55d0] [warning] filesize and duration do not match\n"
+            + "[mp3float @ 0x55d1] [error] invalid new backstep -1\n[fatal] broken\n[info] size=  18750kB\n";
         var seconds = new TaskCompletionSource<double?>();
         var errors = await AudioDecoder.ReadLogAsync(new StringReader(log), seconds);
-        Assert.Equal(["x.mp3: Header missing", "broken"], errors.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(["x.mp3: Header missing", "[mp3float @ 0x55d1] invalid new backstep -1", "broken"], errors.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
         Assert.Equal(3723.5, await seconds.Task);
     }
 
