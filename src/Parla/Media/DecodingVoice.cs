@@ -48,11 +48,7 @@ internal sealed class DecodingVoice : IArrivingSamples
     /// How long the voice lasts as its container says (ffmpeg reads it before it decodes; for some
     /// formats an estimate from the bit rate), or null where it does not say: waits for ffmpeg to say.
     /// </summary>
-    public double? ContainerSeconds(CancellationToken ct)
-    {
-        Task.WaitAny([_containerSeconds], ct);
-        return _containerSeconds.Result;
-    }
+    public double? ContainerSeconds(CancellationToken ct) => Waiting.ResultOf(_containerSeconds, ct);
 
     /// <summary>The decoder wrote samples up to <paramref name="samples"/>.</summary>
     public void Arrived(long samples)
@@ -87,7 +83,7 @@ internal sealed class DecodingVoice : IArrivingSamples
     public int? WaitFor(long end, CancellationToken ct)
     {
         int? all = null;
-        MonitorWait.Until(_gate, () =>
+        Waiting.Until(_gate, () =>
         {
             if (_failed) throw new OperationCanceledException("The voice's decoding failed.");
             all = _length;

@@ -364,7 +364,7 @@ public sealed class Animator
         }
 
         /// <summary>The video's frames (waiting for the voice to be decoded whole; throws what its decoding threw).</summary>
-        public int FrameCount(CancellationToken ct) => FramesOf(Decoded(_voice, ct), _framesPerSecond);
+        public int FrameCount(CancellationToken ct) => FramesOf(Waiting.ResultOf(_voice, ct), _framesPerSecond);
 
         /// <summary>Reads the voice and starts its motion (a given track, or one generated from the voice, chapter by chapter if it is long).</summary>
         public static VoiceMotion Prepare(AnimateRequest request, IProgress<PipelineProgress>? progress, StrongBox<bool> rendering, CancellationToken ct)
@@ -412,7 +412,7 @@ public sealed class Animator
                     // Heard while the rest decodes: the chapters after it wait for the voice's length.
                     var whole = decoding;
                     firstMotion = FirstChapter(first, int.MaxValue);
-                    var chaptered = Chaptered(stop => VoiceChapters.Plan(FramesOf(Decoded(whole, stop), fps), lengths, heardAsLong: true),
+                    var chaptered = Chaptered(stop => VoiceChapters.Plan(FramesOf(Waiting.ResultOf(whole, stop), fps), lengths, heardAsLong: true),
                         chapter => chapter.SliceOf(whole.Result, fps, FramesOf(whole.Result, fps)));
                     stopOwned = false;
                     return new VoiceMotion(whole, lengths.First, fps, chaptered, null, decodingStop);
@@ -527,13 +527,6 @@ public sealed class Animator
         private static int FramesOf(AudioClip voice, double framesPerSecond) =>
             Math.Max(1, (int)Math.Ceiling(voice.DurationSeconds * framesPerSecond - 1e-6));
 
-        /// <summary>The decoded voice (waiting for it; throws what its decoding threw).</summary>
-        private static AudioClip Decoded(Task<AudioClip> decoding, CancellationToken ct)
-        {
-            Task.WaitAny([decoding], ct);
-            return decoding.GetAwaiter().GetResult();
-        }
-
         /// <summary>
         /// The first <paramref name="firstChapter"/> samples of a voice still decoding, once they and a
         /// second more have arrived (its container may say more than it holds), if they are loud enough
@@ -554,7 +547,7 @@ public sealed class Animator
             if (!_voice.IsCompleted) _decodingStop?.Cancel();
             try
             {
-                Decoded(_voice, CancellationToken.None).Dispose();
+                Waiting.ResultOf(_voice, CancellationToken.None).Dispose();
             }
             catch (Exception) when (_decodingStop is not null)
             {

@@ -106,7 +106,7 @@ internal sealed class MotionFeed : IMotionFeed
     {
         if (index >= Volatile.Read(ref _ready))
         {
-            MonitorWait.Until(_gate, () =>
+            Waiting.Until(_gate, () =>
             {
                 if (index < _ready) return true;
                 if (_failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(_failure).Throw();

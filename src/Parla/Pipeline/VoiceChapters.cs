@@ -238,7 +238,7 @@ internal sealed class ChapteredFeed : IMotionFeed
     private ChapterState[] Chapters(CancellationToken ct)
     {
         ChapterState[]? chapters = null;
-        MonitorWait.Until(_gate, () =>
+        Waiting.Until(_gate, () =>
         {
             ThrowIfFailed();
             chapters = _chapters;
@@ -257,7 +257,7 @@ internal sealed class ChapteredFeed : IMotionFeed
     private FaceState FromChapter(ChapterState chapter, int index, CancellationToken ct)
     {
         MotionFeed? feed = null;
-        MonitorWait.Until(_gate, () =>
+        Waiting.Until(_gate, () =>
         {
             feed = chapter.Feed;
             if (feed is not null) return true;
@@ -291,7 +291,7 @@ internal sealed class ChapteredFeed : IMotionFeed
             {
                 MotionFeed? before = null;
                 int decoders;
-                MonitorWait.Until(_gate, () =>
+                Waiting.Until(_gate, () =>
                 {
                     before = chapters[k - 1].Feed;
                     return k < 2 || chapters[k - 2].Released;

@@ -111,7 +111,7 @@ public sealed class PhonemeDecoding : IDisposable
     /// the prefix's pieces are taken, and only then is its memory free for what runs next.
     /// </summary>
     public void WaitForThreadsAtMost(int threads, CancellationToken ct = default) =>
-        MonitorWait.Until(_gate, () => _running <= threads || _failure is not null, ct);
+        Waiting.Until(_gate, () => _running <= threads || _failure is not null, ct);
 
     /// <summary>
     /// The fewest pieces from the start that hold the parallel prefix (<see cref="PhonemeAnalysisOptions.HoldsPrefix"/>:
@@ -134,7 +134,7 @@ public sealed class PhonemeDecoding : IDisposable
     public PhonemePrefix WaitForPrefix(int pieces, int phonesFrom = 0, CancellationToken ct = default)
     {
         pieces = Math.Min(pieces, _pieces.Count);
-        MonitorWait.Until(_gate, () =>
+        Waiting.Until(_gate, () =>
         {
             if (_prefixPieces >= pieces) return true;
             if (_failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(_failure).Throw();
