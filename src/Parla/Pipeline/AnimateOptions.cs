@@ -16,6 +16,9 @@ public enum LanguageMode
     None,
 }
 
+/// <summary><c>auto</c>'s decision on a voice: whether it is confidently English, and what then moves the mouth (<see cref="AnimateResult.Mouth"/>).</summary>
+internal sealed record LanguageDecision(bool English, string Mouth);
+
 /// <summary>What <see cref="Animator"/> makes and how. Defaults are the CLI's defaults.</summary>
 public sealed record AnimateOptions
 {
@@ -60,6 +63,15 @@ public sealed record AnimateOptions
 
     /// <summary>A longer voice's first chapter is this long, or as long as the others if they are shorter (<see cref="VoiceChapters"/>); shorter in tests.</summary>
     internal double FirstChapterSeconds { get; init; } = VoiceChapters.FirstChapterSeconds;
+
+    /// <summary>
+    /// For a long voice's chapters after the first: what <c>auto</c> decided on the first chapter, taken
+    /// instead of deciding again on the chapter's own first seconds, so that a chapter that happens to
+    /// begin mid-sentence is not left to the sound while the rest of an English voice moves with its
+    /// phones. Null: decide (a voice heard whole, a first chapter, or one left to the sound before any
+    /// decision: singing, noise).
+    /// </summary>
+    internal LanguageDecision? LanguageDecided { get; init; }
 
     /// <summary>Every problem with these options, as messages for the user; empty when valid.</summary>
     public IReadOnlyList<string> Validate()

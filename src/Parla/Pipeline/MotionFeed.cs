@@ -22,6 +22,12 @@ internal sealed class MotionFeed : IMotionFeed
     /// <summary>What moves the mouth and why, one phrase (<see cref="AnimateResult.Mouth"/>).</summary>
     public string Mouth { get; init; } = "";
 
+    /// <summary>Whether English phones move the mouth (else the sound does).</summary>
+    public bool FromPhones => _decoding is not null;
+
+    /// <summary>What <c>auto</c>'s language decision found, or null where none was made.</summary>
+    public LanguageDecision? LanguageDecided { get; init; }
+
     /// <summary>A track known whole.</summary>
     public MotionFeed(MotionTrack track)
     {

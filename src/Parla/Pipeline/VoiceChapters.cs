@@ -137,7 +137,7 @@ internal sealed class ChapteredFeed : IMotionFeed
     public ChapteredFeed(ChapterLengths lengths, double framesPerSecond, (MotionFeed Feed, IDisposable? Owned) first, Func<CancellationToken, Chapter[]> plan,
         Func<int, Chapter, int, CancellationToken, (MotionFeed Feed, IDisposable? Owned)> prepare, CancellationToken ct)
     {
-        _first = new ChapterState(lengths.FirstChapter) { Feed = first.Feed, Owned = first.Owned };
+        _first = new ChapterState(lengths.FirstChapter) { Feed = first.Feed, Owned = first.Owned, Mouth = first.Feed.Mouth, FromPhones = first.Feed.FromPhones };
         _firstAlone = lengths.FirstAlone;
         _framesPerSecond = framesPerSecond;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -152,8 +152,30 @@ internal sealed class ChapteredFeed : IMotionFeed
     {
     }
 
-    /// <summary>What moves the mouth: the first chapter's (each chapter decides its own), and that the voice is heard in chapters (<see cref="DescribeMouth"/>).</summary>
-    public string Mouth => DescribeMouth?.Invoke(Volatile.Read(ref _chapters)?.Length ?? 0) ?? "";
+    /// <summary>
+    /// What moves the mouth: the first chapter's, that the voice is heard in chapters (<see cref="DescribeMouth"/>),
+    /// and what moves it in the chapters prepared so far where that is not what moves the first's (phones
+    /// or the sound: each chapter is judged noisy or sung on its own).
+    /// </summary>
+    public string Mouth
+    {
+        get
+        {
+            var chapters = Volatile.Read(ref _chapters) ?? [];
+            var mouth = DescribeMouth?.Invoke(chapters.Length) ?? "";
+            var others = chapters.Skip(1).Select((chapter, k) => (Number: k + 2, chapter.Mouth, chapter.FromPhones))
+                .Where(c => c.Mouth is not null && c.FromPhones != _first.FromPhones)
+                .GroupBy(c => c.Mouth, c => c.Number);
+            foreach (var other in others)
+            {
+                var numbers = other.ToArray();
+                mouth += numbers.Length == 1 ? $"; chapter {numbers[0]} from {other.Key}"
+                    : $"; chapters {string.Join(", ", numbers[..^1])} and {numbers[^1]} from {other.Key}";
+            }
+
+            return mouth;
+        }
+    }
 
     /// <summary>What moves the mouth, given how many chapters there are (0 before the voice's length is known).</summary>
     public Func<int, string>? DescribeMouth { get; init; }
@@ -306,6 +328,8 @@ internal sealed class ChapteredFeed : IMotionFeed
                 {
                     chapters[k].Feed = feed;
                     chapters[k].Owned = owned;
+                    chapters[k].Mouth = feed.Mouth;
+                    chapters[k].FromPhones = feed.FromPhones;
                     Monitor.PulseAll(_gate);
                 }
 
@@ -354,6 +378,12 @@ internal sealed class ChapteredFeed : IMotionFeed
         public IDisposable? Owned { get; set; }
 
         public bool Released { get; set; }
+
+        /// <summary>What moves its mouth (<see cref="MotionFeed.Mouth"/>), once it is prepared.</summary>
+        public string? Mouth { get; set; }
+
+        /// <summary>Whether English phones move its mouth (<see cref="MotionFeed.FromPhones"/>).</summary>
+        public bool FromPhones { get; set; }
 
         /// <summary>The video's frames from <see cref="Span"/>'s first on, as drawn (those shared with the next chapter are the next one's).</summary>
         public FaceState[] Track { get; } = new FaceState[span.FrameCount];

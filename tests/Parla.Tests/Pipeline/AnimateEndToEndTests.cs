@@ -333,15 +333,6 @@ public sealed class AnimateEndToEndTests : IDisposable
                 ChapterSeconds = 8,
                 FirstChapterSeconds = 4,
             }));
-        string Wav(AudioClip clip, string name)
-        {
-            var path = Path.Combine(_dir, name);
-            using var file = File.Create(path);
-            file.Write(Parla.Tests.Audio.AudioTestData.WavHeader(clip.Length * 2, clip.SampleRateHz));
-            file.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(clip.ToPcm16().AsSpan()));
-            return path;
-        }
-
         var chaptered = Render(voicePath, "chapters.mp4");
         using var voice = AudioDecoder.Decode(voicePath);
         var chapters = VoiceChapters.Plan(chaptered.FrameCount, 25, 8, 4);
@@ -372,6 +363,64 @@ public sealed class AnimateEndToEndTests : IDisposable
         var inside = steps.Where(s => !s.Meeting).Max(s => s.Step);
         var meeting = steps.Where(s => s.Meeting).Max(s => s.Step);
         Assert.True(meeting <= inside, $"the head steps {meeting:0.000}° where chapters meet, {inside:0.000}° at most inside them");
+    }
+
+    /// <summary><paramref name="clip"/> as a 16-bit WAV file named <paramref name="name"/> in the test's folder.</summary>
+    private string Wav(AudioClip clip, string name)
+    {
+        var path = Path.Combine(_dir, name);
+        using var file = File.Create(path);
+        file.Write(Parla.Tests.Audio.AudioTestData.WavHeader(clip.Length * 2, clip.SampleRateHz));
+        file.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(clip.ToPcm16().AsSpan()));
+        return path;
+    }
+
+    [Fact]
+    public void ALongEnglishVoice_KeepsItsPhonesInAChapterThatBeginsMidSentence()
+    {
+        // The demo read in a first chapter of 8.5 s and chapters of 10 s: the second begins 7.5 s into
+        // the read, mid-sentence, and heard alone its first seconds make no English sentences. Each
+        // chapter deciding on its own first seconds left it to the sound, five minutes of an English
+        // voice at the length of a real chapter; the first chapter's decision holds for the voice.
+        var voicePath = Path.Combine(TestData.Root, "..", "..", "demo", "voice.flac");
+        AnimateResult Render(string voice, string name, double chapterSeconds = 10) => new Animator().Run(new AnimateRequest(TestData.Portrait("grace_hopper.jpg"), voice,
+            Path.Combine(_dir, name), new AnimateOptions
+            {
+                Consent = TestData.Consent,
+                Portrait = new PortraitOptions { MaxSidePixels = 128 },
+                ChapterSeconds = chapterSeconds,
+                FirstChapterSeconds = 8.5,
+            }));
+
+        var chaptered = Render(voicePath, "chapters.mp4");
+        Assert.Equal("English phones (the voice is confidently English); the voice heard in 3 chapters (the first of 8.5 s, the others of 10 s), each on its own", chaptered.Mouth);
+
+        using var voice = AudioDecoder.Decode(voicePath);
+        var second = VoiceChapters.Plan(chaptered.FrameCount, 25, 10, 8.5)[1];
+        Assert.InRange(second.FirstFrame / 25.0, 7.4, 7.6);
+        using var secondVoice = second.SliceOf(voice, 25, chaptered.FrameCount);
+        var alone = Render(Wav(secondVoice, "second-chapter.wav"), "second-chapter.mp4", chapterSeconds: VoiceChapters.ChapterSeconds);
+        Assert.StartsWith("the sound (the voice is not confidently English", alone.Mouth, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ALongVoice_SaysWhichChaptersMoveTheMouthOtherwiseThanTheFirst()
+    {
+        // A LibriVox clip clean, then again under white noise 11 dB below it, in chapters as long as
+        // each: the noisy chapter is left to the sound on its own, and the mouth's description says so.
+        using var clean = AudioDecoder.Decode(TestData.Voice("librivox_0870.wav"));
+        using var noisy = Parla.Tests.Motion.VisemeAgreementTests.WithWhiteNoise(clean, snrDb: 11, seed: 3);
+        var voicePath = Path.Combine(_dir, "clean-then-noisy.wav");
+        Parla.Tests.Audio.AudioTestData.WriteWav(voicePath, [.. clean.ToFloats(), .. noisy.ToFloats()]);
+        var result = new Animator().Run(new AnimateRequest(TestData.Portrait("grace_hopper.jpg"), voicePath, Path.Combine(_dir, "clean-then-noisy.mp4"), new AnimateOptions
+        {
+            Consent = TestData.Consent,
+            Portrait = new PortraitOptions { MaxSidePixels = 128 },
+            ChapterSeconds = clean.DurationSeconds,
+            FirstChapterSeconds = clean.DurationSeconds,
+        }));
+
+        Assert.StartsWith("English phones (the voice is confidently English); the voice heard in 2 chapters of 7.1 s, each on its own; chapter 2 from the sound (noise or music under the voice", result.Mouth, StringComparison.Ordinal);
     }
 
     [Fact]
