@@ -506,13 +506,17 @@ public sealed class Animator
             // frames' buffers would hold too much).
             ChapteredFeed Chaptered(Func<CancellationToken, Chapter[]> plan, Func<Chapter, AudioClip> voiceOf)
             {
+                // The first chapter's recognisers go on to the next chapters (PreloadedDecoders.Return), held
+                // by the feed until the last chapter is let go.
+                var shared = decoders;
+                decoders = null;
                 var drawn = new StrongBox<bool>(true);
                 var firstMouth = firstMotion!.Value.Feed.Mouth;
                 var chapterOptions = options with { LanguageDecided = firstMotion.Value.Feed.LanguageDecided };
                 var chapterLength = Seconds(options.ChapterSeconds);
                 return new ChapteredFeed(lengths, fps, firstMotion.Value, plan, (k, chapter, beside, stop) =>
                     Chapter(voiceOf(chapter), null, chapter.FrameCount, chapterOptions with { Seed = MotionGenerator.DeriveSeed(options.Seed, ChapterSeedStream + k) },
-                        null, drawn, null, beside > 0 ? beside : DecoderThreads, stop), ct)
+                        null, drawn, shared, beside > 0 ? beside : DecoderThreads, stop), ct, shared)
                 {
                     DescribeMouth = count => lengths.First == lengths.Rest
                         ? $"{firstMouth}; the voice heard in {count} chapters of {chapterLength}, each on its own"

@@ -125,6 +125,7 @@ internal sealed class ChapteredFeed : IMotionFeed
     private readonly CancellationTokenSource _stop;
     private readonly Task _preparing;
     private ChapterState[]? _chapters;
+    private readonly IDisposable? _shared;
     private int _decodersBeside = -1;
     private Exception? _failure;
 
@@ -134,9 +135,11 @@ internal sealed class ChapteredFeed : IMotionFeed
     /// <param name="plan">The chapters (<see cref="VoiceChapters.Plan(int, ChapterLengths, bool)"/>, at least two), asked for on the feed's own thread before the second is prepared; it may wait for the voice's length.</param>
     /// <param name="prepare">Chapter k's feed (k ≥ 1) and what it holds, made on the feed's own thread, given how many phone decoders go on beside the renderer (−1 if not told yet).</param>
     /// <param name="ct">Stops the chapters' preparation.</param>
+    /// <param name="shared">What the chapters share (their recognisers), released after the last of them.</param>
     public ChapteredFeed(ChapterLengths lengths, double framesPerSecond, (MotionFeed Feed, IDisposable? Owned) first, Func<CancellationToken, Chapter[]> plan,
-        Func<int, Chapter, int, CancellationToken, (MotionFeed Feed, IDisposable? Owned)> prepare, CancellationToken ct)
+        Func<int, Chapter, int, CancellationToken, (MotionFeed Feed, IDisposable? Owned)> prepare, CancellationToken ct, IDisposable? shared = null)
     {
+        _shared = shared;
         _first = new ChapterState(lengths.FirstChapter) { Feed = first.Feed, Owned = first.Owned, Mouth = first.Feed.Mouth, FromPhones = first.Feed.FromPhones };
         _firstAlone = lengths.FirstAlone;
         _framesPerSecond = framesPerSecond;
@@ -253,6 +256,7 @@ internal sealed class ChapteredFeed : IMotionFeed
 
         Release(_first);
         foreach (var chapter in _chapters ?? []) Release(chapter);
+        _shared?.Dispose();
         _stop.Dispose();
     }
 

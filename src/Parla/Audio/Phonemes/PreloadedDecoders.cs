@@ -4,13 +4,16 @@ namespace Parla.Audio.Phonemes;
 /// Recognisers and aligners loading in the background, a pair per decoding thread, for a
 /// <see cref="PhonemeDecoding"/> to take (<see cref="PhonemeAnalyzer.Start"/>). Loading the models
 /// takes about a third of a second, which the first frames would wait for after the voice's
-/// features; loaded while the voice is read and analysed, it is out of their way. Pairs nobody took
-/// are freed on <see cref="Dispose"/>.
+/// features; loaded while the voice is read and analysed, it is out of their way. A decoding that
+/// has decoded its clip to the end gives its pairs back, for the next to take (a long voice's next
+/// chapter) instead of loading its own. Pairs nobody took are freed on <see cref="Dispose"/>.
 /// </summary>
 public sealed class PreloadedDecoders : IDisposable
 {
     private readonly Task<(PocketSphinxDecoder Recognizer, PocketSphinxDecoder Aligner)>[] _loads;
+    private readonly Stack<(PocketSphinxDecoder Recognizer, PocketSphinxDecoder Aligner)> _returned = new();
     private int _taken;
+    private bool _disposed;
 
     private PreloadedDecoders(Task<(PocketSphinxDecoder, PocketSphinxDecoder)>[] loads) => _loads = loads;
 
@@ -40,16 +43,53 @@ public sealed class PreloadedDecoders : IDisposable
         }
     }
 
-    /// <summary>A loaded pair (waiting for its load; throws what the load threw), or null when none is left: the taker owns it.</summary>
+    /// <summary>A pair given back, or a loaded one (waiting for its load; throws what the load threw), or null when none is left: the taker owns it.</summary>
     internal (PocketSphinxDecoder Recognizer, PocketSphinxDecoder Aligner)? Take()
     {
+        lock (_returned)
+        {
+            if (_returned.TryPop(out var pair)) return pair;
+        }
+
         var i = Interlocked.Increment(ref _taken) - 1;
         return i < _loads.Length ? _loads[i].GetAwaiter().GetResult() : null;
     }
 
-    /// <summary>Frees the pairs nobody took (waiting for their loads).</summary>
+    /// <summary>
+    /// Takes back a pair taken from here, for the next decoding. Decoding a piece restarts its
+    /// normalisation and noise estimate, so a pair decodes as a fresh one does. Freed at once once
+    /// this is disposed.
+    /// </summary>
+    internal void Return(PocketSphinxDecoder recognizer, PocketSphinxDecoder aligner)
+    {
+        lock (_returned)
+        {
+            if (!_disposed)
+            {
+                _returned.Push((recognizer, aligner));
+                return;
+            }
+        }
+
+        recognizer.Dispose();
+        aligner.Dispose();
+    }
+
+    /// <summary>Frees the pairs given back and those nobody took (waiting for their loads).</summary>
     public void Dispose()
     {
+        lock (_returned)
+        {
+            _disposed = true;
+            foreach (var (recognizer, aligner) in _returned)
+            {
+                recognizer.Dispose();
+                aligner.Dispose();
+            }
+
+            _returned.Clear();
+        }
+
         var first = Interlocked.Exchange(ref _taken, int.MaxValue / 2);
         for (var i = first; i < _loads.Length; i++)
         {
