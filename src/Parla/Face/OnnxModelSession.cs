@@ -29,6 +29,7 @@ internal sealed class OnnxModelSession : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(intraOpThreads, 1);
         _path = path;
         if (!File.Exists(path)) throw new ModelException($"Model file {path} does not exist.");
+        OnnxTelemetry.Off();
         using var options = new SessionOptions
         {
             IntraOpNumThreads = intraOpThreads,
@@ -108,4 +109,39 @@ internal sealed class OnnxModelSession : IDisposable
                 throw new ModelException($"{_path}: {kind} {spec.Name} is {node.ElementType.Name}, expected float.");
         }
     }
+}
+
+/// <summary>
+/// ONNX Runtime's telemetry, turned off before its environment is made. Since version 1.29 its Linux
+/// and macOS builds record usage events (a device id kept in a file, the OS, the processor, the memory,
+/// whether it runs in a container) under ~/.cache/Microsoft/DeveloperTools/.onnxruntime and send them to
+/// Microsoft when they can. Parla sends nothing anywhere: the runtime reads ORT_DISABLE_TELEMETRY once,
+/// when its environment is created (its API's switch comes after that, too late for the first event), so
+/// the variable is set in the process's own environment first, unless the user set it.
+/// </summary>
+internal static partial class OnnxTelemetry
+{
+    private static readonly Lazy<bool> Done = new(() =>
+    {
+        if (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())
+        {
+            try
+            {
+                // The runtime reads the C environment (getenv), which Environment.SetEnvironmentVariable does not change.
+                _ = SetEnv("ORT_DISABLE_TELEMETRY", "1", overwrite: 0);
+            }
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+            {
+            }
+        }
+
+        OrtEnv.Instance().DisableTelemetryEvents();
+        return true;
+    });
+
+    /// <summary>Turns it off, once, before the first session.</summary>
+    public static void Off() => _ = Done.Value;
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]
+    private static partial int SetEnv(string name, string value, int overwrite);
 }

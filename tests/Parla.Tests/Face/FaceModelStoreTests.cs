@@ -14,6 +14,8 @@ public sealed class FaceModelStoreTests(FaceModelsFixture fixture) : IDisposable
     [Fact]
     public void ImportedModels_LoadInOnnxRuntime_WithTheDocumentedSignature()
     {
+        // Sessions made here directly, as Parla's are: its telemetry off first (OnnxTelemetry).
+        Parla.Face.OnnxTelemetry.Off();
         using (var detector = new InferenceSession(fixture.Models.DetectorPath))
         {
             Assert.Equal([1, 128, 128, 3], detector.InputMetadata["input"].Dimensions);
@@ -65,6 +67,7 @@ public sealed class FaceModelStoreTests(FaceModelsFixture fixture) : IDisposable
         Assert.Equal(good, File.ReadAllBytes(second.MeshPath));
         Assert.True(File.Exists(Path.Combine(second.FaceDetectionPackageDirectory, "face_detection_short_range.tflite")));
         Assert.True(File.Exists(Path.Combine(second.FaceMeshPackageDirectory, ".parla-complete")));
+        Parla.Face.OnnxTelemetry.Off();
         using var session = new InferenceSession(second.MeshPath);
         Assert.Empty(Directory.GetFileSystemEntries(_dir, "*.tmp-*"));
         Assert.Empty(Directory.GetFileSystemEntries(_dir, "*.partial-*"));
