@@ -4,6 +4,9 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$ROOT"
+# The .NET SDK's usage telemetry off for the builds this script runs (unless the user chose otherwise):
+# Parla itself sends nothing anywhere (README, "Consent and provenance").
+export DOTNET_CLI_TELEMETRY_OPTOUT="${DOTNET_CLI_TELEMETRY_OPTOUT:-1}"
 scripts/install-deps.sh chromium espeak-ng festival festvox-us-slt-hts festvox-ca-ona-hts festvox-kallpc16k
 log=$(mktemp)
 set +e
