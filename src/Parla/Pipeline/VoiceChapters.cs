@@ -46,7 +46,8 @@ internal static class VoiceChapters
     /// <summary>
     /// A chapter's length after the first: five minutes. Two chapters alive at once (the one drawn and
     /// the next, prepared while the last frames of the one before are drawn) hold about what ten minutes
-    /// did heard whole; each seam costs about a third of a second on the English path.
+    /// did heard whole; each seam costs the next chapter's start beside the frames (its noise check,
+    /// features and first pieces; the recognisers go on from the chapter before).
     /// </summary>
     public const double ChapterSeconds = 300;
 
