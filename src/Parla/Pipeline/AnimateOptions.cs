@@ -16,9 +16,6 @@ public enum LanguageMode
     None,
 }
 
-/// <summary><c>auto</c>'s decision on a voice: whether it is confidently English, and what then moves the mouth (<see cref="AnimateResult.Mouth"/>).</summary>
-internal sealed record LanguageDecision(bool English, string Mouth);
-
 /// <summary>What <see cref="Animator"/> makes and how. Defaults are the CLI's defaults.</summary>
 public sealed record AnimateOptions
 {
@@ -65,13 +62,13 @@ public sealed record AnimateOptions
     internal double FirstChapterSeconds { get; init; } = VoiceChapters.FirstChapterSeconds;
 
     /// <summary>
-    /// For a long voice's chapters after the first: what <c>auto</c> decided on the first chapter, taken
-    /// instead of deciding again on the chapter's own first seconds, so that a chapter that happens to
-    /// begin mid-sentence is not left to the sound while the rest of an English voice moves with its
-    /// phones. Null: decide (a voice heard whole, a first chapter, or one left to the sound before any
-    /// decision: singing, noise).
+    /// For a long voice's chapters after the first: whether <c>auto</c> found a chapter before this one
+    /// confidently English. Then this one is decoded as English without deciding again on its own first
+    /// seconds, which may begin mid-sentence (a chapter of an English read, decided alone, was left to the
+    /// sound). A chapter not found English says nothing of the next (an intro of music, say): they decide
+    /// on their own. Each chapter is still judged sung or noisy on its own.
     /// </summary>
-    internal LanguageDecision? LanguageDecided { get; init; }
+    internal bool EnglishBefore { get; init; }
 
     /// <summary>Every problem with these options, as messages for the user; empty when valid.</summary>
     public IReadOnlyList<string> Validate()

@@ -500,8 +500,8 @@ public sealed class Animator
             (MotionFeed Feed, IDisposable? Owned) FirstChapter(AudioClip first, int voiceSamples) =>
                 Chapter(first, TakeEarly(first.Length, voiceSamples), lengths.First, options, progress, rendering, decoders, DecoderThreads, ct);
 
-            // The chapters after the first are heard on the feed's thread, each with a seed of its own and
-            // the first chapter's language decision, and their frames drawn, so that none reports progress;
+            // The chapters after the first are heard on the feed's thread, each with a seed of its own (and,
+            // once one was found English, as English), and their frames drawn, so that none reports progress;
             // as many decoders as go on beside the renderer (one above 720p: two recognisers beside large
             // frames' buffers would hold too much).
             ChapteredFeed Chaptered(Func<CancellationToken, Chapter[]> plan, Func<Chapter, AudioClip> voiceOf)
@@ -512,11 +512,16 @@ public sealed class Animator
                 decoders = null;
                 var drawn = new StrongBox<bool>(true);
                 var firstMouth = firstMotion!.Value.Feed.Mouth;
-                var chapterOptions = options with { LanguageDecided = firstMotion.Value.Feed.LanguageDecided };
+                // Chapters are prepared one after the other, on the feed's thread.
+                var englishBefore = firstMotion.Value.Feed.FoundEnglish;
                 var chapterLength = Seconds(options.ChapterSeconds);
                 return new ChapteredFeed(lengths, fps, firstMotion.Value, plan, (k, chapter, beside, stop) =>
-                    Chapter(voiceOf(chapter), null, chapter.FrameCount, chapterOptions with { Seed = MotionGenerator.DeriveSeed(options.Seed, ChapterSeedStream + k) },
-                        null, drawn, shared, beside > 0 ? beside : DecoderThreads, stop), ct, shared)
+                {
+                    var made = Chapter(voiceOf(chapter), null, chapter.FrameCount, options with { Seed = MotionGenerator.DeriveSeed(options.Seed, ChapterSeedStream + k), EnglishBefore = englishBefore },
+                        null, drawn, shared, beside > 0 ? beside : DecoderThreads, stop);
+                    englishBefore |= made.Feed.FoundEnglish;
+                    return made;
+                }, ct, shared)
                 {
                     DescribeMouth = count => lengths.First == lengths.Rest
                         ? $"{firstMouth}; the voice heard in {count} chapters of {chapterLength}, each on its own"
@@ -717,10 +722,7 @@ public sealed class Animator
         var inv = System.Globalization.CultureInfo.InvariantCulture;
         string mouth;
         LabialEvidence? lips = null;
-        // A later chapter of a long voice takes the first chapter's decision (AnimateOptions.LanguageDecided).
-        var decided = options.Language == LanguageMode.Auto ? options.LanguageDecided : null;
-        LanguageDecision? decision = null;
-        if (options.Language == LanguageMode.English || (options.Language == LanguageMode.Auto && decided?.English != false && !sung && !TooNoisyForPhones(loudOverQuietDb)))
+        if (options.Language == LanguageMode.English || (options.Language == LanguageMode.Auto && !sung && !TooNoisyForPhones(loudOverQuietDb)))
         {
             // The longest wait on a long English voice: say how far it is, until frames are drawn.
             var decoding = PhonemeAnalyzer.Start(clip, features, new PhonemeAnalysisOptions { ParallelPrefixVoiceSeconds = LanguageDecisionVoiceSeconds, DegreeOfParallelism = decoderThreads }, cancellationToken,
@@ -737,19 +739,19 @@ public sealed class Animator
                 // keeps the evidence for the sound's mouth.
                 lips = HearsLips(features) ? LabialEvidence.Measure(clip) : null;
                 var fromPhones = new MotionBuilder(features, frameCount, motionOptions with { LabialFrames = lips is null ? null : lips.LabialFrames }, fromPhones: true);
-                var doubt = options.Language == LanguageMode.English || decided is not null ? null : DecideLanguage(decoding, cancellationToken).Doubt;
+                // A later chapter of a long voice after one found English is not decided again (AnimateOptions.EnglishBefore).
+                var auto = options.Language == LanguageMode.Auto;
+                var doubt = !auto || options.EnglishBefore ? null : DecideLanguage(decoding, cancellationToken).Doubt;
                 if (doubt is null)
                 {
-                    var english = options.Language == LanguageMode.English ? null : decided ?? new LanguageDecision(true, "English phones (the voice is confidently English)");
                     return new MotionFeed(fromPhones, decoding, lips, cancellationToken)
                     {
-                        Mouth = english?.Mouth ?? "English phones (--language en)",
-                        LanguageDecided = english,
+                        Mouth = auto ? "English phones (the voice is confidently English)" : "English phones (--language en)",
+                        FoundEnglish = auto,
                     };
                 }
 
                 mouth = $"the sound (the voice is not confidently English: {doubt}; {OrDecode})";
-                decision = new LanguageDecision(false, mouth);
             }
             catch
             {
@@ -764,7 +766,6 @@ public sealed class Animator
         else
         {
             mouth = options.Language == LanguageMode.None ? "the sound (--language none)"
-                : decided is { English: false } ? decided.Mouth
                 : !Enumerable.Range(0, features.FrameCount).Any(features.IsSpeech) ? "the sound (no voice is heard in it)"
                 : sung ? $"the sound (the voice holds notes: singing; {OrDecode})"
                 : string.Create(inv, $"the sound (noise or music under the voice: its louder frames stand {loudOverQuietDb:0.0} dB above its quietest, under {PhonesNoisyBelowDb:0}; {OrDecode})");
@@ -774,10 +775,10 @@ public sealed class Animator
         // it is installed, heard behind the renderer (the frames before a murmur do not wait for it).
         if ((lips ?? (HearsLips(features) ? LabialEvidence.Measure(clip) : null)) is { } heard)
         {
-            return new MotionFeed(new MotionBuilder(features, frameCount, motionOptions, fromPhones: false, deferLips: true), heard, cancellationToken) { Mouth = mouth, LanguageDecided = decision };
+            return new MotionFeed(new MotionBuilder(features, frameCount, motionOptions, fromPhones: false, deferLips: true), heard, cancellationToken) { Mouth = mouth };
         }
 
-        return new MotionFeed(MotionGenerator.Generate(features, frameCount, motionOptions)) { Mouth = mouth, LanguageDecided = decision };
+        return new MotionFeed(MotionGenerator.Generate(features, frameCount, motionOptions)) { Mouth = mouth };
     }
 
     /// <summary>Whether the acoustic model can be asked which murmurs are the lips' (features at its frame rate).</summary>

@@ -25,8 +25,8 @@ internal sealed class MotionFeed : IMotionFeed
     /// <summary>Whether English phones move the mouth (else the sound does).</summary>
     public bool FromPhones => _decoding is not null;
 
-    /// <summary>What <c>auto</c>'s language decision found, or null where none was made.</summary>
-    public LanguageDecision? LanguageDecided { get; init; }
+    /// <summary>Whether <c>auto</c> found the voice confidently English (or took it from a chapter before: <see cref="AnimateOptions.EnglishBefore"/>).</summary>
+    public bool FoundEnglish { get; init; }
 
     /// <summary>A track known whole.</summary>
     public MotionFeed(MotionTrack track)

@@ -458,17 +458,7 @@ public sealed class VisemeTests(ITestOutputHelper output)
         // at all. That says nothing of the language (it was taken for "not English", and the read went
         // to the acoustic path): the next 4 s of voice are looked at.
         const int rate = 16000;
-        var jingle = new float[6 * rate];
-        for (var n = 0; n < jingle.Length; n++)
-        {
-            var t = (double)n / rate;
-            var chord = (Math.Sin(2 * Math.PI * 131 * t) + Math.Sin(2 * Math.PI * 262 * t) + Math.Sin(2 * Math.PI * 330 * t) + Math.Sin(2 * Math.PI * 392 * t)) * 0.02;
-            var beat = t % 0.5;
-            var kick = beat < 0.12 ? Math.Sin(2 * Math.PI * (60 - (80 * beat)) * beat) * 0.4 * (1 - (beat / 0.12)) : 0;
-            jingle[n] = (float)(chord + kick);
-        }
-
-        var samples = jingle.Concat(LibriVoxRead()).ToArray();
+        var samples = Jingle(6).Concat(LibriVoxRead()).ToArray();
         using var clip = new AudioClip(samples, rate);
         using var decoding = StartLanguageDecision(clip, out _);
         decoding.WaitForPrefix(decoding.ParallelPieces);
@@ -530,7 +520,24 @@ public sealed class VisemeTests(ITestOutputHelper output)
     }
 
     /// <summary>The five LibriVox clips read as one (24.7 s at 16 kHz), as samples; the decoded clips are disposed.</summary>
-    private static float[] LibriVoxRead() =>
+    /// <summary><paramref name="seconds"/> of a jingle at 16 kHz: a held C-major chord and a kick drum twice a second.</summary>
+    internal static float[] Jingle(int seconds)
+    {
+        const int rate = 16000;
+        var jingle = new float[seconds * rate];
+        for (var n = 0; n < jingle.Length; n++)
+        {
+            var t = (double)n / rate;
+            var chord = (Math.Sin(2 * Math.PI * 131 * t) + Math.Sin(2 * Math.PI * 262 * t) + Math.Sin(2 * Math.PI * 330 * t) + Math.Sin(2 * Math.PI * 392 * t)) * 0.02;
+            var beat = t % 0.5;
+            var kick = beat < 0.12 ? Math.Sin(2 * Math.PI * (60 - (80 * beat)) * beat) * 0.4 * (1 - (beat / 0.12)) : 0;
+            jingle[n] = (float)(chord + kick);
+        }
+
+        return jingle;
+    }
+
+    internal static float[] LibriVoxRead() =>
         LipSync.Clips.SelectMany(c =>
         {
             using var clip = AudioDecoder.Decode(TestData.Voice($"librivox_{c}.wav"));

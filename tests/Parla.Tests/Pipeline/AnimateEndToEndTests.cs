@@ -404,6 +404,30 @@ public sealed class AnimateEndToEndTests : IDisposable
     }
 
     [Fact]
+    public void ALongVoiceWhoseFirstChapterIsNotFoundEnglish_LeavesTheLanguageToTheChaptersAfterIt()
+    {
+        // Thirteen seconds of a jingle (a held chord and a kick drum, in bars with silence between),
+        // then the LibriVox read, in chapters of 14 s: the first chapter is the jingle, not confidently
+        // English (the recogniser makes a few words of it). An intro says nothing of the voice after it:
+        // the chapters of the read decide on their own and move with its phones.
+        var voicePath = Path.Combine(_dir, "jingle-then-read.wav");
+        // Bars of a second and a half with half a second of silence after each, so that the jingle is
+        // not taken for noise under a voice (its quietest frames would be the held chord).
+        var jingle = Parla.Tests.Motion.VisemeTests.Jingle(13).Select((x, n) => n % 32000 < 24000 ? x : 0).ToArray();
+        Parla.Tests.Audio.AudioTestData.WriteWav(voicePath, [.. jingle, .. Parla.Tests.Motion.VisemeTests.LibriVoxRead()]);
+        var result = new Animator().Run(new AnimateRequest(TestData.Portrait("grace_hopper.jpg"), voicePath, Path.Combine(_dir, "jingle-then-read.mp4"), new AnimateOptions
+        {
+            Consent = TestData.Consent,
+            Portrait = new PortraitOptions { MaxSidePixels = 128 },
+            ChapterSeconds = 14,
+            FirstChapterSeconds = 14,
+        }));
+
+        Assert.True(result.Mouth.StartsWith("the sound (the voice is not confidently English", StringComparison.Ordinal), result.Mouth);
+        Assert.EndsWith("; chapters 2 and 3 from English phones (the voice is confidently English)", result.Mouth, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ALongVoice_SaysWhichChaptersMoveTheMouthOtherwiseThanTheFirst()
     {
         // A LibriVox clip clean, then again under white noise 11 dB below it, in chapters as long as
