@@ -21,6 +21,11 @@ public sealed class VideoEncoderTests
         Assert.Contains("-pix_fmt yuv420p", line);
         Assert.Contains("-c:a aac", line);
         Assert.Contains("-movflags +faststart", line);
+        // About 6 MB of frames read ahead of the encoder: ffmpeg's own 8 at this size.
+        Assert.Contains("-thread_queue_size 8 -i pipe:0", line);
+        Assert.Equal(2, VideoEncoder.FramesQueued(1920, 1080));
+        Assert.Equal(8, VideoEncoder.FramesQueued(512, 512));
+        Assert.Equal(2, VideoEncoder.FramesQueued(3840, 2160));
         Assert.Equal("tmp.mp4", args[^1]);
     }
 
