@@ -57,8 +57,8 @@ public sealed class PreloadedDecoders : IDisposable
 
     /// <summary>
     /// Takes back a pair taken from here, for the next decoding. Decoding a piece restarts its
-    /// normalisation and noise estimate, so a pair decodes as a fresh one does. Freed at once once
-    /// this is disposed.
+    /// normalisation and noise estimate, so a pair decodes as a fresh one does. A pair given back after
+    /// <see cref="Dispose"/> is freed at once.
     /// </summary>
     internal void Return(PocketSphinxDecoder recognizer, PocketSphinxDecoder aligner)
     {
