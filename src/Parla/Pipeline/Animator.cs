@@ -515,7 +515,7 @@ public sealed class Animator
                 // Chapters are prepared one after the other, on the feed's thread.
                 var englishBefore = firstMotion.Value.Feed.FoundEnglish;
                 var chapterLength = Seconds(options.ChapterSeconds);
-                return new ChapteredFeed(lengths, fps, firstMotion.Value, plan, (k, chapter, beside, stop) =>
+                return new ChapteredFeed(lengths.FirstChapter, lengths.FirstAlone, fps, firstMotion.Value, plan, (k, chapter, beside, stop) =>
                 {
                     var made = Chapter(voiceOf(chapter), null, chapter.FrameCount, options with { Seed = MotionGenerator.DeriveSeed(options.Seed, ChapterSeedStream + k), EnglishBefore = englishBefore },
                         null, drawn, shared, beside > 0 ? beside : DecoderThreads, stop);

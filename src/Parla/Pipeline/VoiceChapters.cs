@@ -130,19 +130,20 @@ internal sealed class ChapteredFeed : IMotionFeed
     private int _decodersBeside = -1;
     private Exception? _failure;
 
-    /// <param name="lengths">How the voice is cut: its first chapter is <see cref="ChapterLengths.FirstChapter"/>.</param>
+    /// <param name="firstChapter">The first chapter (<see cref="ChapterLengths.FirstChapter"/>).</param>
+    /// <param name="firstAlone">Its frames no other chapter shares (<see cref="ChapterLengths.FirstAlone"/>): known before the plan is.</param>
     /// <param name="framesPerSecond">The video's frame rate.</param>
     /// <param name="first">The first chapter's feed, and what it holds besides (its voice), released with it.</param>
     /// <param name="plan">The chapters (<see cref="VoiceChapters.Plan(int, ChapterLengths, bool)"/>, at least two), asked for on the feed's own thread before the second is prepared; it may wait for the voice's length.</param>
     /// <param name="prepare">Chapter k's feed (k ≥ 1) and what it holds, made on the feed's own thread, given how many phone decoders go on beside the renderer (−1 if not told yet).</param>
     /// <param name="ct">Stops the chapters' preparation.</param>
     /// <param name="shared">What the chapters share (their recognisers), released after the last of them.</param>
-    public ChapteredFeed(ChapterLengths lengths, double framesPerSecond, (MotionFeed Feed, IDisposable? Owned) first, Func<CancellationToken, Chapter[]> plan,
+    public ChapteredFeed(Chapter firstChapter, int firstAlone, double framesPerSecond, (MotionFeed Feed, IDisposable? Owned) first, Func<CancellationToken, Chapter[]> plan,
         Func<int, Chapter, int, CancellationToken, (MotionFeed Feed, IDisposable? Owned)> prepare, CancellationToken ct, IDisposable? shared = null)
     {
         _shared = shared;
-        _first = new ChapterState(lengths.FirstChapter) { Feed = first.Feed, Owned = first.Owned, Mouth = first.Feed.Mouth, FromPhones = first.Feed.FromPhones };
-        _firstAlone = lengths.FirstAlone;
+        _first = new ChapterState(firstChapter) { Feed = first.Feed, Owned = first.Owned, Mouth = first.Feed.Mouth, FromPhones = first.Feed.FromPhones };
+        _firstAlone = firstAlone;
         _framesPerSecond = framesPerSecond;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         _preparing = Task.Factory.StartNew(() => PrepareChapters(plan, prepare), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
@@ -151,8 +152,7 @@ internal sealed class ChapteredFeed : IMotionFeed
     /// <summary>A feed of chapters known from the start (<paramref name="chapters"/>, at least two).</summary>
     public ChapteredFeed(Chapter[] chapters, double framesPerSecond, (MotionFeed Feed, IDisposable? Owned) first,
         Func<int, int, CancellationToken, (MotionFeed Feed, IDisposable? Owned)> prepare, CancellationToken ct)
-        : this(new ChapterLengths(chapters[0].EndFrame, chapters[1].EndFrame - chapters[0].EndFrame, chapters[0].EndFrame - chapters[1].FirstFrame),
-            framesPerSecond, first, _ => chapters, (k, _, beside, stop) => prepare(k, beside, stop), ct)
+        : this(chapters[0], chapters[1].FirstFrame, framesPerSecond, first, _ => chapters, (k, _, beside, stop) => prepare(k, beside, stop), ct)
     {
     }
 

@@ -154,7 +154,7 @@ public sealed class VoiceChaptersTests
         using var decoded = new ManualResetEventSlim();
         (MotionFeed, IDisposable?) Make(Chapter chapter, int k) =>
             (new MotionFeed(new MotionTrack(25, Enumerable.Repeat(new FaceState { JawOpen = k }, chapter.FrameCount).ToArray())), null);
-        using var feed = new ChapteredFeed(lengths, 25, Make(lengths.FirstChapter, 0), stop =>
+        using var feed = new ChapteredFeed(lengths.FirstChapter, lengths.FirstAlone, 25, Make(lengths.FirstChapter, 0), stop =>
         {
             decoded.Wait(stop);
             return VoiceChapters.Plan(230, lengths, heardAsLong: true);
@@ -192,7 +192,7 @@ public sealed class VoiceChaptersTests
     {
         var lengths = VoiceChapters.Lengths(25, chapterSeconds: 4, firstChapterSeconds: 2);
         var first = (new MotionFeed(new MotionTrack(25, new FaceState[lengths.First])), (IDisposable?)null);
-        using var feed = new ChapteredFeed(lengths, 25, first, _ => throw new InvalidDataException("the voice's decoding failed"),
+        using var feed = new ChapteredFeed(lengths.FirstChapter, lengths.FirstAlone, 25, first, _ => throw new InvalidDataException("the voice's decoding failed"),
             (_, _, _, _) => throw new InvalidOperationException("no chapter is prepared"), CancellationToken.None);
         for (var i = 0; i < lengths.FirstAlone; i++) feed.Frame(i);
         Assert.Equal("the voice's decoding failed", Assert.Throws<InvalidDataException>(() => feed.Frame(lengths.FirstAlone)).Message);
