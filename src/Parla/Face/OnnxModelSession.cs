@@ -142,6 +142,6 @@ internal static partial class OnnxTelemetry
     /// <summary>Turns it off, once, before the first session.</summary>
     public static void Off() => _ = Done.Value;
 
-    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]
+    [System.Runtime.InteropServices.LibraryImport(NativeLibraries.LibC, EntryPoint = "setenv", StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]
     private static partial int SetEnv(string name, string value, int overwrite);
 }

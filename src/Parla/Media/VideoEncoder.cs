@@ -114,7 +114,7 @@ public sealed class VideoEncoder : IFrameSink
         }
     }
 
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    [System.Runtime.InteropServices.DllImport(NativeLibraries.LibC, EntryPoint = "fcntl", SetLastError = true)]
     private static extern int Fcntl(int fd, int cmd, int arg);
 
     /// <summary>

@@ -11,7 +11,6 @@ internal static partial class PocketSphinxNative
 {
     public const string PocketSphinx = "libpocketsphinx.so.3";
     public const string SphinxBase = "libsphinxbase.so.3";
-    public const string LibC = "libc.so.6";
 
     [LibraryImport(PocketSphinx, EntryPoint = "ps_args")]
     public static partial nint Args();
@@ -106,7 +105,7 @@ internal static partial class PocketSphinxNative
     /// glibc's malloc_trim: hands free heap memory back to the system. The decoders allocate and free
     /// hundreds of megabytes in per-thread arenas that glibc otherwise keeps for the rest of the run.
     /// </summary>
-    [LibraryImport(LibC, EntryPoint = "malloc_trim")]
+    [LibraryImport(NativeLibraries.LibC, EntryPoint = "malloc_trim")]
     public static partial int MallocTrim(nuint pad);
 
     [LibraryImport(SphinxBase, EntryPoint = "logmath_init")]
@@ -182,17 +181,17 @@ internal static partial class PocketSphinxNative
     }
 
     /// <summary>fopencookie: a C stream whose reads and seeks call <paramref name="functions"/> with <paramref name="cookie"/>.</summary>
-    [LibraryImport(LibC, EntryPoint = "fopencookie", StringMarshalling = StringMarshalling.Utf8)]
+    [LibraryImport(NativeLibraries.LibC, EntryPoint = "fopencookie", StringMarshalling = StringMarshalling.Utf8)]
     public static partial nint OpenCookie(nint cookie, string mode, CookieFunctions functions);
 
     /// <summary>setvbuf: the stream's buffer and its mode; call before the first read.</summary>
-    [LibraryImport(LibC, EntryPoint = "setvbuf")]
+    [LibraryImport(NativeLibraries.LibC, EntryPoint = "setvbuf")]
     public static unsafe partial int SetBuffer(nint file, void* buffer, int mode, nuint size);
 
-    [LibraryImport(LibC, EntryPoint = "fclose")]
+    [LibraryImport(NativeLibraries.LibC, EntryPoint = "fclose")]
     public static partial int CloseFile(nint file);
 
     /// <summary>fmemopen: a C stream over <paramref name="size"/> bytes of memory.</summary>
-    [LibraryImport(LibC, EntryPoint = "fmemopen", StringMarshalling = StringMarshalling.Utf8)]
+    [LibraryImport(NativeLibraries.LibC, EntryPoint = "fmemopen", StringMarshalling = StringMarshalling.Utf8)]
     public static unsafe partial nint OpenMemory(void* buffer, nuint size, string mode);
 }
