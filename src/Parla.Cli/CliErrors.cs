@@ -19,6 +19,14 @@ internal static class CliErrors
 {
     public static int Report(Exception e, TextWriter error, bool verbose)
     {
+        // Once a signal has asked the command to stop, whatever the stopping threw is the stop (an
+        // encoder that got the terminal's Ctrl+C too fails its pipe before the token is seen).
+        if (TerminationSignals.ExitCode is { } stopped)
+        {
+            error.WriteLine("parla: cancelled.");
+            if (verbose) error.WriteLine(e);
+            return stopped;
+        }
         var (code, message) = e switch
         {
             OperationCanceledException => (ExitCodes.Cancelled, "cancelled."),

@@ -53,7 +53,7 @@ public static class Program
         // A plain command rather than RootCommand, so that help says "parla", not the assembly's file name.
         var root = new Command("parla",
             "Parla animates a single portrait with a voice recording: the face talks, blinks and moves.\n" +
-            "Exit codes: 0 success, 1 unexpected failure, 2 bad input, 3 missing program or model, 130 cancelled.")
+            "Exit codes: 0 success, 1 unexpected failure, 2 bad input, 3 missing program or model, 130 cancelled (Ctrl+C; 143 for SIGTERM, 129 for SIGHUP).")
         {
             new System.CommandLine.Help.HelpOption(),
             new VersionOption(),
@@ -73,11 +73,16 @@ public static class Program
             error.WriteLine("Run 'parla --help' (or 'parla COMMAND --help') for usage.");
             return ExitCodes.BadInput;
         }
+        // Ctrl+C, SIGTERM and SIGHUP cancel the token handed to the command's action (TerminationSignals);
+        // System.CommandLine's own handling is off: it let the runtime end a synchronous command at once.
+        using var signals = new TerminationSignals(error);
         try
         {
-            // Ctrl+C cancels the token handed to the command's action.
-            return parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false })
-                .GetAwaiter().GetResult();
+            var configuration = new InvocationConfiguration
+            {
+                Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null,
+            };
+            return parsed.InvokeAsync(configuration, signals.Token).GetAwaiter().GetResult();
         }
         catch (Exception e)
         {
