@@ -24,6 +24,21 @@ public static class OutputFile
             throw new OutputException(path, "exists and is read-only.");
     }
 
+    /// <summary>
+    /// Whether <paramref name="text"/> (a tool's error output, or an exception's message) says the disk
+    /// or the user's quota is full: a condition of the output's folder, which the user can mend.
+    /// </summary>
+    public static bool SaysDiskFull(string? text) =>
+        text is not null && (text.Contains("No space left on device", StringComparison.OrdinalIgnoreCase) ||
+                             text.Contains("Disk quota exceeded", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>What to say when the disk under <paramref name="path"/> filled up while <paramref name="what"/> was written.</summary>
+    public static OutputException DiskFull(string path, string what, Exception? inner = null)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        return new OutputException(path, $"the disk is full: {what} could not be written. Free some space in {dir}, or write the video elsewhere with -o.", inner);
+    }
+
     /// <summary>Writes a text file (UTF-8) atomically: to a temporary file first, then renamed into place.</summary>
     public static void WriteAllTextAtomic(string path, string contents) =>
         WriteAllBytesAtomic(path, System.Text.Encoding.UTF8.GetBytes(contents));
@@ -42,6 +57,7 @@ public static class OutputFile
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             try { File.Delete(temp); } catch (IOException) { }
+            if (SaysDiskFull(e.Message)) throw DiskFull(path, "it", e);
             throw new OutputException(path, $"cannot be written ({e.Message}).", e);
         }
     }

@@ -218,11 +218,13 @@ public sealed class VideoEncoder : IFrameSink
         _completed = true;
     }
 
-    private ToolException Failure(string what, Exception? inner)
+    private ParlaException Failure(string what, Exception? inner)
     {
         if (!_process.HasExited && !_process.WaitForExit(5000)) _process.Kill();
         var stderr = _stderr.IsCompleted ? _stderr.Result : "";
         var first = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? "";
+        if (OutputFile.SaysDiskFull(stderr))
+            return OutputFile.DiskFull(_options.OutputPath, $"the video (after {_frames.ToString(CultureInfo.InvariantCulture)} frames)", new ToolException(first, stderr, inner));
         return new ToolException($"Encoding {_options.OutputPath} failed: {what}. {first}".TrimEnd(), stderr, inner);
     }
 

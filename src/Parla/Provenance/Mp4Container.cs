@@ -223,6 +223,8 @@ public static class Mp4Container
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             try { File.Delete(temp); } catch (IOException) { }
+            if (Media.OutputFile.SaysDiskFull(e.Message))
+                throw Media.OutputFile.DiskFull(path, $"the signed copy of the video (as large as the video, {new FileInfo(path).Length >> 20} MB, for a moment beside it)", e);
             throw new OutputException(path, $"the manifest cannot be embedded ({e.Message}).", e);
         }
     }

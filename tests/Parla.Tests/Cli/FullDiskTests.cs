@@ -1,0 +1,53 @@
+using System.Diagnostics;
+using Xunit;
+
+namespace Parla.Tests.Cli;
+
+/// <summary>
+/// A disk that fills up while the video is written: the command line runs as its own process with an
+/// ffmpeg that writes the video into /dev/full (every write fails with "No space left on device", as
+/// on a full disk) and is the real ffmpeg otherwise.
+/// </summary>
+public sealed class FullDiskTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("parla-full-disk").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task ADiskThatFillsWhileTheVideoIsWritten_IsAnOutputProblem_AndLeavesNothing()
+    {
+        var ffmpeg = Parla.Media.ExternalTool.RequireFfmpeg();
+        var tools = Directory.CreateDirectory(Path.Combine(_dir, "tools")).FullName;
+        var wrapper = Path.Combine(tools, "ffmpeg");
+        // The encoder is the ffmpeg that writes an MP4 with faststart; its target is its last argument.
+        File.WriteAllText(wrapper, $$"""
+            #!/usr/bin/env bash
+            args=("$@")
+            if [[ " ${args[*]} " == *" +faststart "* ]]; then args[-1]=/dev/full; fi
+            exec {{ffmpeg}} "${args[@]}"
+            """.ReplaceLineEndings("\n"));
+        File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.UserWrite);
+        var outputs = Directory.CreateDirectory(Path.Combine(_dir, "out")).FullName;
+        var output = Path.Combine(outputs, "talking.mp4");
+
+        var cli = typeof(Parla.Cli.Program).Assembly.Location;
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { cli, "animate", TestData.Portrait("astronaut.png"), TestData.Voice("librivox_0880.wav"),
+                     "-o", output, "--consent", TestData.Consent.Text })
+            info.ArgumentList.Add(a);
+        info.Environment["PARLA_CACHE_DIR"] = Parla.ParlaCache.Root();
+        info.Environment["PATH"] = tools + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH");
+        using var child = Process.Start(info)!;
+        var stderr = child.StandardError.ReadToEndAsync();
+        await child.StandardOutput.ReadToEndAsync();
+        await child.WaitForExitAsync();
+        var said = await stderr;
+
+        Assert.True(child.ExitCode == Parla.Cli.ExitCodes.BadInput, $"exit code {child.ExitCode}:\n{said}");
+        Assert.Contains($"parla: {output}: the disk is full: the video (after ", said, StringComparison.Ordinal);
+        Assert.Contains($"Free some space in {outputs}, or write the video elsewhere with -o.", said, StringComparison.Ordinal);
+        var left = Directory.EnumerateFileSystemEntries(outputs).Select(Path.GetFileName).ToArray();
+        Assert.True(left.Length == 0, "left in the output folder: " + string.Join(", ", left));
+    }
+}
