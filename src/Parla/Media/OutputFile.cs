@@ -25,6 +25,26 @@ public static class OutputFile
     }
 
     /// <summary>
+    /// Fails when <paramref name="path"/>, an output, names one of the run's inputs: the output is
+    /// renamed into place at the end, and would replace the voice or the portrait the user gave.
+    /// An output that is a symbolic link to an input is let be: the rename replaces the link, not
+    /// the file it points to.
+    /// </summary>
+    /// <exception cref="OutputException">The output names an input.</exception>
+    public static void EnsureNotAnInput(string path, params ReadOnlySpan<(string? Path, string What)> inputs)
+    {
+        var output = Path.GetFullPath(path);
+        foreach (var (input, what) in inputs)
+        {
+            if (input is null || !File.Exists(input)) continue;
+            var full = Path.GetFullPath(input);
+            var target = new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? full;
+            if (string.Equals(output, full, StringComparison.Ordinal) || string.Equals(output, target, StringComparison.Ordinal))
+                throw new OutputException(path, $"is the {what} this run reads; writing there would replace it. Choose another name.");
+        }
+    }
+
+    /// <summary>
     /// Whether <paramref name="text"/> (a tool's error output, or an exception's message) says the disk
     /// or the user's quota is full: a condition of the output's folder, which the user can mend.
     /// </summary>

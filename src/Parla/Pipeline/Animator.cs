@@ -51,6 +51,11 @@ public sealed class Animator
         OutputFile.EnsureWritable(request.OutputPath);
         VideoEncoder.EnsureMp4Name(request.OutputPath);
         if (options.MotionJsonPath is not null) OutputFile.EnsureWritable(options.MotionJsonPath);
+        foreach (var output in new[] { request.OutputPath, ProvenanceStamp.ManifestPathFor(request.OutputPath), options.MotionJsonPath })
+        {
+            if (output is not null)
+                OutputFile.EnsureNotAnInput(output, (request.AudioPath, "voice"), (request.ImagePath, "portrait"), (options.MotionInPath, "motion track (--motion-in)"));
+        }
 
         // The face is found and rigged while the voice is read and the motion computed: they do not
         // depend on each other, and each takes a while before the first frame can be drawn. Once the

@@ -30,6 +30,19 @@ public sealed class BadInputTests : IDisposable
     }
 
     [Fact]
+    public void AnOutputThatNamesTheVoice_IsRefusedAndTheVoiceKept()
+    {
+        // A voice in a QuickTime file (the sound of a phone's video) named as the output too: the video
+        // would have been renamed over it at the end.
+        var voice = Path.Combine(_dir, "voice.mov");
+        Ffmpeg.Run("-i", TestData.Voice("librivox_0930.wav"), "-c:a", "aac", voice);
+        var before = File.ReadAllBytes(voice);
+        AssertRefused(Animate(TestData.Portrait("astronaut.png"), voice, voice), voice, "is the voice this run reads");
+        Assert.Equal(before, File.ReadAllBytes(voice));
+        Assert.False(File.Exists(voice + ".manifest.json"));
+    }
+
+    [Fact]
     public void MissingImage()
     {
         var missing = Path.Combine(_dir, "missing.jpg");
