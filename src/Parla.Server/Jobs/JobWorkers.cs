@@ -191,7 +191,7 @@ public sealed class JobWorkers(
                         store.Update(current with { Stage = value.Stage, Progress = fraction });
                 }
             }
-            if (value.Stage == "render" && value.Done > 0)
+            if (value.Stage == "render" && value.Done > 0 && value.Total > 0)
             {
                 var perFrame = (clock.Elapsed - _renderStart).TotalSeconds / value.Done;
                 eta = Math.Round(perFrame * (value.Total - value.Done), 1);

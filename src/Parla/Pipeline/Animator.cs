@@ -139,7 +139,10 @@ public sealed class Animator
                             Volatile.Write(ref rendering.Value, true);
                         }
 
+                        // A long voice still decoding has no length yet: its first frame still says that the
+                        // render has begun (an hour of MP3 took 3.5 s to say so, at frame 781).
                         if (motion.FrameCountIfKnown is { } total) progress?.Report(new PipelineProgress("render", n, total));
+                        else if (n == 1) progress?.Report(new PipelineProgress("render", n, 0));
                     }),
                     cancellationToken, background: background, changing: changing, overBackground: stampWhole, firstDrawing: warmed,
                     allFrames: known is null ? () => motion.FrameCount(cancellationToken) : null);
