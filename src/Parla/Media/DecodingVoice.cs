@@ -34,13 +34,26 @@ internal sealed class DecodingVoice : IArrivingSamples
     private bool _failed;
 
     private readonly Task<double?> _containerSeconds;
+    private readonly Action? _yield;
 
-    public DecodingVoice(SafeFileHandle file, int sampleRateHz, Task<double?>? containerSeconds = null)
+    /// <param name="file">The temporary file the decoder writes the samples into.</param>
+    /// <param name="sampleRateHz">The samples' rate.</param>
+    /// <param name="containerSeconds">The voice's length as its container says, once ffmpeg has said it.</param>
+    /// <param name="yield">Where given, puts the decoding behind the run's other work (<see cref="DecodeBehind"/>).</param>
+    public DecodingVoice(SafeFileHandle file, int sampleRateHz, Task<double?>? containerSeconds = null, Action? yield = null)
     {
         _view = AudioClip.Viewing(file, sampleRateHz);
         SampleRateHz = sampleRateHz;
         _containerSeconds = containerSeconds ?? Task.FromResult<double?>(null);
+        _yield = yield;
     }
+
+    /// <summary>
+    /// Lets the decoding yield the processor to the rest of the run: for a long voice whose first
+    /// chapter is heard while the rest decodes, the rest is not wanted before the first frame. Best
+    /// effort; the decoding still goes on whenever a core is free.
+    /// </summary>
+    public void DecodeBehind() => _yield?.Invoke();
 
     public int SampleRateHz { get; }
 

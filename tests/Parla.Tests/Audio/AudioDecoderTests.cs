@@ -10,6 +10,48 @@ public sealed class AudioDecoderTests : IDisposable
     public void Dispose() => Directory.Delete(_temp, recursive: true);
 
     [Fact]
+    public void AVoiceDecodedBehind_HasItsDecoderYieldTheProcessor_AndDecodesAlike()
+    {
+        // The demo read (FLAC): ffmpeg decodes it. The decoder is asked to yield before its samples are
+        // read, so it is still there (its pipe full) to be looked at.
+        var voice = Path.Combine(TestData.Root, "..", "..", "demo", "voice.flac");
+        int? decoderNice = null;
+        using var behind = AudioDecoder.Decode(voice, AudioDecoder.DefaultSampleRateHz, 0, CancellationToken.None, decoding =>
+        {
+            decoding.DecodeBehind();
+            var decoder = Directory.EnumerateDirectories("/proc").Select(d => Path.GetFileName(d))
+                .Where(pid => pid.All(char.IsAsciiDigit))
+                .Single(pid => File.Exists($"/proc/{pid}/cmdline") && ReadOrEmpty($"/proc/{pid}/cmdline").Contains(Path.GetFullPath(voice), StringComparison.Ordinal)
+                               && Niceness(pid).Parent == Environment.ProcessId);
+            decoderNice = Niceness(decoder).Nice;
+        });
+        Assert.Equal(Math.Min(19, Niceness(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)).Nice + 5), decoderNice);
+
+        using var plain = AudioDecoder.Decode(voice);
+        Assert.Equal(plain.Length, behind.Length);
+        var a = new float[plain.Length];
+        var b = new float[plain.Length];
+        plain.CopyTo(0, a);
+        behind.CopyTo(0, b);
+        Assert.Equal(a, b);
+    }
+
+    private static string ReadOrEmpty(string path)
+    {
+        try { return File.ReadAllText(path).Replace('\0', ' '); }
+        catch (IOException) { return ""; }
+    }
+
+    /// <summary>A process's parent and niceness, from /proc/PID/stat (fields 4 and 19; the name in field 2 may hold spaces).</summary>
+    private static (int Parent, int Nice) Niceness(string pid)
+    {
+        var stat = ReadOrEmpty($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (fields.Length > 16 ? int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture) : -1,
+                fields.Length > 16 ? int.Parse(fields[16], System.Globalization.CultureInfo.InvariantCulture) : 0);
+    }
+
+    [Fact]
     public void Decode_LibriVoxWav_GivesMonoSamplesAtTheRequestedRate()
     {
         var clip = AudioDecoder.Decode(AudioTestData.Voice("librivox_0870.wav"));
