@@ -56,7 +56,7 @@ public static class OutputFile
     public static OutputException DiskFull(string path, string what, Exception? inner = null)
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        return new OutputException(path, $"the disk is full: {what} could not be written. Free some space in {dir}, or write the video elsewhere with -o.", inner);
+        return new OutputException(path, $"the disk is full: {what} could not be written. Free some space in {dir}, or choose another folder.", inner);
     }
 
     /// <summary>Writes a text file (UTF-8) atomically: to a temporary file first, then renamed into place.</summary>
@@ -77,7 +77,7 @@ public static class OutputFile
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             try { File.Delete(temp); } catch (IOException) { }
-            if (SaysDiskFull(e.Message)) throw DiskFull(path, "it", e);
+            if (SaysDiskFull(e.Message)) throw DiskFull(path, "the file", e);
             throw new OutputException(path, $"cannot be written ({e.Message}).", e);
         }
     }

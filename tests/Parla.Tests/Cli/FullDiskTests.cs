@@ -46,7 +46,7 @@ public sealed class FullDiskTests : IDisposable
 
         Assert.True(child.ExitCode == Parla.Cli.ExitCodes.BadInput, $"exit code {child.ExitCode}:\n{said}");
         Assert.Contains($"parla: {output}: the disk is full: the video (after ", said, StringComparison.Ordinal);
-        Assert.Contains($"Free some space in {outputs}, or write the video elsewhere with -o.", said, StringComparison.Ordinal);
+        Assert.Contains($"Free some space in {outputs}, or choose another folder.", said, StringComparison.Ordinal);
         var left = Directory.EnumerateFileSystemEntries(outputs).Select(Path.GetFileName).ToArray();
         Assert.True(left.Length == 0, "left in the output folder: " + string.Join(", ", left));
     }
