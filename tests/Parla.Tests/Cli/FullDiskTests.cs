@@ -31,14 +31,8 @@ public sealed class FullDiskTests : IDisposable
         var outputs = Directory.CreateDirectory(Path.Combine(_dir, "out")).FullName;
         var output = Path.Combine(outputs, "talking.mp4");
 
-        var cli = typeof(Parla.Cli.Program).Assembly.Location;
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { cli, "animate", TestData.Portrait("astronaut.png"), TestData.Voice("librivox_0880.wav"),
-                     "-o", output, "--consent", TestData.Consent.Text })
-            info.ArgumentList.Add(a);
-        info.Environment["PARLA_CACHE_DIR"] = Parla.ParlaCache.Root();
-        info.Environment["PATH"] = tools + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH");
-        using var child = Process.Start(info)!;
+        using var child = ChildCli.Start(["animate", TestData.Portrait("astronaut.png"), TestData.Voice("librivox_0880.wav"), "-o", output, "--consent", TestData.Consent.Text],
+            new Dictionary<string, string?> { ["PATH"] = tools + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH") });
         var stderr = child.StandardError.ReadToEndAsync();
         await child.StandardOutput.ReadToEndAsync();
         await child.WaitForExitAsync();

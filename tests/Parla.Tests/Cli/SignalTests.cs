@@ -24,13 +24,8 @@ public sealed partial class SignalTests : IDisposable
         // ignored by the child too, and Parla must then go on: the video is written whole.
         var ignored = IgnoredHere(signal);
         var output = Path.Combine(_dir, "talking.mp4");
-        var cli = typeof(Parla.Cli.Program).Assembly.Location;
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { cli, "animate", TestData.Portrait("astronaut.png"), Path.Combine(TestData.Root, "..", "..", "demo", "voice.flac"),
-                     "-o", output, "--consent", TestData.Consent.Text })
-            info.ArgumentList.Add(a);
-        info.Environment["PARLA_CACHE_DIR"] = Parla.ParlaCache.Root();
-        using var child = Process.Start(info)!;
+        using var child = ChildCli.Start(["animate", TestData.Portrait("astronaut.png"), Path.Combine(TestData.Root, "..", "..", "demo", "voice.flac"),
+            "-o", output, "--consent", TestData.Consent.Text]);
         var stdout = child.StandardOutput.ReadToEndAsync();
 
         // The first frame has gone to the encoder.

@@ -14,14 +14,12 @@ public sealed class OnnxTelemetryTests : IDisposable
         // ONNX Runtime 1.29 and later keep a device id and queue usage events for Microsoft under
         // ~/.cache/Microsoft/DeveloperTools/.onnxruntime from the moment its environment is made. The
         // CLI finds a face in a child process whose home is empty (Parla's own cache stays where it is).
-        var cli = typeof(Parla.Cli.Program).Assembly.Location;
-        var info = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { cli, "landmarks", TestData.Portrait("astronaut.png") }) info.ArgumentList.Add(a);
-        info.Environment["PARLA_CACHE_DIR"] = ParlaCache.Root();
-        info.Environment["HOME"] = _home;
-        info.Environment["XDG_CACHE_HOME"] = Path.Combine(_home, ".cache");
-        info.Environment.Remove("ORT_DISABLE_TELEMETRY");
-        using var child = System.Diagnostics.Process.Start(info)!;
+        using var child = Parla.Tests.Cli.ChildCli.Start(["landmarks", TestData.Portrait("astronaut.png")], new Dictionary<string, string?>
+        {
+            ["HOME"] = _home,
+            ["XDG_CACHE_HOME"] = Path.Combine(_home, ".cache"),
+            ["ORT_DISABLE_TELEMETRY"] = null,
+        });
         var stderr = child.StandardError.ReadToEndAsync();
         var stdout = await child.StandardOutput.ReadToEndAsync();
         await child.WaitForExitAsync();

@@ -282,13 +282,9 @@ public sealed class AnimateEndToEndTests : IDisposable
     /// </summary>
     private async Task<(double PeakMb, string Stdout, string Stderr)> AnimateInChild(string portrait, string voice, Dictionary<string, string> environment, params string[] extra)
     {
-        var cli = typeof(Parla.Cli.Program).Assembly.Location;
-        var info = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { cli, "animate", portrait, voice, "-o", Path.Combine(_dir, "child.mp4"),
-                     "--consent", "Test of the pipeline's memory." }.Concat(extra))
-            info.ArgumentList.Add(a);
-        foreach (var (name, value) in environment) info.Environment[name] = value;
-        using var child = System.Diagnostics.Process.Start(info)!;
+        using var child = Parla.Tests.Cli.ChildCli.Start(
+            new[] { "animate", portrait, voice, "-o", Path.Combine(_dir, "child.mp4"), "--consent", "Test of the pipeline's memory." }.Concat(extra),
+            environment.ToDictionary(e => e.Key, e => (string?)e.Value));
         var stderr = child.StandardError.ReadToEndAsync();
         var stdout = child.StandardOutput.ReadToEndAsync();
         long peak = 0;
