@@ -8,6 +8,7 @@ namespace Parla.Tests.Cli;
 /// ffmpeg that writes the video into /dev/full (every write fails with "No space left on device", as
 /// on a full disk) and is the real ffmpeg otherwise.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")] // /dev/full, and a bash script as ffmpeg
 public sealed class FullDiskTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("parla-full-disk").FullName;
