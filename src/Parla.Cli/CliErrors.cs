@@ -32,6 +32,7 @@ internal static class CliErrors
             OperationCanceledException => (ExitCodes.Cancelled, "cancelled."),
             InvalidInputException or NoFaceException or Provenance.ConsentException or Provenance.ManifestFormatException => (ExitCodes.BadInput, e.Message),
             OutputException => (ExitCodes.BadInput, e.Message),
+            ToolException { Missing: false } => (ExitCodes.Failure, e.Message),
             ToolException or ModelException => (ExitCodes.MissingDependency, e.Message),
             _ => (ExitCodes.Failure, $"unexpected error: {e.Message} (run again with --verbose for details)"),
         };

@@ -53,7 +53,7 @@ public static class Program
         // A plain command rather than RootCommand, so that help says "parla", not the assembly's file name.
         var root = new Command("parla",
             "Parla animates a single portrait with a voice recording: the face talks, blinks and moves.\n" +
-            "Exit codes: 0 success, 1 unexpected failure, 2 bad input, 3 missing program or model, 130 cancelled (Ctrl+C; 143 for SIGTERM, 129 for SIGHUP).")
+            "Exit codes: 0 success, 1 failure (not the input's), 2 bad input, 3 missing program or model, 130 cancelled (Ctrl+C; 143 for SIGTERM, 129 for SIGHUP).")
         {
             new System.CommandLine.Help.HelpOption(),
             new VersionOption(),

@@ -37,12 +37,23 @@ public sealed class ModelException : ParlaException
 /// <summary>An external tool (ffmpeg, npm) is missing or failed; <see cref="ToolOutput"/> keeps what it printed.</summary>
 public sealed class ToolException : ParlaException
 {
-    public ToolException(string message, string? toolOutput = null, Exception? inner = null) : base(message, inner)
+    /// <param name="message">What went wrong, for the user.</param>
+    /// <param name="toolOutput">What the tool printed, if anything.</param>
+    /// <param name="inner">The failure underneath, if any.</param>
+    /// <param name="missing">
+    /// Whether the tool (or what it needs) is missing, which installing mends; false for a tool that
+    /// is there and failed at its work (an encoder killed for memory, a decoder's error).
+    /// </param>
+    public ToolException(string message, string? toolOutput = null, Exception? inner = null, bool missing = true) : base(message, inner)
     {
         ToolOutput = toolOutput;
+        Missing = missing;
     }
 
     public string? ToolOutput { get; }
+
+    /// <summary>Whether the tool is missing rather than failed (see the constructor).</summary>
+    public bool Missing { get; }
 }
 
 /// <summary>The output file could not be written.</summary>
@@ -50,4 +61,7 @@ public sealed class OutputException : ParlaException
 {
     public OutputException(string path, string problem, Exception? inner = null)
         : base($"{path}: {problem}", inner) { }
+
+    /// <summary>Whether the disk (or the user's quota) filled up: the machine's condition, not the request's.</summary>
+    public bool DiskFull { get; init; }
 }

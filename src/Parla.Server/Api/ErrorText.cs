@@ -13,6 +13,9 @@ public static class ErrorText
         var (status, message) = e switch
         {
             OperationCanceledException => (StatusCodes.Status409Conflict, "cancelled."),
+            // The server's own disk, and an encoder that failed at its work, are the server's conditions, not the request's.
+            OutputException { DiskFull: true } => (StatusCodes.Status507InsufficientStorage, e.Message),
+            ToolException { Missing: false } => (StatusCodes.Status500InternalServerError, e.Message),
             InvalidInputException or NoFaceException or OutputException => (StatusCodes.Status422UnprocessableEntity, e.Message),
             ToolException or ModelException => (StatusCodes.Status503ServiceUnavailable, e.Message),
             _ => (StatusCodes.Status500InternalServerError, $"unexpected error: {e.Message}"),

@@ -238,7 +238,7 @@ public static partial class AudioDecoder
 
         if (firstLine.Length == 0)
         {
-            return new ToolException($"ffmpeg failed with exit code {exitCode.ToString(CultureInfo.InvariantCulture)} on {path} and printed nothing.", stderr);
+            return new ToolException($"ffmpeg failed with exit code {exitCode.ToString(CultureInfo.InvariantCulture)} on {path} and printed nothing.", stderr, missing: false);
         }
 
         return new InvalidInputException(path, $"could not be decoded: {firstLine}",

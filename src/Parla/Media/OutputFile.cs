@@ -56,7 +56,7 @@ public static class OutputFile
     public static OutputException DiskFull(string path, string what, Exception? inner = null)
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        return new OutputException(path, $"the disk is full: {what} could not be written. Free some space in {dir}, or choose another folder.", inner);
+        return new OutputException(path, $"the disk is full: {what} could not be written. Free some space in {dir}, or choose another folder.", inner) { DiskFull = true };
     }
 
     /// <summary>Writes a text file (UTF-8) atomically: to a temporary file first, then renamed into place.</summary>

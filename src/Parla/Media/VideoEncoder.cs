@@ -206,7 +206,7 @@ public sealed class VideoEncoder : IFrameSink
             throw Failure("ffmpeg stopped accepting frames", e);
         }
         _process.WaitForExit();
-        if (_process.ExitCode != 0) throw Failure($"ffmpeg exited with code {_process.ExitCode}", null);
+        if (_process.ExitCode != 0) throw Failure(Ended(_process.ExitCode), null);
         try
         {
             File.Move(_tempPath, _options.OutputPath, overwrite: true);
@@ -218,15 +218,30 @@ public sealed class VideoEncoder : IFrameSink
         _completed = true;
     }
 
+    /// <summary>
+    /// Why the encoder stopped early: what it printed first, or, when it printed nothing, how it ended
+    /// (killed by a signal: most often the system's out-of-memory killer). Its exit code says that the
+    /// encoder failed at its work, not that it is missing.
+    /// </summary>
     private ParlaException Failure(string what, Exception? inner)
     {
         if (!_process.HasExited && !_process.WaitForExit(5000)) _process.Kill();
-        var stderr = _stderr.IsCompleted ? _stderr.Result : "";
+        // Its error output is read to the end once it has gone (a moment after it exits).
+        var stderr = _process.HasExited && _stderr.Wait(TimeSpan.FromSeconds(2)) ? _stderr.Result : "";
         var first = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? "";
         if (OutputFile.SaysDiskFull(stderr))
-            return OutputFile.DiskFull(_options.OutputPath, $"the video (after {_frames.ToString(CultureInfo.InvariantCulture)} frames)", new ToolException(first, stderr, inner));
-        return new ToolException($"Encoding {_options.OutputPath} failed: {what}. {first}".TrimEnd(), stderr, inner);
+            return OutputFile.DiskFull(_options.OutputPath, $"the video (after {_frames.ToString(CultureInfo.InvariantCulture)} frames)", new ToolException(first, stderr, inner, missing: false));
+        if (first.Length == 0 && _process.HasExited && inner is not null) what = $"{what}: {Ended(_process.ExitCode)}";
+        return new ToolException($"Encoding {_options.OutputPath} failed after {_frames.ToString(CultureInfo.InvariantCulture)} frames: {what}. {first}".TrimEnd(), stderr, inner, missing: false);
     }
+
+    /// <summary>How ffmpeg ended, from its exit code (the runtime reports a process a signal ended as 128 + the signal).</summary>
+    private static string Ended(int exitCode) => exitCode switch
+    {
+        137 => "ffmpeg was killed (SIGKILL: the system may have run out of memory)",
+        > 128 and < 160 => $"ffmpeg was ended by signal {(exitCode - 128).ToString(CultureInfo.InvariantCulture)}",
+        _ => $"ffmpeg exited with code {exitCode.ToString(CultureInfo.InvariantCulture)}",
+    };
 
     public void Dispose()
     {

@@ -165,7 +165,7 @@ internal sealed class PocketSphinxDecoder : IDisposable
         fixed (byte* bytes = text)
         {
             var file = PocketSphinxNative.OpenMemory(bytes, (nuint)text.Length, "r");
-            if (file == 0) throw new ToolException("could not read the phone grammar (fmemopen failed).");
+            if (file == 0) throw new ToolException("could not read the phone grammar (fmemopen failed).", missing: false);
             try
             {
                 var fsg = PocketSphinxNative.ReadFsg(file, PocketSphinxNative.GetLogMath(_decoder), GrammarLanguageWeight);
@@ -229,7 +229,7 @@ internal sealed class PocketSphinxDecoder : IDisposable
                 if (wholeUtterance && PocketSphinxNative.ProcessRaw(_decoder, data, (nuint)samples.Length, 0, 1) < 0)
                 {
                     PocketSphinxNative.EndUtterance(_decoder);
-                    throw new ToolException("pocketsphinx could not process the audio (ps_process_raw failed).");
+                    throw new ToolException("pocketsphinx could not process the audio (ps_process_raw failed).", missing: false);
                 }
 
                 // In blocks, as pocketsphinx's own programs feed it (live normalisation; handing over
@@ -241,7 +241,7 @@ internal sealed class PocketSphinxDecoder : IDisposable
                     if (PocketSphinxNative.ProcessRaw(_decoder, data + start, (nuint)count, 0, 0) < 0)
                     {
                         PocketSphinxNative.EndUtterance(_decoder);
-                        throw new ToolException("pocketsphinx could not process the audio (ps_process_raw failed).");
+                        throw new ToolException("pocketsphinx could not process the audio (ps_process_raw failed).", missing: false);
                     }
                 }
             }
@@ -292,7 +292,7 @@ internal sealed class PocketSphinxDecoder : IDisposable
                     remaining = (nuint)samples.Length;
                     if (PocketSphinxNative.FrontEndProcessFrames(fe, &pointer, &remaining, (float**)rowPointers, &frames, null) < 0)
                     {
-                        throw new ToolException("pocketsphinx could not process the audio (fe_process_frames failed).");
+                        throw new ToolException("pocketsphinx could not process the audio (fe_process_frames failed).", missing: false);
                     }
 
                     int tail;
@@ -331,7 +331,7 @@ internal sealed class PocketSphinxDecoder : IDisposable
         {
             if (PocketSphinxNative.DecodeSenoneScores(_decoder, stream.File) < 0)
             {
-                throw new ToolException("pocketsphinx could not decode the senone scores (ps_decode_senscr failed).");
+                throw new ToolException("pocketsphinx could not decode the senone scores (ps_decode_senscr failed).", missing: false);
             }
         }
 
@@ -482,7 +482,7 @@ internal sealed class PocketSphinxDecoder : IDisposable
     {
         if (status < 0)
         {
-            throw new ToolException($"pocketsphinx failed ({function} returned {status.ToString(CultureInfo.InvariantCulture)}).");
+            throw new ToolException($"pocketsphinx failed ({function} returned {status.ToString(CultureInfo.InvariantCulture)}).", missing: false);
         }
     }
 }

@@ -216,7 +216,7 @@ internal sealed class ScoredFrames : IDisposable
             if (File == 0)
             {
                 _handle.Free();
-                throw new ToolException("could not open the senone scores as a stream (fopencookie failed).");
+                throw new ToolException("could not open the senone scores as a stream (fopencookie failed).", missing: false);
             }
 
             // A buffer of a known size (glibc ignores the size unless it is given the buffer too).
@@ -224,7 +224,7 @@ internal sealed class ScoredFrames : IDisposable
             if (PocketSphinxNative.SetBuffer(File, _buffer, 0 /* _IOFBF */, BufferBytes) != 0)
             {
                 Dispose();
-                throw new ToolException("could not set the senone score stream's buffer (setvbuf failed).");
+                throw new ToolException("could not set the senone score stream's buffer (setvbuf failed).", missing: false);
             }
         }
 
