@@ -25,6 +25,48 @@ public static class OutputFile
     }
 
     /// <summary>
+    /// Removes what an earlier run left beside <paramref name="path"/> when it was killed outright
+    /// (SIGKILL, the out-of-memory killer, a power cut): its unfinished files, named
+    /// <c>.NAME.PID.partial</c> or <c>.NAME.PID.manifest.partial</c>, whose process is gone. A file of a
+    /// process still running (another render to the same name) is left alone.
+    /// </summary>
+    public static void RemoveLeftovers(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var dir = Path.GetDirectoryName(full)!;
+        var prefix = "." + Path.GetFileName(full) + ".";
+        IEnumerable<string> candidates;
+        try
+        {
+            candidates = Directory.EnumerateFiles(dir, prefix + "*.partial").ToArray();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return;
+        }
+        foreach (var file in candidates)
+        {
+            var middle = Path.GetFileName(file)[prefix.Length..^".partial".Length];
+            if (middle.EndsWith(".manifest", StringComparison.Ordinal)) middle = middle[..^".manifest".Length];
+            if (!int.TryParse(middle, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid) || IsRunning(pid)) continue;
+            try { File.Delete(file); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
     /// Fails when <paramref name="path"/>, an output, names one of the run's inputs: the output is
     /// renamed into place at the end, and would replace the voice or the portrait the user gave.
     /// An output that is a symbolic link to an input is let be: the rename replaces the link, not

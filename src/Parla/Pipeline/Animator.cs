@@ -53,8 +53,9 @@ public sealed class Animator
         if (options.MotionJsonPath is not null) OutputFile.EnsureWritable(options.MotionJsonPath);
         foreach (var output in new[] { request.OutputPath, ProvenanceStamp.ManifestPathFor(request.OutputPath), options.MotionJsonPath })
         {
-            if (output is not null)
-                OutputFile.EnsureNotAnInput(output, (request.AudioPath, "voice"), (request.ImagePath, "portrait"), (options.MotionInPath, "motion track (--motion-in)"));
+            if (output is null) continue;
+            OutputFile.EnsureNotAnInput(output, (request.AudioPath, "voice"), (request.ImagePath, "portrait"), (options.MotionInPath, "motion track (--motion-in)"));
+            OutputFile.RemoveLeftovers(output);
         }
 
         // The face is found and rigged while the voice is read and the motion computed: they do not
