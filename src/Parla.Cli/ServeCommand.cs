@@ -62,8 +62,8 @@ internal static class ServeCommand
                 {
                     // Ctrl+C: stop cleanly; running jobs go back to the queue for the next start.
                 }
-                output.WriteLine("parla: stopping…");
                 await app.StopAsync(CancellationToken.None);
+                output.WriteLine("parla: stopped; a job that was running goes back to the queue for the next start.");
                 return ExitCodes.Success;
             }
             catch (IOException e) when (e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
