@@ -116,8 +116,12 @@ public static class Yuv420Converter
         var channel = Vector256.Create(0xFF);
         Vector256<int> r0 = top & channel, g0 = Vector256.ShiftRightLogical(top, 8) & channel, b0 = Vector256.ShiftRightLogical(top, 16) & channel;
         Vector256<int> r1 = bottom & channel, g1 = Vector256.ShiftRightLogical(bottom, 8) & channel, b1 = Vector256.ShiftRightLogical(bottom, 16) & channel;
-        StoreBytes(LumaOf(r0, g0, b0), y0.Slice(x, Lanes));
-        StoreBytes(LumaOf(r1, g1, b1), y1.Slice(x, Lanes));
+        // Both rows' lumas narrowed together to bytes: the top row's eight, then the bottom row's.
+        var lumas = Vector256.Narrow(LumaOf(r0, g0, b0), LumaOf(r1, g1, b1));
+        var lumaBytes = Vector256.Narrow(lumas, lumas).AsUInt64();
+        // (Each write goes through a slice of its length: the bounds are checked once for the whole.)
+        Unsafe.WriteUnaligned(ref y0.Slice(x, Lanes)[0], lumaBytes.GetElement(0));
+        Unsafe.WriteUnaligned(ref y1.Slice(x, Lanes)[0], lumaBytes.GetElement(1));
 
         // Sums of each 2×2 block: the rows added, then each even lane with its odd neighbour.
         var r = PairSums(r0 + r1);
@@ -127,11 +131,13 @@ public static class Yuv420Converter
         var offset = Vector256.Create(128);
         var cb = Vector256.ShiftRightArithmetic((Vector256.Create(-38) * r) - (Vector256.Create(74) * g) + (Vector256.Create(112) * b) + half, 10) + offset;
         var cr = Vector256.ShiftRightArithmetic((Vector256.Create(112) * r) - (Vector256.Create(94) * g) - (Vector256.Create(18) * b) + half, 10) + offset;
-        for (var k = 0; k < Lanes / 2; k++)
-        {
-            u[(x >> 1) + k] = (byte)cb.GetElement(2 * k);
-            v[(x >> 1) + k] = (byte)cr.GetElement(2 * k);
-        }
+        // The even lanes (the 64-bit elements' low halves) of both, narrowed in order to bytes: four of
+        // U, then four of V. Narrowing truncates, as the scalar loop's casts do.
+        var evens = Vector256.Narrow(cb.AsInt64(), cr.AsInt64());
+        var shorts = Vector256.Narrow(evens, evens);
+        var chroma = Vector256.Narrow(shorts, shorts).AsUInt32();
+        Unsafe.WriteUnaligned(ref u.Slice(x >> 1, Lanes / 2)[0], chroma.GetElement(0));
+        Unsafe.WriteUnaligned(ref v.Slice(x >> 1, Lanes / 2)[0], chroma.GetElement(1));
     }
 
     private static Vector256<int> LumaOf(Vector256<int> r, Vector256<int> g, Vector256<int> b) =>
@@ -141,13 +147,6 @@ public static class Yuv420Converter
     private static Vector256<int> PairSums(Vector256<int> values) =>
         values + Vector256.ShiftRightLogical(values.AsInt64(), 32).AsInt32();
 
-    /// <summary>The eight lanes' low bytes (values 0..255) to <paramref name="destination"/>.</summary>
-    private static void StoreBytes(Vector256<int> values, Span<byte> destination)
-    {
-        var shorts = Vector256.Narrow(values, values);
-        var bytes = Vector256.Narrow(shorts, shorts);
-        bytes.AsByte().GetLower().GetLower().StoreUnsafe(ref destination[0]);
-    }
 
     // BT.601 limited range in 8-bit fixed point: Y = 16 + (66 R + 129 G + 25 B) / 256.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
