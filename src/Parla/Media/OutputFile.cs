@@ -25,10 +25,24 @@ public static class OutputFile
     }
 
     /// <summary>
+    /// Where this process writes <paramref name="path"/> before renaming it into place: beside it, hidden,
+    /// named <c>.NAME.PID.partial</c> (<c>.NAME.PID.KIND.partial</c> with a <paramref name="kind"/>, for a
+    /// second file made from the first), so that <see cref="RemoveLeftovers"/> can tell whose it is.
+    /// </summary>
+    public static string TemporaryPath(string path, string? kind = null)
+    {
+        var full = Path.GetFullPath(path);
+        var pid = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{pid}{(kind is null ? "" : "." + kind)}{TemporarySuffix}");
+    }
+
+    private const string TemporarySuffix = ".partial";
+
+    /// <summary>
     /// Removes what an earlier run left beside <paramref name="path"/> when it was killed outright
-    /// (SIGKILL, the out-of-memory killer, a power cut): its unfinished files, named
-    /// <c>.NAME.PID.partial</c> or <c>.NAME.PID.manifest.partial</c>, whose process is gone. A file of a
-    /// process still running (another render to the same name) is left alone.
+    /// (SIGKILL, the out-of-memory killer, a power cut): its unfinished files (<see cref="TemporaryPath"/>)
+    /// whose process is gone. A file of a process still running (another render to the same name) is
+    /// left alone.
     /// </summary>
     public static void RemoveLeftovers(string path)
     {
@@ -38,7 +52,7 @@ public static class OutputFile
         IEnumerable<string> candidates;
         try
         {
-            candidates = Directory.EnumerateFiles(dir, prefix + "*.partial").ToArray();
+            candidates = Directory.EnumerateFiles(dir, prefix + "*" + TemporarySuffix).ToArray();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -46,8 +60,10 @@ public static class OutputFile
         }
         foreach (var file in candidates)
         {
-            var middle = Path.GetFileName(file)[prefix.Length..^".partial".Length];
-            if (middle.EndsWith(".manifest", StringComparison.Ordinal)) middle = middle[..^".manifest".Length];
+            // PID, or PID.KIND.
+            var middle = Path.GetFileName(file)[prefix.Length..^TemporarySuffix.Length];
+            var dot = middle.IndexOf('.', StringComparison.Ordinal);
+            if (dot >= 0) middle = middle[..dot];
             if (!int.TryParse(middle, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid) || IsRunning(pid)) continue;
             try { File.Delete(file); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         }
@@ -110,7 +126,7 @@ public static class OutputFile
     public static void WriteAllBytesAtomic(string path, ReadOnlySpan<byte> contents)
     {
         var full = Path.GetFullPath(path);
-        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.partial");
+        var temp = TemporaryPath(full);
         try
         {
             File.WriteAllBytes(temp, contents);

@@ -83,8 +83,7 @@ public sealed class VideoEncoder : IFrameSink
     {
         _options = options;
         var ffmpeg = ExternalTool.RequireFfmpeg();
-        var dir = Path.GetDirectoryName(Path.GetFullPath(options.OutputPath))!;
-        _tempPath = Path.Combine(dir, $".{Path.GetFileName(options.OutputPath)}.{Environment.ProcessId}.partial");
+        _tempPath = OutputFile.TemporaryPath(options.OutputPath);
         _yuv = new byte[Yuv420Converter.BufferLength(options.Width, options.Height)];
         _process = ExternalTool.Start(ffmpeg, BuildArguments(options, _tempPath), redirectInput: true);
         _stdin = _process.StandardInput.BaseStream;

@@ -198,7 +198,7 @@ public static class Mp4Container
     public static void EmbedManifest(string path, string manifestJson)
     {
         var full = Path.GetFullPath(path);
-        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.manifest.partial");
+        var temp = Media.OutputFile.TemporaryPath(full, "manifest");
         try
         {
             using (var source = OpenRead(path))

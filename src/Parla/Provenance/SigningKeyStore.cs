@@ -41,7 +41,7 @@ public static class SigningKeyStore
             }
             var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
             var pem = key.ExportPkcs8PrivateKeyPem();
-            var temp = Path.Combine(dir, $".{FileName}.{Environment.ProcessId}.partial");
+            var temp = Media.OutputFile.TemporaryPath(Path.Combine(dir, FileName));
             var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
             if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
             using (var stream = new FileStream(temp, options))
