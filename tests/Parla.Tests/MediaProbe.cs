@@ -10,7 +10,7 @@ internal static class MediaProbe
     {
         var info = new ProcessStartInfo("ffprobe") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { "-v", "error", "-count_frames", "-show_entries",
-                     "stream=codec_name,codec_type,pix_fmt,width,height,nb_read_frames,duration:format=duration", "-of", "default=nw=1", path })
+                     "stream=codec_name,codec_type,pix_fmt,width,height,channels,nb_read_frames,duration:format=duration", "-of", "default=nw=1", path })
             info.ArgumentList.Add(a);
         using var p = Process.Start(info)!;
         var output = p.StandardOutput.ReadToEnd();

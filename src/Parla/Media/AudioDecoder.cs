@@ -34,19 +34,23 @@ public static partial class AudioDecoder
     /// <summary>
     /// As <see cref="Decode(string, int, CancellationToken)"/>, the sound raised by <paramref name="gainDb"/>
     /// (0: as it is) before it is rounded to 16 bits (so a quiet recording of more bits keeps them), and
-    /// handing <paramref name="whileDecoding"/> the samples as ffmpeg decodes them (see the overload below).
+    /// handing <paramref name="whileDecoding"/> the samples as ffmpeg decodes them, and telling
+    /// <paramref name="sourceChannels"/> how many channels the source's sound has (see the overload below).
     /// </summary>
-    internal static AudioClip Decode(string path, int sampleRateHz, double gainDb, CancellationToken ct, Action<DecodingVoice>? whileDecoding = null)
-        => Decode(path, sampleRateHz, "ffmpeg", Path.GetTempPath(), ct, gainDb, whileDecoding);
+    internal static AudioClip Decode(string path, int sampleRateHz, double gainDb, CancellationToken ct, Action<DecodingVoice>? whileDecoding = null,
+        Action<int>? sourceChannels = null)
+        => Decode(path, sampleRateHz, "ffmpeg", Path.GetTempPath(), ct, gainDb, whileDecoding, sourceChannels);
 
     /// <summary>
     /// As <see cref="Decode(string, int, string, CancellationToken)"/>, with the folder that holds the decoded voice named.
     /// Where ffmpeg decodes the voice, <paramref name="whileDecoding"/> is handed its samples as they arrive
     /// (before this returns; its reader must be done before the clip is disposed, and stops with an
-    /// <see cref="OperationCanceledException"/> if the decoding fails).
+    /// <see cref="OperationCanceledException"/> if the decoding fails). <paramref name="sourceChannels"/> is told
+    /// whether the source's first sound track is mono (1) or has more channels (2) as soon as that is known, before the
+    /// samples: the video's sound keeps a stereo source stereo.
     /// </summary>
     internal static AudioClip Decode(string path, int sampleRateHz, string ffmpegExecutable, string temporaryFolder, CancellationToken ct, double gainDb = 0,
-        Action<DecodingVoice>? whileDecoding = null)
+        Action<DecodingVoice>? whileDecoding = null, Action<int>? sourceChannels = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentException.ThrowIfNullOrEmpty(ffmpegExecutable);
@@ -66,6 +70,7 @@ public static partial class AudioDecoder
 
         if (gainDb == 0 && TryCopyPcmWav(info.FullName, sampleRateHz, temporaryFolder, ct) is { } direct)
         {
+            sourceChannels?.Invoke(1); // PcmWav takes mono only
             return direct;
         }
 
@@ -99,7 +104,7 @@ public static partial class AudioDecoder
         {
             // stderr is drained on its own task: a full stderr pipe would block ffmpeg while we wait on stdout.
             var containerSeconds = new TaskCompletionSource<double?>(TaskCreationOptions.RunContinuationsAsynchronously);
-            var stderrTask = ReadLogAsync(process.StandardError, containerSeconds);
+            var stderrTask = ReadLogAsync(process.StandardError, containerSeconds, sourceChannels);
             SafeFileHandle? file = null;
             DecodingVoice? voice = null;
             long samples;
@@ -174,11 +179,14 @@ public static partial class AudioDecoder
     /// <summary>
     /// Reads ffmpeg's log (<see cref="BuildArguments"/>) to its end and returns its errors (the lines of
     /// level error and worse, unmarked); hands <paramref name="containerSeconds"/> the input's duration as
-    /// its container gives it (an estimate for some formats), or null if it gives none, once it is read.
+    /// its container gives it (an estimate for some formats), or null if it gives none, once it is read;
+    /// tells <paramref name="sourceChannels"/> the channels of the input's first sound track once its
+    /// description is read.
     /// </summary>
-    internal static async Task<string> ReadLogAsync(TextReader log, TaskCompletionSource<double?> containerSeconds)
+    internal static async Task<string> ReadLogAsync(TextReader log, TaskCompletionSource<double?> containerSeconds, Action<int>? sourceChannels = null)
     {
         var errors = new StringBuilder();
+        var inputDescribed = false;
         try
         {
             while (await log.ReadLineAsync().ConfigureAwait(false) is { } line)
@@ -194,6 +202,15 @@ public static partial class AudioDecoder
                 else if (line.StartsWith("[info] Stream mapping:", StringComparison.Ordinal) || line.StartsWith("[info] Output #", StringComparison.Ordinal))
                 {
                     containerSeconds.TrySetResult(null);
+                    // A track described in words not read above: taken as mono, as the sound always was.
+                    if (!inputDescribed) sourceChannels?.Invoke(1);
+                    inputDescribed = true;
+                }
+                else if (!inputDescribed && InputSoundTrack().Match(line) is { Success: true } track)
+                {
+                    // Only the first: the output's own track is described below "Output #0" the same way.
+                    inputDescribed = true;
+                    sourceChannels?.Invoke(ChannelsOf(track.Groups["layout"].Value));
                 }
             }
         }
@@ -204,6 +221,13 @@ public static partial class AudioDecoder
 
         return errors.ToString();
     }
+
+    /// <summary>An input's sound track as ffmpeg describes it: "[info]   Stream #0:1[0x2](und): Audio: aac (LC) (mp4a / 0x6134706D), 44100 Hz, stereo, fltp, 127 kb/s".</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\[info\]\s+Stream #0:\d+\S*: Audio: .*?, \d+ Hz, (?<layout>[^,]+)")]
+    private static partial System.Text.RegularExpressions.Regex InputSoundTrack();
+
+    /// <summary>How many channels a channel layout as ffmpeg names it has, as far as the video's sound cares: 1 for mono, 2 for anything more.</summary>
+    internal static int ChannelsOf(string layout) => layout.Trim() is "mono" or "1 channels" ? 1 : 2;
 
     /// <summary>A log line of level error or worse: its level after the component that logged it, if any ("[mp3float @ 0x…] [error] Header missing").</summary>
     [System.Text.RegularExpressions.GeneratedRegex(@"^(?<context>\[[^\]]* @ [^\]]*\] )?\[(?:error|fatal|panic)\] (?<message>.*)$")]

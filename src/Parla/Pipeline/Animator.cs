@@ -70,7 +70,9 @@ public sealed class Animator
         using var motionStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         // A thread of its own: it blocks for seconds (the language decision), which on the thread pool
         // would hold back whatever else the process serves (the server's requests).
-        var moving = Task.Factory.StartNew(() => VoiceMotion.Prepare(request, progress, rendering, motionStop.Token), motionStop.Token,
+        // Whether the voice is mono or stereo, for the video's sound: its decoder says so before it decodes.
+        var soundChannels = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var moving = Task.Factory.StartNew(() => VoiceMotion.Prepare(request, progress, rendering, c => soundChannels.TrySetResult(c), motionStop.Token), motionStop.Token,
             TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
         RiggedPortrait portrait;
@@ -113,6 +115,7 @@ public sealed class Animator
                 Height = height,
                 FramesPerSecond = options.FramesPerSecond,
                 AudioPath = request.AudioPath,
+                AudioChannels = ChannelsOf(soundChannels.Task, moving, cancellationToken),
             }))
             {
                 // Above 1080p the frames' buffers wait for the decoders to let go (see WaitsForDecodersToLetGo).
@@ -260,6 +263,17 @@ public sealed class Animator
     internal static bool WaitsForDecodersToLetGo(int width, int height) => (long)width * height > 1920L * 1080;
 
     /// <summary>
+    /// The video's sound channels, as the voice's decoder said them (at once in practice: the decoder
+    /// describes its input within tens of milliseconds, long before the portrait is ready). Where the
+    /// voice failed before it said, mono: the voice's own error is what the run reports next.
+    /// </summary>
+    private static int ChannelsOf(Task<int> said, Task voice, CancellationToken ct)
+    {
+        Task.WaitAny([said, voice], ct);
+        return said.IsCompletedSuccessfully ? said.Result : 1;
+    }
+
+    /// <summary>
     /// Phone decoders at most, one per core up to two: each holds a recogniser of about 100 MB, so a
     /// machine with many cores would otherwise spend gigabytes on them (and load them all before the
     /// first frame); two already keep pace with the renderer at 512².
@@ -376,8 +390,10 @@ public sealed class Animator
         public int FrameCount(CancellationToken ct) => FramesOf(Waiting.ResultOf(_voice, ct), _framesPerSecond);
 
         /// <summary>Reads the voice and starts its motion (a given track, or one generated from the voice, chapter by chapter if it is long).</summary>
-        public static VoiceMotion Prepare(AnimateRequest request, IProgress<PipelineProgress>? progress, StrongBox<bool> rendering, CancellationToken ct)
+        public static VoiceMotion Prepare(AnimateRequest request, IProgress<PipelineProgress>? progress, StrongBox<bool> rendering, Action<int> soundChannels,
+            CancellationToken ct)
         {
+
             var options = request.Options;
             var fps = options.FramesPerSecond;
             // The phone decoders load while the voice is read and analysed, not after.
@@ -418,7 +434,7 @@ public sealed class Animator
             try
             {
                 progress?.Report(new PipelineProgress("voice", 0, 0));
-                decoding = Task.Factory.StartNew(() => AudioDecoder.Decode(request.AudioPath, sampleRate, gainDb: 0, decodingStop.Token, analyseWhileDecoding),
+                decoding = Task.Factory.StartNew(() => AudioDecoder.Decode(request.AudioPath, sampleRate, gainDb: 0, decodingStop.Token, analyseWhileDecoding, soundChannels),
                     decodingStop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
                 if (analyseWhileDecoding is not null && Task.WaitAny([arriving.Task, decoding], ct) == 0 && saysLong
                     && LongAndLoudWhileDecoding(arriving.Task.Result, firstChapter, ct) is { } first)

@@ -332,6 +332,25 @@ public sealed class AudioDecoderTests : IDisposable
         Assert.Null(await seconds.Task);
     }
 
+    [Theory]
+    // The output's own track, described after "Output #0" in the same words, is not the input's.
+    [InlineData("[info]   Stream #0:0: Audio: pcm_s16le ([1][0][0][0] / 0x0001), 16000 Hz, mono, s16, 256 kb/s\n[info] Output #0, s16le, to 'pipe:':\n"
+        + "[info]   Stream #0:0: Audio: pcm_s16le, 16000 Hz, stereo, s16, 256 kb/s\n", 1)]
+    [InlineData("[info]   Stream #0:0: Audio: mp3, 44100 Hz, stereo, fltp, 128 kb/s\n", 2)]
+    [InlineData("[info]   Stream #0:0: Audio: pcm_s16le ([1][0][0][0] / 0x0001), 16000 Hz, 5.1, s16, 1536 kb/s\n", 2)]
+    // A video's sound track after its picture.
+    [InlineData("[info]   Stream #0:0[0x1](und): Video: h264 (High) (avc1 / 0x31637661), yuv420p(progressive), 64x64, 12 kb/s, 25 fps (default)\n"
+        + "[info]   Stream #0:1[0x2](und): Audio: aac (LC) (mp4a / 0x6134706D), 44100 Hz, stereo, fltp, 127 kb/s (default)\n[info] Stream mapping:\n", 2)]
+    [InlineData("[info]   Stream #0:0: Audio: opus, 48000 Hz, mono, fltp\n", 1)]
+    // Described in words not read: mono, as the sound always was.
+    [InlineData("[info]   Stream #0:0: Audio: something new\n[info] Stream mapping:\n", 1)]
+    public async Task ReadLog_SaysWhetherTheInputsSoundIsMonoOrMore(string log, int channels)
+    {
+        var said = new List<int>();
+        await AudioDecoder.ReadLogAsync(new StringReader(log), new TaskCompletionSource<double?>(), said.Add);
+        Assert.Equal([channels], said);
+    }
+
     [Fact]
     public void AVoiceBeingDecoded_SaysHowLongItsContainerSaysItIs()
     {

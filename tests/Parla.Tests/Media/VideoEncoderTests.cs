@@ -29,6 +29,23 @@ public sealed class VideoEncoderTests
         Assert.Equal("tmp.mp4", args[^1]);
     }
 
+    [Theory]
+    [InlineData(1, "-b:a 128k -ac 1")]
+    [InlineData(2, "-b:a 192k -ac 2")]
+    [InlineData(6, "-b:a 192k -ac 2")]
+    public void BuildArguments_KeepAStereoVoiceStereo_AndMixMoreChannelsDownToTwo(int channels, string expected)
+    {
+        var line = string.Join(' ', VideoEncoder.BuildArguments(new VideoEncoderOptions
+        {
+            OutputPath = "out.mp4",
+            Width = 64,
+            Height = 64,
+            AudioPath = "voice.wav",
+            AudioChannels = channels,
+        }, "tmp.mp4"));
+        Assert.Contains(expected, line);
+    }
+
     [Fact]
     public void Dispose_WithoutComplete_LeavesNoFile()
     {

@@ -128,6 +128,44 @@ public sealed class AnimateEndToEndTests : IDisposable
     }
 
     [Fact]
+    public void AStereoVoice_KeepsItsTwoChannelsInTheVideo_AndAMonoOneStaysMono()
+    {
+        // A song's voice on the left and a held tone on the right, as a stereo track in an M4A: the
+        // video's sound was always mixed down to mono.
+        var stereo = Path.Combine(_dir, "stereo.m4a");
+        Ffmpeg.Run("-i", TestData.Voice("librivox_0880.wav"), "-f", "lavfi", "-i", "sine=frequency=330:sample_rate=16000",
+            "-filter_complex", "[0:a][1:a]amerge=inputs=2[a]", "-map", "[a]", "-c:a", "aac", "-b:a", "192k", stereo);
+        string Render(string voicePath, string name)
+        {
+            var output = Path.Combine(_dir, name);
+            new Animator().Run(new AnimateRequest(TestData.Portrait("grace_hopper.jpg"), voicePath, output,
+                new AnimateOptions { Consent = TestData.Consent, Portrait = new PortraitOptions { MaxSidePixels = 128 } }));
+            return output;
+        }
+
+        var video = Render(stereo, "stereo.mp4");
+        Assert.Contains("channels=2", MediaProbe.Run(video));
+        var raw = Path.Combine(_dir, "sound.raw");
+        Ffmpeg.Run("-i", video, "-map", "0:a", "-f", "f32le", "-ac", "2", "-ar", "16000", raw);
+        var samples = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(raw)).ToArray();
+        var left = samples.Where((_, i) => i % 2 == 0).ToArray();
+        var right = samples.Where((_, i) => i % 2 == 1).ToArray();
+        using var voice = AudioDecoder.Decode(TestData.Voice("librivox_0880.wav"));
+        var frames = Math.Min(voice.Length, left.Length) / 320;
+        double[] Envelope(float[] x) => Enumerable.Range(0, frames).Select(f => Math.Sqrt(x.Skip(f * 320).Take(320).Average(v => (double)v * v))).ToArray();
+        // The left channel follows the voice's level; the right holds the tone's.
+        var voiceLevel = Envelope(voice.ToFloats());
+        var leftLevel = Envelope(left);
+        var rightLevel = Envelope(right);
+        Assert.True(Statistics.Pearson(leftLevel, voiceLevel) > 0.95, $"left against the voice: r {Statistics.Pearson(leftLevel, voiceLevel):0.000}");
+        var steady = rightLevel.Skip(5).SkipLast(5).ToArray();
+        var spread = Math.Sqrt(steady.Average(v => (v - steady.Average()) * (v - steady.Average())));
+        Assert.True(spread < 0.05 * steady.Average(), $"right level s.d. {spread:0.0000} of mean {steady.Average():0.0000}");
+
+        Assert.Contains("channels=1", MediaProbe.Run(Render(TestData.Voice("librivox_0880.wav"), "mono.mp4")));
+    }
+
+    [Fact]
     public void AVoiceAtAUsualLevel_OrASteadyHum_IsNotRaised()
     {
         using var voice = AudioDecoder.Decode(TestData.Voice("librivox_0870.wav"));
