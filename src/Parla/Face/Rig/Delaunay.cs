@@ -10,8 +10,10 @@ namespace Parla.Face.Rig;
 internal static class Delaunay
 {
     /// <summary>
-    /// Triangulates <paramref name="points"/> (distinct). Returns vertex index triples, each with
-    /// positive signed area <c>(b − a) × (c − a) &gt; 0</c> (clockwise on screen, where y points down).
+    /// Triangulates <paramref name="points"/>. Returns vertex index triples, each with positive signed
+    /// area <c>(b − a) × (c − a) &gt; 0</c> (clockwise on screen, where y points down), that tile the
+    /// points' hull without overlapping. A point whose insertion would break that (a duplicate, or a
+    /// degenerate run of collinear points that doubles cannot resolve) is left out: no triple names it.
     /// </summary>
     public static int[] Triangulate(ReadOnlySpan<Vector2> points)
     {
@@ -45,6 +47,7 @@ internal static class Delaunay
             double px = xs[p], py = ys[p];
             edges.Clear();
             keep.Clear();
+            var removed = 0;
             foreach (var t in tris)
             {
                 var dx = px - t.Cx;
@@ -54,12 +57,28 @@ internal static class Delaunay
                     AddCavityEdge(edges, t.A, t.B);
                     AddCavityEdge(edges, t.B, t.C);
                     AddCavityEdge(edges, t.C, t.A);
+                    removed++;
                 }
                 else
                 {
                     keep.Add(t);
                 }
             }
+
+            // The cavity must be a polygon that the point sees from inside: two boundary edges more than
+            // the triangles it held, each with the point on the side its removed triangle lay. Where the
+            // points are degenerate (a face cut by the image's edge: dozens of landmarks clamped onto one
+            // border line, circles through them and the far super-triangle too large for doubles to tell
+            // inside from outside), a cavity can come out otherwise, and re-fanning it overlapped
+            // triangles until their number exploded. Such a point is left out of the triangulation (no
+            // triangle uses it); every other point is inserted as before.
+            var proper = edges.Count == removed + 2;
+            for (var e = 0; proper && e < edges.Count; e++)
+            {
+                var (a, b) = edges[e];
+                proper = Orientation(a, b, p, xs, ys) > 0;
+            }
+            if (!proper) continue;
             foreach (var (a, b) in edges) keep.Add(MakeTri(a, b, p, xs, ys));
             (tris, keep) = (keep, tris);
         }
@@ -89,10 +108,14 @@ internal static class Delaunay
         }
     }
 
+    /// <summary>Twice the signed area of triangle (a, b, c): positive where it turns as the triangles here do.</summary>
+    private static double Orientation(int a, int b, int c, double[] xs, double[] ys) =>
+        (xs[b] - xs[a]) * (ys[c] - ys[a]) - (ys[b] - ys[a]) * (xs[c] - xs[a]);
+
     private static Tri MakeTri(int a, int b, int c, double[] xs, double[] ys)
     {
         double ax = xs[a], ay = ys[a], bx = xs[b], by = ys[b], qx = xs[c], qy = ys[c];
-        var cross = (bx - ax) * (qy - ay) - (by - ay) * (qx - ax);
+        var cross = Orientation(a, b, c, xs, ys);
         if (cross < 0)
         {
             (b, c) = (c, b);

@@ -28,6 +28,33 @@ public class DelaunayTests
         AssertCoverage(points.ToArray(), tris, 512 * 300);
     }
 
+    [Fact]
+    public async Task Triangulate_ADenseRunOfPointsOnTheBorder_TilesTheRectangle_LeavingOutOnlyPointsOnThatLine()
+    {
+        // A face cut by the image's left edge: its landmarks beyond the edge clamp onto x = 0 among the
+        // border's own points, with the face's points and a few just inside the line. The cavities went
+        // wrong there and the triangles multiplied without end.
+        var random = new Random(5);
+        var points = new List<Vector2>();
+        for (var i = 0; i < 80; i++) points.Add(new Vector2(0, 140 + random.NextSingle() * 170));
+        for (var i = 0; i < 150; i++) points.Add(new Vector2(random.NextSingle() * 200, 100 + random.NextSingle() * 300));
+        for (var i = 0; i < 4; i++) points.Add(new Vector2(random.NextSingle() * 0.6f, 150 + random.NextSingle() * 150));
+        for (var i = 0; i <= 12; i++)
+        {
+            points.Add(new Vector2(0, i * 50)); points.Add(new Vector2(300, i * 50));
+        }
+        for (var i = 1; i < 6; i++)
+        {
+            points.Add(new Vector2(i * 50, 0)); points.Add(new Vector2(i * 50, 600));
+        }
+        var all = points.ToArray();
+        // Still triangulating after 30 s fails the test (TimeoutException) instead of hanging the run.
+        var tris = await Task.Run(() => Delaunay.Triangulate(all)).WaitAsync(TimeSpan.FromSeconds(30));
+        AssertTiles(all, tris, 300 * 600);
+        var used = new HashSet<int>(tris);
+        Assert.All(Enumerable.Range(0, all.Length).Where(i => all[i].X > 0), i => Assert.Contains(i, used));
+    }
+
     private static void AssertDelaunay(Vector2[] points, int[] tris)
     {
         AssertCoverage(points, tris, HullArea(points));
@@ -46,17 +73,22 @@ public class DelaunayTests
 
     private static void AssertCoverage(Vector2[] points, int[] tris, double expectedArea)
     {
-        Assert.Equal(0, tris.Length % 3);
+        AssertTiles(points, tris, expectedArea);
         var used = new bool[points.Length];
+        foreach (var v in tris) used[v] = true;
+        Assert.All(used, Assert.True);
+    }
+
+    private static void AssertTiles(Vector2[] points, int[] tris, double expectedArea)
+    {
+        Assert.Equal(0, tris.Length % 3);
         double area = 0;
         for (var t = 0; t < tris.Length; t += 3)
         {
             var a2 = Cross(points[tris[t]], points[tris[t + 1]], points[tris[t + 2]]);
             Assert.True(a2 > 0, $"triangle {t / 3} has signed area {a2 / 2}");
             area += a2 / 2;
-            used[tris[t]] = used[tris[t + 1]] = used[tris[t + 2]] = true;
         }
-        Assert.All(used, Assert.True);
         // Triangles with positive areas summing to the hull's area tile the hull without overlap.
         Assert.Equal(expectedArea, area, expectedArea * 1e-6);
     }

@@ -27,6 +27,36 @@ public class FaceRigTests
     }
 
     [Theory]
+    // Grace Hopper's face (x 130–390, y 90–420 in her 512×600 portrait) cut by an image edge: dozens of
+    // landmarks clamp onto one border line. The triangulation spun on such a run of collinear points,
+    // its triangles doubling until memory ran out (a crop at x 212 hung `parla animate`).
+    [InlineData(212, 0, 300, 600)] // cut on the left, through the eyes
+    [InlineData(0, 0, 300, 600)] // on the right
+    [InlineData(0, 130, 512, 420)] // at the top, through the forehead
+    [InlineData(100, 0, 300, 330)] // at the bottom-left corner, through the mouth
+    public async Task Build_AFaceCutByTheImagesEdge_StillTilesTheImage(int left, int top, int width, int height)
+    {
+        var whole = TestData.ReadFace("grace_hopper");
+        var cut = whole with { Points = whole.Points.Select(p => new Vector3(p.X - left, p.Y - top, p.Z)).ToArray() };
+        // A rig that is still being built after 30 s fails the test (TimeoutException) instead of hanging the run.
+        var rig = await Task.Run(() => FaceRig.Build(cut, width, height, RenderFixture.Topology)).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Empty(rig.Validate());
+        double area = 0;
+        var t = rig.Triangles;
+        for (var i = 0; i < t.Length; i += 3)
+        {
+            var a2 = Parla.Rendering.RigDeformer.SignedArea2(rig.Positions[t[i]], rig.Positions[t[i + 1]], rig.Positions[t[i + 2]]);
+            Assert.True(a2 > 0);
+            area += a2 / 2;
+        }
+        Assert.Equal((double)width * height, area, width * height * 1e-5);
+        // The landmarks inside the image are all in the mesh: only ones clamped onto its edge may be left out.
+        var used = new HashSet<int>(t);
+        Assert.All(Enumerable.Range(0, 468).Where(v => cut.Points[v].X > 1 && cut.Points[v].X < width - 1 && cut.Points[v].Y > 1 && cut.Points[v].Y < height - 1),
+            v => Assert.Contains(v, used));
+    }
+
+    [Theory]
     [MemberData(nameof(Portraits))]
     public void Build_WeightsFollowTheAnatomy(string name)
     {
