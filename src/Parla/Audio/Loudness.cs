@@ -48,9 +48,12 @@ internal static class Loudness
             clip.Read(f0 * frame, span);
             for (var f = 0; f < count; f++)
             {
-                var (sum, framePeak) = SquaresAndPeak(span.Slice(f * frame, frame));
+                var (squares, sum, framePeak) = SquaresSumAndPeak(span.Slice(f * frame, frame));
                 peak = Math.Max(peak, framePeak);
-                levels[f0 + f] = (float)(10 * Math.Log10((sum / frame / (32768.0 * 32768.0)) + 1e-14));
+                // The level about the frame's mean: a recorder's DC offset is no sound (an offset of
+                // 0.3 % of full scale, −50 dBFS, left a quiet voice "steady": no voice to raise).
+                var power = Math.Max(0, squares - (sum * sum / frame));
+                levels[f0 + f] = (float)(10 * Math.Log10((power / frame / (32768.0 * 32768.0)) + 1e-14));
             }
         }
 
@@ -62,12 +65,14 @@ internal static class Loudness
         return gain >= MinGainDb ? gain : 0;
     }
 
-    /// <summary>The sum of squares and the largest magnitude of 16-bit samples, a vector at a time (every voice is read whole before its first frame).</summary>
+    /// <summary>The sum of squares, the sum and the largest magnitude of 16-bit samples, a vector at a time (every voice is read whole before its first frame).</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static (double Sum, int Peak) SquaresAndPeak(ReadOnlySpan<short> samples)
+    private static (double Squares, double Sum, int Peak) SquaresSumAndPeak(ReadOnlySpan<short> samples)
     {
         var vectors = MemoryMarshal.Cast<short, Vector<short>>(samples);
         var squares = Vector<float>.Zero;
+        // Integer sums: exact.
+        var sums = Vector<int>.Zero;
         var high = Vector<short>.Zero;
         var low = Vector<short>.Zero;
         foreach (var v in vectors)
@@ -75,20 +80,23 @@ internal static class Loudness
             high = Vector.Max(high, v);
             low = Vector.Min(low, v);
             Vector.Widen(v, out var a, out var b);
+            sums += a + b;
             var fa = Vector.ConvertToSingle(a);
             var fb = Vector.ConvertToSingle(b);
             squares += (fa * fa) + (fb * fb);
         }
 
-        double sum = Vector.Sum(squares);
+        double squareSum = Vector.Sum(squares);
+        double sum = Vector.Sum(sums);
         int peak = 0;
         for (var i = 0; i < Vector<short>.Count; i++) peak = Math.Max(peak, Math.Max(high[i], -(int)low[i]));
         for (var i = vectors.Length * Vector<short>.Count; i < samples.Length; i++)
         {
-            sum += samples[i] * (double)samples[i];
+            squareSum += samples[i] * (double)samples[i];
+            sum += samples[i];
             peak = Math.Max(peak, Math.Abs((int)samples[i]));
         }
 
-        return (sum, peak);
+        return (squareSum, sum, peak);
     }
 }

@@ -33,6 +33,7 @@ internal static class NoiseReduction
     // the gate runs on every phone piece (a buffer per piece there must stay cheap garbage).
     private const int BlockFrames = 64;
     private static readonly float[] Window = Enumerable.Range(0, Size).Select(i => (float)Math.Sqrt(0.5 - 0.5 * Math.Cos(2 * Math.PI * i / Size))).ToArray();
+    private static readonly double WindowPower = Window.Sum(w => (double)w * w);
 
     internal delegate void ReadSamples(int start, Span<short> destination);
 
@@ -287,13 +288,14 @@ internal static class NoiseReduction
             var f = samples is null ? 0 : EightFramesAtATime(span, samples, count, energy.AsSpan(f0));
             for (; f < count; f++)
             {
-                double sum = 0;
+                double sum = 0, weighted = 0;
                 for (var i = 0; i < Size; i++)
                 {
                     var x = span[(f * Hop) + i] * Window[i];
                     sum += x * x;
+                    weighted += x * Window[i];
                 }
-                energy[f0 + f] = sum;
+                energy[f0 + f] = AboutTheMean(sum, weighted);
             }
         }
 
@@ -320,21 +322,38 @@ internal static class NoiseReduction
                 var frameStart = first + (f * Hop);
                 var low = Vector256<double>.Zero;
                 var high = Vector256<double>.Zero;
+                var weightedLow = Vector256<double>.Zero;
+                var weightedHigh = Vector256<double>.Zero;
                 for (var i = 0; i < Size; i++)
                 {
-                    var x = Avx2.GatherVector256(frameStart + i, lanes, 4) * Vector256.Create(window[i]);
+                    var w = Vector256.Create(window[i]);
+                    var x = Avx2.GatherVector256(frameStart + i, lanes, 4) * w;
                     var squares = x * x;
                     low += Avx.ConvertToVector256Double(squares.GetLower());
                     high += Avx.ConvertToVector256Double(squares.GetUpper());
+                    var weighted = x * w;
+                    weightedLow += Avx.ConvertToVector256Double(weighted.GetLower());
+                    weightedHigh += Avx.ConvertToVector256Double(weighted.GetUpper());
                 }
 
-                low.CopyTo(energy[f..]);
-                high.CopyTo(energy[(f + 4)..]);
+                for (var lane = 0; lane < 4; lane++)
+                {
+                    energy[f + lane] = AboutTheMean(low[lane], weightedLow[lane]);
+                    energy[f + 4 + lane] = AboutTheMean(high[lane], weightedHigh[lane]);
+                }
             }
         }
 
         return f;
     }
+
+    /// <summary>
+    /// A frame's windowed energy about its mean (weighted as the window's square weighs the samples):
+    /// from the sum of the squared windowed samples and the sum of the windowed samples weighted once
+    /// more. A recorder's DC offset is no sound: an offset of 0.3 % of full scale (−50 dBFS) filled a
+    /// clean read's pauses, which then stood under 22 dB below its words: "noise under the voice".
+    /// </summary>
+    private static double AboutTheMean(double squares, double weighted) => Math.Max(0, squares - (weighted * weighted / WindowPower));
 
     /// <summary>The louder half of the frames over the quietest tenth (whose frames it gives), dB.</summary>
     private static double LoudOverQuiet(double[] energy, out int[] quietest)

@@ -1,0 +1,68 @@
+using Parla.Audio;
+using Parla.Media;
+using Parla.Pipeline;
+
+namespace Parla.Tests.Audio;
+
+/// <summary>
+/// A recorder's DC offset (a constant added to every sample, common with cheap converters) is no
+/// sound: it filled a clean read's pauses, so an offset of 0.3 % of full scale (−50 dBFS) made the
+/// read "noise under the voice" and sent it to the acoustic path, and left a quiet voice unraised.
+/// </summary>
+public sealed class DcOffsetTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("parla-dc-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static short[] Offset(short[] pcm, double offset) =>
+        pcm.Select(x => (short)Math.Clamp(Math.Round(x + (offset * 32767)), short.MinValue, short.MaxValue)).ToArray();
+
+    [Theory]
+    [InlineData(0.003)]
+    [InlineData(0.02)]
+    [InlineData(0.2)]
+    public void ACleanRead_WithAnOffset_IsNotTakenForANoisyOne(double offset)
+    {
+        var read = AudioDecoder.Decode(AudioTestData.Voice("librivox_0870.wav")).ToPcm16();
+        using var clean = new AudioClip(read, 16000);
+        using var offsetClip = new AudioClip(Offset(read, offset), 16000);
+
+        using var cleaned = NoiseReduction.Clean(clean, out var cleanDb);
+        using var kept = NoiseReduction.Clean(offsetClip, out var offsetDb);
+
+        Assert.Same(offsetClip, kept);
+        Assert.True(Math.Abs(offsetDb - cleanDb) < 1, $"loud over quiet {offsetDb:0.0} dB with the offset, {cleanDb:0.0} dB without");
+    }
+
+    [Fact]
+    public void AQuietVoice_WithAnOffset_IsRaisedAsMuchAsWithout()
+    {
+        var read = AudioDecoder.Decode(AudioTestData.Voice("librivox_0870.wav")).ToFloats();
+        var gain = (float)Math.Pow(10, -45 / 20.0);
+        var quiet = read.Select(x => (short)Math.Round(x * gain * 32767)).ToArray();
+        using var plain = new AudioClip(quiet, 16000);
+        using var offsetClip = new AudioClip(Offset(quiet, 0.003), 16000);
+
+        var plainGain = Loudness.GainFor(plain);
+        Assert.InRange(plainGain, 25, 50);
+        Assert.InRange(Loudness.GainFor(offsetClip), plainGain - 1, plainGain + 1);
+    }
+
+    [Fact]
+    public void AReadWithAnOffset_MovesTheMouthFromItsEnglishPhones_AsTheReadWithout()
+    {
+        var read = AudioDecoder.Decode(AudioTestData.Voice("librivox_0880.wav")).ToFloats();
+        var path = Path.Combine(_dir, "offset.wav");
+        AudioTestData.WriteWav(path, read.Select(x => x + 0.02f).ToArray());
+        AnimateResult Render(string voice, string name) => new Animator().Run(new AnimateRequest(TestData.Portrait("grace_hopper.jpg"), voice,
+            Path.Combine(_dir, name), new AnimateOptions { Consent = TestData.Consent, Portrait = new PortraitOptions { MaxSidePixels = 128 } }));
+
+        var offset = Render(path, "offset.mp4");
+        var plain = Render(AudioTestData.Voice("librivox_0880.wav"), "plain.mp4");
+        Assert.StartsWith("English phones", offset.Mouth, StringComparison.Ordinal);
+        var jaw = offset.Motion.Frames.Select(s => (double)s.JawOpen).ToArray();
+        var plainJaw = plain.Motion.Frames.Select(s => (double)s.JawOpen).ToArray();
+        Assert.True(Statistics.Pearson(jaw, plainJaw) > 0.95, $"jaw against the read's without the offset: r {Statistics.Pearson(jaw, plainJaw):0.000}");
+    }
+}
