@@ -285,10 +285,12 @@ public sealed class Animator
     /// frames stands less than this far above its quietest tenth (<see cref="NoiseReduction.Clean(Parla.Media.AudioClip, out double, CancellationToken)"/>,
     /// measured before the voice is cleaned): noise makes the recogniser mishear consonants while it
     /// stays confident, and the acoustic path keeps the lips' timing. The LibriVox read with white
-    /// noise 26 / 23 / 20 / 17 / 14 / 11 dB under it measures 24.7 / 23.3 / 21.4 / 19.0 / 16.4 / 13.8 dB;
-    /// bilabial onsets closed there (yardstick, astronaut portrait) from English phones 17 / 15 / 12 /
-    /// 10 / 11 / 13 of 18, from the sound 17 / 17 / 17 / 18 / 18 / 18. The clean LibriVox clips measure
-    /// 24.1–28.1 dB, the demo voice 26.9 (docs/visemes.md, "Noisy voices").
+    /// noise 26 / 23 / 20 / 17 / 14 / 11 dB under it measures 27.6 / 24.7 / 21.8 / 18.9 / 16.1 / 13.2 dB
+    /// (24.7 / 23.3 / 21.4 / 19.0 / 16.4 / 13.8 before the energies were measured above 100 Hz: on which
+    /// side of the gate each falls is unchanged); bilabial onsets closed there (yardstick, astronaut
+    /// portrait) from English phones 17 / 15 / 12 / 10 / 11 / 13 of 18, from the sound 17 / 17 / 17 /
+    /// 18 / 18 / 18. The clean LibriVox clips measure 35.9–41.6 dB, the demo voice 40.7 (24.1–28.1 and
+    /// 26.9 before: their DC offset filled the pauses; docs/visemes.md, "Noisy voices").
     /// </summary>
     internal const double PhonesNoisyBelowDb = 22;
 

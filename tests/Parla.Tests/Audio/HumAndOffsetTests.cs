@@ -5,11 +5,12 @@ using Parla.Pipeline;
 namespace Parla.Tests.Audio;
 
 /// <summary>
-/// A recorder's DC offset (a constant added to every sample, common with cheap converters) is no
-/// sound: it filled a clean read's pauses, so an offset of 0.3 % of full scale (−50 dBFS) made the
-/// read "noise under the voice" and sent it to the acoustic path, and left a quiet voice unraised.
+/// A recorder's DC offset (a constant added to every sample, common with cheap converters) and a
+/// mains hum under the voice's band are no noise the listeners hear: they filled a clean read's
+/// pauses, so an offset of 0.3 % of full scale (−50 dBFS) or a 50-Hz hum at −36 dBFS made the read
+/// "noise under the voice" and sent it to the acoustic path; the offset left a quiet voice unraised.
 /// </summary>
-public sealed class DcOffsetTests : IDisposable
+public sealed class HumAndOffsetTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("parla-dc-").FullName;
 
@@ -33,6 +34,23 @@ public sealed class DcOffsetTests : IDisposable
 
         Assert.Same(offsetClip, kept);
         Assert.True(Math.Abs(offsetDb - cleanDb) < 1, $"loud over quiet {offsetDb:0.0} dB with the offset, {cleanDb:0.0} dB without");
+    }
+
+    [Theory]
+    [InlineData(50, 0.015)]
+    [InlineData(60, 0.05)]
+    public void ACleanRead_OverAMainsHum_IsNotTakenForANoisyOne(double hz, double amplitude)
+    {
+        var read = AudioDecoder.Decode(AudioTestData.Voice("librivox_0870.wav")).ToPcm16();
+        using var clean = new AudioClip(read, 16000);
+        var hum = read.Select((x, n) => (short)Math.Clamp(Math.Round(x + (amplitude * 32767 * Math.Sin(2 * Math.PI * hz * n / 16000))), short.MinValue, short.MaxValue)).ToArray();
+        using var humming = new AudioClip(hum, 16000);
+
+        using var cleaned = NoiseReduction.Clean(clean, out var cleanDb);
+        using var kept = NoiseReduction.Clean(humming, out var humDb);
+
+        Assert.Same(humming, kept);
+        Assert.True(humDb > NoiseReduction.NoisyBelowDb + 3, $"loud over quiet {humDb:0.0} dB over the hum, {cleanDb:0.0} dB without");
     }
 
     [Fact]
