@@ -458,7 +458,7 @@ public sealed class Animator
                     var given = MotionJson.Load(options.MotionInPath);
                     progress?.Report(new PipelineProgress("face", 0, 0));
                     progress?.Report(new PipelineProgress("motion", 0, 0));
-                    return new VoiceMotion(clip, fps, new MotionFeed(Fit(given, frameCount, options)) { Mouth = "the given track (--motion-in)" }, null);
+                    return new VoiceMotion(clip, fps, new MotionFeed(Fit(given, frameCount, options)) { Mouth = GivenTrackMouth(given.FrameCount, frameCount, fps) }, null);
                 }
 
                 // A quiet voice is decoded again, raised (Loudness), before anything listens to it: a
@@ -817,6 +817,18 @@ public sealed class Animator
     private static bool HearsLips(AudioFeatures features) => features.FrameRateHz == PocketSphinxDecoder.FrameRateHz;
 
     /// <summary>A given track fitted to the video: it must have the video's fps; a short one holds its last frame, a long one is cut at the end of the voice.</summary>
+    /// <summary>What moves the mouth with <c>--motion-in</c>, saying where the track and the voice differ in length (a frame either way is rounding).</summary>
+    internal static string GivenTrackMouth(int trackFrames, int voiceFrames, double fps)
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        string Seconds(int frames) => (frames / fps).ToString("0.00", inv);
+        return trackFrames < voiceFrames - 1
+            ? $"the given track (--motion-in), which covers {Seconds(trackFrames)} s of the voice's {Seconds(voiceFrames)} s: its last frame is held to the end"
+            : trackFrames > voiceFrames + 1
+                ? $"the given track (--motion-in), whose {Seconds(trackFrames)} s are cut to the voice's {Seconds(voiceFrames)} s"
+                : "the given track (--motion-in)";
+    }
+
     private static MotionTrack Fit(MotionTrack given, int frameCount, AnimateOptions options)
     {
         var path = options.MotionInPath!;

@@ -166,6 +166,30 @@ public sealed class AnimateEndToEndTests : IDisposable
     }
 
     [Fact]
+    public void ASavedTrack_GivenBack_MovesTheFaceAsSaved_AndSaysWhereTheVoiceOutlastsIt()
+    {
+        var track = Path.Combine(_dir, "track.json");
+        AnimateResult Render(string voice, string name, AnimateOptions options) => new Animator().Run(new AnimateRequest(TestData.Portrait("grace_hopper.jpg"),
+            TestData.Voice(voice), Path.Combine(_dir, name), options with { Consent = TestData.Consent, Portrait = new PortraitOptions { MaxSidePixels = 128 } }));
+
+        var saved = Render("librivox_0880.wav", "saved.mp4", new AnimateOptions { MotionJsonPath = track });
+        var given = Render("librivox_0880.wav", "given.mp4", new AnimateOptions { MotionInPath = track });
+        Assert.Equal("the given track (--motion-in)", given.Mouth);
+        Assert.Equal(saved.Motion.FrameCount, given.Motion.FrameCount);
+        // The file keeps four decimals.
+        Assert.All(Enumerable.Range(0, saved.Motion.FrameCount), f =>
+        {
+            Assert.Equal(saved.Motion.Frames[f].JawOpen, given.Motion.Frames[f].JawOpen, 1e-4f);
+            Assert.Equal(saved.Motion.Frames[f].HeadYawDegrees, given.Motion.Frames[f].HeadYawDegrees, 1e-4f);
+        });
+
+        // A longer voice: the track's last frame holds to the end, and the run says so.
+        var longer = Render("librivox_0870.wav", "longer.mp4", new AnimateOptions { MotionInPath = track });
+        Assert.Equal("the given track (--motion-in), which covers 3.00 s of the voice's 7.12 s: its last frame is held to the end", longer.Mouth);
+        Assert.All(longer.Motion.Frames.Skip(saved.Motion.FrameCount), s => Assert.Equal(given.Motion.Frames[^1], s));
+    }
+
+    [Fact]
     public void AVoiceAtAUsualLevel_OrASteadyHum_IsNotRaised()
     {
         using var voice = AudioDecoder.Decode(TestData.Voice("librivox_0870.wav"));
