@@ -61,7 +61,10 @@ public static class ImageLoader
             {
                 fixed (byte* pixels = stored.Buffer)
                 {
-                    EnsureDecoded(codec.GetPixels(Rgba(size.Width, size.Height), (IntPtr)pixels), name);
+                    // Into sRGB: a photo tagged with another colour space (a phone's Display P3, a camera's
+                    // Adobe RGB) keeps its colours in the video, which players show as sRGB; untagged
+                    // images are sRGB already and decode as they always did.
+                    EnsureDecoded(codec.GetPixels(Rgba(size.Width, size.Height).WithColorSpace(Srgb), (IntPtr)pixels), name);
                 }
 
                 if (size != codec.Info.Size)
@@ -109,6 +112,8 @@ public static class ImageLoader
         origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
 
     private static SKImageInfo Rgba(int width, int height) => new(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+
+    private static readonly SKColorSpace Srgb = SKColorSpace.CreateSrgb();
 
     private const string DecodableAdvice = "Use a JPEG, PNG or WebP portrait.";
 

@@ -72,6 +72,31 @@ public sealed class ImageLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Load_APhotoTaggedDisplayP3_ComesOutInTheSrgbColoursItShows()
+    {
+        // A phone's photo is stored in Display P3 with its profile: the same colours in other numbers (a
+        // saturated red is about (234, 51, 35) there). Read as if they were sRGB, the portrait came out
+        // duller in the video; converted, it keeps its colours.
+        var colours = new[] { new SKColor(230, 40, 30), new SKColor(40, 170, 60), new SKColor(210, 160, 130), new SKColor(128, 128, 128) };
+        var p3 = SKColorSpace.CreateRgb(SKColorSpaceTransferFn.Srgb, SKColorSpaceXyz.DisplayP3);
+        using var surface = SKSurface.Create(new SKImageInfo(40, 10, SKColorType.Rgba8888, SKAlphaType.Premul, p3));
+        for (var i = 0; i < colours.Length; i++)
+            surface.Canvas.DrawRect(i * 10, 0, 10, 10, new SKPaint { Color = colours[i] }); // sRGB colours, drawn into P3's numbers
+        using var image = surface.Snapshot();
+        using var png = image.Encode(SKEncodedImageFormat.Png, 100);
+        var path = Path.Combine(_dir, "p3.png");
+        File.WriteAllBytes(path, png.ToArray());
+
+        using var frame = ImageLoader.Load(path);
+        for (var i = 0; i < colours.Length; i++)
+        {
+            var px = frame.GetRowSpan(5).Slice(((i * 10) + 5) * 4, 3).ToArray();
+            Assert.True(Math.Abs(px[0] - colours[i].Red) <= 2 && Math.Abs(px[1] - colours[i].Green) <= 2 && Math.Abs(px[2] - colours[i].Blue) <= 2,
+                $"colour {i}: ({px[0]}, {px[1]}, {px[2]}) against ({colours[i].Red}, {colours[i].Green}, {colours[i].Blue})");
+        }
+    }
+
+    [Fact]
     public void Load_KeepsAlpha_AndFlattenComposites()
     {
         using var frame = ImageLoader.Load(TestData.Portrait("sylvie_anime.png"));
