@@ -37,7 +37,8 @@ internal static class LandmarksCommand
                 ImageLoader.FlattenAlpha(frame);
                 var toImagePixels = (float)originalWidth / frame.Width;
                 var models = CliModels.Store(error);
-                using var analyzer = FaceAnalyzer.Create(models, cancellationToken: cancellationToken);
+                // Every face, not only the largest: the numbers given here are what --face takes.
+                using var analyzer = FaceAnalyzer.Create(models, new FaceAnalyzerOptions { SearchAllPasses = true }, cancellationToken);
                 var search = analyzer.Search(frame, cancellationToken);
                 if (overlayPath is not null)
                 {

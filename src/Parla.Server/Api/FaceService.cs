@@ -38,7 +38,8 @@ public sealed class FaceService(FaceModelStore models) : IDisposable
         {
             return await Task.Run(() =>
             {
-                _analyzer ??= FaceAnalyzer.Create(models, cancellationToken: cancellationToken);
+                // Every face: the page shows them all to choose from.
+                _analyzer ??= FaceAnalyzer.Create(models, new FaceAnalyzerOptions { SearchAllPasses = true }, cancellationToken);
                 _topology ??= FaceTopology.Load(models, cancellationToken);
                 var faces = _analyzer.Detect(image);
                 using var buffer = new MemoryStream();

@@ -108,7 +108,9 @@ public sealed class RiggedPortrait : IDisposable
                 throw new NoFaceException($"{options.LandmarksPath}: --face {options.FaceIndex} asked for, but the file has {given.Count} face(s) (numbered from 0).");
             return (given[options.FaceIndex], null);
         }
-        using var analyzer = FaceAnalyzer.Create(models, cancellationToken: cancellationToken);
+        // Asked for a face other than the largest (a group photo): every pass, as `parla landmarks`
+        // numbers them; the largest alone is found by the quicker search that stops at the first face.
+        using var analyzer = FaceAnalyzer.Create(models, new FaceAnalyzerOptions { SearchAllPasses = options.FaceIndex > 0 }, cancellationToken);
         var search = analyzer.Search(image, cancellationToken);
         // An uncertain face is still animated (it is often right, e.g. on illustrations), with a warning that says how to correct it.
         var face = search.Require(imagePath, options.FaceIndex, acceptUncertain: true);
