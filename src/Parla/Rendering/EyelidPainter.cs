@@ -58,6 +58,8 @@ internal static class EyelidPainter
         restEye.Project(rest, upper, rta, rtb);
         Span<float> rla = stackalloc float[lower.Length], rlb = stackalloc float[lower.Length];
         restEye.Project(rest, lower, rla, rlb);
+        // Behind dark glasses there is no eye to close: a lid painted there drew its lash line on the lens.
+        if (HiddenBehindGlasses(rig, source, restEye, rta, rtb, rla, rlb, sample)) return;
         // An eye drawn far taller than a real one is closed as a drawing closes it.
         if (DrawnEyePainter.Find(source, restEye, rta, rtb, rla, rlb, new SkinTone(rig.SkinColor), sample) is { } drawn)
         {
@@ -321,6 +323,54 @@ internal static class EyelidPainter
         var skin = rig.SkinColor;
         return 0.8f * (sum / columns) + 0.2f * new Vector3(skin.R, skin.G, skin.B);
     }
+
+    /// <summary>
+    /// Whether the eye is hidden behind something opaque and dark, as sunglasses hide it: across its
+    /// opening (the middle between the lids, at seven places) the portrait shows one flat colour, far
+    /// from the skin's, and the same colour above and below the eye. An open eye shows white and iris
+    /// there; an eye shut in the portrait shows lid skin; an eye behind clear glasses has its cheek below.
+    /// </summary>
+    private static bool HiddenBehindGlasses(FaceRig rig, Frame source, ContourFrame restEye, ReadOnlySpan<float> rta, ReadOnlySpan<float> rtb,
+        ReadOnlySpan<float> rla, ReadOnlySpan<float> rlb, Span<byte> sample)
+    {
+        const int columns = 7;
+        var width = restEye.Width;
+        var above = new LidSkin(rta, rtb, -1);
+        var below = new LidSkin(rla, rlb, 1);
+        Span<Vector3> seen = stackalloc Vector3[3 * columns];
+        var mean = Vector3.Zero;
+        for (var c = 0; c < columns; c++)
+        {
+            var a = (0.2f + 0.6f * c / (columns - 1)) * width;
+            var middle = 0.5f * (MouthPainter.Interpolate(rta, rtb, a) + MouthPainter.Interpolate(rla, rlb, a));
+            seen[3 * c] = ColourAt(source, restEye.Origin + a * restEye.Axis + middle * restEye.Down, sample);
+            seen[3 * c + 1] = ColourAt(source, above.Point(restEye, a, 0.15f * width), sample);
+            seen[3 * c + 2] = ColourAt(source, below.Point(restEye, a, 0.15f * width), sample);
+            mean += seen[3 * c] / columns;
+        }
+
+        foreach (var colour in seen)
+        {
+            if (Vector3.Distance(colour, mean) > HiddenEyeFlatness) return false;
+        }
+
+        // Dark: nearer black than the skin, and far from the skin.
+        var skin = new Vector3(rig.SkinColor.R, rig.SkinColor.G, rig.SkinColor.B);
+        var fromSkin = Vector3.Distance(mean, skin);
+        return fromSkin > HiddenEyeFromSkin && mean.Length() < fromSkin;
+    }
+
+    private static Vector3 ColourAt(Frame source, Vector2 at, Span<byte> sample)
+    {
+        MeshWarp.SampleRow(source, sample, at.X, at.Y, 0, 0);
+        return new Vector3(sample[0], sample[1], sample[2]);
+    }
+
+    /// <summary>How far (RGB levels) the colours over a hidden eye may stray from their mean: an open eye's white and iris differ by a hundred and more.</summary>
+    private const float HiddenEyeFlatness = 30;
+
+    /// <summary>How far from the skin's colour a hidden eye's cover is at least (RGB levels).</summary>
+    private const float HiddenEyeFromSkin = 80;
 
     /// <summary>Index of the median of five values.</summary>
     private static int MedianIndex(ReadOnlySpan<int> v)

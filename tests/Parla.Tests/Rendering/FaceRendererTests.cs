@@ -475,6 +475,47 @@ public class FaceRendererTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Blink_BehindDarkGlasses_PaintsNothingOnTheLenses()
+    {
+        // Grace Hopper with opaque dark lenses over her eyes: there is no eye to close. The lid was
+        // covered with the lens's colour mixed with skin, and its lash line drawn across the lens.
+        var (portrait, _) = RenderFixture.Get("grace_hopper");
+        using var image = new Frame(portrait.Width, portrait.Height);
+        portrait.Pixels.CopyTo(image.Pixels);
+        var face = TestData.ReadFace("grace_hopper");
+        var lenses = new List<(int X0, int X1, int Y0, int Y1)>();
+        foreach (var (inner, outer) in new[] { (133, 33), (362, 263) })
+        {
+            var (a, b) = (face.Points[inner], face.Points[outer]);
+            var (x0, x1) = ((int)Math.Min(a.X, b.X) - 15, (int)Math.Max(a.X, b.X) + 15);
+            var y = (int)((a.Y + b.Y) / 2);
+            lenses.Add((x0, x1, y - 22, y + 22));
+            for (var yy = y - 22; yy < y + 22; yy++)
+            {
+                var row = image.GetRowSpan(yy);
+                for (var x = x0; x < x1; x++) { row[4 * x] = 16; row[4 * x + 1] = 20; row[4 * x + 2] = 24; }
+            }
+        }
+        var rig = FaceRig.Build(face, image.Width, image.Height, RenderFixture.Topology, image);
+        using var renderer = new FaceRenderer(image, rig);
+        using var open = new Frame(image.Width, image.Height);
+        using var shut = new Frame(image.Width, image.Height);
+        var rest = RigDeformer.RestJawOpen(rig);
+        renderer.Render(new FaceState { JawOpen = rest }, open);
+        renderer.Render(new FaceState { JawOpen = rest, BlinkLeft = 1, BlinkRight = 1 }, shut);
+        foreach (var (x0, x1, y0, y1) in lenses)
+        {
+            // Inside the lens, away from its edges (which the squeezing mesh may shift a pixel).
+            var largest = 0;
+            for (var y = y0 + 6; y < y1 - 6; y++)
+                for (var x = x0 + 6; x < x1 - 6; x++)
+                    for (var c = 0; c < 3; c++)
+                        largest = Math.Max(largest, Math.Abs(open.GetRowSpan(y)[4 * x + c] - shut.GetRowSpan(y)[4 * x + c]));
+            Assert.True(largest <= 6, $"the shut lens differs from the open one by up to {largest} levels");
+        }
+    }
+
+    [Fact]
     public void Blink_OfADrawnEye_CoversTheWholeIris()
     {
         // Sylvie's anime eyes are three times as tall as the eyes Parla's detector fits into their upper
