@@ -22,7 +22,7 @@ internal static class LandmarksCommand
         var json = new Option<bool>("--json") { Description = "Print {\"faces\":[{\"score\",\"box\":[x,y,w,h],\"points\":[[x,y,z]…468]}]} in image pixels, largest face first." };
         var overlay = new Option<string?>("--overlay") { Description = "Write a PNG of the portrait with the landmarks and the rig drawn on it (at most 4096 pixels on its longest side)." };
         var verbose = Program.VerboseOption();
-        var command = new Command("landmarks", "Detect the faces in a portrait and print their 468 FaceMesh landmarks.")
+        var command = new Command("landmarks", "Detect every face in a portrait (a group photo's smaller ones too), largest first, and print their 468 FaceMesh landmarks.")
         {
             image, json, overlay, verbose,
         };
