@@ -51,7 +51,7 @@ public static class ImageLoader
             using var data = SKData.Create((IntPtr)bytes, encoded.Length);
             using var codec = data is null ? null : SKCodec.Create(data);
             if (codec is null)
-                throw new InvalidInputException(name, "is not an image that can be decoded.", DecodableAdvice);
+                throw NotDecodable(encoded, name);
 
             var origin = codec.EncodedOrigin;
             uprightSize = SwapsSides(origin) ? (codec.Info.Height, codec.Info.Width) : (codec.Info.Width, codec.Info.Height);
@@ -116,6 +116,27 @@ public static class ImageLoader
     private static readonly SKColorSpace Srgb = SKColorSpace.CreateSrgb();
 
     private const string DecodableAdvice = "Use a JPEG, PNG or WebP portrait.";
+
+    /// <summary>
+    /// What to say of bytes no codec here reads: by their first bytes, what they are when that is a
+    /// format people bring (a scan's TIFF, a phone's HEIC, a video) and how to make a portrait of it.
+    /// </summary>
+    internal static InvalidInputException NotDecodable(ReadOnlySpan<byte> encoded, string name)
+    {
+        var file = Path.GetFileName(name);
+        var brand = encoded.Length >= 12 && encoded[4..8].SequenceEqual("ftyp"u8) ? System.Text.Encoding.ASCII.GetString(encoded[8..12]) : null;
+        if (encoded.StartsWith("II*\0"u8) || encoded.StartsWith("MM\0*"u8))
+            return new InvalidInputException(name, "is a TIFF image, which Parla does not read.", $"Convert it first (ffmpeg -i '{file}' portrait.png), or use a JPEG, PNG or WebP portrait.");
+        if (brand is "heic" or "heix" or "heim" or "heis" or "hevc" or "hevx" or "mif1" or "msf1" or "avif" or "avis")
+            return new InvalidInputException(name, $"is {(brand.StartsWith("avi", StringComparison.Ordinal) ? "an AVIF" : "a HEIC/HEIF")} image (as phones save photos), which Parla does not read.",
+                $"Convert it to JPEG first (heif-convert '{file}' portrait.jpg, from Debian's libheif-examples), or export the photo as JPEG.");
+        // MP4/MOV/M4A, Matroska/WebM, AVI/WAV, MP3, Ogg, FLAC.
+        if (brand is not null || encoded.StartsWith((ReadOnlySpan<byte>)[0x1A, 0x45, 0xDF, 0xA3]) || (encoded.StartsWith("RIFF"u8) && !(encoded.Length >= 12 && encoded[8..12].SequenceEqual("WEBP"u8)))
+            || encoded.StartsWith("ID3"u8) || encoded.StartsWith("OggS"u8) || encoded.StartsWith("fLaC"u8))
+            return new InvalidInputException(name, "is a video or a sound file, not a still portrait (the portrait comes first, then the voice).",
+                $"Give a JPEG, PNG or WebP portrait; a video's frame makes one: ffmpeg -i '{file}' -frames:v 1 portrait.png.");
+        return new InvalidInputException(name, "is not an image that can be decoded.", DecodableAdvice);
+    }
 
     /// <summary>A truncated file decodes partly (IncompleteInput): the bottom of the portrait would be grey, so it is refused.</summary>
     private static void EnsureDecoded(SKCodecResult result, string name)

@@ -62,6 +62,28 @@ public sealed class ImageLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Load_ATiffAHeicOrAVoice_SaysWhatItIs_AndHowToMakeAPortraitOfIt()
+    {
+        // A scan's TIFF, a phone's HEIC and a voice given where the portrait goes (the arguments swapped)
+        // were all "not an image that can be decoded".
+        var tiff = Path.Combine(_dir, "scan.tif");
+        Ffmpeg.Run("-i", TestData.Portrait("grace_hopper.jpg"), tiff);
+        var heic = Path.Combine(_dir, "photo.heic");
+        File.WriteAllBytes(heic, [0, 0, 0, 24, .. "ftypheic"u8, 0, 0, 0, 0, .. "mif1heic"u8, 0, 0, 0, 0]);
+        foreach (var (path, says, advice) in new[]
+        {
+            (tiff, "is a TIFF image", "ffmpeg -i 'scan.tif' portrait.png"),
+            (heic, "is a HEIC/HEIF image", "heif-convert 'photo.heic' portrait.jpg"),
+            (TestData.Voice("librivox_0880.wav"), "is a video or a sound file, not a still portrait (the portrait comes first, then the voice)", "-frames:v 1"),
+        })
+        {
+            var e = Assert.Throws<InvalidInputException>(() => ImageLoader.Load(path));
+            Assert.Contains(says, e.Message, StringComparison.Ordinal);
+            Assert.Contains(advice, e.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void Load_TruncatedJpeg_IsRefused()
     {
         var full = File.ReadAllBytes(TestData.Portrait("grace_hopper.jpg"));
