@@ -266,6 +266,7 @@ public static partial class AudioDecoder
         }
 
         return new InvalidInputException(path, $"could not be decoded: {firstLine}",
+            "Give a recording ffmpeg reads (WAV, MP3, M4A, FLAC, Ogg, Opus, …), or a video with a sound track.",
             inner: new ToolException($"ffmpeg exit code {exitCode.ToString(CultureInfo.InvariantCulture)}", stderr));
     }
 

@@ -377,6 +377,7 @@ public sealed class AudioDecoderTests : IDisposable
         var e = Assert.IsType<InvalidInputException>(
             AudioDecoder.DescribeFailure("x.wav", 1, "\n  x.wav: Invalid data found when processing input\nmore\n"));
 
-        Assert.Equal("x.wav: could not be decoded: x.wav: Invalid data found when processing input", e.Message);
+        Assert.Equal("x.wav: could not be decoded: x.wav: Invalid data found when processing input "
+            + "Give a recording ffmpeg reads (WAV, MP3, M4A, FLAC, Ogg, Opus, …), or a video with a sound track.", e.Message);
     }
 }
