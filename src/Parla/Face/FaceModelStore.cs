@@ -73,9 +73,12 @@ public sealed class FaceModelStore
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ModelException($"The face models in {CacheDirectory} could not be prepared: {e.Message}", e);
+            throw new ModelException($"The face models in {CacheDirectory} could not be prepared: {e.Message}. Set PARLA_CACHE_DIR to a writable folder.", e);
         }
     }
+
+    /// <summary>The errno (EWOULDBLOCK) .NET reports when another process holds a file's lock.</summary>
+    private const int HeldByAnotherProcess = 11;
 
     private FaceModelFiles EnsureModelsLocked(CancellationToken cancellationToken)
     {
@@ -256,7 +259,9 @@ public sealed class FaceModelStore
     }
 
     // One process at a time fetches and converts; others wait for the lock, then find the files ready.
-    private FileStream AcquireLock(CancellationToken cancellationToken)
+    // A cache that cannot be written (a read-only disk, a cache prepared once for many users) takes no
+    // lock: what is there is read, and what is missing fails where it would be written.
+    private FileStream? AcquireLock(CancellationToken cancellationToken)
     {
         try
         {
@@ -264,7 +269,7 @@ public sealed class FaceModelStore
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ModelException($"The model cache {CacheDirectory} cannot be created: {e.Message}", e);
+            throw new ModelException($"The model cache {CacheDirectory} cannot be created: {e.Message}. Set PARLA_CACHE_DIR to a writable folder.", e);
         }
         var lockPath = Path.Combine(CacheDirectory, ".lock");
         var deadline = DateTime.UtcNow + LockTimeout;
@@ -274,10 +279,15 @@ public sealed class FaceModelStore
             {
                 return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             }
-            catch (IOException) when (DateTime.UtcNow < deadline)
+            catch (IOException e) when (e.HResult == HeldByAnotherProcess && DateTime.UtcNow < deadline)
             {
                 cancellationToken.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(200));
                 cancellationToken.ThrowIfCancellationRequested();
+            }
+            catch (IOException e) when (e.HResult != HeldByAnotherProcess)
+            {
+                // Waiting would not help (a read-only disk waited the whole timeout, 100 % idle).
+                return null;
             }
             catch (UnauthorizedAccessException e)
             {

@@ -74,6 +74,21 @@ public sealed class FaceModelStoreTests(FaceModelsFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task APreparedCacheWhoseLockCannotBeMade_IsReadAsItIs_AtOnce()
+    {
+        // A cache prepared once and then made read-only (a shared disk): its lock file cannot be made,
+        // which was taken for another process holding it, and every run waited ten minutes. Here the
+        // lock's path leads into a folder that does not exist, an error as final as a read-only disk's.
+        var prepared = fixture.Store.CacheDirectory;
+        foreach (var entry in Directory.GetFileSystemEntries(prepared).Where(e => Path.GetFileName(e) != ".lock"))
+            File.CreateSymbolicLink(Path.Combine(_dir, Path.GetFileName(entry)), entry);
+        File.CreateSymbolicLink(Path.Combine(_dir, ".lock"), Path.Combine(_dir, "no such folder", ".lock"));
+
+        var models = await Task.Run(() => new FaceModelStore(_dir).EnsureModels()).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(File.ReadAllBytes(fixture.Models.MeshPath), File.ReadAllBytes(models.MeshPath));
+    }
+
+    [Fact]
     public void CacheDirectory_FollowsParlaCacheDir()
     {
         var previous = Environment.GetEnvironmentVariable("PARLA_CACHE_DIR");
