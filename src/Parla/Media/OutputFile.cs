@@ -25,6 +25,23 @@ public static class OutputFile
     }
 
     /// <summary>
+    /// Fails before any work when <paramref name="path"/>'s file name is longer than a file name can be
+    /// (255 bytes); <paramref name="beside"/> names the output it is written beside, when it is that
+    /// output's companion (its manifest), whose name is the output's and more.
+    /// </summary>
+    /// <exception cref="OutputException">The name is too long.</exception>
+    public static void EnsureNameFits(string path, string? beside = null)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetByteCount(Path.GetFileName(path));
+        if (bytes <= MaxFileNameBytes) return;
+        throw beside is null
+            ? new OutputException(path, $"the name is {bytes} bytes long; a file name holds at most {MaxFileNameBytes}. Choose a shorter name.")
+            : new OutputException(beside, $"the name is too long for the manifest written beside it ({Path.GetFileName(path)} would be {bytes} bytes; a file name holds at most {MaxFileNameBytes}). Choose a shorter name.");
+    }
+
+    private const int MaxFileNameBytes = 255;
+
+    /// <summary>
     /// Where this process writes <paramref name="path"/> before renaming it into place: beside it, hidden,
     /// named <c>.NAME.PID.partial</c> (<c>.NAME.PID.KIND.partial</c> with a <paramref name="kind"/>, for a
     /// second file made from the first), so that <see cref="RemoveLeftovers"/> can tell whose it is.
@@ -33,10 +50,25 @@ public static class OutputFile
     {
         var full = Path.GetFullPath(path);
         var pid = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{pid}{(kind is null ? "" : "." + kind)}{TemporarySuffix}");
+        return Path.Combine(Path.GetDirectoryName(full)!, $"{TemporaryStem(Path.GetFileName(full))}.{pid}{(kind is null ? "" : "." + kind)}{TemporarySuffix}");
     }
 
     private const string TemporarySuffix = ".partial";
+
+    /// <summary>
+    /// How the temporary files of an output named <paramref name="fileName"/> begin: a dot and the name,
+    /// cut where needed to leave room for the process id, the kind and the suffix within a file name's
+    /// 255 bytes (an output named with 250 characters, legal itself, failed with "File name too long").
+    /// </summary>
+    private static string TemporaryStem(string fileName)
+    {
+        // "." + name + "." + a process id (7 digits at most) + "." + a kind (8 bytes at most) + ".partial".
+        const int MaxNameBytes = MaxFileNameBytes - 1 - 8 - 9 - 8;
+        var cut = fileName.Length;
+        while (System.Text.Encoding.UTF8.GetByteCount(fileName.AsSpan(0, cut)) > MaxNameBytes || (cut < fileName.Length && char.IsLowSurrogate(fileName[cut])))
+            cut--;
+        return "." + fileName[..cut];
+    }
 
     /// <summary>
     /// Removes what an earlier run left beside <paramref name="path"/> when it was killed outright
@@ -48,7 +80,7 @@ public static class OutputFile
     {
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
-        var prefix = "." + Path.GetFileName(full) + ".";
+        var prefix = TemporaryStem(Path.GetFileName(full)) + ".";
         IEnumerable<string> candidates;
         try
         {

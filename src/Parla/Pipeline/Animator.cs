@@ -54,6 +54,7 @@ public sealed class Animator
         foreach (var output in new[] { request.OutputPath, ProvenanceStamp.ManifestPathFor(request.OutputPath), options.MotionJsonPath })
         {
             if (output is null) continue;
+            OutputFile.EnsureNameFits(output, output == request.OutputPath || output == options.MotionJsonPath ? null : request.OutputPath);
             OutputFile.EnsureNotAnInput(output, (request.AudioPath, "voice"), (request.ImagePath, "portrait"), (options.MotionInPath, "motion track (--motion-in)"));
             OutputFile.RemoveLeftovers(output);
         }

@@ -43,6 +43,28 @@ public sealed class BadInputTests : IDisposable
     }
 
     [Fact]
+    public void AnOutputNameTooLongForItsManifest_IsRefusedBeforeAnyWork()
+    {
+        // 250 characters: a legal name, but its manifest's (264) is not. The render ran to its end and
+        // then failed with "unexpected error" (after its hidden file, ".NAME.PID.partial", had failed first).
+        var output = Path.Combine(_dir, new string('a', 246) + ".mp4");
+        AssertRefused(Animate(TestData.Portrait("astronaut.png"), TestData.Voice("librivox_0930.wav"), output),
+            "the name is too long for the manifest written beside it", "264 bytes", "Choose a shorter name.");
+    }
+
+    [Fact]
+    public void AnOutputNameJustShortEnough_IsWritten_ThoughItsHiddenFileIsNamedShorter()
+    {
+        // 240 characters: the manifest's name is 254 bytes; the hidden file the video is written to first
+        // would have been 257, and is named from the output's first 229 bytes.
+        var output = Path.Combine(_dir, new string('b', 236) + ".mp4");
+        var (code, error) = Animate(TestData.Portrait("astronaut.png"), TestData.Voice("librivox_0880.wav"), output);
+        Assert.True(code == ExitCodes.Success, error);
+        Assert.True(File.Exists(output) && File.Exists(output + ".manifest.json"));
+        Assert.DoesNotContain(Directory.GetFiles(_dir), f => f.Contains(".partial", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void MissingImage()
     {
         var missing = Path.Combine(_dir, "missing.jpg");

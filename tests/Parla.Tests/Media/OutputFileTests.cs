@@ -25,4 +25,33 @@ public sealed class OutputFileTests : IDisposable
 
         Assert.Equal(kept.Order(StringComparer.Ordinal), Directory.EnumerateFiles(_dir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
+
+    [Theory]
+    [InlineData(250, "a")]
+    [InlineData(121, "ü")] // two bytes each: 242 + ".mp4"
+    [InlineData(60, "😀")] // four bytes each, a surrogate pair each: never cut in half
+    public void AnOutputWithALongName_GetsTemporaryFilesThatCanBeMade_AndTheirLeftoversAreFound(int repeats, string unit)
+    {
+        // An output named with 250 characters is legal, but ".NAME.PID.partial" was not: "File name too long".
+        var output = Path.Combine(_dir, string.Concat(Enumerable.Repeat(unit, repeats)) + ".mp4");
+        File.WriteAllText(output, "the video");
+        foreach (var kind in new string?[] { null, "manifest" })
+        {
+            var temporary = OutputFile.TemporaryPath(output, kind);
+            Assert.InRange(System.Text.Encoding.UTF8.GetByteCount(Path.GetFileName(temporary)), 1, 255);
+            Assert.Equal(_dir, Path.GetDirectoryName(temporary));
+            File.WriteAllText(temporary, "unfinished");
+        }
+
+        // Left by a process that has ended, under the same shortened name: found and removed.
+        using var ended = Process.Start(new ProcessStartInfo("true"))!;
+        ended.WaitForExit();
+        var ours = Path.GetFileName(OutputFile.TemporaryPath(output));
+        var theirs = ours.Replace($".{Environment.ProcessId}.", $".{ended.Id}.", StringComparison.Ordinal);
+        File.WriteAllText(Path.Combine(_dir, theirs), "left over");
+        OutputFile.RemoveLeftovers(output);
+        Assert.False(File.Exists(Path.Combine(_dir, theirs)));
+        Assert.True(File.Exists(Path.Combine(_dir, ours)));
+        Assert.True(File.Exists(output));
+    }
 }
