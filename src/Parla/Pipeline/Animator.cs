@@ -50,7 +50,16 @@ public sealed class Animator
         var consent = options.Consent ?? throw new ConsentException(ConsentStatement.MissingMessage);
         OutputFile.EnsureWritable(request.OutputPath);
         VideoEncoder.EnsureMp4Name(request.OutputPath);
-        if (options.MotionJsonPath is not null) OutputFile.EnsureWritable(options.MotionJsonPath);
+        if (options.MotionJsonPath is not null)
+        {
+            OutputFile.EnsureWritable(options.MotionJsonPath);
+            // Written last, the track replaced the video (whose signing then failed) or its manifest.
+            foreach (var (written, what) in new[] { (request.OutputPath, "the video"), (ProvenanceStamp.ManifestPathFor(request.OutputPath), "the video's manifest") })
+            {
+                if (Path.GetFullPath(options.MotionJsonPath) == Path.GetFullPath(written))
+                    throw new OutputException(options.MotionJsonPath, $"is {what} this run writes; --motion-json needs a name of its own, such as {Path.GetFileNameWithoutExtension(request.OutputPath)}.motion.json.");
+            }
+        }
         foreach (var output in new[] { request.OutputPath, ProvenanceStamp.ManifestPathFor(request.OutputPath), options.MotionJsonPath })
         {
             if (output is null) continue;

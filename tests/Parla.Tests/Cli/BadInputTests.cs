@@ -42,6 +42,19 @@ public sealed class BadInputTests : IDisposable
         Assert.False(File.Exists(voice + ".manifest.json"));
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData(".manifest.json")]
+    public void AMotionTrackNamedAsTheVideoOrItsManifest_IsRefusedBeforeAnyWork(string suffix)
+    {
+        // Written last, the track replaced the video (whose signing then failed, and the video was
+        // removed) or its manifest (silently: both "written").
+        var (code, _, error) = InProcessCli.Run("animate", TestData.Portrait("astronaut.png"), TestData.Voice("librivox_0930.wav"), "-o", Out,
+            "--motion-json", Out + suffix, "--consent", "Test of bad inputs on public-domain portraits.");
+        AssertRefused((code, error), Out + suffix, "this run writes; --motion-json needs a name of its own, such as out.motion.json");
+        Assert.Empty(Directory.GetFiles(_dir));
+    }
+
     [Fact]
     public void AnOutputNameTooLongForItsManifest_IsRefusedBeforeAnyWork()
     {
