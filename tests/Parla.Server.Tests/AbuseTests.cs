@@ -47,6 +47,16 @@ public sealed class AbuseTests
         var problem = await ApiTests.AssertProblem(await server.Client.PostAsync("/api/jobs", form), HttpStatusCode.BadRequest);
         Assert.Equal("image: is not an image that can be decoded. Use a JPEG, PNG or WebP portrait.", problem.GetProperty("errors").GetProperty("image")[0].GetString());
 
+        // A voice dropped where the portrait goes is named as what it is, as the CLI names it.
+        using var swapped = new MultipartFormDataContent
+        {
+            { ServerHost.File(TestData.Voice("librivox_0930.wav")), "image", "portrait.png" },
+            { ServerHost.File(TestData.Voice("librivox_0930.wav")), "audio", "v.wav" },
+            { new StringContent("consent given"), "consent" },
+        };
+        problem = await ApiTests.AssertProblem(await server.Client.PostAsync("/api/jobs", swapped), HttpStatusCode.BadRequest);
+        Assert.StartsWith("image: is a video or a sound file, not a still portrait", problem.GetProperty("errors").GetProperty("image")[0].GetString(), StringComparison.Ordinal);
+
         // grace_hopper.jpg is 512x512 (262 144 pixels), the voice about 3 s: both over these limits, both reported.
         problem = await ApiTests.AssertProblem(await server.Client.PostAsync("/api/jobs", ServerHost.JobForm()), HttpStatusCode.BadRequest);
         Assert.Contains("megapixels", problem.GetProperty("errors").GetProperty("image")[0].GetString());

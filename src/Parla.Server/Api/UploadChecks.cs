@@ -13,9 +13,8 @@ public sealed class UploadChecks(ServerOptions options)
 {
     public const long MaxLandmarksBytes = 4 * 1024 * 1024;
 
-    /// <summary>The CLI's words for a file that is not a portrait.</summary>
-    public static string NotAnImage(string field) =>
-        new InvalidInputException(field, "is not an image that can be decoded.", "Use a JPEG, PNG or WebP portrait.").Message;
+    /// <summary>The CLI's words for a file that is not a portrait, saying what it is where its first bytes tell (a TIFF, a phone's HEIC, a video).</summary>
+    public static string NotAnImage(string field, ReadOnlySpan<byte> head = default) => Parla.Media.ImageLoader.NotDecodable(head, field).Message;
 
     /// <summary>Saves the portrait as <c>image.{kind}</c> in <paramref name="folder"/> and returns the file name, or null with a problem added.</summary>
     public async Task<string?> SaveImageAsync(IFormFile file, string folder, string field, List<string> problems, CancellationToken ct)
@@ -24,7 +23,7 @@ public sealed class UploadChecks(ServerOptions options)
         var kind = ContentSniffer.ImageKind(head);
         if (kind is null)
         {
-            problems.Add(NotAnImage(field));
+            problems.Add(NotAnImage(field, head));
             return null;
         }
         var name = "image." + kind;

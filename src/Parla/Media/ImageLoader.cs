@@ -121,7 +121,7 @@ public static class ImageLoader
     /// What to say of bytes no codec here reads: by their first bytes, what they are when that is a
     /// format people bring (a scan's TIFF, a phone's HEIC, a video) and how to make a portrait of it.
     /// </summary>
-    internal static InvalidInputException NotDecodable(ReadOnlySpan<byte> encoded, string name)
+    public static InvalidInputException NotDecodable(ReadOnlySpan<byte> encoded, string name)
     {
         var file = Path.GetFileName(name);
         var brand = encoded.Length >= 12 && encoded[4..8].SequenceEqual("ftyp"u8) ? System.Text.Encoding.ASCII.GetString(encoded[8..12]) : null;
