@@ -50,20 +50,22 @@ public sealed class Animator
         var consent = options.Consent ?? throw new ConsentException(ConsentStatement.MissingMessage);
         OutputFile.EnsureWritable(request.OutputPath);
         VideoEncoder.EnsureMp4Name(request.OutputPath);
+        var manifest = ProvenanceStamp.ManifestPathFor(request.OutputPath);
         if (options.MotionJsonPath is not null)
         {
             OutputFile.EnsureWritable(options.MotionJsonPath);
             // Written last, the track replaced the video (whose signing then failed) or its manifest.
-            foreach (var (written, what) in new[] { (request.OutputPath, "the video"), (ProvenanceStamp.ManifestPathFor(request.OutputPath), "the video's manifest") })
+            foreach (var (written, what) in new[] { (request.OutputPath, "the video"), (manifest, "the video's manifest") })
             {
                 if (Path.GetFullPath(options.MotionJsonPath) == Path.GetFullPath(written))
                     throw new OutputException(options.MotionJsonPath, $"is {what} this run writes; --motion-json needs a name of its own, such as {Path.GetFileNameWithoutExtension(request.OutputPath)}.motion.json.");
             }
         }
-        foreach (var output in new[] { request.OutputPath, ProvenanceStamp.ManifestPathFor(request.OutputPath), options.MotionJsonPath })
+        foreach (var output in new[] { request.OutputPath, manifest, options.MotionJsonPath })
         {
             if (output is null) continue;
-            OutputFile.EnsureNameFits(output, output == request.OutputPath || output == options.MotionJsonPath ? null : request.OutputPath);
+            // The manifest's name is the video's and more: too long, it is the video's name to change.
+            OutputFile.EnsureNameFits(output, beside: output == manifest ? request.OutputPath : null);
             OutputFile.EnsureNotAnInput(output, (request.AudioPath, "voice"), (request.ImagePath, "portrait"), (options.MotionInPath, "motion track (--motion-in)"));
             OutputFile.RemoveLeftovers(output);
         }

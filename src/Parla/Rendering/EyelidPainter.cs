@@ -303,7 +303,7 @@ internal static class EyelidPainter
     private static Vector3 LidColor(FaceRig rig, Frame source, ContourFrame restEye, LidSkin side, Span<byte> sample)
     {
         Span<int> lum = stackalloc int[5];
-        Span<int> rgb = stackalloc int[15];
+        Span<Vector3> rgb = stackalloc Vector3[5];
         var width = restEye.Width;
         var sum = Vector3.Zero;
         const int columns = 7;
@@ -312,13 +312,10 @@ internal static class EyelidPainter
             var a = (0.2f + 0.6f * c / (columns - 1)) * width;
             for (var k = 0; k < 5; k++)
             {
-                var src = side.Point(restEye, a, (0.08f + 0.05f * k) * width);
-                MeshWarp.SampleRow(source, sample, src.X, src.Y, 0, 0);
-                rgb[3 * k] = sample[0]; rgb[3 * k + 1] = sample[1]; rgb[3 * k + 2] = sample[2];
-                lum[k] = 2 * sample[0] + 5 * sample[1] + sample[2];
+                rgb[k] = ColourAt(source, side.Point(restEye, a, (0.08f + 0.05f * k) * width), sample);
+                lum[k] = (int)((2 * rgb[k].X) + (5 * rgb[k].Y) + rgb[k].Z);
             }
-            var m = MedianIndex(lum);
-            sum += new Vector3(rgb[3 * m], rgb[3 * m + 1], rgb[3 * m + 2]);
+            sum += rgb[MedianIndex(lum)];
         }
         var skin = rig.SkinColor;
         return 0.8f * (sum / columns) + 0.2f * new Vector3(skin.R, skin.G, skin.B);
