@@ -68,6 +68,7 @@ public sealed record VerifyReport
                 ["threshold"] = w.Threshold,
                 ["codedBitAccuracy"] = w.CodedBitAccuracy is { } a ? Math.Round(a, 4) : null,
                 ["framesAnalysed"] = w.FramesAnalysed,
+                ["foundThrough"] = w.Edit?.ToString(),
             } : null,
             ["manifest"] = new JsonObject
             {
@@ -103,6 +104,7 @@ public sealed record VerifyReport
         if (Watermark is { } w)
         {
             var state = w.Present ? $"present, payload {w.Payload:x16}" : w.SyncFound ? "pattern found, payload unreadable" : "not found";
+            if (w.Edit is { } edit) state += $", in a copy {edit}";
             text.AppendLine(CultureInfo.InvariantCulture, $"  watermark: {state} (score {w.Confidence:0.0}, threshold {w.Threshold:0.0}, {w.FramesAnalysed} frames)");
         }
         if (Manifest is { } m)

@@ -26,6 +26,12 @@ internal sealed class WatermarkLayout
     /// <summary>The pilot cells' indices, in ascending order.</summary>
     public readonly int[] PilotCells;
 
+    /// <summary>Each pilot cell's index in the tile laid out twice in each direction (2·<see cref="TileCells"/> cells a row).</summary>
+    public readonly int[] PilotOffsetsInTwice;
+
+    /// <summary>Each pilot cell's sign, in the order of <see cref="PilotCells"/>.</summary>
+    public readonly double[] PilotSigns;
+
     public WatermarkLayout(WatermarkKey key)
     {
         var order = new int[CellCount];
@@ -41,6 +47,8 @@ internal sealed class WatermarkLayout
         var signs = new SplitMix64(key.Seed("layout/signs"));
         for (var i = 0; i < CellCount; i++) Sign[i] = (sbyte)((signs.Next() & 1) == 0 ? 1 : -1);
         PilotCells = Enumerable.Range(0, CellCount).Where(i => Role[i] < 0).ToArray();
+        PilotOffsetsInTwice = PilotCells.Select(c => (c / TileCells * 2 * TileCells) + (c % TileCells)).ToArray();
+        PilotSigns = PilotCells.Select(c => (double)Sign[c]).ToArray();
     }
 
     /// <summary>The ±1 chip of every tile cell for a payload.</summary>

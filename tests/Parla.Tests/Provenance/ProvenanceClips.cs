@@ -69,6 +69,18 @@ internal static class ProvenanceClips
         ("crop-10", ["-vf", "crop=trunc(iw*0.4)*2:trunc(ih*0.4)*2:iw*0.1:ih*0.1", "-c:v", "libx264", "-crf", "23"]),
         ("fps-30", ["-vf", "fps=30", "-c:v", "libx264", "-crf", "23"]),
         ("eq-brightness-contrast", ["-vf", "eq=brightness=0.06:contrast=1.15", "-c:v", "libx264", "-crf", "23"]),
+        ("mirrored", ["-vf", "hflip", "-c:v", "libx264", "-crf", "23"]),
+        ("turned-2-clockwise", ["-vf", "rotate=2*PI/180", "-c:v", "libx264", "-crf", "23"]),
+        ("mirrored-turned-3.7-anticlockwise-cropped", ["-vf", "hflip,rotate=-3.7*PI/180,crop=trunc(iw*0.44)*2:trunc(ih*0.44)*2,scale=448:448",
+            "-c:v", "libx264", "-crf", "26"]),
+    ];
+
+    /// <summary>The edit each geometric transformation of <see cref="Transformations"/> made: mirrored, and turned clockwise by so many degrees.</summary>
+    public static readonly (string Name, bool Mirrored, double ClockwiseDegrees)[] GeometricEdits =
+    [
+        ("mirrored", true, 0),
+        ("turned-2-clockwise", false, 2),
+        ("mirrored-turned-3.7-anticlockwise-cropped", true, -3.7),
     ];
 
     /// <summary>PSNR (dB) of <paramref name="b"/> against <paramref name="a"/> over R, G and B.</summary>

@@ -41,6 +41,74 @@ public sealed class WatermarkRobustnessTests(StampedClipFixture clips, ITestOutp
         Assert.True(accuracy >= 0.9, $"{name}: coded-bit accuracy {accuracy:0.000}");
     }
 
+    public static TheoryData<string> GeometricEdits()
+    {
+        var data = new TheoryData<string>();
+        foreach (var (name, _, _) in ProvenanceClips.GeometricEdits) data.Add(name);
+        return data;
+    }
+
+    /// <summary>
+    /// A mirrored or turned copy is found through the edit, and the edit is named: mirrored or not, and the
+    /// turn to within a quarter degree (the search's steps are 1.5°, then a quarter around the best).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(GeometricEdits))]
+    public void AMirroredOrTurnedCopy_IsFound_AndTheEditNamed(string name)
+    {
+        var (_, mirrored, degrees) = ProvenanceClips.GeometricEdits.Single(e => e.Name == name);
+        var args = ProvenanceClips.Transformations.Single(t => t.Name == name).Arguments;
+        var transformed = clips.PathFor($"e-{name}.mp4");
+        Ffmpeg.Run(["-i", clips.Marked, .. args, transformed]);
+
+        var plain = WatermarkDetector.Detect(transformed, options: new WatermarkDetectorOptions { SearchEdits = false });
+        var r = WatermarkDetector.Detect(transformed);
+        output.WriteLine($"{name}: without the edits' search score {plain.Confidence:0.0}, present {plain.Present}; " +
+            $"with it score {r.Confidence:0.0}, found {r.Edit}");
+
+        Assert.False(plain.Present, "found without undoing the edit: the test does not test the search");
+        Assert.Equal(StampedClipFixture.Payload, r.Payload);
+        Assert.NotNull(r.Edit);
+        Assert.Equal(mirrored, r.Edit.Value.Mirrored);
+        Assert.InRange(r.Edit.Value.ClockwiseDegrees, degrees - 0.375, degrees + 0.375);
+    }
+
+    [Theory]
+    [InlineData(true, 0, "mirrored")]
+    [InlineData(false, 2, "turned 2° clockwise")]
+    [InlineData(true, -1.75, "mirrored and turned 1.75° anticlockwise")]
+    [InlineData(false, 0, "as made")]
+    public void AnEdit_IsNamedInWords(bool mirrored, double degrees, string words)
+        => Assert.Equal(words, new GeometricEdit(mirrored, degrees).ToString());
+
+    [Fact]
+    public void Undo_PutsATurnedAndMirroredImageBackWhereItWas()
+    {
+        // A smooth pattern, turned 3° clockwise after mirroring (as ffmpeg's hflip,rotate would), then undone:
+        // within the middle, where the turn cut nothing off, each pixel comes back to within interpolation.
+        const int size = 200;
+        static float Pattern(double x, double y) => (float)(100 + 50 * Math.Sin(x / 9) * Math.Cos(y / 13) + (0.2 * x));
+        var edit = new GeometricEdit(true, 3);
+        var (sin, cos) = Math.SinCos(-3 * Math.PI / 180);
+        var edited = new float[size * size];
+        for (var y = 0; y < size; y++)
+            for (var x = 0; x < size; x++)
+            {
+                // The edited picture at (x, y) shows the original where the inverse turn and the mirror take it.
+                double u = x + 0.5 - (size / 2.0), v = y + 0.5 - (size / 2.0);
+                var (ou, ov) = ((u * cos) - (v * sin), (u * sin) + (v * cos));
+                edited[(y * size) + x] = Pattern((size / 2.0) - ou - 0.5, (size / 2.0) + ov - 0.5);
+            }
+
+        var undone = WatermarkDetector.Undo(edit, edited, size, size);
+        var worst = 0.0;
+        for (var y = 40; y < size - 40; y++)
+            for (var x = 40; x < size - 40; x++)
+                worst = Math.Max(worst, Math.Abs(undone[(y * size) + x] - Pattern(x, y)));
+        output.WriteLine($"largest difference in the middle: {worst:0.000}");
+        Assert.True(worst < 1.0, $"undone differs by {worst:0.00}");
+    }
+
     [Fact]
     public void Watermark_IsFoundInTheLastTwoSeconds_Too()
     {
