@@ -69,6 +69,7 @@ public sealed record VerifyReport
                 ["codedBitAccuracy"] = w.CodedBitAccuracy is { } a ? Math.Round(a, 4) : null,
                 ["framesAnalysed"] = w.FramesAnalysed,
                 ["foundThrough"] = w.Edit?.ToString(),
+                ["foundInside"] = w.Inside?.ToString(),
             } : null,
             ["manifest"] = new JsonObject
             {
@@ -105,6 +106,7 @@ public sealed record VerifyReport
         {
             var state = w.Present ? $"present, payload {w.Payload:x16}" : w.SyncFound ? "pattern found, payload unreadable" : "not found";
             if (w.Edit is { } edit) state += $", in a copy {edit}";
+            if (w.Inside is { } inside) state += $", in the picture {inside} of a larger frame";
             text.AppendLine(CultureInfo.InvariantCulture, $"  watermark: {state} (score {w.Confidence:0.0}, threshold {w.Threshold:0.0}, {w.FramesAnalysed} frames)");
         }
         if (Manifest is { } m)

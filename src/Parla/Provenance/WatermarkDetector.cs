@@ -59,8 +59,15 @@ public sealed record WatermarkDetectorOptions
 /// <param name="FramesAnalysed">Frames decoded and averaged.</param>
 /// <param name="CodedBitAccuracy">Share of the 282 coded bits read correctly, judged against the decoded payload's codeword; null without a payload.</param>
 /// <param name="Edit">The mirroring or turn the mark was found through, when the video was edited so; null when found as made.</param>
+/// <param name="Inside">Where in the frame the marked picture was found, when it fills only part of it (padded into a larger frame); null when it fills the frame.</param>
 public sealed record WatermarkResult(bool Present, ulong? Payload, double Confidence, double Threshold, bool SyncFound,
-    double Scale, int FramesAnalysed, double? CodedBitAccuracy, GeometricEdit? Edit = null);
+    double Scale, int FramesAnalysed, double? CodedBitAccuracy, GeometricEdit? Edit = null, PixelBox? Inside = null);
+
+/// <summary>A rectangle of pixels: its left and top edges, width and height.</summary>
+public readonly record struct PixelBox(int X, int Y, int Width, int Height)
+{
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Width}x{Height} at ({X}, {Y})");
+}
 
 /// <summary>
 /// A mirroring and a turn that a copy of a video may have been given: its frames were flipped left to right
@@ -111,15 +118,89 @@ public static class WatermarkDetector
         var errors = options.Validate();
         if (errors.Count > 0) throw new ArgumentException(string.Join(" ", errors), nameof(options));
         if (!File.Exists(videoPath)) throw new InvalidInputException(videoPath, "does not exist.");
+        key ??= WatermarkKey.Project;
         var source = ProbeSize(videoPath);
-        var analysisWidth = source is var (w, h) ? Math.Max(16, (int)Math.Round(w * (double)options.AnalysisHeight / h)) : (int?)null;
-        var (average, width, height, frames) = ReadAverage(videoPath, options, analysisWidth, cancellationToken);
+        var (average, width, height, frames) = ReadAverage(videoPath, options, AnalysisWidth(source, options), null, cancellationToken);
         // How much more x was scaled than y on the way to the analysis size (rounding the width to whole pixels).
         var aspect = source is var (sw, sh) ? (width / (double)sw) / (height / (double)sh) : 1.0;
-        var analysis = Analyse(average, width, height, key ?? WatermarkKey.Project, options, aspect);
+        var analysis = Analyse(average, width, height, key, options, aspect);
         if (!analysis.Result.Present && options.SearchEdits)
-            analysis = SearchEdits(average, width, height, key ?? WatermarkKey.Project, options, aspect, cancellationToken) ?? analysis;
+            analysis = SearchEdits(average, width, height, key, options, aspect, cancellationToken) ?? analysis;
+        if (!analysis.Result.Present && options.SearchEdits && source is var (fullWidth, fullHeight)
+            && ContentBox(average, width, height) is { } box)
+        {
+            // The picture sits inside a larger frame (a square video padded to a phone's 9:16, say): the
+            // cells are too small there at this height, so the box is decoded again at the analysis height.
+            var crop = ToSource(box, width, height, fullWidth, fullHeight);
+            var (inner, innerWidth, innerHeight, _) = ReadAverage(videoPath, options, AnalysisWidth((crop.Width, crop.Height), options), crop, cancellationToken);
+            var innerAspect = (innerWidth / (double)crop.Width) / (innerHeight / (double)crop.Height);
+            var boxed = Analyse(inner, innerWidth, innerHeight, key, options, innerAspect);
+            if (!boxed.Result.Present) boxed = SearchEdits(inner, innerWidth, innerHeight, key, options, innerAspect, cancellationToken) ?? boxed;
+            if (boxed.Result.Present) analysis = boxed with { Result = boxed.Result with { Inside = crop } };
+        }
         return analysis with { Result = analysis.Result with { FramesAnalysed = frames } };
+    }
+
+    private static int? AnalysisWidth((int Width, int Height)? source, WatermarkDetectorOptions options)
+        => source is var (w, h) ? Math.Max(16, (int)Math.Round(w * (double)options.AnalysisHeight / h)) : null;
+
+    /// <summary>
+    /// Where the picture lies when the frame around it is blank: bars of one colour, or a background so
+    /// blurred that it has no fine detail left (as phone editors fill a 9:16 frame). Rows and columns of
+    /// the frame's average whose fine detail (each pixel against its 3×3 mean) is under <see cref="BlankDetail"/>
+    /// are taken for the frame. Null when the picture fills the frame, or nearly (at least 85 % of each side).
+    /// </summary>
+    internal static PixelBox? ContentBox(float[] image, int width, int height)
+    {
+        var blurred = Blur3(image, width, height);
+        var rows = new double[height];
+        var columns = new double[width];
+        for (var y = 1; y < height - 1; y++)
+            for (var x = 1; x < width - 1; x++)
+            {
+                var d = image[y * width + x] - blurred[y * width + x];
+                rows[y] += d * d / (width - 2);
+                columns[x] += d * d / (height - 2);
+            }
+        var (top, bottom) = LongestRunAbove(rows);
+        var (left, right) = LongestRunAbove(columns);
+        if (bottom - top + 1 >= 0.85 * height && right - left + 1 >= 0.85 * width) return null;
+        if (bottom - top + 1 < height / 8 || right - left + 1 < width / 8) return null;
+        return new PixelBox(left, top, right - left + 1, bottom - top + 1);
+
+        // The longest run of entries above the blank's level (gaps of two tolerated).
+        static (int First, int Last) LongestRunAbove(double[] energy)
+        {
+            const double floor = BlankDetail;
+            (int First, int Last) best = (0, -1);
+            int start = -1, lastAbove = -1;
+            for (var i = 1; i < energy.Length - 1; i++)
+            {
+                if (energy[i] <= floor) continue;
+                if (start < 0 || i - lastAbove > 3) start = i;
+                lastAbove = i;
+                if (lastAbove - start > best.Last - best.First) best = (start, lastAbove);
+            }
+            return best;
+        }
+    }
+
+    /// <summary>
+    /// Mean squared fine detail (grey levels²) under which a row or column of a frame's average is blank.
+    /// Rows of marked pictures measure 1.7 and more (a flat studio backdrop after CRF 23), solid bars 0.000
+    /// and a background blurred by a Gaussian of 20 pixels 0.00x.
+    /// </summary>
+    private const double BlankDetail = 0.25;
+
+    /// <summary>A box in the analysed picture taken to the video's own pixels, to even sizes (as ffmpeg's crop wants for yuv420p).</summary>
+    private static PixelBox ToSource(PixelBox box, int width, int height, int sourceWidth, int sourceHeight)
+    {
+        double fx = sourceWidth / (double)width, fy = sourceHeight / (double)height;
+        var x = (int)Math.Ceiling(box.X * fx) & ~1;
+        var y = (int)Math.Ceiling(box.Y * fy) & ~1;
+        var w = Math.Min(sourceWidth - x, (int)Math.Floor(box.Width * fx)) & ~1;
+        var h = Math.Min(sourceHeight - y, (int)Math.Floor(box.Height * fy)) & ~1;
+        return new PixelBox(x, y, w, h);
     }
 
     /// <summary>
@@ -501,17 +582,18 @@ public static class WatermarkDetector
     }
 
     /// <summary>ffmpeg's arguments to decode the analysed span as grey PGM frames of the analysis height.</summary>
-    internal static IReadOnlyList<string> BuildArguments(string videoPath, WatermarkDetectorOptions options, int? analysisWidth)
+    internal static IReadOnlyList<string> BuildArguments(string videoPath, WatermarkDetectorOptions options, int? analysisWidth, PixelBox? crop = null)
     {
         var inv = CultureInfo.InvariantCulture;
         var width = analysisWidth?.ToString(inv) ?? "-2";
+        var cropFirst = crop is { } c ? string.Create(inv, $"crop={c.Width}:{c.Height}:{c.X}:{c.Y},") : "";
         return
         [
             "-hide_banner", "-v", "error", "-nostdin",
             "-ss", options.StartSeconds.ToString("0.###", inv),
             "-t", options.SecondsToRead.ToString("0.###", inv),
             "-i", videoPath, "-an", "-sn",
-            "-vf", $"scale={width}:{options.AnalysisHeight.ToString(inv)}:flags=area,format=gray",
+            "-vf", $"{cropFirst}scale={width}:{options.AnalysisHeight.ToString(inv)}:flags=area,format=gray",
             "-f", "image2pipe", "-c:v", "pgm", "pipe:1",
         ];
     }
@@ -533,10 +615,10 @@ public static class WatermarkDetector
     }
 
     internal static (float[] Average, int Width, int Height, int Frames) ReadAverage(string videoPath, WatermarkDetectorOptions options,
-        int? analysisWidth, CancellationToken cancellationToken)
+        int? analysisWidth, PixelBox? crop, CancellationToken cancellationToken)
     {
         var ffmpeg = ExternalTool.RequireFfmpeg();
-        using var process = ExternalTool.Start(ffmpeg, BuildArguments(videoPath, options, analysisWidth), redirectInput: false);
+        using var process = ExternalTool.Start(ffmpeg, BuildArguments(videoPath, options, analysisWidth, crop), redirectInput: false);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
         var stream = new BufferedStream(process.StandardOutput.BaseStream, 1 << 16);
         double[]? sum = null;

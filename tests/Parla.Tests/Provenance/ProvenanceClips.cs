@@ -73,6 +73,18 @@ internal static class ProvenanceClips
         ("turned-2-clockwise", ["-vf", "rotate=2*PI/180", "-c:v", "libx264", "-crf", "23"]),
         ("mirrored-turned-3.7-anticlockwise-cropped", ["-vf", "hflip,rotate=-3.7*PI/180,crop=trunc(iw*0.44)*2:trunc(ih*0.44)*2,scale=448:448",
             "-c:v", "libx264", "-crf", "26"]),
+        ("padded-into-9:16", ["-vf", "scale=720:720,pad=720:1280:0:280", "-c:v", "libx264", "-crf", "23"]),
+        ("on-a-blurred-9:16-background", ["-filter_complex", "split[a][b];[a]scale=720:1280,gblur=sigma=20[bg];[b]scale=720:720[fg];[bg][fg]overlay=0:280",
+            "-c:v", "libx264", "-crf", "23"]),
+        ("halved-inside-the-frame", ["-vf", "scale=256:256,pad=512:512:200:100", "-c:v", "libx264", "-crf", "23"]),
+    ];
+
+    /// <summary>Where each transformation that puts the picture inside a larger frame put it: x, y, width, height.</summary>
+    public static readonly (string Name, int X, int Y, int Width, int Height)[] PicturesInside =
+    [
+        ("padded-into-9:16", 0, 280, 720, 720),
+        ("on-a-blurred-9:16-background", 0, 280, 720, 720),
+        ("halved-inside-the-frame", 200, 100, 256, 256),
     ];
 
     /// <summary>The edit each geometric transformation of <see cref="Transformations"/> made: mirrored, and turned clockwise by so many degrees.</summary>

@@ -73,6 +73,60 @@ public sealed class WatermarkRobustnessTests(StampedClipFixture clips, ITestOutp
         Assert.InRange(r.Edit.Value.ClockwiseDegrees, degrees - 0.375, degrees + 0.375);
     }
 
+    public static TheoryData<string> PicturesInside()
+    {
+        var data = new TheoryData<string>();
+        foreach (var (name, _, _, _, _) in ProvenanceClips.PicturesInside) data.Add(name);
+        return data;
+    }
+
+    /// <summary>
+    /// A copy padded into a phone's 9:16 frame (bars, or a blurred copy of itself behind it), or shrunk inside
+    /// its frame, is found in the picture, and where the picture lies is said (to within a codec block).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(PicturesInside))]
+    public void APictureInsideALargerFrame_IsFound_AndWhereItLiesSaid(string name)
+    {
+        var (_, x, y, width, height) = ProvenanceClips.PicturesInside.Single(p => p.Name == name);
+        var args = ProvenanceClips.Transformations.Single(t => t.Name == name).Arguments;
+        var transformed = clips.PathFor($"i-{name.Replace(':', '-')}.mp4");
+        Ffmpeg.Run(["-i", clips.Marked, .. args, transformed]);
+
+        var r = WatermarkDetector.Detect(transformed);
+        output.WriteLine($"{name}: score {r.Confidence:0.0}, found inside {r.Inside}");
+
+        Assert.Equal(StampedClipFixture.Payload, r.Payload);
+        Assert.NotNull(r.Inside);
+        var box = r.Inside.Value;
+        // The codec's 16-pixel blocks carry the picture's edge a few rows into a blurred background.
+        const int slack = 16;
+        Assert.InRange(box.X, x - slack, x + slack);
+        Assert.InRange(box.Y, y - slack, y + slack);
+        Assert.InRange(box.Width, width - (2 * slack), width + (2 * slack));
+        Assert.InRange(box.Height, height - (2 * slack), height + (2 * slack));
+    }
+
+    [Fact]
+    public void ContentBox_FindsAPictureBetweenBlankBars_AndNoneInAFullOne()
+    {
+        const int width = 300, height = 500;
+        var random = new Random(7);
+        var padded = new float[width * height];
+        Array.Fill(padded, 16f);
+        for (var yy = 120; yy < 420; yy++)
+            for (var xx = 0; xx < width; xx++) padded[(yy * width) + xx] = 100 + (20 * (float)random.NextDouble());
+        var full = Enumerable.Range(0, width * height).Select(_ => 100 + (20 * (float)random.NextDouble())).ToArray();
+        // A flat band across the middle of a full picture is not a bar: the picture goes on beyond it.
+        for (var yy = 240; yy < 244; yy++) Array.Fill(full, 50f, yy * width, width);
+
+        var box = WatermarkDetector.ContentBox(padded, width, height);
+        Assert.NotNull(box);
+        Assert.InRange(box.Value.Y, 118, 122);
+        Assert.InRange(box.Value.Y + box.Value.Height, 418, 422);
+        Assert.Null(WatermarkDetector.ContentBox(full, width, height));
+    }
+
     [Theory]
     [InlineData(true, 0, "mirrored")]
     [InlineData(false, 2, "turned 2° clockwise")]
