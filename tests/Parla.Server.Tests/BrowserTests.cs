@@ -123,7 +123,15 @@ public sealed class BrowserTests : IAsyncLifetime
         await File.WriteAllBytesAsync(video, await _server.Client.GetByteArrayAsync($"/api/jobs/{job.Id}/video"));
         await page.SetInputFilesAsync("#verify-file", video);
         await Assertions.Expect(page.Locator("#verdict-text")).ToContainTextAsync("Made by Parla", new() { Timeout = 30000 });
+        await Assertions.Expect(page.Locator("#verdict-details")).ToContainTextAsync("watermarkpresent, payload ");
         await ShotAsync(page, "07-verify.png");
+
+        // A mirrored copy (a re-upload's usual edit) is recognised, and the page says how.
+        var mirrored = TestData.ScratchFile("browser-mirrored.mp4");
+        Ffmpeg.Run("-i", video, "-vf", "hflip", "-c:v", "libx264", "-crf", "23", mirrored);
+        await page.SetInputFilesAsync("#verify-file", mirrored);
+        await Assertions.Expect(page.Locator("#verdict-details")).ToContainTextAsync("in a copy mirrored", new() { Timeout = 30000 });
+        await Assertions.Expect(page.Locator("#verdict-text")).ToContainTextAsync("Made by Parla");
     }
 
     [Fact]

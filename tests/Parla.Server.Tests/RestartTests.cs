@@ -18,8 +18,7 @@ public sealed class RestartTests
             // that: a loaded machine once made the four submissions and the first poll long enough for a
             // 512-px render of the first job to finish before the stop.
             var big = Path.Combine(data, "big.png");
-            using (var scale = System.Diagnostics.Process.Start("ffmpeg", ["-v", "error", "-y", "-i", TestData.Portrait("grace_hopper.jpg"), "-vf", "scale=1024:-2", big])!)
-                await scale.WaitForExitAsync();
+            Ffmpeg.Run("-i", TestData.Portrait("grace_hopper.jpg"), "-vf", "scale=1024:-2", big);
             await using (var first = await ServerHost.StartAsync(o => o with { Workers = 1 }, keepData: true, dataDirectory: data))
             {
                 ids.Add(await first.SubmitAsync(ServerHost.JobForm(voice: "librivox_0870.wav", options: new { maxSize = 1024, fps = 120, language = "none" }, portraitPath: big)));

@@ -600,13 +600,18 @@ async function verifyVideo(file) {
   $('verdict-text').className = 'verdict ' + cls;
   const details = $('verdict-details');
   details.replaceChildren();
-  for (const [key, value] of Object.entries(report.manifest || report)) {
-    if (value === null || value === undefined || key === 'verdict') continue;
+  const detail = (key, value) => {
     const dt = document.createElement('dt');
     dt.textContent = key.replace(/([A-Z])/g, ' $1').toLowerCase();
     const dd = document.createElement('dd');
     dd.textContent = typeof value === 'object' ? JSON.stringify(value) : String(value);
     details.append(dt, dd);
+  };
+  // What the watermark search found, in the words `parla verify` prints (a mirrored or padded copy says so).
+  if (report.watermark) detail('watermark', report.watermark.found);
+  for (const [key, value] of Object.entries(report.manifest || report)) {
+    if (value === null || value === undefined || key === 'verdict') continue;
+    detail(key, value);
   }
   $('verdict').hidden = false;
 }

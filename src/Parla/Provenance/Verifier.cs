@@ -62,6 +62,7 @@ public sealed record VerifyReport
             ["watermark"] = Watermark is { } w ? new JsonObject
             {
                 ["present"] = w.Present,
+                ["found"] = Describe(w),
                 ["syncFound"] = w.SyncFound,
                 ["payload"] = w.Payload?.ToString("x16", CultureInfo.InvariantCulture),
                 ["score"] = Math.Round(w.Confidence, 2),
@@ -70,6 +71,7 @@ public sealed record VerifyReport
                 ["framesAnalysed"] = w.FramesAnalysed,
                 ["foundThrough"] = w.Edit?.ToString(),
                 ["foundInside"] = w.Inside?.ToString(),
+                ["foundFromSeconds"] = w.FromSeconds,
             } : null,
             ["manifest"] = new JsonObject
             {
@@ -97,6 +99,16 @@ public sealed record VerifyReport
         });
     }
 
+    /// <summary>What the watermark search found, in words: "present, payload …, in a copy mirrored", "not found".</summary>
+    private static string Describe(WatermarkResult w)
+    {
+        var state = w.Present ? $"present, payload {w.Payload:x16}" : w.SyncFound ? "pattern found, payload unreadable" : "not found";
+        if (w.Edit is { } edit) state += $", in a copy {edit}";
+        if (w.Inside is { } inside) state += $", in the picture {inside} of a larger frame";
+        if (w.FromSeconds is { } from) state += string.Create(CultureInfo.InvariantCulture, $", in the frames from {from:0.0} s");
+        return state;
+    }
+
     /// <summary>The report for people.</summary>
     public string ToText()
     {
@@ -104,9 +116,7 @@ public sealed record VerifyReport
         text.AppendLine($"{VideoPath}: {Verdict}");
         if (Watermark is { } w)
         {
-            var state = w.Present ? $"present, payload {w.Payload:x16}" : w.SyncFound ? "pattern found, payload unreadable" : "not found";
-            if (w.Edit is { } edit) state += $", in a copy {edit}";
-            if (w.Inside is { } inside) state += $", in the picture {inside} of a larger frame";
+            var state = Describe(w);
             text.AppendLine(CultureInfo.InvariantCulture, $"  watermark: {state} (score {w.Confidence:0.0}, threshold {w.Threshold:0.0}, {w.FramesAnalysed} frames)");
         }
         if (Manifest is { } m)

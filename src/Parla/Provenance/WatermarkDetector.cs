@@ -34,7 +34,8 @@ public sealed record WatermarkDetectorOptions
 
     /// <summary>
     /// Whether a mark not found as the video stands is searched for again through the edits a copy may
-    /// have been given: mirrored, turned up to about 5° (default true; it costs a clean video about a second more).
+    /// have been given: mirrored, turned up to about 5°, padded into a larger frame, put after an intro
+    /// (default true; it costs a video without a mark a second or two more).
     /// </summary>
     public bool SearchEdits { get; init; } = true;
 
@@ -60,8 +61,9 @@ public sealed record WatermarkDetectorOptions
 /// <param name="CodedBitAccuracy">Share of the 282 coded bits read correctly, judged against the decoded payload's codeword; null without a payload.</param>
 /// <param name="Edit">The mirroring or turn the mark was found through, when the video was edited so; null when found as made.</param>
 /// <param name="Inside">Where in the frame the marked picture was found, when it fills only part of it (padded into a larger frame); null when it fills the frame.</param>
+/// <param name="FromSeconds">Where the span the mark was found in starts, when it is not the first span read (the marked part comes later in the file); null otherwise.</param>
 public sealed record WatermarkResult(bool Present, ulong? Payload, double Confidence, double Threshold, bool SyncFound,
-    double Scale, int FramesAnalysed, double? CodedBitAccuracy, GeometricEdit? Edit = null, PixelBox? Inside = null);
+    double Scale, int FramesAnalysed, double? CodedBitAccuracy, GeometricEdit? Edit = null, PixelBox? Inside = null, double? FromSeconds = null);
 
 /// <summary>A rectangle of pixels: its left and top edges, width and height.</summary>
 public readonly record struct PixelBox(int X, int Y, int Width, int Height)
@@ -97,7 +99,9 @@ public readonly record struct GeometricEdit(bool Mirrored, double ClockwiseDegre
 /// phase, whitened (each cell minus the mean of its 8 neighbours, weighted by the inverse of the
 /// local residual energy so textured areas count less), folded modulo the 32-cell tile, and
 /// correlated with the pilot at all 1024 cyclic shifts. The best hypothesis is refined, then the
-/// payload cells are read as soft bits for the Viterbi decoder.
+/// payload cells are read as soft bits for the Viterbi decoder. A mark not found so is searched for
+/// through the edits a copy may have been given (<see cref="WatermarkDetectorOptions.SearchEdits"/>):
+/// mirrored or turned, padded into a larger frame, put after an intro.
 /// </summary>
 public static class WatermarkDetector
 {
@@ -119,26 +123,48 @@ public static class WatermarkDetector
         if (errors.Count > 0) throw new ArgumentException(string.Join(" ", errors), nameof(options));
         if (!File.Exists(videoPath)) throw new InvalidInputException(videoPath, "does not exist.");
         key ??= WatermarkKey.Project;
-        var source = ProbeSize(videoPath);
-        var (average, width, height, frames) = ReadAverage(videoPath, options, AnalysisWidth(source, options), null, cancellationToken);
-        // How much more x was scaled than y on the way to the analysis size (rounding the width to whole pixels).
-        var aspect = source is var (sw, sh) ? (width / (double)sw) / (height / (double)sh) : 1.0;
-        var analysis = Analyse(average, width, height, key, options, aspect);
-        if (!analysis.Result.Present && options.SearchEdits)
-            analysis = SearchEdits(average, width, height, key, options, aspect, cancellationToken) ?? analysis;
-        if (!analysis.Result.Present && options.SearchEdits && source is var (fullWidth, fullHeight)
-            && ContentBox(average, width, height) is { } box)
+        var (source, duration) = Probe(videoPath);
+        var first = Search(options, firstSpan: true);
+        if (first.Result.Present || !options.SearchEdits || duration is not { } seconds) return first;
+
+        // Not in the span read: the marked part may come later (a copy with an intro before it). Its
+        // middle and its end are searched too, as they stand and inside a larger frame, two seconds each
+        // (enough for a mark that is intact; each span is decoded from the key frame before it).
+        var span = Math.Min(options.SecondsToRead, 2);
+        double[] later = [(seconds - span) / 2, seconds - span];
+        foreach (var start in later.Where(t => t > options.StartSeconds + options.SecondsToRead))
         {
-            // The picture sits inside a larger frame (a square video padded to a phone's 9:16, say): the
-            // cells are too small there at this height, so the box is decoded again at the analysis height.
-            var crop = ToSource(box, width, height, fullWidth, fullHeight);
-            var (inner, innerWidth, innerHeight, _) = ReadAverage(videoPath, options, AnalysisWidth((crop.Width, crop.Height), options), crop, cancellationToken);
-            var innerAspect = (innerWidth / (double)crop.Width) / (innerHeight / (double)crop.Height);
-            var boxed = Analyse(inner, innerWidth, innerHeight, key, options, innerAspect);
-            if (!boxed.Result.Present) boxed = SearchEdits(inner, innerWidth, innerHeight, key, options, innerAspect, cancellationToken) ?? boxed;
-            if (boxed.Result.Present) analysis = boxed with { Result = boxed.Result with { Inside = crop } };
+            var found = Search(options with { StartSeconds = Math.Round(start, 2), SecondsToRead = span }, firstSpan: false);
+            if (found.Result.Present) return found with { Result = found.Result with { FromSeconds = Math.Round(start, 2) } };
         }
-        return analysis with { Result = analysis.Result with { FramesAnalysed = frames } };
+        return first;
+
+        // One span: the mark as the video stands, through the edits (in the first span), and inside a larger frame.
+        Analysis Search(WatermarkDetectorOptions span, bool firstSpan)
+        {
+            var (average, width, height, frames) = ReadAverage(videoPath, span, AnalysisWidth(source, span), null, cancellationToken);
+            // How much more x was scaled than y on the way to the analysis size (rounding the width to whole pixels).
+            var aspect = source is var (sw, sh) ? (width / (double)sw) / (height / (double)sh) : 1.0;
+            var analysis = Analyse(average, width, height, key, span, aspect);
+            if (analysis.Result.Present || !options.SearchEdits)
+                return analysis with { Result = analysis.Result with { FramesAnalysed = frames } };
+            if (firstSpan) analysis = SearchEdits(average, width, height, key, span, aspect, cancellationToken) ?? analysis;
+            if (!analysis.Result.Present && source is var (fullWidth, fullHeight) && ContentBox(average, width, height) is { } box)
+            {
+                // The picture sits inside a larger frame (a square video padded to a phone's 9:16, say): the
+                // cells are too small there at this height, so the box is decoded again at the analysis height.
+                var crop = ToSource(box, width, height, fullWidth, fullHeight);
+                var (inner, innerWidth, innerHeight, _) = ReadAverage(videoPath, span, AnalysisWidth((crop.Width, crop.Height), span), crop, cancellationToken);
+                var innerAspect = (innerWidth / (double)crop.Width) / (innerHeight / (double)crop.Height);
+                var boxed = Analyse(inner, innerWidth, innerHeight, key, span, innerAspect);
+                if (!boxed.Result.Present && firstSpan)
+                    boxed = SearchEdits(inner, innerWidth, innerHeight, key, span, innerAspect, cancellationToken) ?? boxed;
+                if (boxed.Result.Present) analysis = boxed with { Result = boxed.Result with { Inside = crop } };
+            }
+            // A later span counts only with a payload whose CRC checks, as the edits do (more searches, more chance syncs).
+            if (!firstSpan && !analysis.Result.Present) analysis = analysis with { Result = analysis.Result with { SyncFound = false } };
+            return analysis with { Result = analysis.Result with { FramesAnalysed = frames } };
+        }
     }
 
     private static int? AnalysisWidth((int Width, int Height)? source, WatermarkDetectorOptions options)
@@ -166,7 +192,22 @@ public static class WatermarkDetector
         var (left, right) = LongestRunAbove(columns);
         if (bottom - top + 1 >= 0.85 * height && right - left + 1 >= 0.85 * width) return null;
         if (bottom - top + 1 < height / 8 || right - left + 1 < width / 8) return null;
+        // Around the box the frame must be blank, not merely less detailed than the box's middle (a smooth
+        // gradient beside a busy pattern): three quarters of it at least, leaving room for a caption on a bar.
+        if (BlankShare(rows, top, bottom) < 0.75 || BlankShare(columns, left, right) < 0.75) return null;
         return new PixelBox(left, top, right - left + 1, bottom - top + 1);
+
+        static double BlankShare(double[] energy, int first, int last)
+        {
+            int outside = 0, blank = 0;
+            for (var i = 1; i < energy.Length - 1; i++)
+            {
+                if (i >= first && i <= last) continue;
+                outside++;
+                if (energy[i] <= BlankDetail) blank++;
+            }
+            return outside == 0 ? 1 : blank / (double)outside;
+        }
 
         // The longest run of entries above the blank's level (gaps of two tolerated).
         static (int First, int Last) LongestRunAbove(double[] energy)
@@ -187,10 +228,10 @@ public static class WatermarkDetector
 
     /// <summary>
     /// Mean squared fine detail (grey levels²) under which a row or column of a frame's average is blank.
-    /// Rows of marked pictures measure 1.7 and more (a flat studio backdrop after CRF 23), solid bars 0.000
-    /// and a background blurred by a Gaussian of 20 pixels 0.00x.
+    /// Rows of marked pictures measure 1.7 and more (a flat studio backdrop at CRF 28), solid bars 0.00, and
+    /// a background blurred by a Gaussian of 20 pixels 0.14–0.38 (its coding noise, at CRF 23).
     /// </summary>
-    private const double BlankDetail = 0.25;
+    private const double BlankDetail = 1.0;
 
     /// <summary>A box in the analysed picture taken to the video's own pixels, to even sizes (as ffmpeg's crop wants for yuv420p).</summary>
     private static PixelBox ToSource(PixelBox box, int width, int height, int sourceWidth, int sourceHeight)
@@ -598,20 +639,25 @@ public static class WatermarkDetector
         ];
     }
 
-    /// <summary>Width and height of the first video stream, from ffprobe; null when ffprobe is missing or says nothing.</summary>
-    private static (int Width, int Height)? ProbeSize(string videoPath)
+    /// <summary>
+    /// Width and height of the first video stream, and the file's duration in seconds, from ffprobe; each null
+    /// when ffprobe is missing or does not say.
+    /// </summary>
+    private static ((int Width, int Height)? Size, double? Seconds) Probe(string videoPath)
     {
         var ffprobe = ExternalTool.Find("ffprobe");
-        if (ffprobe is null) return null;
+        if (ffprobe is null) return (null, null);
         using var process = ExternalTool.Start(ffprobe,
-            ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "csv=p=0:s=x", videoPath], redirectInput: false);
+            ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height:format=duration", "-of", "default=nw=1", videoPath],
+            redirectInput: false);
         _ = process.StandardError.ReadToEndAsync();
-        var text = process.StandardOutput.ReadToEnd().Trim();
+        var fields = process.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(line => line.Split('=', 2)).Where(pair => pair.Length == 2)
+            .GroupBy(pair => pair[0]).ToDictionary(g => g.Key, g => g.First()[1]);
         process.WaitForExit();
-        var parts = text.Split('\n')[0].Split('x');
-        return parts.Length == 2 && int.TryParse(parts[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var w)
-            && int.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var h) && w > 0 && h > 0
-            ? (w, h) : null;
+        int? Whole(string name) => fields.TryGetValue(name, out var v) && int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : null;
+        double? seconds = fields.TryGetValue("duration", out var d) && double.TryParse(d, NumberStyles.Float, CultureInfo.InvariantCulture, out var t) && t > 0 ? t : null;
+        return (Whole("width") is { } w && Whole("height") is { } h ? (w, h) : null, seconds);
     }
 
     internal static (float[] Average, int Width, int Height, int Frames) ReadAverage(string videoPath, WatermarkDetectorOptions options,

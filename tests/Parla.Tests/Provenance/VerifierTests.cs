@@ -128,4 +128,23 @@ public sealed class VerifierTests(StampedClipFixture clips)
 
         Assert.Equal(ExitCodes.BadInput, VerifyCommand.Run(clips.PathFor("missing.mp4"), null, false, text, error));
     }
+
+    [Fact]
+    public void VerifyCommand_NamesTheEditItFoundTheMarkThrough_AndQuickLooksOnlyAtTheVideoAsItStands()
+    {
+        var mirrored = clips.PathFor("mirrored-for-the-command.mp4");
+        Ffmpeg.Run("-i", clips.Marked, "-vf", "hflip", "-c:v", "libx264", "-crf", "23", mirrored);
+        var error = new StringWriter();
+
+        var text = new StringWriter();
+        Assert.Equal(0, VerifyCommand.Run(mirrored, null, asJson: false, text, error));
+        Assert.Contains("present, payload 0123456789abcdef, in a copy mirrored", text.ToString());
+        var json = new StringWriter();
+        VerifyCommand.Run(mirrored, null, asJson: true, json, error);
+        Assert.Equal("mirrored", JsonNode.Parse(json.ToString())!["watermark"]!["foundThrough"]!.GetValue<string>());
+
+        var quick = new StringWriter();
+        Assert.Equal(1, VerifyCommand.Run(mirrored, null, asJson: false, quick, error, quick: true));
+        Assert.Contains("no trace", quick.ToString());
+    }
 }

@@ -107,6 +107,25 @@ public sealed class WatermarkRobustnessTests(StampedClipFixture clips, ITestOutp
         Assert.InRange(box.Height, height - (2 * slack), height + (2 * slack));
     }
 
+    /// <summary>
+    /// A copy with six seconds of other video before the marked part: the first span read holds no mark,
+    /// and the search goes on to the video's end, and says where it found it.
+    /// </summary>
+    [Fact]
+    public void AMarkedPartAfterAnIntro_IsFoundLaterInTheVideo()
+    {
+        var joined = clips.PathFor("after-an-intro.mp4");
+        Ffmpeg.Run(["-i", clips.Clean, "-i", clips.Clean, "-i", clips.Marked, "-i", clips.Marked,
+            "-filter_complex", "[0:v][1:v][2:v][3:v]concat=n=4:v=1:a=0[v]", "-map", "[v]", "-c:v", "libx264", "-crf", "23", joined]);
+
+        var r = WatermarkDetector.Detect(joined);
+        output.WriteLine($"score {r.Confidence:0.0}, from {r.FromSeconds} s");
+
+        Assert.Equal(StampedClipFixture.Payload, r.Payload);
+        Assert.NotNull(r.FromSeconds);
+        Assert.True(r.FromSeconds >= 4, $"found from {r.FromSeconds} s, in the span read first");
+    }
+
     [Fact]
     public void ContentBox_FindsAPictureBetweenBlankBars_AndNoneInAFullOne()
     {
