@@ -124,6 +124,7 @@ public sealed class BrowserTests : IAsyncLifetime
         await page.SetInputFilesAsync("#verify-file", video);
         await Assertions.Expect(page.Locator("#verdict-text")).ToContainTextAsync("Made by Parla", new() { Timeout = 30000 });
         await Assertions.Expect(page.Locator("#verdict-details")).ToContainTextAsync("watermarkpresent, payload ");
+        await Assertions.Expect(page.Locator("#verdict-details")).ToContainTextAsync("manifestpresent");
         await ShotAsync(page, "07-verify.png");
 
         // A mirrored copy (a re-upload's usual edit) is recognised, and the page says how.

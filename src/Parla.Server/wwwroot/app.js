@@ -609,8 +609,10 @@ async function verifyVideo(file) {
   };
   // What the watermark search found, in the words `parla verify` prints (a mirrored or padded copy says so).
   if (report.watermark) detail('watermark', report.watermark.found);
+  // The manifest's own "present" reads as the manifest's line, under the watermark's.
+  if (report.manifest) detail('manifest', report.manifest.present ? 'present' : 'absent');
   for (const [key, value] of Object.entries(report.manifest || report)) {
-    if (value === null || value === undefined || key === 'verdict') continue;
+    if (value === null || value === undefined || key === 'verdict' || key === 'present') continue;
     detail(key, value);
   }
   $('verdict').hidden = false;
