@@ -628,10 +628,13 @@ public static class WatermarkDetector
         var inv = CultureInfo.InvariantCulture;
         var width = analysisWidth?.ToString(inv) ?? "-2";
         var cropFirst = crop is { } c ? string.Create(inv, $"crop={c.Width}:{c.Height}:{c.X}:{c.Y},") : "";
+        // No seek for a span from the start: a raw H.264 or HEVC stream has no index, and ffmpeg seeking
+        // in one, even to 0, gives no frames at all.
+        string[] seek = options.StartSeconds > 0 ? ["-ss", options.StartSeconds.ToString("0.###", inv)] : [];
         return
         [
             "-hide_banner", "-v", "error", "-nostdin",
-            "-ss", options.StartSeconds.ToString("0.###", inv),
+            .. seek,
             "-t", options.SecondsToRead.ToString("0.###", inv),
             "-i", videoPath, "-an", "-sn",
             "-vf", $"{cropFirst}scale={width}:{options.AnalysisHeight.ToString(inv)}:flags=area,format=gray",

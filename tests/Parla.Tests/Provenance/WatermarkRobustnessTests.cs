@@ -127,6 +127,18 @@ public sealed class WatermarkRobustnessTests(StampedClipFixture clips, ITestOutp
     }
 
     [Fact]
+    public void ARawH264Stream_IsReadFromItsStart()
+    {
+        // A bare H.264 stream (as some tools export) has no index: ffmpeg seeking in it, even to 0, gave no frames.
+        var raw = clips.PathFor("raw.h264");
+        Ffmpeg.Run(["-i", clips.Marked, "-c:v", "libx264", "-crf", "23", "-f", "h264", raw]);
+
+        var r = WatermarkDetector.Detect(raw);
+        Assert.Equal(StampedClipFixture.Payload, r.Payload);
+        Assert.True(r.FramesAnalysed >= 50, $"{r.FramesAnalysed} frames");
+    }
+
+    [Fact]
     public void ContentBox_FindsAPictureBetweenBlankBars_AndNoneInAFullOne()
     {
         const int width = 300, height = 500;
