@@ -21,7 +21,7 @@ public static class VerifyCommand
         var quick = new Option<bool>("--quick")
         {
             Description = "Look for the watermark only in the video's first seconds as they stand: quicker on a video without one "
-                + "(a 1080p minute about 1 s instead of 4 to 8), but a mirrored, turned or padded copy, or one with an intro, is not recognised.",
+                + "(a 1080p minute about 1 s instead of 4 to 9), but a mirrored, turned, stretched or padded copy, or one with an intro, is not recognised.",
         };
         var command = new Command("verify", "Check whether a video was made by Parla: watermark, signed manifest, and whether they agree.")
         {

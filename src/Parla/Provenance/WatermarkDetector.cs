@@ -34,8 +34,8 @@ public sealed record WatermarkDetectorOptions
 
     /// <summary>
     /// Whether a mark not found as the video stands is searched for again through the edits a copy may
-    /// have been given: mirrored, turned up to about 5°, padded into a larger frame, put after an intro
-    /// (default true; it costs a video without a mark a second or two more).
+    /// have been given: mirrored, turned up to about 5°, scaled to another shape, padded into a larger
+    /// frame, put after an intro (default true; it costs a video without a mark a second or more).
     /// </summary>
     public bool SearchEdits { get; init; } = true;
 
@@ -72,23 +72,26 @@ public readonly record struct PixelBox(int X, int Y, int Width, int Height)
 }
 
 /// <summary>
-/// A mirroring and a turn that a copy of a video may have been given: its frames were flipped left to right
-/// (when <paramref name="Mirrored"/>), then turned <paramref name="ClockwiseDegrees"/> about their centre.
+/// A mirroring, a turn and a stretch that a copy of a video may have been given: its frames were flipped
+/// left to right (when <paramref name="Mirrored"/>), turned <paramref name="ClockwiseDegrees"/> about their
+/// centre, or made <paramref name="Stretch"/> times as wide for their height (scaled to another shape,
+/// as `-vf scale=1280:720` does to a square video).
 /// </summary>
-public readonly record struct GeometricEdit(bool Mirrored, double ClockwiseDegrees)
+public readonly record struct GeometricEdit(bool Mirrored, double ClockwiseDegrees, double Stretch = 1)
 {
-    /// <summary>In words, as <c>parla verify</c> reports it: "mirrored", "turned 3° clockwise", "mirrored and turned 1.75° anticlockwise".</summary>
+    /// <summary>In words, as <c>parla verify</c> reports it: "mirrored", "turned 3° clockwise", "mirrored and turned 1.75° anticlockwise", "stretched 1.78 times as wide", "squeezed to 0.56 of its width".</summary>
     public override string ToString()
     {
+        var inv = CultureInfo.InvariantCulture;
         var turn = ClockwiseDegrees == 0 ? null
-            : string.Create(CultureInfo.InvariantCulture, $"turned {Math.Abs(ClockwiseDegrees):0.##}° {(ClockwiseDegrees > 0 ? "clockwise" : "anticlockwise")}");
-        return (Mirrored, turn) switch
-        {
-            (true, null) => "mirrored",
-            (true, _) => $"mirrored and {turn}",
-            (false, null) => "as made",
-            _ => turn!,
-        };
+            : string.Create(inv, $"turned {Math.Abs(ClockwiseDegrees):0.##}° {(ClockwiseDegrees > 0 ? "clockwise" : "anticlockwise")}");
+        string[] parts =
+        [
+            .. Mirrored ? ["mirrored"] : Array.Empty<string>(),
+            .. turn is null ? [] : new[] { turn },
+            .. Stretch == 1 ? [] : new[] { Stretch > 1 ? string.Create(inv, $"stretched {Stretch:0.##} times as wide") : string.Create(inv, $"squeezed to {Stretch:0.##} of its width") },
+        ];
+        return parts.Length == 0 ? "as made" : string.Join(" and ", parts);
     }
 }
 
@@ -101,7 +104,7 @@ public readonly record struct GeometricEdit(bool Mirrored, double ClockwiseDegre
 /// correlated with the pilot at all 1024 cyclic shifts. The best hypothesis is refined, then the
 /// payload cells are read as soft bits for the Viterbi decoder. A mark not found so is searched for
 /// through the edits a copy may have been given (<see cref="WatermarkDetectorOptions.SearchEdits"/>):
-/// mirrored or turned, padded into a larger frame, put after an intro.
+/// mirrored, turned or stretched, padded into a larger frame, put after an intro.
 /// </summary>
 public static class WatermarkDetector
 {
@@ -148,7 +151,7 @@ public static class WatermarkDetector
             var analysis = Analyse(average, width, height, key, span, aspect);
             if (analysis.Result.Present || !options.SearchEdits)
                 return analysis with { Result = analysis.Result with { FramesAnalysed = frames } };
-            if (firstSpan) analysis = SearchEdits(average, width, height, key, span, aspect, cancellationToken) ?? analysis;
+            if (firstSpan) analysis = SearchEdits(average, width, height, key, span, aspect, Shape(source, width, height), cancellationToken) ?? analysis;
             if (!analysis.Result.Present && source is var (fullWidth, fullHeight) && ContentBox(average, width, height) is { } box)
             {
                 // The picture sits inside a larger frame (a square video padded to a phone's 9:16, say): the
@@ -158,7 +161,7 @@ public static class WatermarkDetector
                 var innerAspect = (innerWidth / (double)crop.Width) / (innerHeight / (double)crop.Height);
                 var boxed = Analyse(inner, innerWidth, innerHeight, key, span, innerAspect);
                 if (!boxed.Result.Present && firstSpan)
-                    boxed = SearchEdits(inner, innerWidth, innerHeight, key, span, innerAspect, cancellationToken) ?? boxed;
+                    boxed = SearchEdits(inner, innerWidth, innerHeight, key, span, innerAspect, crop.Width / (double)crop.Height, cancellationToken) ?? boxed;
                 if (boxed.Result.Present) analysis = boxed with { Result = boxed.Result with { Inside = crop } };
             }
             // A later span counts only with a payload whose CRC checks, as the edits do (more searches, more chance syncs).
@@ -166,6 +169,10 @@ public static class WatermarkDetector
             return analysis with { Result = analysis.Result with { FramesAnalysed = frames } };
         }
     }
+
+    /// <summary>The video's shape, width over height: its own size's, or the analysed picture's where ffprobe did not say.</summary>
+    private static double Shape((int Width, int Height)? source, int width, int height)
+        => source is var (w, h) ? w / (double)h : width / (double)height;
 
     private static int? AnalysisWidth((int Width, int Height)? source, WatermarkDetectorOptions options)
         => source is var (w, h) ? Math.Max(16, (int)Math.Round(w * (double)options.AnalysisHeight / h)) : null;
@@ -247,7 +254,7 @@ public static class WatermarkDetector
     /// <summary>
     /// The edits <see cref="SearchEdits"/> tries, most common first: a mirrored copy (the usual edit of a
     /// re-upload meant to slip past matching), then turns 1.5° apart up to 4.5° either way, plain and
-    /// mirrored. One search finds the mark up to about 1° off its grid (a 1° turn scores 8.4 where the
+    /// mirrored (then the <see cref="Stretches"/> the video's shape suggests). One search finds the mark up to about 1° off its grid (a 1° turn scores 8.4 where the
     /// copy as made scores 11–12), so the steps leave no gap up to 5.25°.
     /// </summary>
     internal static readonly GeometricEdit[] EditsSearched =
@@ -259,18 +266,21 @@ public static class WatermarkDetector
     /// <summary>
     /// Undoes each of <see cref="EditsSearched"/> on the average and searches it again; the first edit (in
     /// that order) whose search decodes a payload with a valid CRC wins. A sync score alone is not
-    /// reported here: the threshold was set for one search, and thirteen more would raise the chance of
-    /// a chance sync thirteenfold, while a payload's CRC keeps a false find at about 2⁻²⁴ a search. A
+    /// reported here: the threshold was set for one search, and up to twenty more would raise the chance of
+    /// a chance sync as many times, while a payload's CRC keeps a false find at about 2⁻²⁴ a search. A
     /// search whose coarse stage stays under <see cref="RefineFrom"/> is not refined.
     /// </summary>
     private static Analysis? SearchEdits(float[] average, int width, int height, WatermarkKey key, WatermarkDetectorOptions options,
-        double aspect, CancellationToken cancellationToken)
+        double aspect, double shape, CancellationToken cancellationToken)
     {
-        var found = Search(EditsSearched).FirstOrDefault(a => a is not null);
-        if (found?.Result.Edit is not { } edit || edit.ClockwiseDegrees == 0 && edit.Mirrored) return found;
+        var found = Search([.. EditsSearched, .. Stretches(shape)]).FirstOrDefault(a => a is not null);
+        if (found?.Result.Edit is not { } edit || edit is { ClockwiseDegrees: 0, Stretch: 1 }) return found;
 
-        // The turn to a quarter degree, for the report: the best-scoring of the turns around the one found.
-        var nearby = new[] { -0.5, -0.25, 0.25, 0.5 }.Select(d => edit with { ClockwiseDegrees = edit.ClockwiseDegrees + d }).ToArray();
+        // The turn to a quarter degree, or the stretch to a percent or two, for the report: the best-scoring
+        // of the edits around the one found (a stretch is found a few percent off the one assumed).
+        var nearby = edit.Stretch != 1
+            ? new[] { -0.06, -0.04, -0.02, 0.02, 0.04, 0.06 }.Select(d => edit with { Stretch = edit.Stretch * (1 + d) }).ToArray()
+            : new[] { -0.5, -0.25, 0.25, 0.5 }.Select(d => edit with { ClockwiseDegrees = edit.ClockwiseDegrees + d }).ToArray();
         return Search(nearby).Where(a => a is not null).Prepend(found).MaxBy(a => a!.Result.Confidence);
 
         Analysis?[] Search(GeometricEdit[] edits)
@@ -278,13 +288,34 @@ public static class WatermarkDetector
             var results = new Analysis?[edits.Length];
             Parallel.For(0, edits.Length, new ParallelOptions { CancellationToken = cancellationToken }, k =>
             {
-                var undone = Undo(edits[k], average, width, height);
-                var analysis = Analyse(undone, width, height, key, options, aspect, refineFrom: RefineFrom);
-                if (analysis.Result.Present) results[k] = analysis with { Result = analysis.Result with { Edit = edits[k] } };
+                var undone = edits[k] is { Mirrored: false, ClockwiseDegrees: 0 } ? average : Undo(edits[k], average, width, height);
+                var analysis = Analyse(undone, width, height, key, options, aspect * edits[k].Stretch, refineFrom: RefineFrom);
+                // A stretch as the search refined it (it finds the mark a few percent off the one assumed).
+                var edit = edits[k].Stretch == 1 ? edits[k] : edits[k] with { Stretch = analysis.Aspect / aspect };
+                if (analysis.Result.Present) results[k] = analysis with { Result = analysis.Result with { Edit = edit } };
             });
             return results;
         }
     }
+
+    /// <summary>
+    /// The shapes (width over height) a video is likely to have been made in: a square portrait, a
+    /// photo's 4:5, 3:4 and 2:3 either way up, a phone's 9:16 either way up.
+    /// </summary>
+    private static readonly double[] ShapesMadeIn = [1, 4.0 / 5, 5.0 / 4, 3.0 / 4, 4.0 / 3, 2.0 / 3, 3.0 / 2, 9.0 / 16, 16.0 / 9];
+
+    /// <summary>
+    /// The stretches that would have made a video of <paramref name="shape"/> (width over height, as it
+    /// stands) from one made in each of <see cref="ShapesMadeIn"/>: a copy scaled to another frame without
+    /// keeping its shape. One search finds the mark up to about 3 % off the stretch it assumes (a square
+    /// video scaled to 1920×1080, searched as 1.778 times as wide: 12.5; 3 % less or more: 8.3, 11.8; 5 %:
+    /// 5.9, 5.7), so a video made within about 3 % of one of those shapes is found (a 512×600 one, 6.7 %
+    /// from 4:5, was, at 9.0); those nearly the shape it has need no stretch.
+    /// </summary>
+    internal static IEnumerable<GeometricEdit> Stretches(double shape) => ShapesMadeIn
+        .Select(made => shape / made)
+        .Where(stretch => Math.Abs(Math.Log(stretch)) > Math.Log(1.02) && stretch is > 1.0 / 3 and < 3)
+        .Select(stretch => new GeometricEdit(false, 0, stretch));
 
     /// <summary>
     /// Coarse scores under which an edit's search is not refined: clean videos score 4.66 ± 0.61 refined
@@ -313,7 +344,8 @@ public static class WatermarkDetector
         return undone;
     }
 
-    internal sealed record Analysis(WatermarkResult Result, double[] SoftBits);
+    /// <summary>A search's result, its soft bits, and the cells' width over height it found (the aspect it was given, refined).</summary>
+    internal sealed record Analysis(WatermarkResult Result, double[] SoftBits, double Aspect = 1);
 
     /// <summary>
     /// Looks for the watermark in one grey image (an average of frames), <paramref name="width"/>×<paramref name="height"/>,
@@ -396,7 +428,7 @@ public static class WatermarkDetector
         var payload = sync ? WatermarkCode.Decode(soft) : null;
         double? accuracy = payload is { } p ? CodedBitAccuracy(soft, p) : null;
         var result = new WatermarkResult(payload is not null, payload, final.Score, options.Threshold, sync, current.Scale, 1, accuracy);
-        return new Analysis(result, soft);
+        return new Analysis(result, soft, current.Aspect);
     }
 
     /// <summary>Share of soft bits whose sign matches the codeword of <paramref name="payload"/>.</summary>

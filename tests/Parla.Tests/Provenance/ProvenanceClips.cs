@@ -73,6 +73,8 @@ internal static class ProvenanceClips
         ("turned-2-clockwise", ["-vf", "rotate=2*PI/180", "-c:v", "libx264", "-crf", "23"]),
         ("mirrored-turned-3.7-anticlockwise-cropped", ["-vf", "hflip,rotate=-3.7*PI/180,crop=trunc(iw*0.44)*2:trunc(ih*0.44)*2,scale=448:448",
             "-c:v", "libx264", "-crf", "26"]),
+        ("stretched-to-16:9", ["-vf", "scale=640:360", "-c:v", "libx264", "-crf", "23"]),
+        ("squeezed-to-9:16", ["-vf", "scale=288:512", "-c:v", "libx264", "-crf", "23"]),
         ("padded-into-9:16", ["-vf", "scale=720:720,pad=720:1280:0:280", "-c:v", "libx264", "-crf", "23"]),
         ("on-a-blurred-9:16-background", ["-filter_complex", "split[a][b];[a]scale=720:1280,gblur=sigma=20[bg];[b]scale=720:720[fg];[bg][fg]overlay=0:280",
             "-c:v", "libx264", "-crf", "23"]),
@@ -87,12 +89,14 @@ internal static class ProvenanceClips
         ("halved-inside-the-frame", 200, 100, 256, 256),
     ];
 
-    /// <summary>The edit each geometric transformation of <see cref="Transformations"/> made: mirrored, and turned clockwise by so many degrees.</summary>
-    public static readonly (string Name, bool Mirrored, double ClockwiseDegrees)[] GeometricEdits =
+    /// <summary>The edit each geometric transformation of <see cref="Transformations"/> made: mirrored, turned clockwise by so many degrees, made so many times as wide.</summary>
+    public static readonly (string Name, bool Mirrored, double ClockwiseDegrees, double Stretch)[] GeometricEdits =
     [
-        ("mirrored", true, 0),
-        ("turned-2-clockwise", false, 2),
-        ("mirrored-turned-3.7-anticlockwise-cropped", true, -3.7),
+        ("mirrored", true, 0, 1),
+        ("turned-2-clockwise", false, 2, 1),
+        ("mirrored-turned-3.7-anticlockwise-cropped", true, -3.7, 1),
+        ("stretched-to-16:9", false, 0, 16.0 / 9),
+        ("squeezed-to-9:16", false, 0, 9.0 / 16),
     ];
 
     /// <summary>PSNR (dB) of <paramref name="b"/> against <paramref name="a"/> over R, G and B.</summary>

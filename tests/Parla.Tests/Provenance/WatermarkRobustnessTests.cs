@@ -44,21 +44,22 @@ public sealed class WatermarkRobustnessTests(StampedClipFixture clips, ITestOutp
     public static TheoryData<string> GeometricEdits()
     {
         var data = new TheoryData<string>();
-        foreach (var (name, _, _) in ProvenanceClips.GeometricEdits) data.Add(name);
+        foreach (var (name, _, _, _) in ProvenanceClips.GeometricEdits) data.Add(name);
         return data;
     }
 
     /// <summary>
-    /// A mirrored or turned copy is found through the edit, and the edit is named: mirrored or not, and the
-    /// turn to within a quarter degree (the search's steps are 1.5°, then a quarter around the best).
+    /// A mirrored, turned or stretched copy is found through the edit, and the edit is named: mirrored or
+    /// not, the turn to within a quarter degree (the search's steps are 1.5°, then a quarter around the
+    /// best), the stretch to within 2 %.
     /// </summary>
     [Theory]
     [MemberData(nameof(GeometricEdits))]
     public void AMirroredOrTurnedCopy_IsFound_AndTheEditNamed(string name)
     {
-        var (_, mirrored, degrees) = ProvenanceClips.GeometricEdits.Single(e => e.Name == name);
+        var (_, mirrored, degrees, stretch) = ProvenanceClips.GeometricEdits.Single(e => e.Name == name);
         var args = ProvenanceClips.Transformations.Single(t => t.Name == name).Arguments;
-        var transformed = clips.PathFor($"e-{name}.mp4");
+        var transformed = clips.PathFor($"e-{name.Replace(':', '-')}.mp4");
         Ffmpeg.Run(["-i", clips.Marked, .. args, transformed]);
 
         var plain = WatermarkDetector.Detect(transformed, options: new WatermarkDetectorOptions { SearchEdits = false });
@@ -71,6 +72,7 @@ public sealed class WatermarkRobustnessTests(StampedClipFixture clips, ITestOutp
         Assert.NotNull(r.Edit);
         Assert.Equal(mirrored, r.Edit.Value.Mirrored);
         Assert.InRange(r.Edit.Value.ClockwiseDegrees, degrees - 0.375, degrees + 0.375);
+        Assert.InRange(r.Edit.Value.Stretch, stretch * 0.98, stretch * 1.02);
     }
 
     public static TheoryData<string> PicturesInside()
@@ -165,6 +167,20 @@ public sealed class WatermarkRobustnessTests(StampedClipFixture clips, ITestOutp
     [InlineData(false, 0, "as made")]
     public void AnEdit_IsNamedInWords(bool mirrored, double degrees, string words)
         => Assert.Equal(words, new GeometricEdit(mirrored, degrees).ToString());
+
+    [Fact]
+    public void AStretch_IsNamedInWords_AndTheStretchesSearchedComeFromTheShapesVideosAreMadeIn()
+    {
+        Assert.Equal("stretched 1.78 times as wide", new GeometricEdit(false, 0, 16.0 / 9).ToString());
+        Assert.Equal("squeezed to 0.56 of its width", new GeometricEdit(false, 0, 9.0 / 16).ToString());
+        Assert.Equal("mirrored and turned 2° clockwise and stretched 1.33 times as wide", new GeometricEdit(true, 2, 4.0 / 3).ToString());
+        // A 16:9 video may have been a square one, a 4:5 photo's, … scaled to its frame; a square one made square needs no stretch.
+        var stretches = WatermarkDetector.Stretches(16.0 / 9).Select(e => e.Stretch).ToList();
+        Assert.Contains(stretches, s => Math.Abs(s - (16.0 / 9)) < 1e-9);
+        Assert.Contains(stretches, s => Math.Abs(s - (16.0 / 9 / 0.8)) < 1e-9);
+        Assert.DoesNotContain(stretches, s => Math.Abs(Math.Log(s)) < Math.Log(1.02));
+        Assert.DoesNotContain(WatermarkDetector.Stretches(1), e => Math.Abs(e.Stretch - 1) < 0.02);
+    }
 
     [Fact]
     public void Undo_PutsATurnedAndMirroredImageBackWhereItWas()
