@@ -273,7 +273,8 @@ public static class WatermarkDetector
     private static Analysis? SearchEdits(float[] average, int width, int height, WatermarkKey key, WatermarkDetectorOptions options,
         double aspect, double shape, CancellationToken cancellationToken)
     {
-        var found = Search([.. EditsSearched, .. Stretches(shape)]).FirstOrDefault(a => a is not null);
+        // The stretches only where no mirroring or turn finds it: those are the commoner edits, found sooner so.
+        var found = Search(EditsSearched).FirstOrDefault(a => a is not null) ?? Search([.. Stretches(shape)]).FirstOrDefault(a => a is not null);
         if (found?.Result.Edit is not { } edit || edit is { ClockwiseDegrees: 0, Stretch: 1 }) return found;
 
         // The turn to a quarter degree, or the stretch to a percent or two, for the report: the best-scoring
