@@ -828,7 +828,6 @@ public sealed class Animator
     /// <summary>Whether the acoustic model can be asked which murmurs are the lips' (features at its frame rate).</summary>
     private static bool HearsLips(AudioFeatures features) => features.FrameRateHz == PocketSphinxDecoder.FrameRateHz;
 
-    /// <summary>A given track fitted to the video: it must have the video's fps; a short one holds its last frame, a long one is cut at the end of the voice.</summary>
     /// <summary>What moves the mouth with <c>--motion-in</c>, saying where the track and the voice differ in length (a frame either way is rounding).</summary>
     internal static string GivenTrackMouth(int trackFrames, int voiceFrames, double fps)
     {
@@ -841,6 +840,7 @@ public sealed class Animator
                 : "the given track (--motion-in)";
     }
 
+    /// <summary>A given track fitted to the video: it must have the video's fps; a short one holds its last frame, a long one is cut at the end of the voice.</summary>
     private static MotionTrack Fit(MotionTrack given, int frameCount, AnimateOptions options)
     {
         var path = options.MotionInPath!;

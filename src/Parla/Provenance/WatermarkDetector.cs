@@ -146,27 +146,31 @@ public static class WatermarkDetector
         Analysis Search(WatermarkDetectorOptions span, bool firstSpan)
         {
             var (average, width, height, frames) = ReadAverage(videoPath, span, AnalysisWidth(source, span), null, cancellationToken);
-            // How much more x was scaled than y on the way to the analysis size (rounding the width to whole pixels).
-            var aspect = source is var (sw, sh) ? (width / (double)sw) / (height / (double)sh) : 1.0;
-            var analysis = Analyse(average, width, height, key, span, aspect);
-            if (analysis.Result.Present || !options.SearchEdits)
-                return analysis with { Result = analysis.Result with { FramesAnalysed = frames } };
-            if (firstSpan) analysis = SearchEdits(average, width, height, key, span, aspect, Shape(source, width, height), cancellationToken) ?? analysis;
-            if (!analysis.Result.Present && source is var (fullWidth, fullHeight) && ContentBox(average, width, height) is { } box)
+            var analysis = Picture(average, width, height, source, span, edits: firstSpan && options.SearchEdits);
+            if (!analysis.Result.Present && options.SearchEdits && source is var (fullWidth, fullHeight) && ContentBox(average, width, height) is { } box)
             {
                 // The picture sits inside a larger frame (a square video padded to a phone's 9:16, say): the
                 // cells are too small there at this height, so the box is decoded again at the analysis height.
                 var crop = ToSource(box, width, height, fullWidth, fullHeight);
                 var (inner, innerWidth, innerHeight, _) = ReadAverage(videoPath, span, AnalysisWidth((crop.Width, crop.Height), span), crop, cancellationToken);
-                var innerAspect = (innerWidth / (double)crop.Width) / (innerHeight / (double)crop.Height);
-                var boxed = Analyse(inner, innerWidth, innerHeight, key, span, innerAspect);
-                if (!boxed.Result.Present && firstSpan)
-                    boxed = SearchEdits(inner, innerWidth, innerHeight, key, span, innerAspect, crop.Width / (double)crop.Height, cancellationToken) ?? boxed;
+                var boxed = Picture(inner, innerWidth, innerHeight, (crop.Width, crop.Height), span, edits: firstSpan);
                 if (boxed.Result.Present) analysis = boxed with { Result = boxed.Result with { Inside = crop } };
             }
             // A later span counts only with a payload whose CRC checks, as the edits do (more searches, more chance syncs).
             if (!firstSpan && !analysis.Result.Present) analysis = analysis with { Result = analysis.Result with { SyncFound = false } };
             return analysis with { Result = analysis.Result with { FramesAnalysed = frames } };
+        }
+
+        // A picture read at the analysis height from one of size (the whole frame, or the box of a picture
+        // inside it): the mark as it stands, then through the edits where asked.
+        Analysis Picture(float[] image, int width, int height, (int Width, int Height)? size, WatermarkDetectorOptions span, bool edits)
+        {
+            // How much more x was scaled than y on the way to the analysis size (rounding the width to whole pixels).
+            var aspect = size is var (sw, sh) ? (width / (double)sw) / (height / (double)sh) : 1.0;
+            var analysis = Analyse(image, width, height, key, span, aspect);
+            return analysis.Result.Present || !edits
+                ? analysis
+                : SearchEdits(image, width, height, key, span, aspect, Shape(size, width, height), cancellationToken) ?? analysis;
         }
     }
 
@@ -289,7 +293,7 @@ public static class WatermarkDetector
             var results = new Analysis?[edits.Length];
             Parallel.For(0, edits.Length, new ParallelOptions { CancellationToken = cancellationToken }, k =>
             {
-                var undone = edits[k] is { Mirrored: false, ClockwiseDegrees: 0 } ? average : Undo(edits[k], average, width, height);
+                var undone = Undo(edits[k], average, width, height);
                 var analysis = Analyse(undone, width, height, key, options, aspect * edits[k].Stretch, refineFrom: RefineFrom);
                 // A stretch as the search refined it (it finds the mark a few percent off the one assumed).
                 var edit = edits[k].Stretch == 1 ? edits[k] : edits[k] with { Stretch = analysis.Aspect / aspect };
@@ -325,11 +329,13 @@ public static class WatermarkDetector
     private const double RefineFrom = 6.0;
 
     /// <summary>
-    /// The image as it was before <paramref name="edit"/>: each pixel is read where the edit put it
-    /// (bilinear; from the nearest edge where the edit's turn cut the picture's corners off).
+    /// The image as it was before <paramref name="edit"/>'s mirroring and turn: each pixel is read where the
+    /// edit put it (bilinear; from the nearest edge where the edit's turn cut the picture's corners off).
+    /// Without either, the image itself (a stretch is undone by the search's cell shape, not here).
     /// </summary>
     internal static float[] Undo(GeometricEdit edit, float[] image, int width, int height)
     {
+        if (edit is { Mirrored: false, ClockwiseDegrees: 0 }) return image;
         var undone = new float[image.Length];
         var radians = edit.ClockwiseDegrees * Math.PI / 180;
         var (sin, cos) = Math.SinCos(radians);
