@@ -17,6 +17,9 @@ internal static class DrawnEyePainter
     /// <summary>An eye counts as drawn when it goes on this far below the mesh's lower margin, in eye widths (a real eye's lashes and waterline: under 0.2).</summary>
     private const float MinDepthBelowMargin = 0.4f;
 
+    /// <summary>A drawn iris is darker than the skin it is drawn on: its run's mean luma is at most this share of the skin's (Sylvie's: 0.53–0.65; a photographed cool under-eye: 0.99).</summary>
+    private const float MaxIrisLuma = 0.8f;
+
     /// <summary>How far past each of the mesh's corners the drawn eye may reach, in eye widths: at least the first, at most the second.</summary>
     private const float MinPastCorner = 0.1f, MaxPastCorner = 0.5f;
 
@@ -51,6 +54,7 @@ internal static class DrawnEyePainter
         runs.Sort();
         var depth = runs[2];
         if (depth < MinDepthBelowMargin * width) return null;
+        if (!LooksLikeADrawnIris(source, restEye, lowerA, lowerB, depth, skin, sample)) return null;
         // The fill: the brightest skin found below the eye and beside it (a drawn lid is the lit skin's
         // colour; just below the eye there may be a shadow line or a blush).
         foreach (var a in (ReadOnlySpan<float>)[-0.7f * width, 1.7f * width])
@@ -74,6 +78,35 @@ internal static class DrawnEyePainter
         var pastLeft = Math.Clamp(Run(source, restEye, 0, middle, -1, 0, MaxPastCorner * width, streak, skin, sample), MinPastCorner * width, MaxPastCorner * width);
         var pastRight = Math.Clamp(Run(source, restEye, width, middle, 1, 0, MaxPastCorner * width, streak, skin, sample), MinPastCorner * width, MaxPastCorner * width);
         return new DrawnEye(depth, above, pastLeft, pastRight, skinColor);
+    }
+
+    /// <summary>
+    /// Whether what lies below the mesh's lower margin, down to <paramref name="depth"/> in the five central
+    /// columns, is a drawn iris: on average darker than the skin (at most <see cref="MaxIrisLuma"/> of its
+    /// luma) and more colourful than it. In a photograph the same run can be a cool-toned under-eye as
+    /// light as the face (a downcast eye the mesh sits above), or a black liner: both greyer than skin,
+    /// and a drawn eye's oval painted there is a flat disc on a real face.
+    /// </summary>
+    private static bool LooksLikeADrawnIris(Frame source, ContourFrame restEye, ReadOnlySpan<float> lowerA, ReadOnlySpan<float> lowerB,
+        float depth, SkinTone skin, Span<byte> sample)
+    {
+        var width = restEye.Width;
+        float luma = 0, chroma = 0;
+        var count = 0;
+        for (var c = 0; c < 5; c++)
+        {
+            var a = (0.3f + 0.1f * c) * width;
+            var margin = MouthPainter.Interpolate(lowerA, lowerB, a);
+            for (var t = 0f; t < depth; t += 1)
+            {
+                var p = restEye.Origin + (a * restEye.Axis) + ((margin + t) * restEye.Down);
+                MeshWarp.SampleRow(source, sample, p.X, p.Y, 0, 0);
+                luma += SkinTone.Luma601(sample[0], sample[1], sample[2]);
+                chroma += SkinTone.Chroma255(sample[0], sample[1], sample[2]);
+                count++;
+            }
+        }
+        return count > 0 && luma / count <= MaxIrisLuma * skin.Luma && chroma / count > skin.Chroma;
     }
 
     /// <summary>

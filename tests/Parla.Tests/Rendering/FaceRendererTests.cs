@@ -515,6 +515,52 @@ public class FaceRendererTests(ITestOutputHelper output)
         }
     }
 
+    [Theory]
+    [InlineData("cool under-eye", 0.8f, 150, 146, 152)]
+    [InlineData("black liner", 0.45f, 30, 28, 32)]
+    public void Blink_OfAPhotographedEye_WithGreyBelowIt_PaintsNoDrawnEyeOverIt(string what, float depthOfWidth, byte r, byte g, byte b)
+    {
+        // Real photos (a downcast eye the mesh sits above, its under-eye cool and as light as the face;
+        // heavy black liner) can show something unlike skin far below the mesh's lower margin, as a
+        // drawn eye does. The drawn eye's oval was painted there: a flat disc of the lightest skin over
+        // a real face. Here the astronaut with such a band under her image-left eye: the blink may
+        // close the lids, but the band well below the margin stays as it was.
+        var (portrait, _) = RenderFixture.Get("astronaut");
+        using var image = new Frame(portrait.Width, portrait.Height);
+        portrait.Pixels.CopyTo(image.Pixels);
+        var face = TestData.ReadFace("astronaut");
+        var (outer, inner) = (face.Points[33], face.Points[133]);
+        var width = Vector2.Distance(new Vector2(outer.X, outer.Y), new Vector2(inner.X, inner.Y));
+        // The band hangs from the lower lid's margin (its points in order from corner to corner).
+        var lid = new[] { 33, 7, 163, 144, 145, 153, 154, 155, 133 }.Select(i => face.Points[i]).OrderBy(p => p.X).ToArray();
+        float MarginAt(float x)
+        {
+            var k = Math.Clamp(Array.FindIndex(lid, p => p.X >= x), 1, lid.Length - 1);
+            var t = Math.Clamp((x - lid[k - 1].X) / Math.Max(1e-3f, lid[k].X - lid[k - 1].X), 0, 1);
+            return lid[k - 1].Y + t * (lid[k].Y - lid[k - 1].Y);
+        }
+        var (x0, x1) = ((int)lid[0].X, (int)Math.Ceiling(lid[^1].X));
+        var depth = depthOfWidth * width;
+        for (var x = x0; x < x1; x++)
+        {
+            var top = (int)MarginAt(x + 0.5f) + 1;
+            for (var y = top; y < top + depth; y++) { var row = image.GetRowSpan(y); row[4 * x] = r; row[4 * x + 1] = g; row[4 * x + 2] = b; }
+        }
+        var (y0, y1) = ((int)lid.Max(p => p.Y) + 1, (int)(lid.Min(p => p.Y) + 1 + depth));
+        var rig = FaceRig.Build(face, image.Width, image.Height, RenderFixture.Topology, image);
+        using var renderer = new FaceRenderer(image, rig);
+        using var open = new Frame(image.Width, image.Height);
+        using var shut = new Frame(image.Width, image.Height);
+        var rest = RigDeformer.RestJawOpen(rig);
+        renderer.Render(new FaceState { JawOpen = rest }, open);
+        renderer.Render(new FaceState { JawOpen = rest, BlinkLeft = 1 }, shut);
+        // The band's middle, its lower half: below where the lids meet.
+        var box = (x0 + (x1 - x0) / 4, x1 - (x1 - x0) / 4, (y0 + y1) / 2, y1 - 1);
+        var change = MeanOver(shut, box, Luma) - MeanOver(open, box, Luma);
+        output.WriteLine($"{what}: the band below the shut eye changed by {change:F1} luma levels");
+        Assert.True(Math.Abs(change) < 4, $"{what}: the band below the eye changed by {change:F1} levels in the blink");
+    }
+
     [Fact]
     public void Blink_OfADrawnEye_CoversTheWholeIris()
     {
