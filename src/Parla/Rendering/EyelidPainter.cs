@@ -30,6 +30,12 @@ internal static class EyelidPainter
     /// </summary>
     private const float MinSlideReachUnderObstacle = 0.25f;
 
+    /// <summary>A lid slid as a sheet is lit: its mean luma at least this share of the skin's (the astronaut's lids: 0.88 and 0.97; lids under eyeshadow or in shadow in other photos: 0.68–0.84).</summary>
+    private const float MinLitLidLuma = 0.85f;
+
+    /// <summary>A lid slid as a sheet is plain skin: at least this share of its pixels of the skin's hue (eyeshadow: 0.44–0.67).</summary>
+    private const float MinPlainLidSkinShare = 0.9f;
+
     /// <summary>How far past the warped closing margin the slid lid lies, in eye widths: over the lower lid's margin.</summary>
     private const float SlideOverlap = 0.2f;
 
@@ -85,7 +91,8 @@ internal static class EyelidPainter
     /// three quarters of the way to the brow, at most <see cref="MaxSlideReach"/> eye widths, and below
     /// anything much darker or brighter than the face's skin above the lashes in any of nine columns
     /// (a glasses rim or its glint, a low brow's hairs). Zero when less than <see cref="MinSlideReach"/>
-    /// eye widths are left (<see cref="MinSlideReachUnderObstacle"/> below something that is not skin):
+    /// eye widths are left (<see cref="MinSlideReachUnderObstacle"/> below something that is not skin),
+    /// or when the lid between lashes and reach is not plain lit skin (<see cref="IsPlainLitSkin"/>):
     /// the lid is then covered instead of slid.
     /// </summary>
     private static float SlideReach(Vector2[] rest, int[] brow, Frame source, ContourFrame restEye,
@@ -105,8 +112,10 @@ internal static class EyelidPainter
         // fifth of the eye's width), then lid skin until something that is not skin.
         var maxLashes = 0.2f * width;
         var underObstacle = false;
+        Span<float> lashTop = stackalloc float[9];
         for (var c = 0; c < 9; c++)
         {
+            lashTop[c] = maxLashes;
             var a = (0.1f + 0.1f * c) * width;
             var margin = restEye.Origin + a * restEye.Axis + MouthPainter.Interpolate(rta, rtb, a) * restEye.Down;
             bool inLashes = true, sawLash = false;
@@ -117,7 +126,11 @@ internal static class EyelidPainter
                 var luma = SkinTone.Luma601(sample[0], sample[1], sample[2]);
                 var skinLike = luma >= dark && luma <= bright;
                 sawLash |= luma < dark;
-                if (inLashes && ((sawLash && skinLike) || h > maxLashes)) inLashes = false;
+                if (inLashes && ((sawLash && skinLike) || h > maxLashes))
+                {
+                    inLashes = false;
+                    lashTop[c] = h;
+                }
                 if (!inLashes && !skinLike)
                 {
                     // The scan stops below reach, so this obstacle is what limits it now.
@@ -128,7 +141,37 @@ internal static class EyelidPainter
             }
         }
 
-        return reach >= (underObstacle ? MinSlideReachUnderObstacle : MinSlideReach) * width ? reach : 0;
+        if (reach < (underObstacle ? MinSlideReachUnderObstacle : MinSlideReach) * width) return 0;
+        return IsPlainLitSkin(source, restEye, rta, rtb, lashTop, reach, new SkinTone(skinColor), sample) ? reach : 0;
+    }
+
+    /// <summary>
+    /// Whether the lid the sheet would be made of, above the lashes up to <paramref name="reach"/> in the
+    /// nine columns, is plain lit skin: of the skin's hue (at least <see cref="MinPlainLidSkinShare"/> of it)
+    /// and on average at least <see cref="MinLitLidLuma"/> of its luma. Slid over the eye, eyeshadow or a
+    /// lid in shadow is dragged down into a dark or coloured smear, and the sheet's stretch draws long
+    /// lashes and makeup into streaks; the cover paints lit skin and a lash line instead.
+    /// </summary>
+    private static bool IsPlainLitSkin(Frame source, ContourFrame restEye, ReadOnlySpan<float> rta, ReadOnlySpan<float> rtb,
+        ReadOnlySpan<float> lashTop, float reach, SkinTone skin, Span<byte> sample)
+    {
+        var width = restEye.Width;
+        int like = 0, count = 0;
+        var luma = 0f;
+        for (var c = 0; c < lashTop.Length; c++)
+        {
+            var a = (0.1f + 0.1f * c) * width;
+            var margin = restEye.Origin + a * restEye.Axis + MouthPainter.Interpolate(rta, rtb, a) * restEye.Down;
+            for (var h = lashTop[c]; h < reach; h += 1)
+            {
+                var p = margin - h * restEye.Down;
+                MeshWarp.SampleRow(source, sample, p.X, p.Y, 0, 0);
+                luma += SkinTone.Luma601(sample[0], sample[1], sample[2]);
+                if (skin.Resembles(sample[0], sample[1], sample[2])) like++;
+                count++;
+            }
+        }
+        return count > 0 && like >= MinPlainLidSkinShare * count && luma / count >= MinLitLidLuma * skin.Luma;
     }
 
     /// <summary>

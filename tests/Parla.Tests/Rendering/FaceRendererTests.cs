@@ -515,6 +515,43 @@ public class FaceRendererTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public void Blink_UnderEyeshadow_CoversTheEyeRatherThanSlidingTheShadowOverIt()
+    {
+        // The astronaut's plain lid is slid down as a sheet when she blinks. With blue eyeshadow on her
+        // image-left lid (above the lashes, up towards the brow), the sheet dragged the shadow down over
+        // the whole eye in a smear; a made-up or shadowed lid is covered with skin and a lash line instead.
+        var (portrait, _) = RenderFixture.Get("astronaut");
+        using var image = new Frame(portrait.Width, portrait.Height);
+        portrait.Pixels.CopyTo(image.Pixels);
+        var face = TestData.ReadFace("astronaut");
+        var lid = new[] { 33, 246, 161, 160, 159, 158, 157, 173, 133 }.Select(i => face.Points[i]).OrderBy(p => p.X).ToArray();
+        var width = lid[^1].X - lid[0].X;
+        for (var x = (int)lid[0].X; x < (int)lid[^1].X; x++)
+        {
+            var k = Math.Clamp(Array.FindIndex(lid, p => p.X >= x), 1, lid.Length - 1);
+            var margin = lid[k - 1].Y + ((x - lid[k - 1].X) / Math.Max(1e-3f, lid[k].X - lid[k - 1].X) * (lid[k].Y - lid[k - 1].Y));
+            for (var y = (int)(margin - 0.4f * width); y < (int)(margin - 0.12f * width); y++)
+            {
+                var row = image.GetRowSpan(y);
+                row[4 * x] = (byte)((row[4 * x] + 110) / 2);
+                row[4 * x + 1] = (byte)((row[4 * x + 1] + 110) / 2);
+                row[4 * x + 2] = (byte)((row[4 * x + 2] + 200) / 2);
+            }
+        }
+        var rig = FaceRig.Build(face, image.Width, image.Height, RenderFixture.Topology, image);
+        using var renderer = new FaceRenderer(image, rig);
+        using var frame = new Frame(image.Width, image.Height);
+        var eye = EyeBounds(rig, rig.Regions.ImageLeftEyeUpper, rig.Regions.ImageLeftEyeLower);
+        int x0 = (int)eye.MinX, x1 = (int)eye.MaxX;
+        // The middle half of the eye's box, where the shut lid lies.
+        var box = (x0 + (x1 - x0) / 4, x1 - (x1 - x0) / 4, (int)eye.MinY, (int)eye.MaxY);
+        renderer.Render(new FaceState { JawOpen = RigDeformer.RestJawOpen(rig), BlinkLeft = 1 }, frame);
+        var blue = MeanOver(frame, box, (row, x) => row[4 * x + 2] > row[4 * x] ? 1 : 0);
+        output.WriteLine($"the shut eye under eyeshadow: {blue:P0} of its middle bluer than red");
+        Assert.True(blue < 0.1, $"{blue:P0} of the shut eye's middle is the eyeshadow's blue");
+    }
+
     [Theory]
     [InlineData("cool under-eye", 0.8f, 150, 146, 152)]
     [InlineData("black liner", 0.6f, 30, 28, 32)]
