@@ -126,13 +126,34 @@ public static class RigDeformer
         Math.Min(1f, ClosableLipGap(rig) / Math.Max(JawTravelOfNoseToChin * rig.Frame.NoseToChinPixels, 1e-3f));
 
     /// <summary>The portrait's own inner-lip gap at the middle of the mouth, less what is left between shut lips.</summary>
-    private static float ClosableLipGap(FaceRig rig)
+    private static float ClosableLipGap(FaceRig rig) => ClosableLipGap(rig, rig.Regions.InnerLipUpper.Length / 2);
+
+    /// <summary>The portrait's own inner-lip gap at the <paramref name="i"/>-th pair of inner-lip points (corner to corner), less what is left between shut lips.</summary>
+    private static float ClosableLipGap(FaceRig rig, int i)
     {
         var r = rig.Regions;
         var rest = rig.Positions;
-        var mid = r.InnerLipUpper.Length / 2;
-        var restGap = Vector2.Dot(rest[r.InnerLipLower[mid]] - rest[r.InnerLipUpper[mid]], rig.Frame.Down);
+        var restGap = Vector2.Dot(rest[r.InnerLipLower[i]] - rest[r.InnerLipUpper[i]], rig.Frame.Down);
         return Math.Max(0, restGap - 0.015f * rig.Frame.EyeDistancePixels);
+    }
+
+    /// <summary>
+    /// The parted lips along the mouth, pair by pair of inner-lip points from the image-left corner: how
+    /// far along the corners' line each pair lies, its closable gap, and how strongly the lower lip's
+    /// (jaw) and the upper lip's fields hold its points.
+    /// </summary>
+    private static void PartedLips(FaceRig rig, Vector2 cornerL, Vector2 axis, Span<float> along, Span<float> gap, Span<float> lowerHold, Span<float> upperHold)
+    {
+        var r = rig.Regions;
+        var rest = rig.Positions;
+        for (var i = 0; i < along.Length; i++)
+        {
+            int upper = r.InnerLipUpper[i], lower = r.InnerLipLower[i];
+            along[i] = Vector2.Dot(0.5f * (rest[upper] + rest[lower]) - cornerL, axis);
+            gap[i] = ClosableLipGap(rig, i);
+            lowerHold[i] = rig.JawWeight[lower];
+            upperHold[i] = rig.UpperLipWeight[upper];
+        }
     }
 
     /// <summary>The motion model itself, for an already clamped state, without the fold safety net.</summary>
@@ -153,7 +174,6 @@ public static class RigDeformer
         // photographed with parted lips counts its gap as the first part of the opening, so JawOpen 0
         // (silence) shuts its lips and only openings beyond its own gap move the jaw.
         var travelPerUnit = JawTravelOfNoseToChin * f.NoseToChinPixels;
-        var mid = r.InnerLipUpper.Length / 2;
         var closableGap = ClosableLipGap(rig);
         var jawAtRest = RestJawOpen(rig);
         var press = jawAtRest > 0 ? Math.Max(s.LipPress, 1 - Math.Min(1f, s.JawOpen / jawAtRest)) : s.LipPress;
@@ -162,11 +182,6 @@ public static class RigDeformer
         var closing = press * closableGap;
         var jw = rig.JawWeight;
         var uw = rig.UpperLipWeight;
-        var lowerMid = Math.Max(jw[r.InnerLipLower[mid]], 0.5f);
-        var upperMid = Math.Max(uw[r.InnerLipUpper[mid]], 0.5f);
-        // Opening (held at the corners, below) and closing (the lips' own fields) are applied apart.
-        var lowerClose = -0.75f * closing / lowerMid;
-        var upperClose = 0.25f * closing / upperMid;
         if (jawTravel != 0 || closing != 0)
         {
             // The mouth corners are where the lips' fields meet: they stay nearly put as the jaw opens
@@ -175,12 +190,31 @@ public static class RigDeformer
             var cornerL = rest[r.InnerLipUpper[0]];
             var cornerR = rest[r.InnerLipUpper[^1]];
             var reach = CornerHoldOfMouthWidth * Vector2.Distance(cornerL, cornerR);
+            // Closing (the lips' own fields, apart from the opening): at each place along the mouth the
+            // lips close the gap they have there, three quarters by the lower lip and a quarter by the
+            // upper, and skin held by a field moves as the lip point beside it does, scaled by how much
+            // less the field holds it (never more). The middle's gap carried everywhere pushed the lower
+            // lip past the upper wherever the lips are parted less than in the middle (a lopsided smile,
+            // a turned head), and the fold guard then held back the whole motion.
+            var axis = Vector2.Normalize(cornerR - cornerL);
+            var pairs = r.InnerLipUpper.Length;
+            Span<float> along = stackalloc float[pairs], gap = stackalloc float[pairs];
+            Span<float> lowerHold = stackalloc float[pairs], upperHold = stackalloc float[pairs];
+            if (closing != 0) PartedLips(rig, cornerL, axis, along, gap, lowerHold, upperHold);
             for (var v = 0; v < positions.Length; v++)
             {
                 if (jw[v] == 0 && uw[v] == 0) continue;
                 var near = Math.Min(Vector2.Distance(rest[v], cornerL), Vector2.Distance(rest[v], cornerR));
                 var hold = FaceRig.SmoothStep(0, reach, near);
-                positions[v] += (jw[v] * (hold * jawTravel + lowerClose) + uw[v] * (upperClose - hold * liftTravel)) * down;
+                var move = jw[v] * hold * jawTravel - uw[v] * hold * liftTravel;
+                if (closing != 0)
+                {
+                    var a = Vector2.Dot(rest[v] - cornerL, axis);
+                    var here = press * MouthPainter.Interpolate(along, gap, a);
+                    if (jw[v] > 0) move -= 0.75f * here * Math.Min(1, jw[v] / Math.Max(1e-3f, MouthPainter.Interpolate(along, lowerHold, a)));
+                    if (uw[v] > 0) move += 0.25f * here * Math.Min(1, uw[v] / Math.Max(1e-3f, MouthPainter.Interpolate(along, upperHold, a)));
+                }
+                positions[v] += move * down;
             }
         }
 

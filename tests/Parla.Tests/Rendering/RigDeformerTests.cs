@@ -161,6 +161,30 @@ public class RigDeformerTests
     }
 
     [Fact]
+    public void Deform_JawOpenZero_ShutsLipsPartedLopsidedly_WithoutHoldingBackTheMotion()
+    {
+        // A lopsided smile, or a head turned so the mouth's far half is foreshortened: the lips parted
+        // in the middle and on the image-left, nearly touching on the image-right. The middle's gap was
+        // closed everywhere, the lower lip crossed the upper on the right, and the fold guard held the
+        // whole motion back (three quarters of the closure on such a photo, its teeth showing on m, b, p).
+        var (image, _) = RenderFixture.Get("astronaut");
+        var face = TestData.ReadFace("astronaut");
+        var points = face.Points.ToArray();
+        // Image-right half of the inner lips (MediaPipe's left), upper and lower partners.
+        foreach (var (upper, lower) in new[] { (312, 317), (311, 402), (310, 318), (415, 324) })
+            points[lower] = points[upper] with { Y = points[upper].Y + 1 };
+        var rig = FaceRig.Build(face with { Points = points }, image.Width, image.Height, RenderFixture.Topology, image);
+        Assert.True(RigDeformer.RestJawOpen(rig) > 0.1f);
+        var p = new Vector2[rig.VertexCount];
+        var applied = RigDeformer.Deform(rig, default, p);
+        var r = rig.Regions;
+        var gaps = r.InnerLipUpper.Zip(r.InnerLipLower).Select(t => Vector2.Dot(p[t.Second] - p[t.First], rig.Frame.Down)).ToArray();
+        var shown = string.Join(" ", gaps.Select(g => g.ToString("0.0")));
+        Assert.True(applied == 1f, $"only {applied:P0} of the motion applied; gaps {shown}");
+        Assert.All(gaps, g => Assert.InRange(g, -0.5f, 0.03f * rig.Frame.EyeDistancePixels));
+    }
+
+    [Fact]
     public void Deform_MovesWhatEachParameterNames()
     {
         var (_, rig) = RenderFixture.Get("astronaut");
