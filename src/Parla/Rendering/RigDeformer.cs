@@ -24,6 +24,7 @@ public static class RigDeformer
     private const float LipPoutOfMouthWidth = 0.03f;      // LipRound = 1
     private const float BrowTravelOfFaceHeight = 0.06f;   // BrowRaise = ±1 (frown at 60 %)
     private const float ClosedLidGapOfEyeWidth = 0.03f;   // half the gap left between closed lids
+    private const float MaxTurnedSliverArea = 1f;         // square pixels: a triangle this small may turn over (HasFold)
     private const float FocalLengthOfFaceHeight = 8f;     // weak perspective for head rotation
 
     /// <summary>The state with every parameter clamped to the range the rig can show without tearing.</summary>
@@ -105,13 +106,23 @@ public static class RigDeformer
         for (var i = 0; i < into.Length; i++) into[i] = rest[i] + t * (full[i] - rest[i]);
     }
 
-    /// <summary>True when some triangle's signed area is no longer positive.</summary>
+    /// <summary>
+    /// True when some triangle's signed area is no longer positive, unless it is a sliver under
+    /// <see cref="MaxTurnedSliverArea"/> both as it was and as it lies turned: a few pixels' overlap that no
+    /// one sees. (Around an eye's corners the mesh can hold such slivers between a lid point, the corner
+    /// and a point of the skin beside it; on some faces every blink turned one over, and the fold guard
+    /// then held back the whole motion, the blink itself to half closed.)
+    /// </summary>
     internal static bool HasFold(FaceRig rig, ReadOnlySpan<Vector2> positions)
     {
         var t = rig.Triangles;
+        var rest = rig.Positions;
         for (var i = 0; i < t.Length; i += 3)
         {
-            if (SignedArea2(positions[t[i]], positions[t[i + 1]], positions[t[i + 2]]) <= 0) return true;
+            var area2 = SignedArea2(positions[t[i]], positions[t[i + 1]], positions[t[i + 2]]);
+            if (area2 > 0) continue;
+            if (-area2 < 2 * MaxTurnedSliverArea && SignedArea2(rest[t[i]], rest[t[i + 1]], rest[t[i + 2]]) < 2 * MaxTurnedSliverArea) continue;
+            return true;
         }
         return false;
     }

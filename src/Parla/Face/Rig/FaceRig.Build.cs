@@ -461,7 +461,44 @@ public sealed partial record FaceRig
                 lidWeight[i] = weight;
             }
         }
+        FollowLidsInsideTheOpening(p, topology.ImageLeftEye, eyes, lidIndex, lidWeight, brow);
+        FollowLidsInsideTheOpening(p, topology.ImageRightEye, eyes, lidIndex, lidWeight, brow);
         return (brow, lidIndex, lidWeight);
+    }
+
+    /// <summary>
+    /// A vertex that lies inside an eye's opening without being one of its contour's (on a turned head
+    /// FaceMesh projects points of the face's far edge there) is swept over by the closing upper lid,
+    /// and the triangles between it and the lid turned over: the fold guard then held back the whole
+    /// motion on every blink frame, the blink itself to half closed. Such a vertex follows the upper lid
+    /// by how near it lies to it (all the way at the lid, not at all at the lower lid), so it stays
+    /// between the lids as they close, and the brows leave it to the lid.
+    /// </summary>
+    private static void FollowLidsInsideTheOpening(List<Vector2> p, ContourPair eye, HashSet<int> eyeContours,
+        int[] lidIndex, float[] lidWeight, float[] brow)
+    {
+        var (upper, lower) = (eye.Upper, eye.Lower);
+        var c0 = p[upper[0]];
+        var chord = p[upper[^1]] - c0;
+        if (chord.Length() < 1e-3f) return;
+        var axis = Vector2.Normalize(chord);
+        var down = new Vector2(-axis.Y, axis.X);
+        float[] Along(int[] chain) => chain.Select(v => Vector2.Dot(p[v] - c0, axis)).ToArray();
+        float[] Across(int[] chain) => chain.Select(v => Vector2.Dot(p[v] - c0, down)).ToArray();
+        var (ua, ub, la, lb) = (Along(upper), Across(upper), Along(lower), Across(lower));
+        var interior = upper[1..^1];
+        for (var i = 0; i < p.Count; i++)
+        {
+            if (eyeContours.Contains(i)) continue;
+            var a = Vector2.Dot(p[i] - c0, axis);
+            if (a <= 0 || a >= chord.Length()) continue;
+            var b = Vector2.Dot(p[i] - c0, down);
+            float top = InterpolateClamped(ua, ub, a), bottom = InterpolateClamped(la, lb, a);
+            if (b <= top || b >= bottom) continue;
+            lidIndex[i] = interior.MinBy(j => MathF.Abs(Vector2.Dot(p[j] - c0, axis) - a));
+            lidWeight[i] = (bottom - b) / (bottom - top);
+            brow[i] = 0;
+        }
     }
 
     private static RigRegions MakeRegions(List<Vector2> p, FaceFrame frame, FaceTopology topology)
