@@ -24,7 +24,7 @@ public static class RigDeformer
     private const float LipPoutOfMouthWidth = 0.03f;      // LipRound = 1
     private const float BrowTravelOfFaceHeight = 0.06f;   // BrowRaise = ±1 (frown at 60 %)
     private const float ClosedLidGapOfEyeWidth = 0.03f;   // half the gap left between closed lids
-    private const float MaxTurnedSliverArea = 1f;         // square pixels: a triangle this small may turn over (HasFold)
+    private const float MaxTurnedSliverArea = 1.5f;       // square pixels: a triangle this small may turn over (HasFold)
     private const float FocalLengthOfFaceHeight = 8f;     // weak perspective for head rotation
 
     /// <summary>The state with every parameter clamped to the range the rig can show without tearing.</summary>

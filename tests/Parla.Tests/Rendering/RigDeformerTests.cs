@@ -206,9 +206,25 @@ public class RigDeformerTests
     }
 
     [Fact]
+    public void Deform_Blink_CarriesAPointOfTheFacesEdgeJustAboveTheLidAlong()
+    {
+        // The same turned head can put a point of the face's edge just above a lid, where the mesh does
+        // not tie it to the lid: the lid came down past it on every blink.
+        var (image, _) = RenderFixture.Get("astronaut");
+        var face = TestData.ReadFace("astronaut");
+        var points = face.Points.ToArray();
+        points[127] = points[159] + new Vector3(0.5f, -0.6f, 0);
+        var rig = FaceRig.Build(face with { Points = points }, image.Width, image.Height, RenderFixture.Topology, image);
+        var p = new Vector2[rig.VertexCount];
+        var applied = RigDeformer.Deform(rig, new FaceState { JawOpen = RigDeformer.RestJawOpen(rig), BlinkLeft = 1 }, p);
+        Assert.True(applied == 1f, $"only {applied:P0} of the blink applied");
+        Assert.True(Vector2.Dot(p[159] - p[127], rig.Frame.Down) > 0, "the lid passed the point");
+    }
+
+    [Fact]
     public void HasFold_LetsASliverTurnOver_ButNotATriangleThatShows()
     {
-        // Around an eye's corners FaceMesh can leave a sliver of half a square pixel between the corner,
+        // Around an eye's corners FaceMesh can leave slivers of a square pixel or so between the corner,
         // the lid's first point and the skin beside them; on some real photos every blink turned one
         // over, and the fold guard held the whole motion back (the blink to half closed) for an overlap
         // of a few pixels that no one sees.

@@ -472,8 +472,12 @@ public sealed partial record FaceRig
     /// and the triangles between it and the lid turned over: the fold guard then held back the whole
     /// motion on every blink frame, the blink itself to half closed. Such a vertex follows the upper lid
     /// by how near it lies to it (all the way at the lid, not at all at the lower lid), so it stays
-    /// between the lids as they close, and the brows leave it to the lid.
+    /// between the lids as they close, and the brows leave it to the lid. So does a point just above the
+    /// lid that the mesh does not tie to it, less the higher it lies (none at <see cref="OutsideFollowReach"/>).
     /// </summary>
+    /// <summary>How far above an upper lid (in eye widths) a point the mesh does not tie to the lid still follows it.</summary>
+    private const float OutsideFollowReach = 0.2f;
+
     private static void FollowLidsInsideTheOpening(List<Vector2> p, ContourPair eye, HashSet<int> eyeContours,
         int[] lidIndex, float[] lidWeight, float[] brow)
     {
@@ -494,9 +498,14 @@ public sealed partial record FaceRig
             if (a <= 0 || a >= chord.Length()) continue;
             var b = Vector2.Dot(p[i] - c0, down);
             float top = InterpolateClamped(ua, ub, a), bottom = InterpolateClamped(la, lb, a);
-            if (b <= top || b >= bottom) continue;
+            float weight;
+            if (b > top && b < bottom) weight = (bottom - b) / (bottom - top);
+            // Just above the lid and not held by it through the mesh (a point of the face's edge): it
+            // would be passed by the lid beside it, so it follows, less the higher it lies.
+            else if (b <= top && lidIndex[i] < 0 && top - b < OutsideFollowReach * chord.Length()) weight = 1 - (top - b) / (OutsideFollowReach * chord.Length());
+            else continue;
             lidIndex[i] = interior.MinBy(j => MathF.Abs(Vector2.Dot(p[j] - c0, axis) - a));
-            lidWeight[i] = (bottom - b) / (bottom - top);
+            lidWeight[i] = weight;
             brow[i] = 0;
         }
     }
