@@ -253,6 +253,39 @@ public class FaceRendererTests(ITestOutputHelper output)
         return sum / all;
     }
 
+    /// <summary>A copy of a test portrait with <paramref name="paint"/> applied to it (given the portrait's landmarks), and the rig built on the copy.</summary>
+    private static (Frame Image, FaceRig Rig) Painted(string name, Action<Frame, Parla.Face.DetectedFace> paint)
+    {
+        var (portrait, _) = RenderFixture.Get(name);
+        var image = new Frame(portrait.Width, portrait.Height);
+        portrait.Pixels.CopyTo(image.Pixels);
+        var face = TestData.ReadFace(name);
+        paint(image, face);
+        return (image, FaceRig.Build(face, image.Width, image.Height, RenderFixture.Topology, image));
+    }
+
+    /// <summary>The portrait at rest, and with <paramref name="shut"/> (its jaw at rest too).</summary>
+    private static (Frame Open, Frame Shut) OpenAndShut(Frame image, FaceRig rig, FaceState shut)
+    {
+        using var renderer = new FaceRenderer(image, rig);
+        var (open, closed) = (new Frame(image.Width, image.Height), new Frame(image.Width, image.Height));
+        var rest = RigDeformer.RestJawOpen(rig);
+        renderer.Render(new FaceState { JawOpen = rest }, open);
+        renderer.Render(shut with { JawOpen = rest }, closed);
+        return (open, closed);
+    }
+
+    /// <summary>Landmarks of a contour, in order from left to right.</summary>
+    private static Vector3[] Chain(Parla.Face.DetectedFace face, int[] landmarks) => [.. landmarks.Select(i => face.Points[i]).OrderBy(p => p.X)];
+
+    /// <summary>The chain's height at <paramref name="x"/>, linearly between its points.</summary>
+    private static float ChainY(Vector3[] chain, float x)
+    {
+        var k = Math.Clamp(Array.FindIndex(chain, p => p.X >= x), 1, chain.Length - 1);
+        var t = Math.Clamp((x - chain[k - 1].X) / Math.Max(1e-3f, chain[k].X - chain[k - 1].X), 0, 1);
+        return chain[k - 1].Y + t * (chain[k].Y - chain[k - 1].Y);
+    }
+
     /// <summary>The bounds of an eye's contour in the rig's rest mesh.</summary>
     private static PointBounds EyeBounds(FaceRig rig, int[] upper, int[] lower)
     {
@@ -479,30 +512,26 @@ public class FaceRendererTests(ITestOutputHelper output)
     {
         // Grace Hopper with opaque dark lenses over her eyes: there is no eye to close. The lid was
         // covered with the lens's colour mixed with skin, and its lash line drawn across the lens.
-        var (portrait, _) = RenderFixture.Get("grace_hopper");
-        using var image = new Frame(portrait.Width, portrait.Height);
-        portrait.Pixels.CopyTo(image.Pixels);
-        var face = TestData.ReadFace("grace_hopper");
         var lenses = new List<(int X0, int X1, int Y0, int Y1)>();
-        foreach (var (inner, outer) in new[] { (133, 33), (362, 263) })
+        var (image, rig) = Painted("grace_hopper", (image, face) =>
         {
-            var (a, b) = (face.Points[inner], face.Points[outer]);
-            var (x0, x1) = ((int)Math.Min(a.X, b.X) - 15, (int)Math.Max(a.X, b.X) + 15);
-            var y = (int)((a.Y + b.Y) / 2);
-            lenses.Add((x0, x1, y - 22, y + 22));
-            for (var yy = y - 22; yy < y + 22; yy++)
+            foreach (var (inner, outer) in new[] { (133, 33), (362, 263) })
             {
-                var row = image.GetRowSpan(yy);
-                for (var x = x0; x < x1; x++) { row[4 * x] = 16; row[4 * x + 1] = 20; row[4 * x + 2] = 24; }
+                var (a, b) = (face.Points[inner], face.Points[outer]);
+                var (x0, x1) = ((int)Math.Min(a.X, b.X) - 15, (int)Math.Max(a.X, b.X) + 15);
+                var y = (int)((a.Y + b.Y) / 2);
+                lenses.Add((x0, x1, y - 22, y + 22));
+                for (var yy = y - 22; yy < y + 22; yy++)
+                {
+                    var row = image.GetRowSpan(yy);
+                    for (var x = x0; x < x1; x++) { row[4 * x] = 16; row[4 * x + 1] = 20; row[4 * x + 2] = 24; }
+                }
             }
-        }
-        var rig = FaceRig.Build(face, image.Width, image.Height, RenderFixture.Topology, image);
-        using var renderer = new FaceRenderer(image, rig);
-        using var open = new Frame(image.Width, image.Height);
-        using var shut = new Frame(image.Width, image.Height);
-        var rest = RigDeformer.RestJawOpen(rig);
-        renderer.Render(new FaceState { JawOpen = rest }, open);
-        renderer.Render(new FaceState { JawOpen = rest, BlinkLeft = 1, BlinkRight = 1 }, shut);
+        });
+        using var _ = image;
+        var (open, shut) = OpenAndShut(image, rig, new FaceState { BlinkLeft = 1, BlinkRight = 1 });
+        using var __ = open;
+        using var ___ = shut;
         foreach (var (x0, x1, y0, y1) in lenses)
         {
             // Inside the lens, away from its edges (which the squeezing mesh may shift a pixel).
@@ -521,25 +550,23 @@ public class FaceRendererTests(ITestOutputHelper output)
         // The astronaut's plain lid is slid down as a sheet when she blinks. With blue eyeshadow on her
         // image-left lid (above the lashes, up towards the brow), the sheet dragged the shadow down over
         // the whole eye in a smear; a made-up or shadowed lid is covered with skin and a lash line instead.
-        var (portrait, _) = RenderFixture.Get("astronaut");
-        using var image = new Frame(portrait.Width, portrait.Height);
-        portrait.Pixels.CopyTo(image.Pixels);
-        var face = TestData.ReadFace("astronaut");
-        var lid = new[] { 33, 246, 161, 160, 159, 158, 157, 173, 133 }.Select(i => face.Points[i]).OrderBy(p => p.X).ToArray();
-        var width = lid[^1].X - lid[0].X;
-        for (var x = (int)lid[0].X; x < (int)lid[^1].X; x++)
+        var (image, rig) = Painted("astronaut", (image, face) =>
         {
-            var k = Math.Clamp(Array.FindIndex(lid, p => p.X >= x), 1, lid.Length - 1);
-            var margin = lid[k - 1].Y + ((x - lid[k - 1].X) / Math.Max(1e-3f, lid[k].X - lid[k - 1].X) * (lid[k].Y - lid[k - 1].Y));
-            for (var y = (int)(margin - 0.4f * width); y < (int)(margin - 0.12f * width); y++)
+            var lid = Chain(face, [33, 246, 161, 160, 159, 158, 157, 173, 133]);
+            var width = lid[^1].X - lid[0].X;
+            for (var x = (int)lid[0].X; x < (int)lid[^1].X; x++)
             {
-                var row = image.GetRowSpan(y);
-                row[4 * x] = (byte)((row[4 * x] + 110) / 2);
-                row[4 * x + 1] = (byte)((row[4 * x + 1] + 110) / 2);
-                row[4 * x + 2] = (byte)((row[4 * x + 2] + 200) / 2);
+                var margin = ChainY(lid, x);
+                for (var y = (int)(margin - 0.4f * width); y < (int)(margin - 0.12f * width); y++)
+                {
+                    var row = image.GetRowSpan(y);
+                    row[4 * x] = (byte)((row[4 * x] + 110) / 2);
+                    row[4 * x + 1] = (byte)((row[4 * x + 1] + 110) / 2);
+                    row[4 * x + 2] = (byte)((row[4 * x + 2] + 200) / 2);
+                }
             }
-        }
-        var rig = FaceRig.Build(face, image.Width, image.Height, RenderFixture.Topology, image);
+        });
+        using var _ = image;
         using var renderer = new FaceRenderer(image, rig);
         using var frame = new Frame(image.Width, image.Height);
         var eye = EyeBounds(rig, rig.Regions.ImageLeftEyeUpper, rig.Regions.ImageLeftEyeLower);
@@ -562,37 +589,27 @@ public class FaceRendererTests(ITestOutputHelper output)
         // drawn eye does. The drawn eye's oval was painted there: a flat disc of the lightest skin over
         // a real face. Here the astronaut with such a band under her image-left eye: the blink may
         // close the lids, but the band well below the margin stays as it was.
-        var (portrait, _) = RenderFixture.Get("astronaut");
-        using var image = new Frame(portrait.Width, portrait.Height);
-        portrait.Pixels.CopyTo(image.Pixels);
-        var face = TestData.ReadFace("astronaut");
-        var (outer, inner) = (face.Points[33], face.Points[133]);
-        var width = Vector2.Distance(new Vector2(outer.X, outer.Y), new Vector2(inner.X, inner.Y));
-        // The band hangs from the lower lid's margin (its points in order from corner to corner).
-        var lid = new[] { 33, 7, 163, 144, 145, 153, 154, 155, 133 }.Select(i => face.Points[i]).OrderBy(p => p.X).ToArray();
-        float MarginAt(float x)
+        int x0 = 0, x1 = 0, y0 = 0, y1 = 0;
+        var (image, rig) = Painted("astronaut", (image, face) =>
         {
-            var k = Math.Clamp(Array.FindIndex(lid, p => p.X >= x), 1, lid.Length - 1);
-            var t = Math.Clamp((x - lid[k - 1].X) / Math.Max(1e-3f, lid[k].X - lid[k - 1].X), 0, 1);
-            return lid[k - 1].Y + t * (lid[k].Y - lid[k - 1].Y);
-        }
-        var (x0, x1) = ((int)lid[0].X, (int)Math.Ceiling(lid[^1].X));
-        var depth = depthOfWidth * width;
-        for (var x = x0; x < x1; x++)
-        {
-            var top = (int)MarginAt(x + 0.5f) + 1;
-            for (var y = top; y < top + depth; y++) { var row = image.GetRowSpan(y); row[4 * x] = r; row[4 * x + 1] = g; row[4 * x + 2] = b; }
-        }
-        // Below where the lids meet and the slid lid's overlap reaches (a fifth of the eye's width past the closing margin).
-        var lowest = lid.Max(p => p.Y);
-        var (y0, y1) = ((int)(lowest + 0.35f * width), (int)(lowest + depth));
-        var rig = FaceRig.Build(face, image.Width, image.Height, RenderFixture.Topology, image);
-        using var renderer = new FaceRenderer(image, rig);
-        using var open = new Frame(image.Width, image.Height);
-        using var shut = new Frame(image.Width, image.Height);
-        var rest = RigDeformer.RestJawOpen(rig);
-        renderer.Render(new FaceState { JawOpen = rest }, open);
-        renderer.Render(new FaceState { JawOpen = rest, BlinkLeft = 1 }, shut);
+            // The band hangs from the lower lid's margin.
+            var lid = Chain(face, [33, 7, 163, 144, 145, 153, 154, 155, 133]);
+            var width = lid[^1].X - lid[0].X;
+            (x0, x1) = ((int)lid[0].X, (int)Math.Ceiling(lid[^1].X));
+            var depth = depthOfWidth * width;
+            for (var x = x0; x < x1; x++)
+            {
+                var top = (int)ChainY(lid, x + 0.5f) + 1;
+                for (var y = top; y < top + depth; y++) { var row = image.GetRowSpan(y); row[4 * x] = r; row[4 * x + 1] = g; row[4 * x + 2] = b; }
+            }
+            // Below where the lids meet and the slid lid's overlap reaches (a fifth of the eye's width past the closing margin).
+            var lowest = lid.Max(p => p.Y);
+            (y0, y1) = ((int)(lowest + 0.35f * width), (int)(lowest + depth));
+        });
+        using var _ = image;
+        var (open, shut) = OpenAndShut(image, rig, new FaceState { BlinkLeft = 1 });
+        using var __ = open;
+        using var ___ = shut;
         var box = (x0 + (x1 - x0) / 4, x1 - (x1 - x0) / 4, y0, y1 - 1);
         var change = MeanOver(shut, box, Luma) - MeanOver(open, box, Luma);
         output.WriteLine($"{what}: the band below the shut eye changed by {change:F1} luma levels");
