@@ -102,7 +102,7 @@ internal static class DrawnEyePainter
                 var p = restEye.Origin + (a * restEye.Axis) + ((margin + t) * restEye.Down);
                 MeshWarp.SampleRow(source, sample, p.X, p.Y, 0, 0);
                 luma += SkinTone.Luma601(sample[0], sample[1], sample[2]);
-                chroma += SkinTone.Chroma255(sample[0], sample[1], sample[2]);
+                chroma += SkinTone.ChromaOf(sample[0], sample[1], sample[2]);
                 count++;
             }
         }

@@ -25,7 +25,7 @@ internal readonly struct SkinTone
         Luma = Luma601(skin.R, skin.G, skin.B);
         _hue = Hue(skin.R, skin.G, skin.B);
         _warmthPerLuma = Math.Max(0, skin.R - skin.B) / Math.Max(1, Luma);
-        Chroma = Chroma255(skin.R, skin.G, skin.B);
+        Chroma = ChromaOf(skin.R, skin.G, skin.B);
     }
 
     public float Luma { get; }
@@ -43,7 +43,7 @@ internal readonly struct SkinTone
     public static float Luma601(float r, float g, float b) => 0.299f * r + 0.587f * g + 0.114f * b;
 
     /// <summary>A colour's largest channel less its smallest.</summary>
-    public static float Chroma255(float r, float g, float b) => Math.Max(r, Math.Max(g, b)) - Math.Min(r, Math.Min(g, b));
+    public static float ChromaOf(float r, float g, float b) => Math.Max(r, Math.Max(g, b)) - Math.Min(r, Math.Min(g, b));
 
     /// <summary>A colour's hue and saturation as two luma-relative differences, (r − g, g − b) / luma.</summary>
     private static Vector2 Hue(float r, float g, float b)

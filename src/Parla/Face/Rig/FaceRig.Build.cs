@@ -461,10 +461,13 @@ public sealed partial record FaceRig
                 lidWeight[i] = weight;
             }
         }
-        FollowLidsInsideTheOpening(p, topology.ImageLeftEye, eyes, lidIndex, lidWeight, brow);
-        FollowLidsInsideTheOpening(p, topology.ImageRightEye, eyes, lidIndex, lidWeight, brow);
+        FollowLidsNearTheOpening(p, topology.ImageLeftEye, eyes, lidIndex, lidWeight, brow);
+        FollowLidsNearTheOpening(p, topology.ImageRightEye, eyes, lidIndex, lidWeight, brow);
         return (brow, lidIndex, lidWeight);
     }
+
+    /// <summary>How far above an upper lid (in eye widths) a point the mesh does not tie to the lid still follows it.</summary>
+    private const float OutsideFollowReach = 0.2f;
 
     /// <summary>
     /// A vertex that lies inside an eye's opening without being one of its contour's (on a turned head
@@ -475,10 +478,7 @@ public sealed partial record FaceRig
     /// between the lids as they close, and the brows leave it to the lid. So does a point just above the
     /// lid that the mesh does not tie to it, less the higher it lies (none at <see cref="OutsideFollowReach"/>).
     /// </summary>
-    /// <summary>How far above an upper lid (in eye widths) a point the mesh does not tie to the lid still follows it.</summary>
-    private const float OutsideFollowReach = 0.2f;
-
-    private static void FollowLidsInsideTheOpening(List<Vector2> p, ContourPair eye, HashSet<int> eyeContours,
+    private static void FollowLidsNearTheOpening(List<Vector2> p, ContourPair eye, HashSet<int> eyeContours,
         int[] lidIndex, float[] lidWeight, float[] brow)
     {
         var (upper, lower) = (eye.Upper, eye.Lower);
