@@ -66,8 +66,10 @@ public static class RigDeformer
     /// <summary>
     /// Writes the deformed position of every rig vertex to <paramref name="positions"/> (length
     /// <see cref="FaceRig.VertexCount"/>). Inputs are clamped. If the motion would still fold a
-    /// triangle over, it is scaled back until none folds; the return value is the fraction of the
-    /// motion applied (1 for every state within the clamped ranges on a sound rig).
+    /// triangle over, the blinks alone are held back where that is enough (a lid closing over a
+    /// crowded eye corner must not make the head and mouth jump on the frames it shuts), else the
+    /// whole motion is scaled back, until none folds; the return value is the fraction of the blinks
+    /// or of the motion applied (1 for every state within the clamped ranges on a sound rig).
     /// </summary>
     /// <remarks>Gaze moves no vertex (the 468-landmark mesh has no iris points): the renderer shifts the eye's interior afterwards (<see cref="GazePainter"/>).</remarks>
     public static float Deform(FaceRig rig, in FaceState state, Span<Vector2> positions)
@@ -76,8 +78,28 @@ public static class RigDeformer
         if (positions.Length != rig.VertexCount)
             throw new ArgumentException($"positions has {positions.Length} entries, the rig {rig.VertexCount} vertices.", nameof(positions));
 
-        DeformUnguarded(rig, Clamp(state), positions);
+        var clamped = Clamp(state);
+        DeformUnguarded(rig, clamped, positions);
         if (!HasFold(rig, positions)) return 1;
+        if (clamped.BlinkLeft > 0 || clamped.BlinkRight > 0)
+        {
+            var open = clamped with { BlinkLeft = 0, BlinkRight = 0 };
+            DeformUnguarded(rig, open, positions);
+            if (!HasFold(rig, positions))
+            {
+                // The largest share of the blinks that keeps every triangle's orientation, the rest as asked.
+                float lo = 0, hi = 1;
+                for (var iteration = 0; iteration < 12; iteration++)
+                {
+                    var mid = (lo + hi) / 2;
+                    DeformUnguarded(rig, open with { BlinkLeft = mid * clamped.BlinkLeft, BlinkRight = mid * clamped.BlinkRight }, positions);
+                    if (HasFold(rig, positions)) hi = mid; else lo = mid;
+                }
+                DeformUnguarded(rig, open with { BlinkLeft = lo * clamped.BlinkLeft, BlinkRight = lo * clamped.BlinkRight }, positions);
+                return lo;
+            }
+            DeformUnguarded(rig, clamped, positions);
+        }
 
         // Safety net: bisect the largest fraction of the motion that keeps every triangle's orientation.
         var full = ArrayPool<Vector2>.Shared.Rent(positions.Length);
