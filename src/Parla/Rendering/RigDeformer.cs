@@ -68,8 +68,9 @@ public static class RigDeformer
     /// <see cref="FaceRig.VertexCount"/>). Inputs are clamped. If the motion would still fold a
     /// triangle over, the blinks alone are held back where that is enough (a lid closing over a
     /// crowded eye corner must not make the head and mouth jump on the frames it shuts), else the
-    /// whole motion is scaled back, until none folds; the return value is the fraction of the blinks
-    /// or of the motion applied (1 for every state within the clamped ranges on a sound rig).
+    /// mouth alone, else the whole motion is scaled back, until none folds; the return value is the
+    /// fraction of the blinks, the mouth or the motion applied (1 for every state within the clamped
+    /// ranges on a sound rig).
     /// </summary>
     /// <remarks>Gaze moves no vertex (the 468-landmark mesh has no iris points): the renderer shifts the eye's interior afterwards (<see cref="GazePainter"/>).</remarks>
     public static float Deform(FaceRig rig, in FaceState state, Span<Vector2> positions)
@@ -78,28 +79,25 @@ public static class RigDeformer
         if (positions.Length != rig.VertexCount)
             throw new ArgumentException($"positions has {positions.Length} entries, the rig {rig.VertexCount} vertices.", nameof(positions));
 
-        var clamped = Clamp(state);
-        DeformUnguarded(rig, clamped, positions);
+        var s = Clamp(state);
+        DeformUnguarded(rig, s, positions);
         if (!HasFold(rig, positions)) return 1;
-        if (clamped.BlinkLeft > 0 || clamped.BlinkRight > 0)
+        // The blinks alone, then the mouth alone, held back where that is enough.
+        if (s.BlinkLeft > 0 || s.BlinkRight > 0)
         {
-            var open = clamped with { BlinkLeft = 0, BlinkRight = 0 };
-            DeformUnguarded(rig, open, positions);
-            if (!HasFold(rig, positions))
-            {
-                // The largest share of the blinks that keeps every triangle's orientation, the rest as asked.
-                float lo = 0, hi = 1;
-                for (var iteration = 0; iteration < 12; iteration++)
-                {
-                    var mid = (lo + hi) / 2;
-                    DeformUnguarded(rig, open with { BlinkLeft = mid * clamped.BlinkLeft, BlinkRight = mid * clamped.BlinkRight }, positions);
-                    if (HasFold(rig, positions)) hi = mid; else lo = mid;
-                }
-                DeformUnguarded(rig, open with { BlinkLeft = lo * clamped.BlinkLeft, BlinkRight = lo * clamped.BlinkRight }, positions);
-                return lo;
-            }
-            DeformUnguarded(rig, clamped, positions);
+            var held = HoldBack(rig, t => s with { BlinkLeft = t * s.BlinkLeft, BlinkRight = t * s.BlinkRight }, positions);
+            if (held >= 0) return held;
         }
+        var restJaw = RestJawOpen(rig);
+        if (s.JawOpen != restJaw || s.LipPress != 0 || s.LipRound != 0 || s.LipWidth != 0)
+        {
+            var held = HoldBack(rig, t => s with
+            {
+                JawOpen = restJaw + t * (s.JawOpen - restJaw), LipPress = t * s.LipPress, LipRound = t * s.LipRound, LipWidth = t * s.LipWidth,
+            }, positions);
+            if (held >= 0) return held;
+        }
+        DeformUnguarded(rig, s, positions);
 
         // Safety net: bisect the largest fraction of the motion that keeps every triangle's orientation.
         var full = ArrayPool<Vector2>.Shared.Rent(positions.Length);
@@ -121,6 +119,25 @@ public static class RigDeformer
         {
             ArrayPool<Vector2>.Shared.Return(full);
         }
+    }
+
+    /// <summary>
+    /// Where the state <paramref name="at"/>(0) folds nothing, the largest t in [0, 1] whose state folds
+    /// nothing, deformed into <paramref name="positions"/>; −1 (positions undefined) where even t = 0 folds.
+    /// </summary>
+    private static float HoldBack(FaceRig rig, Func<float, FaceState> at, Span<Vector2> positions)
+    {
+        DeformUnguarded(rig, at(0), positions);
+        if (HasFold(rig, positions)) return -1;
+        float lo = 0, hi = 1;
+        for (var iteration = 0; iteration < 12; iteration++)
+        {
+            var mid = (lo + hi) / 2;
+            DeformUnguarded(rig, at(mid), positions);
+            if (HasFold(rig, positions)) hi = mid; else lo = mid;
+        }
+        DeformUnguarded(rig, at(lo), positions);
+        return lo;
     }
 
     private static void Blend(Vector2[] rest, Vector2[] full, float t, Span<Vector2> into)

@@ -246,6 +246,29 @@ public class RigDeformerTests
     }
 
     [Fact]
+    public void Deform_AMouthThatFolds_IsHeldBackAlone_TheHeadMovingAsAsked()
+    {
+        // A lower inner-lip point placed 4 px low (FaceMesh on a blunt, far mouth corner of a turned
+        // head is as far off): shutting the lips folds the mesh. The whole motion was held back, the head
+        // jumping on every m, b and p; now the mouth alone is.
+        var (image, _) = RenderFixture.Get("astronaut");
+        var face = TestData.ReadFace("astronaut");
+        var points = face.Points.ToArray();
+        points[87] += new Vector3(0, 4, 0);
+        var rig = FaceRig.Build(face with { Points = points }, image.Width, image.Height, RenderFixture.Topology, image);
+        var head = new FaceState { JawOpen = RigDeformer.RestJawOpen(rig), HeadYawDegrees = 8, HeadRollDegrees = -3, BrowRaise = 0.5f };
+        var shut = new Vector2[rig.VertexCount];
+        var still = new Vector2[rig.VertexCount];
+        var applied = RigDeformer.Deform(rig, head with { JawOpen = 0, LipPress = 1 }, shut);
+        Assert.Equal(1f, RigDeformer.Deform(rig, head, still));
+        Assert.True(applied < 1, "shutting the lips does not fold this rig: the test tests nothing");
+        Assert.False(RigDeformer.HasFold(rig, shut));
+        // Eye corners, nose tip and brows: where the head's motion put them.
+        foreach (var v in new[] { 33, 263, 1, 105, 334 })
+            Assert.True(Vector2.Distance(still[v], shut[v]) < 1e-3f, $"vertex {v} moved {Vector2.Distance(still[v], shut[v]):F2} px off its motion");
+    }
+
+    [Fact]
     public void HasFold_LetsASliverTurnOver_ButNotATriangleThatShows()
     {
         // Around an eye's corners FaceMesh can leave slivers of a square pixel or so between the corner,
