@@ -167,13 +167,12 @@ public class RigDeformerTests
         // in the middle and on the image-left, nearly touching on the image-right. The middle's gap was
         // closed everywhere, the lower lip crossed the upper on the right, and the fold guard held the
         // whole motion back (three quarters of the closure on such a photo, its teeth showing on m, b, p).
-        var (image, _) = RenderFixture.Get("astronaut");
-        var face = TestData.ReadFace("astronaut");
-        var points = face.Points.ToArray();
-        // Image-right half of the inner lips (MediaPipe's left), upper and lower partners.
-        foreach (var (upper, lower) in new[] { (312, 317), (311, 402), (310, 318), (415, 324) })
-            points[lower] = points[upper] with { Y = points[upper].Y + 1 };
-        var rig = FaceRig.Build(face with { Points = points }, image.Width, image.Height, RenderFixture.Topology, image);
+        var rig = AstronautWith(points =>
+        {
+            // Image-right half of the inner lips (MediaPipe's left), upper and lower partners.
+            foreach (var (upper, lower) in new[] { (312, 317), (311, 402), (310, 318), (415, 324) })
+                points[lower] = points[upper] with { Y = points[upper].Y + 1 };
+        });
         Assert.True(RigDeformer.RestJawOpen(rig) > 0.1f);
         var p = new Vector2[rig.VertexCount];
         var applied = RigDeformer.Deform(rig, default, p);
@@ -190,12 +189,11 @@ public class RigDeformerTests
         // On a turned head FaceMesh can project a point of the face's far edge into an eye's opening;
         // the closing lid swept over it, the triangles between them turned over, and the fold guard
         // held the whole motion back on every blink frame (the blink itself to half closed).
-        var (image, _) = RenderFixture.Get("astronaut");
-        var face = TestData.ReadFace("astronaut");
-        var points = face.Points.ToArray();
-        // Landmark 130 (skin beside the image-left eye's outer corner) into the middle of its opening.
-        points[130] = (points[159] + points[145]) / 2;
-        var rig = FaceRig.Build(face with { Points = points }, image.Width, image.Height, RenderFixture.Topology, image);
+        var rig = AstronautWith(points =>
+        {
+            // Landmark 130 (skin beside the image-left eye's outer corner) into the middle of its opening.
+            points[130] = (points[159] + points[145]) / 2;
+        });
         var p = new Vector2[rig.VertexCount];
         var applied = RigDeformer.Deform(rig, new FaceState { JawOpen = RigDeformer.RestJawOpen(rig), BlinkLeft = 1 }, p);
         Assert.True(applied == 1f, $"only {applied:P0} of the blink applied");
@@ -210,11 +208,10 @@ public class RigDeformerTests
     {
         // The same turned head can put a point of the face's edge just above a lid, where the mesh does
         // not tie it to the lid: the lid came down past it on every blink.
-        var (image, _) = RenderFixture.Get("astronaut");
-        var face = TestData.ReadFace("astronaut");
-        var points = face.Points.ToArray();
-        points[127] = points[159] + new Vector3(0.5f, -0.6f, 0);
-        var rig = FaceRig.Build(face with { Points = points }, image.Width, image.Height, RenderFixture.Topology, image);
+        var rig = AstronautWith(points =>
+        {
+            points[127] = points[159] + new Vector3(0.5f, -0.6f, 0);
+        });
         var p = new Vector2[rig.VertexCount];
         var applied = RigDeformer.Deform(rig, new FaceState { JawOpen = RigDeformer.RestJawOpen(rig), BlinkLeft = 1 }, p);
         Assert.True(applied == 1f, $"only {applied:P0} of the blink applied");
@@ -228,11 +225,10 @@ public class RigDeformerTests
         // crowded corner on real photos: the closing lids fold the mesh there. The guard held back the
         // whole motion on those frames, so the head and mouth jumped back and forth around every blink;
         // now only the blink is held back.
-        var (image, _) = RenderFixture.Get("astronaut");
-        var face = TestData.ReadFace("astronaut");
-        var points = face.Points.ToArray();
-        points[155] += new Vector3(0, 2, 0);
-        var rig = FaceRig.Build(face with { Points = points }, image.Width, image.Height, RenderFixture.Topology, image);
+        var rig = AstronautWith(points =>
+        {
+            points[155] += new Vector3(0, 2, 0);
+        });
         var moving = new FaceState { JawOpen = 0.6f, HeadYawDegrees = 8, HeadRollDegrees = -3, BrowRaise = 0.5f };
         var shut = new Vector2[rig.VertexCount];
         var open = new Vector2[rig.VertexCount];
@@ -251,11 +247,10 @@ public class RigDeformerTests
         // A lower inner-lip point placed 4 px low (FaceMesh on a blunt, far mouth corner of a turned
         // head is as far off): shutting the lips folds the mesh. The whole motion was held back, the head
         // jumping on every m, b and p; now the mouth alone is.
-        var (image, _) = RenderFixture.Get("astronaut");
-        var face = TestData.ReadFace("astronaut");
-        var points = face.Points.ToArray();
-        points[87] += new Vector3(0, 4, 0);
-        var rig = FaceRig.Build(face with { Points = points }, image.Width, image.Height, RenderFixture.Topology, image);
+        var rig = AstronautWith(points =>
+        {
+            points[87] += new Vector3(0, 4, 0);
+        });
         var head = new FaceState { JawOpen = RigDeformer.RestJawOpen(rig), HeadYawDegrees = 8, HeadRollDegrees = -3, BrowRaise = 0.5f };
         var shut = new Vector2[rig.VertexCount];
         var still = new Vector2[rig.VertexCount];
@@ -337,5 +332,15 @@ public class RigDeformerTests
         object boxed = s;
         typeof(FaceState).GetProperty(name)!.SetValue(boxed, value);
         return (FaceState)boxed;
+    }
+
+    /// <summary>The astronaut's rig built after <paramref name="move"/> has moved some of her landmarks (as FaceMesh misplaces them on other faces).</summary>
+    private static FaceRig AstronautWith(Action<Vector3[]> move)
+    {
+        var (image, _) = RenderFixture.Get("astronaut");
+        var face = TestData.ReadFace("astronaut");
+        var points = face.Points.ToArray();
+        move(points);
+        return FaceRig.Build(face with { Points = points }, image.Width, image.Height, RenderFixture.Topology, image);
     }
 }
