@@ -56,7 +56,6 @@ internal static class MouthPainter
         if (restWidth < 2) return;
         restAxis /= restWidth;
         var restDownM = new Vector2(-restAxis.Y, restAxis.X);
-        var syntheticTeeth = 1 - FaceRig.SmoothStep(0.03f * restWidth, 0.08f * restWidth, restGap);
         Span<float> rua = stackalloc float[n], rub = stackalloc float[n], rla = stackalloc float[n], rlb = stackalloc float[n];
         for (var i = 0; i < n; i++)
         {
@@ -66,6 +65,11 @@ internal static class MouthPainter
             rla[i] = Vector2.Dot(pl, restAxis); rlb[i] = Vector2.Dot(pl, restDownM);
         }
         Span<byte> sample = stackalloc byte[4];
+        // Lips photographed apart with no teeth between them (a dark line, or lip the mesh counts as
+        // gap) get painted teeth too: kept to the gap's size alone, a wide-open jaw showed a flat
+        // black hole on such faces.
+        var syntheticTeeth = Math.Max(1 - FaceRig.SmoothStep(0.03f * restWidth, 0.08f * restWidth, restGap),
+            1 - FaceRig.SmoothStep(0.15f, 0.35f, OwnTeethShare(source, restLeft, restAxis, restDownM, restWidth, rua, rub, rla, rlb, new SkinTone(rig.SkinColor), sample)));
 
         Span<float> ua = stackalloc float[n], ub = stackalloc float[n], la = stackalloc float[n], lb = stackalloc float[n];
         var bounds = new PointBounds();
@@ -185,6 +189,31 @@ internal static class MouthPainter
                 row[o + 2] = (byte)(row[o + 2] + alpha * (cb - row[o + 2]) + 0.5f);
             }
         }
+    }
+
+    /// <summary>
+    /// The share of the portrait's own gap between the lips (its middle 60 %, a pixel in from each lip)
+    /// that looks like teeth: at least 0.75 of the skin's luma and at most 0.85 of its chroma (teeth in
+    /// warm light: 0.03–0.82 of it; lips and skin 0.9–1.2, and the gap's shadow is dark).
+    /// </summary>
+    private static float OwnTeethShare(Frame source, Vector2 left, Vector2 axis, Vector2 down, float width,
+        ReadOnlySpan<float> ua, ReadOnlySpan<float> ub, ReadOnlySpan<float> la, ReadOnlySpan<float> lb, SkinTone skin, Span<byte> sample)
+    {
+        int teeth = 0, count = 0;
+        for (var c = 0; c < 9; c++)
+        {
+            var a = (0.2f + 0.075f * c) * width;
+            float top = Interpolate(ua, ub, a) + 1, bottom = Interpolate(la, lb, a) - 1;
+            for (var k = 0; k < 5 && bottom > top; k++)
+            {
+                var p = left + a * axis + (top + (k + 0.5f) / 5 * (bottom - top)) * down;
+                MeshWarp.SampleRow(source, sample, p.X, p.Y, 0, 0);
+                count++;
+                if (SkinTone.Luma601(sample[0], sample[1], sample[2]) >= 0.75f * skin.Luma
+                    && SkinTone.ChromaOf(sample[0], sample[1], sample[2]) <= 0.85f * skin.Chroma) teeth++;
+            }
+        }
+        return count == 0 ? 0 : (float)teeth / count;
     }
 
     /// <summary>The chain's b at abscissa a, linearly between its points (a chain runs left to right).</summary>

@@ -459,6 +459,43 @@ public class FaceRendererTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void OpenMouth_OfLipsPhotographedApartWithoutTeeth_ShowsPaintedTeeth()
+    {
+        // Lips the mesh finds apart with no teeth between them (a dark line, or lip it counts as gap:
+        // most smiling photos without teeth) were taken to show their own teeth: a wide-open jaw was a
+        // flat dark hole. The astronaut's teeth painted over with the mouth's shadow stand for them.
+        var (image, rig) = Painted("astronaut", (image, face) =>
+        {
+            var upper = Chain(face, [78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308]);
+            var lower = Chain(face, [78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308]);
+            for (var x = (int)upper[0].X; x <= (int)upper[^1].X; x++)
+            {
+                for (var y = (int)ChainY(upper, x); y <= (int)Math.Ceiling(ChainY(lower, x)); y++)
+                {
+                    var row = image.GetRowSpan(y);
+                    row[4 * x] = 70; row[4 * x + 1] = 30; row[4 * x + 2] = 32;
+                }
+            }
+        });
+        using var _ = image;
+        using var renderer = new FaceRenderer(image, rig);
+        using var frame = new Frame(image.Width, image.Height);
+        var (top, bottom) = RenderInnerLips(rig, renderer, new FaceState { JawOpen = 1 }, frame);
+        // The upper fifth of the open mouth, across its middle half: teeth are light there.
+        var light = 0;
+        var all = 0;
+        for (var k = top.Length / 4; k <= 3 * top.Length / 4; k++)
+        {
+            var x = (int)top[k].X;
+            var depth = bottom[k].Y - top[k].Y;
+            for (var y = (int)(top[k].Y + 1); y < top[k].Y + 0.2f * depth; y++, all++)
+                if (Luma(frame.GetRowSpan(y), x) > 0.6 * rig.TeethColor.Luma) light++;
+        }
+        output.WriteLine($"light pixels under the upper lip of the open mouth: {light} of {all}");
+        Assert.True(light > all / 3, $"{light} of {all} pixels under the upper lip are light: no teeth");
+    }
+
+    [Fact]
     public void Blink_CoversTheEyeWithLidSkin()
     {
         // On the astronaut, whose open eyes are clearly lit. (Grace Hopper's eyes sit in the shadow of
