@@ -10,9 +10,16 @@ namespace Parla.Tests.Motion;
 /// </summary>
 internal static class FestivalVoice
 {
-    /// <summary>Synthesises <paramref name="text"/> with festival's <paramref name="voice"/> (e.g. <c>cmu_us_slt_arctic_hts</c>) into <paramref name="directory"/>: the wave's path and its words.</summary>
-    public static (string Wave, List<AlignedWord> Words) Say(string voice, string text, string directory) =>
-        Run("parla-say", voice, text, Path.Combine(directory, voice));
+    /// <summary>
+    /// Synthesises <paramref name="text"/> with festival's <paramref name="voice"/> (e.g. <c>cmu_us_slt_arctic_hts</c>)
+    /// into <paramref name="directory"/>: the wave's path and its words. The file is named for the voice and
+    /// the text: tests run in parallel, and two saying different things with one voice overwrote each other.
+    /// </summary>
+    public static (string Wave, List<AlignedWord> Words) Say(string voice, string text, string directory)
+    {
+        var said = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)).AsSpan(0, 6));
+        return Run("parla-say", voice, text, Path.Combine(directory, $"{voice}-{said}"));
+    }
 
     /// <summary>
     /// Sings <paramref name="song"/> — phrases of (word, note, beats), a rest of a beat and a half after each —
