@@ -5,6 +5,7 @@
 # of 150 px or more is cut out as a square portrait (2.4 times its box, a little below its centre),
 # animated with VOICE, and written with a frame of each face's first shut blink; with YARDSTICK (the
 # path of avsync.py) and WORDS (its word alignment of the voice) each video is also measured.
+# Needs python3 (Debian's, /usr/bin/python3) to read the landmarks and motion JSON.
 # usage: [YARDSTICK=path/to/avsync.py WORDS=words.txt] eval/real-photos.sh VOICE [animate options]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
