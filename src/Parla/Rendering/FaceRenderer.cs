@@ -21,6 +21,7 @@ public sealed class FaceRenderer : IDisposable
     private readonly Frame _source;
     private readonly FaceRig _rig;
     private readonly bool _ownsSource;
+    private readonly float _paintedTeeth;
 
     /// <summary>Keeps a private copy of <paramref name="source"/> (the caller may dispose its frame).</summary>
     /// <exception cref="ArgumentException">The rig was built for an image of another size, or is inconsistent.</exception>
@@ -41,6 +42,7 @@ public sealed class FaceRenderer : IDisposable
         _source = copySource ? source.Clone() : source;
         _ownsSource = copySource;
         MovingBounds = ComputeMovingBounds(rig);
+        _paintedTeeth = MouthPainter.PaintedTeeth(rig, _source);
     }
 
     /// <summary>
@@ -86,7 +88,7 @@ public sealed class FaceRenderer : IDisposable
             WarpMoved(rig, source, deformed, destination);
             var clamped = RigDeformer.Clamp(state);
             GazePainter.Paint(rig, deformed, destination, clamped);
-            MouthPainter.Paint(rig, deformed, source, destination);
+            MouthPainter.Paint(rig, deformed, source, destination, _paintedTeeth);
             EyelidPainter.Paint(rig, deformed, source, destination, clamped.BlinkLeft, clamped.BlinkRight);
         }
         finally

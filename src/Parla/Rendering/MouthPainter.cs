@@ -15,8 +15,58 @@ internal static class MouthPainter
 {
     private const int MaxChain = 32;
 
-    /// <summary>Paints the mouth for deformed <paramref name="positions"/>; does nothing when the lips have not parted beyond the portrait's own gap.</summary>
-    public static void Paint(FaceRig rig, ReadOnlySpan<Vector2> positions, Frame source, Frame destination)
+    /// <summary>
+    /// How much of the painted teeth this portrait's mouth gets (0..1), once for the portrait: all for
+    /// lips photographed closed, and for lips photographed apart with no teeth between them (a dark
+    /// line, or lip the mesh counts as gap: kept to the gap's size alone, a wide-open jaw showed a flat
+    /// black hole on such faces); none where the portrait shows its own teeth.
+    /// </summary>
+    public static float PaintedTeeth(FaceRig rig, Frame source)
+    {
+        var r = rig.Regions;
+        var n = r.InnerLipUpper.Length;
+        if (n < 3 || n != r.InnerLipLower.Length || n > MaxChain) return 0;
+        Span<float> rua = stackalloc float[n], rub = stackalloc float[n], rla = stackalloc float[n], rlb = stackalloc float[n];
+        if (!RestMouth(rig, rua, rub, rla, rlb, out var left, out var axis, out var down, out var width)) return 0;
+        var rest = rig.Positions;
+        var restGap = Vector2.Dot(rest[r.InnerLipLower[n / 2]] - rest[r.InnerLipUpper[n / 2]], rig.Frame.Down);
+        Span<byte> sample = stackalloc byte[4];
+        return Math.Max(1 - FaceRig.SmoothStep(0.03f * width, 0.08f * width, restGap),
+            1 - FaceRig.SmoothStep(0.15f, 0.35f, OwnTeethShare(source, left, axis, down, width, rua, rub, rla, rlb, new SkinTone(rig.SkinColor), sample)));
+    }
+
+    /// <summary>
+    /// The portrait's inner-lip contours in the rest mouth's own frame (from its image-left corner along
+    /// the corners' line, and down from it), and that frame; false for a mouth under two pixels wide.
+    /// </summary>
+    private static bool RestMouth(FaceRig rig, Span<float> ua, Span<float> ub, Span<float> la, Span<float> lb,
+        out Vector2 left, out Vector2 axis, out Vector2 down, out float width)
+    {
+        var r = rig.Regions;
+        var rest = rig.Positions;
+        left = rest[r.InnerLipUpper[0]];
+        axis = rest[r.InnerLipUpper[^1]] - left;
+        width = axis.Length();
+        down = default;
+        if (width < 2) return false;
+        axis /= width;
+        down = new Vector2(-axis.Y, axis.X);
+        for (var i = 0; i < ua.Length; i++)
+        {
+            var pu = rest[r.InnerLipUpper[i]] - left;
+            var pl = rest[r.InnerLipLower[i]] - left;
+            ua[i] = Vector2.Dot(pu, axis); ub[i] = Vector2.Dot(pu, down);
+            la[i] = Vector2.Dot(pl, axis); lb[i] = Vector2.Dot(pl, down);
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Paints the mouth for deformed <paramref name="positions"/>, with <paramref name="paintedTeeth"/>
+    /// of the painted teeth (<see cref="PaintedTeeth"/>); does nothing when the lips have not parted
+    /// beyond the portrait's own gap.
+    /// </summary>
+    public static void Paint(FaceRig rig, ReadOnlySpan<Vector2> positions, Frame source, Frame destination, float paintedTeeth)
     {
         var r = rig.Regions;
         var upperIdx = r.InnerLipUpper;
@@ -48,28 +98,11 @@ internal static class MouthPainter
         if (cavityAlpha <= 0 && seamAlpha <= 0) return;
         var teethAlpha = FaceRig.SmoothStep(0.04f * width, 0.12f * width, gap);
         // A portrait with parted lips shows its own teeth: those stay attached to their lip (upper
-        // teeth to the upper lip, lower teeth to the lower) instead of being stretched, and the
-        // painted teeth are only for mouths that were closed.
-        var restLeft = rest[upperIdx[0]];
-        var restAxis = rest[upperIdx[^1]] - restLeft;
-        var restWidth = restAxis.Length();
-        if (restWidth < 2) return;
-        restAxis /= restWidth;
-        var restDownM = new Vector2(-restAxis.Y, restAxis.X);
+        // teeth to the upper lip, lower teeth to the lower) instead of being stretched; the painted
+        // teeth are for the mouths that show none (paintedTeeth).
         Span<float> rua = stackalloc float[n], rub = stackalloc float[n], rla = stackalloc float[n], rlb = stackalloc float[n];
-        for (var i = 0; i < n; i++)
-        {
-            var pu = rest[upperIdx[i]] - restLeft;
-            var pl = rest[lowerIdx[i]] - restLeft;
-            rua[i] = Vector2.Dot(pu, restAxis); rub[i] = Vector2.Dot(pu, restDownM);
-            rla[i] = Vector2.Dot(pl, restAxis); rlb[i] = Vector2.Dot(pl, restDownM);
-        }
+        if (!RestMouth(rig, rua, rub, rla, rlb, out var restLeft, out var restAxis, out var restDownM, out var restWidth)) return;
         Span<byte> sample = stackalloc byte[4];
-        // Lips photographed apart with no teeth between them (a dark line, or lip the mesh counts as
-        // gap) get painted teeth too: kept to the gap's size alone, a wide-open jaw showed a flat
-        // black hole on such faces.
-        var syntheticTeeth = Math.Max(1 - FaceRig.SmoothStep(0.03f * restWidth, 0.08f * restWidth, restGap),
-            1 - FaceRig.SmoothStep(0.15f, 0.35f, OwnTeethShare(source, restLeft, restAxis, restDownM, restWidth, rua, rub, rla, rlb, new SkinTone(rig.SkinColor), sample)));
 
         Span<float> ua = stackalloc float[n], ub = stackalloc float[n], la = stackalloc float[n], lb = stackalloc float[n];
         var bounds = new PointBounds();
@@ -145,7 +178,7 @@ internal static class MouthPainter
                     cr += own * (sample[0] - cr); cg += own * (sample[1] - cg); cb += own * (sample[2] - cb);
                 }
 
-                if (lowerTeethAlpha * syntheticTeeth > 0)
+                if (lowerTeethAlpha * paintedTeeth > 0)
                 {
                     // Lower teeth: a lower, narrower band standing on the lower lip, so they ride with
                     // the jaw; in the mouth's shadow, lit at their edges.
@@ -158,12 +191,12 @@ internal static class MouthPainter
                         var tooth = s * 3.5f;
                         var seam = MathF.Abs(tooth - MathF.Round(tooth));
                         lit *= 0.8f + 0.2f * FaceRig.SmoothStep(0.03f, 0.12f, seam);
-                        var ta = lowerTeethAlpha * syntheticTeeth * inBand;
+                        var ta = lowerTeethAlpha * paintedTeeth * inBand;
                         cr += ta * (teeth.R * lit - cr); cg += ta * (teeth.G * lit - cg); cb += ta * (teeth.B * lit - cb);
                     }
                 }
 
-                if (teethAlpha * syntheticTeeth > 0)
+                if (teethAlpha * paintedTeeth > 0)
                 {
                     // Upper teeth: a band hanging from the upper lip, shorter and shadowed towards the corners.
                     var band = Math.Min(teethDepth, 0.45f * h) * (1 - 0.6f * s * s);
@@ -177,7 +210,7 @@ internal static class MouthPainter
                         var tooth = s * 4.2f;
                         var seam = MathF.Abs(tooth - MathF.Round(tooth));
                         lit *= 0.82f + 0.18f * FaceRig.SmoothStep(0.03f, 0.12f, seam);
-                        var ta = teethAlpha * syntheticTeeth * inBand;
+                        var ta = teethAlpha * paintedTeeth * inBand;
                         cr += ta * (teeth.R * lit - cr); cg += ta * (teeth.G * lit - cg); cb += ta * (teeth.B * lit - cb);
                     }
                 }
