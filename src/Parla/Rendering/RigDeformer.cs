@@ -105,15 +105,7 @@ public static class RigDeformer
         {
             positions.CopyTo(full);
             var rest = rig.Positions;
-            float lo = 0, hi = 1;
-            for (var iteration = 0; iteration < 12; iteration++)
-            {
-                var mid = (lo + hi) / 2;
-                Blend(rest, full, mid, positions);
-                if (HasFold(rig, positions)) hi = mid; else lo = mid;
-            }
-            Blend(rest, full, lo, positions);
-            return lo;
+            return LargestUnfolded(rig, (t, into) => Blend(rest, full, t, into), positions);
         }
         finally
         {
@@ -129,14 +121,23 @@ public static class RigDeformer
     {
         DeformUnguarded(rig, at(0), positions);
         if (HasFold(rig, positions)) return -1;
+        return LargestUnfolded(rig, (t, into) => DeformUnguarded(rig, at(t), into), positions);
+    }
+
+    /// <summary>Positions for a share <paramref name="t"/> (0..1) of some motion, written to <paramref name="into"/>.</summary>
+    private delegate void PositionsAt(float t, Span<Vector2> into);
+
+    /// <summary>Bisects the largest t in [0, 1] (to 2⁻¹²) whose positions fold nothing, and leaves those in <paramref name="positions"/>.</summary>
+    private static float LargestUnfolded(FaceRig rig, PositionsAt at, Span<Vector2> positions)
+    {
         float lo = 0, hi = 1;
         for (var iteration = 0; iteration < 12; iteration++)
         {
             var mid = (lo + hi) / 2;
-            DeformUnguarded(rig, at(mid), positions);
+            at(mid, positions);
             if (HasFold(rig, positions)) hi = mid; else lo = mid;
         }
-        DeformUnguarded(rig, at(lo), positions);
+        at(lo, positions);
         return lo;
     }
 
