@@ -466,8 +466,8 @@ public class FaceRendererTests(ITestOutputHelper output)
         // flat dark hole. The astronaut's teeth painted over with the mouth's shadow stand for them.
         var (image, rig) = Painted("astronaut", (image, face) =>
         {
-            var upper = Chain(face, [78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308]);
-            var lower = Chain(face, [78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308]);
+            var upper = Chain(face, RenderFixture.Topology.InnerLips.Upper);
+            var lower = Chain(face, RenderFixture.Topology.InnerLips.Lower);
             for (var x = (int)upper[0].X; x <= (int)upper[^1].X; x++)
             {
                 for (var y = (int)ChainY(upper, x); y <= (int)Math.Ceiling(ChainY(lower, x)); y++)
@@ -589,7 +589,7 @@ public class FaceRendererTests(ITestOutputHelper output)
         // the whole eye in a smear; a made-up or shadowed lid is covered with skin and a lash line instead.
         var (image, rig) = Painted("astronaut", (image, face) =>
         {
-            var lid = Chain(face, [33, 246, 161, 160, 159, 158, 157, 173, 133]);
+            var lid = Chain(face, RenderFixture.Topology.ImageLeftEye.Upper);
             var width = lid[^1].X - lid[0].X;
             for (var x = (int)lid[0].X; x < (int)lid[^1].X; x++)
             {
@@ -630,7 +630,7 @@ public class FaceRendererTests(ITestOutputHelper output)
         var (image, rig) = Painted("astronaut", (image, face) =>
         {
             // The band hangs from the lower lid's margin.
-            var lid = Chain(face, [33, 7, 163, 144, 145, 153, 154, 155, 133]);
+            var lid = Chain(face, RenderFixture.Topology.ImageLeftEye.Lower);
             var width = lid[^1].X - lid[0].X;
             (x0, x1) = ((int)lid[0].X, (int)Math.Ceiling(lid[^1].X));
             var depth = depthOfWidth * width;
