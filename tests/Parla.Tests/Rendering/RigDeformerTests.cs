@@ -293,6 +293,29 @@ public class RigDeformerTests
     }
 
     [Fact]
+    public void Deform_JawOpen_OfAFaceForeshortenedBelowTheNose_StillOpensTheMouthByAVoicesMeasure()
+    {
+        // A head bowed towards the camera (or a chin the mesh puts high) shows a short nose-to-chin
+        // distance; the jaw's travel measured from it alone barely opened the mouth.
+        var astronaut = AstronautWith(_ => { });
+        var rig = AstronautWith(points =>
+        {
+            var nose = points[1].Y;
+            for (var i = 0; i < points.Length; i++)
+                if (points[i].Y > nose) points[i] = points[i] with { Y = nose + 0.6f * (points[i].Y - nose) };
+        });
+        var eye = rig.Frame.EyeDistancePixels;
+        Assert.InRange(Vector2.Distance(rig.Positions[1], rig.Positions[152]), 0.35f * eye, 0.5f * eye);
+        var p = new Vector2[rig.VertexCount];
+        RigDeformer.Deform(rig, new FaceState { JawOpen = 1 }, p);
+        var opened = Vector2.Dot(p[14] - rig.Positions[14], rig.Frame.Down) / eye;
+        var q = new Vector2[astronaut.VertexCount];
+        RigDeformer.Deform(astronaut, new FaceState { JawOpen = 1 }, q);
+        var frontal = Vector2.Dot(q[14] - astronaut.Positions[14], astronaut.Frame.Down) / astronaut.Frame.EyeDistancePixels;
+        Assert.True(opened >= 0.8f * frontal, $"the lower lip travels {opened:0.000} eye distances, the frontal face's {frontal:0.000}");
+    }
+
+    [Fact]
     public void Deform_MovesWhatEachParameterNames()
     {
         var (_, rig) = RenderFixture.Get("astronaut");

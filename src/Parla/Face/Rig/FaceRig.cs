@@ -29,7 +29,7 @@ public sealed record FaceFrame
     public float FaceHeightPixels { get; init; }
     /// <summary>Face width at the ears (234 to 454), in pixels.</summary>
     public float FaceWidthPixels { get; init; }
-    /// <summary>Nose tip (1) to chin (152), in pixels; the jaw's travel is defined from it.</summary>
+    /// <summary>Nose tip (1) to chin (152), in pixels, but at least 0.65 eye distances; the jaw's travel is defined from it.</summary>
     public float NoseToChinPixels { get; init; }
 
     /// <summary>Image point to face coordinates (pixels along <see cref="Right"/>, <see cref="Down"/> from the origin).</summary>
