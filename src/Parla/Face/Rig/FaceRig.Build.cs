@@ -16,7 +16,7 @@ public sealed partial record FaceRig
     /// The shortest nose-to-chin distance the jaw's travel is measured from, in eye distances. Of 24
     /// portraits at hand 19 measure 0.66–0.93 (a profile 1.14); four heads bowed towards the camera
     /// measure 0.39–0.62, and scaled by that alone their jaws barely opened (on one the inner lips'
-    /// gap at its widest tenth of a read 0.08 eye distances, against 0.10–0.26 on the others), while a
+    /// gap at its widest tenth of a read 0.08 eye distances, against 0.09–0.26 on the others), while a
     /// voice opens a mouth by about as much whatever the pose.
     /// </summary>
     private const float ShortestNoseToChinOfEyeDistance = 0.65f;
