@@ -42,48 +42,95 @@ internal static class EyelidPainter
     /// <summary>How far past each corner the slid sheet's drop tapers off, in eye widths.</summary>
     private const float SlideCornerTaper = 0.2f;
 
-    public static void Paint(FaceRig rig, ReadOnlySpan<Vector2> positions, Frame source, Frame destination, float blinkImageLeft, float blinkImageRight)
+    /// <summary>How the portrait's two eyes close (<see cref="Plan"/>): image-left, image-right.</summary>
+    public readonly record struct Closings(EyeClosing ImageLeft, EyeClosing ImageRight);
+
+    /// <summary>How one eye closes, which depends only on the portrait and its rig.</summary>
+    public enum EyeClosingKind { None, Drawn, Slide, Cover }
+
+    /// <summary>
+    /// One eye's way of closing: none (too small, or behind dark glasses: a lid painted there drew its
+    /// lash line on the lens), as a drawing closes it (<see cref="DrawnEyePainter"/>), its lid slid down
+    /// as a sheet reaching <paramref name="SlideReach"/> portrait pixels above the margin, or covered
+    /// with <paramref name="CoverColor"/> sampled from above or below the eye.
+    /// </summary>
+    public readonly record struct EyeClosing(EyeClosingKind Kind, DrawnEyePainter.DrawnEye Drawn, float SlideReach, bool CoverFromBelow, Vector3 CoverColor);
+
+    /// <summary>
+    /// Decides, once for the portrait, how each eye closes: the portrait's lids, brows, glasses and
+    /// colours do not change from frame to frame, only how far the lids have come down.
+    /// </summary>
+    public static Closings Plan(FaceRig rig, Frame source)
     {
         var r = rig.Regions;
-        PaintEye(rig, positions, r.ImageLeftEyeUpper, r.ImageLeftEyeLower, r.ImageLeftBrow, source, destination, blinkImageLeft);
-        PaintEye(rig, positions, r.ImageRightEyeUpper, r.ImageRightEyeLower, r.ImageRightBrow, source, destination, blinkImageRight);
+        return new Closings(
+            PlanEye(rig, r.ImageLeftEyeUpper, r.ImageLeftEyeLower, r.ImageLeftBrow, source),
+            PlanEye(rig, r.ImageRightEyeUpper, r.ImageRightEyeLower, r.ImageRightBrow, source));
     }
 
-    private static void PaintEye(FaceRig rig, ReadOnlySpan<Vector2> positions, int[] upper, int[] lower, int[] brow, Frame source, Frame destination, float amount)
+    public static void Paint(FaceRig rig, in Closings closings, ReadOnlySpan<Vector2> positions, Frame source, Frame destination, float blinkImageLeft, float blinkImageRight)
     {
-        if (amount <= 0 || upper.Length < 3 || upper.Length > MaxChain) return;
+        var r = rig.Regions;
+        PaintEye(rig, closings.ImageLeft, positions, r.ImageLeftEyeUpper, r.ImageLeftEyeLower, source, destination, blinkImageLeft);
+        PaintEye(rig, closings.ImageRight, positions, r.ImageRightEyeUpper, r.ImageRightEyeLower, source, destination, blinkImageRight);
+    }
+
+    private static EyeClosing PlanEye(FaceRig rig, int[] upper, int[] lower, int[] brow, Frame source)
+    {
+        var none = new EyeClosing(EyeClosingKind.None, default, 0, false, default);
+        if (upper.Length < 3 || upper.Length > MaxChain || lower.Length > MaxChain) return none;
+        var rest = rig.Positions;
+        var restEye = new ContourFrame(rest[upper[0]], rest[upper[^1]]);
+        if (restEye.Width < 3) return none;
+        Span<byte> sample = stackalloc byte[4];
+        Span<float> rta = stackalloc float[upper.Length], rtb = stackalloc float[upper.Length];
+        Span<float> rla = stackalloc float[lower.Length], rlb = stackalloc float[lower.Length];
+        restEye.Project(rest, upper, rta, rtb);
+        restEye.Project(rest, lower, rla, rlb);
+        if (HiddenBehindGlasses(rig, source, restEye, rta, rtb, rla, rlb, sample)) return none;
+        // An eye drawn far taller than a real one is closed as a drawing closes it.
+        if (DrawnEyePainter.Find(source, restEye, rta, rtb, rla, rlb, new SkinTone(rig.SkinColor), sample) is { } drawn)
+            return none with { Kind = EyeClosingKind.Drawn, Drawn = drawn };
+        var reach = SlideReach(rest, brow, source, restEye, rta, rtb, rig.SkinColor, sample);
+        if (reach > 0) return none with { Kind = EyeClosingKind.Slide, SlideReach = reach };
+        // Covered: with the skin of whichever side of the eye looks more like the face's own (under a
+        // glasses rim the lid above is in the rim's shadow; below a drawn eye's mesh margin there
+        // may still be iris).
+        var aboveColor = LidColor(rig, source, restEye, new LidSkin(rta, rtb, -1), sample);
+        var belowColor = LidColor(rig, source, restEye, new LidSkin(rla, rlb, 1), sample);
+        var skinColor = new Vector3(rig.SkinColor.R, rig.SkinColor.G, rig.SkinColor.B);
+        var fromBelow = Vector3.Distance(belowColor, skinColor) < Vector3.Distance(aboveColor, skinColor);
+        return none with { Kind = EyeClosingKind.Cover, CoverFromBelow = fromBelow, CoverColor = fromBelow ? belowColor : aboveColor };
+    }
+
+    private static void PaintEye(FaceRig rig, in EyeClosing closing, ReadOnlySpan<Vector2> positions, int[] upper, int[] lower, Frame source, Frame destination, float amount)
+    {
+        if (amount <= 0 || closing.Kind == EyeClosingKind.None) return;
         var rest = rig.Positions;
         var n = upper.Length;
         // The eye's frame from its deformed corners (the head may have rolled), and in the portrait.
         var eye = new ContourFrame(positions[upper[0]], positions[upper[^1]]);
         var restEye = new ContourFrame(rest[upper[0]], rest[upper[^1]]);
-        if (eye.Width < 3 || restEye.Width < 3) return;
+        if (eye.Width < 3) return;
         Span<byte> sample = stackalloc byte[4];
-        // The open upper margin in the portrait's own eye frame, for sampling its lid.
+        // The open margins in the portrait's own eye frame, for sampling its lid.
         Span<float> rta = stackalloc float[n], rtb = stackalloc float[n];
         restEye.Project(rest, upper, rta, rtb);
         Span<float> rla = stackalloc float[lower.Length], rlb = stackalloc float[lower.Length];
         restEye.Project(rest, lower, rla, rlb);
-        // Behind dark glasses there is no eye to close: a lid painted there drew its lash line on the lens.
-        if (HiddenBehindGlasses(rig, source, restEye, rta, rtb, rla, rlb, sample)) return;
-        // An eye drawn far taller than a real one is closed as a drawing closes it.
-        if (DrawnEyePainter.Find(source, restEye, rta, rtb, rla, rlb, new SkinTone(rig.SkinColor), sample) is { } drawn)
+        switch (closing.Kind)
         {
-            DrawnEyePainter.Paint(destination, eye, restEye, rta, rtb, rla, rlb, drawn, amount);
-            return;
+            case EyeClosingKind.Drawn:
+                DrawnEyePainter.Paint(destination, eye, restEye, rta, rtb, rla, rlb, closing.Drawn, amount);
+                break;
+            case EyeClosingKind.Slide:
+                PaintSlide(positions, upper, source, destination, eye, restEye, rta, rtb, closing.SlideReach, amount, sample);
+                break;
+            default:
+                var side = closing.CoverFromBelow ? new LidSkin(rla, rlb, 1) : new LidSkin(rta, rtb, -1);
+                PaintCover(rest, positions, upper, lower, source, destination, eye, restEye, side, closing.CoverColor, amount, sample);
+                break;
         }
-
-        var reach = SlideReach(rest, brow, source, restEye, rta, rtb, rig.SkinColor, sample);
-        if (reach > 0) { PaintSlide(positions, upper, source, destination, eye, restEye, rta, rtb, reach, amount, sample); return; }
-        // Covered: with the skin of whichever side of the eye looks more like the face's own (under a
-        // glasses rim the lid above is in the rim's shadow; below a drawn eye's mesh margin there
-        // may still be iris).
-        var above = new LidSkin(rta, rtb, -1);
-        var below = new LidSkin(rla, rlb, 1);
-        var (aboveColor, belowColor) = (LidColor(rig, source, restEye, above, sample), LidColor(rig, source, restEye, below, sample));
-        var skinColor = new Vector3(rig.SkinColor.R, rig.SkinColor.G, rig.SkinColor.B);
-        var fromBelow = Vector3.Distance(belowColor, skinColor) < Vector3.Distance(aboveColor, skinColor);
-        PaintCover(rest, positions, upper, lower, source, destination, eye, restEye, fromBelow ? below : above, fromBelow ? belowColor : aboveColor, amount, sample);
     }
 
     /// <summary>

@@ -22,6 +22,7 @@ public sealed class FaceRenderer : IDisposable
     private readonly FaceRig _rig;
     private readonly bool _ownsSource;
     private readonly float _paintedTeeth;
+    private readonly EyelidPainter.Closings _eyeClosings;
 
     /// <summary>Keeps a private copy of <paramref name="source"/> (the caller may dispose its frame).</summary>
     /// <exception cref="ArgumentException">The rig was built for an image of another size, or is inconsistent.</exception>
@@ -43,6 +44,7 @@ public sealed class FaceRenderer : IDisposable
         _ownsSource = copySource;
         MovingBounds = ComputeMovingBounds(rig);
         _paintedTeeth = MouthPainter.PaintedTeeth(rig, _source);
+        _eyeClosings = EyelidPainter.Plan(rig, _source);
     }
 
     /// <summary>
@@ -89,7 +91,7 @@ public sealed class FaceRenderer : IDisposable
             var clamped = RigDeformer.Clamp(state);
             GazePainter.Paint(rig, deformed, destination, clamped);
             MouthPainter.Paint(rig, deformed, source, destination, _paintedTeeth);
-            EyelidPainter.Paint(rig, deformed, source, destination, clamped.BlinkLeft, clamped.BlinkRight);
+            EyelidPainter.Paint(rig, _eyeClosings, deformed, source, destination, clamped.BlinkLeft, clamped.BlinkRight);
         }
         finally
         {
