@@ -171,10 +171,11 @@ public static class RigDeformer
 
     /// <summary>
     /// The <see cref="FaceState.JawOpen"/> that shows the portrait's mouth as photographed: 0 for closed
-    /// lips, more for a portrait with parted lips (whose gap counts as the first part of the opening).
+    /// lips, more for a portrait with parted lips (whose gap counts as the first part of the opening;
+    /// teeth FaceMesh had counted as lip, <see cref="FaceRig.TeethInLipGapPixels"/>, do not).
     /// </summary>
     public static float RestJawOpen(FaceRig rig) =>
-        Math.Min(1f, ClosableLipGap(rig) / Math.Max(JawTravelOfNoseToChin * rig.Frame.NoseToChinPixels, 1e-3f));
+        Math.Min(1f, Math.Max(0, ClosableLipGap(rig) - rig.TeethInLipGapPixels) / Math.Max(JawTravelOfNoseToChin * rig.Frame.NoseToChinPixels, 1e-3f));
 
     /// <summary>The portrait's own inner-lip gap at the middle of the mouth, less what is left between shut lips.</summary>
     private static float ClosableLipGap(FaceRig rig) => ClosableLipGap(rig, rig.Regions.InnerLipUpper.Length / 2);

@@ -116,6 +116,14 @@ public sealed partial record FaceRig
     /// <summary>Head rotation centre: image x, y in pixels, z in the landmarks' pixel depth scale.</summary>
     public Vector3 PivotPixels { get; init; }
 
+    /// <summary>
+    /// How much of the rest gap between the inner lips' middles is teeth that FaceMesh had counted as
+    /// lip, in pixels (the contours were moved off them when the rig was built; 0 for most portraits).
+    /// The jaw's opening is counted from the gap less this, so a mouth opens as it did before the move,
+    /// while lips pressed shut close the whole gap.
+    /// </summary>
+    public float TeethInLipGapPixels { get; init; }
+
     public RigColor SkinColor { get; init; }
     public RigColor LipColor { get; init; }
     public RigColor MouthInteriorColor { get; init; }

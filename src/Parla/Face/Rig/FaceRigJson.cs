@@ -66,6 +66,7 @@ internal static class FaceRigJson
 
         json.WritePropertyName(nameof(FaceRig.PivotPixels));
         WritePoint(json, [rig.PivotPixels.X, rig.PivotPixels.Y, rig.PivotPixels.Z]);
+        json.WriteNumber(nameof(FaceRig.TeethInLipGapPixels), rig.TeethInLipGapPixels);
         WriteColor(json, nameof(FaceRig.SkinColor), rig.SkinColor);
         WriteColor(json, nameof(FaceRig.LipColor), rig.LipColor);
         WriteColor(json, nameof(FaceRig.MouthInteriorColor), rig.MouthInteriorColor);
@@ -98,6 +99,7 @@ internal static class FaceRigJson
             nameof(FaceRig.Regions) => rig with { Regions = Regions(ref json) },
             nameof(FaceRig.Frame) => rig with { Frame = Frame(ref json) },
             nameof(FaceRig.PivotPixels) => rig with { PivotPixels = Point3(ref json) },
+            nameof(FaceRig.TeethInLipGapPixels) => rig with { TeethInLipGapPixels = Number(ref json) },
             nameof(FaceRig.SkinColor) => rig with { SkinColor = Color(ref json) },
             nameof(FaceRig.LipColor) => rig with { LipColor = Color(ref json) },
             nameof(FaceRig.MouthInteriorColor) => rig with { MouthInteriorColor = Color(ref json) },
