@@ -288,6 +288,15 @@ public static class ImageLoader
         return frame;
     }
 
+    /// <summary>A copy of <paramref name="frame"/> turned clockwise by <paramref name="quarterTurns"/> quarter turns (1, 2 or 3).</summary>
+    public static Frame Turned(Frame frame, int quarterTurns) => Orient(frame, quarterTurns switch
+    {
+        1 => SKEncodedOrigin.RightTop,
+        2 => SKEncodedOrigin.BottomRight,
+        3 => SKEncodedOrigin.LeftBottom,
+        _ => throw new ArgumentOutOfRangeException(nameof(quarterTurns), quarterTurns, "1, 2 or 3 quarter turns."),
+    });
+
     /// <summary>A copy of <paramref name="stored"/> turned upright as its EXIF orientation (not <see cref="SKEncodedOrigin.TopLeft"/>) says, drawn from frame to frame.</summary>
     private static unsafe Frame Orient(Frame stored, SKEncodedOrigin origin)
     {

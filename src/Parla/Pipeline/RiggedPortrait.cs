@@ -99,6 +99,35 @@ public sealed class RiggedPortrait : IDisposable
     private static DetectedFace FaceOf(FaceRig rig) =>
         new(1f, default, rig.Positions[..DetectedFace.LandmarkCount].ToArray().Select(p => new System.Numerics.Vector3(p, 0)).ToArray());
 
+    /// <summary>
+    /// When the image turned by a quarter, a half or three quarters shows a face the detector is sure of
+    /// (and clearly surer than of anything upright), what to tell the user: the portrait is on its side
+    /// or upside down, and which way to turn it. Null otherwise. A face upside down is not one to the
+    /// detector, and animating its uncertain guess painted a mouth on the forehead.
+    /// </summary>
+    private static string? TurnedHint(FaceAnalyzer analyzer, Frame image, string imagePath, FaceSearchResult upright, CancellationToken cancellationToken)
+    {
+        var uprightScore = upright.Faces.Count > 0 ? upright.Faces[0].Score : 0;
+        foreach (var quarterTurns in new[] { 2, 1, 3 })
+        {
+            using var turned = ImageLoader.Turned(image, quarterTurns);
+            var search = analyzer.Search(turned, cancellationToken);
+            if (search.Outcome != FaceSearchOutcome.Found || search.Faces[0].Score < uprightScore + 0.2f) continue;
+            var c = System.Globalization.CultureInfo.InvariantCulture;
+            var (looks, turn) = quarterTurns switch
+            {
+                2 => ("upside down", "half a turn"),
+                1 => ("on its side", "a quarter turn clockwise"),
+                _ => ("on its side", "a quarter turn anticlockwise"),
+            };
+            return string.Format(c,
+                "{0} looks {1}: {2}, but turned {3} it shows a face clearly (score {4:F2}). Turn the image upright and try again. {5}",
+                imagePath, looks, upright.Faces.Count == 0 ? "no face is found in it as it is" : string.Format(c, "the face found in it as it is is uncertain (score {0:F2})", uprightScore),
+                turn, search.Faces[0].Score, FaceSearchResult.LandmarksAdvice);
+        }
+        return null;
+    }
+
     private static (DetectedFace Face, string? Warning) FindFace(string imagePath, Frame image, float scale, PortraitOptions options, FaceModelStore models, CancellationToken cancellationToken)
     {
         if (options.LandmarksPath is not null)
@@ -112,6 +141,8 @@ public sealed class RiggedPortrait : IDisposable
         // numbers them; the largest alone is found by the quicker search that stops at the first face.
         using var analyzer = FaceAnalyzer.Create(models, new FaceAnalyzerOptions { SearchAllPasses = options.FaceIndex > 0 }, cancellationToken);
         var search = analyzer.Search(image, cancellationToken);
+        if (options.FaceIndex == 0 && search.Outcome != FaceSearchOutcome.Found && TurnedHint(analyzer, image, imagePath, search, cancellationToken) is { } turned)
+            throw new NoFaceException(turned);
         // An uncertain face is still animated (it is often right, e.g. on illustrations), with a warning that says how to correct it.
         var face = search.Require(imagePath, options.FaceIndex, acceptUncertain: true);
         var uncertain = search.OutcomeOf(options.FaceIndex) == FaceSearchOutcome.Uncertain ? search.Describe(imagePath, options.FaceIndex) : null;
