@@ -396,14 +396,18 @@ public static class RigDeformer
         Span<Vector2> deltas = stackalloc Vector2[upper.Length + lower.Length];
         // The lids meet low, as in a real blink: the upper lid comes down most of the way and the lower
         // lid rises only a little, so the closed margin lies on a line half way up from the
-        // lower lid's own curve to the corners' chord.
+        // lower lid's own curve to the corners' chord. Where the lower lid lies above the chord (a
+        // downcast or tilted eye, its lid rising past the inner corner) they meet on the lower lid
+        // itself: half way there pulled that lid down past the corner and folded the mesh.
         Span<float> lowerT = stackalloc float[lower.Length];
         Span<float> lowerSag = stackalloc float[lower.Length];
+        Span<float> lowerAboveChord = stackalloc float[lower.Length];
         for (var i = 0; i < lower.Length; i++)
         {
             var p = rest[lower[i]];
             lowerT[i] = Math.Clamp(Vector2.Dot(p - c0, chord) / (width * width), 0, 1);
             lowerSag[i] = Math.Max(0, Vector2.Dot(p - c0, down));
+            lowerAboveChord[i] = Math.Min(0, Vector2.Dot(p - (c0 + lowerT[i] * chord), down));
         }
         for (var pass = 0; pass < 2; pass++)
         {
@@ -413,7 +417,8 @@ public static class RigDeformer
             {
                 var p = rest[chain[i]];
                 var t = Math.Clamp(Vector2.Dot(p - c0, chord) / (width * width), 0, 1);
-                var meet = 0.5f * SagAt(lowerT, lowerSag, t);
+                var above = SagAt(lowerT, lowerAboveChord, t);
+                var meet = above < 0 ? above : 0.5f * SagAt(lowerT, lowerSag, t);
                 var target = c0 + t * chord + (meet + side * gap * MathF.Sin(MathF.PI * t)) * down;
                 var d = amount * (target - p);
                 deltas[pass * upper.Length + i] = d;

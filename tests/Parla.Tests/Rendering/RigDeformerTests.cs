@@ -204,6 +204,24 @@ public class RigDeformerTests
     }
 
     [Fact]
+    public void Deform_Blink_OfAnEyeWhoseLowerLidRisesAboveTheCorners_ShutsWithoutHoldingBack()
+    {
+        // On a downcast or tilted eye FaceMesh can put the lower lid beside the inner corner above the
+        // line between the corners; the lids met half way from that line to the lower lid, pulling the
+        // lid there down past the corner, and the fold guard held the blink back to half closed.
+        var rig = AstronautWith(points =>
+        {
+            // Landmark 155 (the image-left eye's lower lid next to its inner corner, 133) lifted above the corners' line.
+            points[155] = points[155] with { Y = points[133].Y - 0.8f };
+        });
+        var p = new Vector2[rig.VertexCount];
+        var applied = RigDeformer.Deform(rig, new FaceState { JawOpen = RigDeformer.RestJawOpen(rig), BlinkLeft = 1 }, p);
+        Assert.True(applied == 1f, $"only {applied:P0} of the blink applied");
+        // The lid point lifted above the line is not pulled down past the corner (1.2 px before).
+        Assert.InRange(Vector2.Dot(p[155] - rig.Positions[155], rig.Frame.Down), float.MinValue, 0.25f);
+    }
+
+    [Fact]
     public void Deform_Blink_CarriesAPointOfTheFacesEdgeJustAboveTheLidAlong()
     {
         // The same turned head can put a point of the face's edge just above a lid, where the mesh does
