@@ -39,10 +39,25 @@ frames = json.load(open(sys.argv[1]))["frames"]
 print(next((i for i, f in enumerate(frames) if min(f["blinkLeft"], f["blinkRight"]) >= 0.99), 0))' "$face.motion.json")
     ffmpeg -nostdin -v error -y -i "$face.mp4" -vf "select=eq(n\,$shut)" -frames:v 1 -fps_mode passthrough "$face.shut.png"
     if [ -n "${YARDSTICK:-}" ]; then
-      echo "${name}_face$i: $(/usr/bin/python3 "$YARDSTICK" "$face.mp4" ${WORDS:+--words "$WORDS"} --sheet "$face.sheet.png" </dev/null 2>/dev/null)"
+      echo "${name}_face$i: $(/usr/bin/python3 "$YARDSTICK" "$face.mp4" ${WORDS:+--words "$WORDS"} --sheet "$face.sheet.png" </dev/null 2>/dev/null)" |
+        tee -a "$dir/yardstick.txt"
     else
       echo "${name}_face$i: $face.mp4"
     fi
   done
 done
+# With the yardstick: the figures the issues judge by, over the faces it follows (face in most frames).
+if [ -s "$dir/yardstick.txt" ]; then
+  /usr/bin/python3 -c '
+import json, statistics, sys
+rows = [json.loads(l.split(": ", 1)[1]) for l in open(sys.argv[1]) if ": {" in l]
+kept = [r for r in rows if r.get("face_found", 0) >= 0.5 and "r_at_0" in r]
+if kept:
+    r0 = [r["r_at_0"] for r in kept]
+    narrow = sum(r["mouth_p10_p90"][1] - r["mouth_p10_p90"][0] < 0.08 for r in kept)
+    blinking = sum(r["blinks_per_min"] > 0 for r in kept)
+    shut = sum(r["bilabial_shut"][0] == r["bilabial_shut"][1] for r in kept if "bilabial_shut" in r)
+    print("eval: %d of %d faces followed; r at lag 0 median %.3f (min %.3f); mouth range under 0.08 on %d; blinks counted on %d; "
+          "bilabials shut at every onset on %d" % (len(kept), len(rows), statistics.median(r0), min(r0), narrow, blinking, shut))' "$dir/yardstick.txt"
+fi
 echo "eval: portraits, videos, shut-eye frames and sheets in $dir"
