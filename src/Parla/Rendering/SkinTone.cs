@@ -22,10 +22,10 @@ internal readonly struct SkinTone
 
     public SkinTone(RigColor skin)
     {
-        Luma = Luma601(skin.R, skin.G, skin.B);
+        Luma = skin.Luma;
         _hue = Hue(skin.R, skin.G, skin.B);
         _warmthPerLuma = Math.Max(0, skin.R - skin.B) / Math.Max(1, Luma);
-        Chroma = ChromaOf(skin.R, skin.G, skin.B);
+        Chroma = skin.Chroma;
     }
 
     public float Luma { get; }

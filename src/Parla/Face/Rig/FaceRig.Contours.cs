@@ -94,8 +94,7 @@ public sealed partial record FaceRig
         // The lips' colour from their outer parts, away from any teeth the inner contours cut into.
         var lowerLip = Vector2.Lerp(p[inner.Lower[n / 2]], p[outer.Lower[outer.Lower.Length / 2]], 0.7f);
         var upperLip = Vector2.Lerp(p[inner.Upper[n / 2]], p[outer.Upper[outer.Upper.Length / 2]], 0.7f);
-        var lipColor = Average(image, [lowerLip, upperLip], 0.02f * frame.EyeDistancePixels);
-        var lip = new Vector3(lipColor.R, lipColor.G, lipColor.B);
+        var lip = Average(image, [lowerLip, upperLip], 0.02f * frame.EyeDistancePixels);
         var upperShift = new float[n];
         var lowerShift = new float[n];
         var teethThere = new bool[n];
@@ -139,13 +138,13 @@ public sealed partial record FaceRig
     }
 
     /// <summary>Teeth beside these lips: lighter (by 15 levels of luma) and greyer than the lips' colour.</summary>
-    private static bool LooksLikeTeeth(Vector3 c, Vector3 lip) => Luma(c) >= Luma(lip) + 15 && Chroma(c) < Chroma(lip);
+    private static bool LooksLikeTeeth(RigColor c, RigColor lip) => c.Luma >= lip.Luma + 15 && c.Chroma < lip.Chroma;
 
     /// <summary>
     /// How far past the contour (<paramref name="toContour"/> from the gap's middle along <paramref name="outward"/>)
     /// the teeth go on (a pixel that is not teeth let through), and half a pixel for the edge; at most three quarters of the lip's depth.
     /// </summary>
-    private static float TeethBeyond(Frame image, Vector2 middle, Vector2 outward, float toContour, float lipDepth, Vector3 lip)
+    private static float TeethBeyond(Frame image, Vector2 middle, Vector2 outward, float toContour, float lipDepth, RigColor lip)
     {
         var limit = toContour + 0.75f * lipDepth;
         var end = 0f;
@@ -199,16 +198,12 @@ public sealed partial record FaceRig
         }
     }
 
-    private static float Luma(Vector3 c) => 0.299f * c.X + 0.587f * c.Y + 0.114f * c.Z;
-
-    private static float Chroma(Vector3 c) => Math.Max(c.X, Math.Max(c.Y, c.Z)) - Math.Min(c.X, Math.Min(c.Y, c.Z));
-
-    private static Vector3 ColourAt(Frame image, Vector2 at)
+    private static RigColor ColourAt(Frame image, Vector2 at)
     {
         var x = Math.Clamp((int)at.X, 0, image.Width - 1);
         var y = Math.Clamp((int)at.Y, 0, image.Height - 1);
         var o = y * image.Stride + x * 4;
         var px = image.Buffer;
-        return new Vector3(px[o], px[o + 1], px[o + 2]);
+        return new RigColor(px[o], px[o + 1], px[o + 2]);
     }
 }

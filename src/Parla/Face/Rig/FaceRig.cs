@@ -8,6 +8,9 @@ public readonly record struct RigColor(byte R, byte G, byte B)
 {
     /// <summary>Rec. 601 luma, 0..255.</summary>
     public float Luma => 0.299f * R + 0.587f * G + 0.114f * B;
+
+    /// <summary>How colourful: the largest channel less the smallest (0 for a grey).</summary>
+    public int Chroma => Math.Max(R, Math.Max(G, B)) - Math.Min(R, Math.Min(G, B));
 }
 
 /// <summary>
