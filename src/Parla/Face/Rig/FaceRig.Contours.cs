@@ -160,9 +160,18 @@ public sealed partial record FaceRig
     private static float LipDepth(List<Vector2> p, int[] outer, FaceFrame frame, Vector2 at)
     {
         var face = frame.ToFace(at);
-        var xs = outer.Select(v => frame.ToFace(p[v]).X).Order().ToArray();
-        var ys = outer.OrderBy(v => frame.ToFace(p[v]).X).Select(v => frame.ToFace(p[v]).Y).ToArray();
+        var (xs, ys, _) = ChainAcross(p, frame, outer, 1);
         return MathF.Abs(InterpolateClamped(xs, ys, face.X) - face.Y);
+    }
+
+    /// <summary>
+    /// A contour in face coordinates from the face's left to its right, whichever way the topology lists
+    /// it: its points' x, their y times <paramref name="sign"/>, and which of the contour's points each is.
+    /// </summary>
+    private static (float[] X, float[] Y, int[] Order) ChainAcross(List<Vector2> p, FaceFrame frame, int[] chain, int sign)
+    {
+        var order = Enumerable.Range(0, chain.Length).OrderBy(i => frame.ToFace(p[chain[i]]).X).ToArray();
+        return (order.Select(i => frame.ToFace(p[chain[i]]).X).ToArray(), order.Select(i => sign * frame.ToFace(p[chain[i]]).Y).ToArray(), order);
     }
 
     /// <summary>
@@ -172,13 +181,9 @@ public sealed partial record FaceRig
     /// </summary>
     private static void SqueezeLip(List<Vector2> p, int landmarkCount, FaceFrame frame, int[] inner, int[] outer, int[] otherInner, float[] shift, int outward)
     {
-        // Both contours from the face's left to its right, whichever way the topology lists them.
-        var order = Enumerable.Range(0, inner.Length).OrderBy(i => frame.ToFace(p[inner[i]]).X).ToArray();
-        var ix = order.Select(i => frame.ToFace(p[inner[i]]).X).ToArray();
-        var iy = order.Select(i => outward * frame.ToFace(p[inner[i]]).Y).ToArray();
+        var (ix, iy, order) = ChainAcross(p, frame, inner, outward);
+        var (ox, oy, _) = ChainAcross(p, frame, outer, outward);
         shift = order.Select(i => shift[i]).ToArray();
-        var ox = outer.Select(v => frame.ToFace(p[v]).X).Order().ToArray();
-        var oy = outer.OrderBy(v => frame.ToFace(p[v]).X).Select(v => outward * frame.ToFace(p[v]).Y).ToArray();
         if (ix[^1] - ix[0] < 4) return;
         var other = new HashSet<int>(otherInner);
         var away = outward * frame.Down;
