@@ -52,9 +52,12 @@ internal static class EyelidPainter
     /// One eye's way of closing: none (too small, or behind dark glasses: a lid painted there drew its
     /// lash line on the lens), as a drawing closes it (<see cref="DrawnEyePainter"/>), its lid slid down
     /// as a sheet reaching <paramref name="SlideReach"/> portrait pixels above the margin, or covered
-    /// with <paramref name="CoverColor"/> sampled from above or below the eye.
+    /// with <paramref name="CoverColor"/> sampled from above or below the eye; with the eye's frame in
+    /// the portrait and its open margins in that frame (<see cref="ContourFrame.Project"/>), which every
+    /// painting of the eye samples from.
     /// </summary>
-    public readonly record struct EyeClosing(EyeClosingKind Kind, DrawnEyePainter.DrawnEye Drawn, float SlideReach, bool CoverFromBelow, Vector3 CoverColor);
+    public readonly record struct EyeClosing(EyeClosingKind Kind, ContourFrame RestEye, float[] UpperA, float[] UpperB, float[] LowerA, float[] LowerB,
+        DrawnEyePainter.DrawnEye Drawn = default, float SlideReach = 0, bool CoverFromBelow = false, Vector3 CoverColor = default);
 
     /// <summary>
     /// Decides, once for the portrait, how each eye closes: the portrait's lids, brows, glasses and
@@ -77,22 +80,22 @@ internal static class EyelidPainter
 
     private static EyeClosing PlanEye(FaceRig rig, int[] upper, int[] lower, int[] brow, Frame source)
     {
-        var none = new EyeClosing(EyeClosingKind.None, default, 0, false, default);
+        var none = new EyeClosing(EyeClosingKind.None, default, [], [], [], []);
         if (upper.Length < 3 || upper.Length > MaxChain || lower.Length > MaxChain) return none;
         var rest = rig.Positions;
         var restEye = new ContourFrame(rest[upper[0]], rest[upper[^1]]);
         if (restEye.Width < 3) return none;
         Span<byte> sample = stackalloc byte[4];
-        Span<float> rta = stackalloc float[upper.Length], rtb = stackalloc float[upper.Length];
-        Span<float> rla = stackalloc float[lower.Length], rlb = stackalloc float[lower.Length];
+        float[] rta = new float[upper.Length], rtb = new float[upper.Length], rla = new float[lower.Length], rlb = new float[lower.Length];
         restEye.Project(rest, upper, rta, rtb);
         restEye.Project(rest, lower, rla, rlb);
-        if (HiddenBehindGlasses(rig, source, restEye, rta, rtb, rla, rlb, sample)) return none;
+        var eye = new EyeClosing(EyeClosingKind.None, restEye, rta, rtb, rla, rlb);
+        if (HiddenBehindGlasses(rig, source, restEye, rta, rtb, rla, rlb, sample)) return eye;
         // An eye drawn far taller than a real one is closed as a drawing closes it.
         if (DrawnEyePainter.Find(source, restEye, rta, rtb, rla, rlb, new SkinTone(rig.SkinColor), sample) is { } drawn)
-            return none with { Kind = EyeClosingKind.Drawn, Drawn = drawn };
+            return eye with { Kind = EyeClosingKind.Drawn, Drawn = drawn };
         var reach = SlideReach(rest, brow, source, restEye, rta, rtb, rig.SkinColor, sample);
-        if (reach > 0) return none with { Kind = EyeClosingKind.Slide, SlideReach = reach };
+        if (reach > 0) return eye with { Kind = EyeClosingKind.Slide, SlideReach = reach };
         // Covered: with the skin of whichever side of the eye looks more like the face's own (under a
         // glasses rim the lid above is in the rim's shadow; below a drawn eye's mesh margin there
         // may still be iris).
@@ -100,24 +103,17 @@ internal static class EyelidPainter
         var belowColor = LidColor(rig, source, restEye, new LidSkin(rla, rlb, 1), sample);
         var skinColor = new Vector3(rig.SkinColor.R, rig.SkinColor.G, rig.SkinColor.B);
         var fromBelow = Vector3.Distance(belowColor, skinColor) < Vector3.Distance(aboveColor, skinColor);
-        return none with { Kind = EyeClosingKind.Cover, CoverFromBelow = fromBelow, CoverColor = fromBelow ? belowColor : aboveColor };
+        return eye with { Kind = EyeClosingKind.Cover, CoverFromBelow = fromBelow, CoverColor = fromBelow ? belowColor : aboveColor };
     }
 
     private static void PaintEye(FaceRig rig, in EyeClosing closing, ReadOnlySpan<Vector2> positions, int[] upper, int[] lower, Frame source, Frame destination, float amount)
     {
         if (amount <= 0 || closing.Kind == EyeClosingKind.None) return;
-        var rest = rig.Positions;
-        var n = upper.Length;
-        // The eye's frame from its deformed corners (the head may have rolled), and in the portrait.
+        // The eye's frame from its deformed corners (the head may have rolled).
         var eye = new ContourFrame(positions[upper[0]], positions[upper[^1]]);
-        var restEye = new ContourFrame(rest[upper[0]], rest[upper[^1]]);
         if (eye.Width < 3) return;
         Span<byte> sample = stackalloc byte[4];
-        // The open margins in the portrait's own eye frame, for sampling its lid.
-        Span<float> rta = stackalloc float[n], rtb = stackalloc float[n];
-        restEye.Project(rest, upper, rta, rtb);
-        Span<float> rla = stackalloc float[lower.Length], rlb = stackalloc float[lower.Length];
-        restEye.Project(rest, lower, rla, rlb);
+        var (restEye, rta, rtb, rla, rlb) = (closing.RestEye, closing.UpperA, closing.UpperB, closing.LowerA, closing.LowerB);
         switch (closing.Kind)
         {
             case EyeClosingKind.Drawn:
@@ -128,7 +124,7 @@ internal static class EyelidPainter
                 break;
             default:
                 var side = closing.CoverFromBelow ? new LidSkin(rla, rlb, 1) : new LidSkin(rta, rtb, -1);
-                PaintCover(rest, positions, upper, lower, source, destination, eye, restEye, side, closing.CoverColor, amount, sample);
+                PaintCover(rig.Positions, positions, upper, lower, source, destination, eye, restEye, side, closing.CoverColor, amount, sample);
                 break;
         }
     }
