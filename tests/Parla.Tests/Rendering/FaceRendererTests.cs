@@ -253,13 +253,22 @@ public class FaceRendererTests(ITestOutputHelper output)
         return sum / all;
     }
 
-    /// <summary>A copy of a test portrait with <paramref name="paint"/> applied to it (given the portrait's landmarks), and the rig built on the copy.</summary>
-    private static (Frame Image, FaceRig Rig) Painted(string name, Action<Frame, Parla.Face.DetectedFace> paint)
+    /// <summary>
+    /// A copy of a test portrait (<paramref name="scale"/> times its size, each pixel repeated) with
+    /// <paramref name="paint"/> applied to it (given the portrait's landmarks, scaled alike), and the rig built on the copy.
+    /// </summary>
+    private static (Frame Image, FaceRig Rig) Painted(string name, Action<Frame, Parla.Face.DetectedFace> paint, int scale = 1)
     {
         var (portrait, _) = RenderFixture.Get(name);
-        var image = new Frame(portrait.Width, portrait.Height);
-        portrait.Pixels.CopyTo(image.Pixels);
+        var image = new Frame(scale * portrait.Width, scale * portrait.Height);
+        for (var y = 0; y < image.Height; y++)
+        {
+            var from = portrait.GetRowSpan(y / scale);
+            var to = image.GetRowSpan(y);
+            for (var x = 0; x < image.Width; x++) from.Slice(4 * (x / scale), 4).CopyTo(to.Slice(4 * x, 4));
+        }
         var face = TestData.ReadFace(name);
+        if (scale != 1) face = face with { Points = [.. face.Points.Select(p => scale * p)] };
         paint(image, face);
         return (image, FaceRig.Build(face, image.Width, image.Height, RenderFixture.Topology, image));
     }
@@ -465,30 +474,24 @@ public class FaceRendererTests(ITestOutputHelper output)
         // the teeth; those pixels belonged to the lips, and shut lips kept a band of teeth beside the
         // seam. Here the astronaut, at three times her size (the upper lip about 7 pixels deep), has
         // teeth reaching three pixels past both inner contours across the mouth's middle 70 %.
-        const int scale = 3;
-        var (small, _) = RenderFixture.Get("astronaut");
-        using var image = new Frame(scale * small.Width, scale * small.Height);
-        for (var y = 0; y < image.Height; y++)
-        {
-            var from = small.GetRowSpan(y / scale);
-            var to = image.GetRowSpan(y);
-            for (var x = 0; x < image.Width; x++) from.Slice(4 * (x / scale), 4).CopyTo(to.Slice(4 * x, 4));
-        }
-        var face = TestData.ReadFace("astronaut");
-        face = face with { Points = [.. face.Points.Select(p => scale * p)] };
-        var upper = Chain(face, RenderFixture.Topology.InnerLips.Upper);
-        var lower = Chain(face, RenderFixture.Topology.InnerLips.Lower);
         var teeth = (R: (byte)236, G: (byte)232, B: (byte)222);
-        var width = upper[^1].X - upper[0].X;
-        for (var x = (int)(upper[0].X + 0.15f * width); x <= (int)(upper[^1].X - 0.15f * width); x++)
+        Vector3[] upper = [], lower = [];
+        var (image, rig) = Painted("astronaut", (image, face) =>
         {
-            for (var y = (int)ChainY(upper, x) - 3; y <= (int)ChainY(lower, x) + 3; y++)
+            upper = Chain(face, RenderFixture.Topology.InnerLips.Upper);
+            lower = Chain(face, RenderFixture.Topology.InnerLips.Lower);
+            var mouth = upper[^1].X - upper[0].X;
+            for (var x = (int)(upper[0].X + 0.15f * mouth); x <= (int)(upper[^1].X - 0.15f * mouth); x++)
             {
-                var row = image.GetRowSpan(y);
-                (row[4 * x], row[4 * x + 1], row[4 * x + 2]) = teeth;
+                for (var y = (int)ChainY(upper, x) - 3; y <= (int)ChainY(lower, x) + 3; y++)
+                {
+                    var row = image.GetRowSpan(y);
+                    (row[4 * x], row[4 * x + 1], row[4 * x + 2]) = teeth;
+                }
             }
-        }
-        var rig = FaceRig.Build(face, image.Width, image.Height, RenderFixture.Topology, image);
+        }, scale: 3);
+        using var _ = image;
+        var width = upper[^1].X - upper[0].X;
         using var renderer = new FaceRenderer(image, rig);
         using var frame = new Frame(image.Width, image.Height);
         renderer.Render(new FaceState { LipPress = 1 }, frame);
